@@ -1,0 +1,465 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/lua/luaval"
+)
+
+// refused names are globals real Lua has but the config sandbox must not
+// offer: they run programs, read arbitrary files or escape the sandbox.
+var refused = map[string]string{
+	"io":             "the config may not open files; use Include, FileContents, FileLine or FileLines",
+	"require":        "the config may not load Lua libraries",
+	"dofile":         "use Include or RunScript with a path relative to the config file",
+	"loadfile":       "use Include or RunScript with a path relative to the config file",
+	"load":           "the config may not compile code at run time",
+	"loadstring":     "the config may not compile code at run time",
+	"package":        "the config may not load Lua libraries",
+	"debug":          "the debug library is not available in the config",
+	"module":         "modules belong in plugin_paths, not in the config",
+	"setfenv":        "the config may not change environments",
+	"getfenv":        "the config may not change environments",
+	"collectgarbage": "the config may not control the garbage collector",
+}
+
+var safeOS = []string{"getenv", "time", "date", "clock", "difftime"}
+
+// Load evaluates the config file at path.
+func Load(path string) (*Snapshot, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	src, err := os.ReadFile(abs)
+	if err != nil {
+		return nil, &Error{Message: fmt.Sprintf("cannot read config file %s: %v", path, errors.Unwrap(err))}
+	}
+	return Evaluate(path, src)
+}
+
+// Evaluate evaluates config source src named name (a file path, used for
+// messages and to resolve relative Include paths).
+func Evaluate(name string, src []byte) (*Snapshot, error) {
+	e := newEvaluator(name)
+	defer e.L.Close()
+	if err := e.run(name, src); err != nil {
+		return nil, err
+	}
+	return e.snap, nil
+}
+
+type evaluator struct {
+	L       *lua.LState
+	env     *lua.LTable
+	snap    *Snapshot
+	current *Section
+	seen    map[string]bool // host/option already set, for the duplicate warning
+	depth   int
+}
+
+func newEvaluator(name string) *evaluator {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true})
+	for _, lib := range []struct {
+		name string
+		fn   lua.LGFunction
+	}{{lua.BaseLibName, lua.OpenBase}, {lua.TabLibName, lua.OpenTable}, {lua.StringLibName, lua.OpenString}, {lua.MathLibName, lua.OpenMath}, {lua.OsLibName, lua.OpenOs}} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	global := &Section{Name: "*", Kind: Global, Options: map[string]Option{}, Location: Location{File: name}}
+	e := &evaluator{
+		L:       L,
+		snap:    &Snapshot{Path: name, Global: global, hosts: map[string]*Section{}},
+		current: global,
+		seen:    map[string]bool{},
+	}
+	e.env = e.buildEnv()
+	return e
+}
+
+// buildEnv makes the table config chunks run in. Reads see the safe library
+// and the section functions; ENV_X reads environment variable X; every
+// assignment becomes an option of the current section.
+func (e *evaluator) buildEnv() *lua.LTable {
+	L := e.L
+	safe := L.NewTable()
+	for _, n := range []string{"assert", "error", "ipairs", "next", "pairs", "pcall", "print", "rawequal", "rawget", "rawset", "select", "setmetatable", "getmetatable", "tonumber", "tostring", "type", "unpack", "xpcall", "_VERSION"} {
+		safe.RawSetString(n, L.GetGlobal(n))
+	}
+	for _, n := range []string{"string", "table", "math"} {
+		safe.RawSetString(n, L.GetGlobal(n))
+	}
+	realOS := L.GetGlobal("os").(*lua.LTable)
+	osTable := L.NewTable()
+	for _, n := range safeOS {
+		osTable.RawSetString(n, realOS.RawGetString(n))
+	}
+	L.SetMetatable(osTable, e.refuser("os.", "the config may only use os.getenv, os.time, os.date, os.clock and os.difftime"))
+	safe.RawSetString("os", osTable)
+
+	env := L.NewTable()
+	fns := map[string]lua.LGFunction{
+		"VirtualHost": e.virtualHost, "Host": e.virtualHost, "host": e.virtualHost,
+		"Component": e.component, "component": e.component,
+		"Include": e.include, "include": e.include,
+		"RunScript":    e.runScript,
+		"FileContents": e.fileContents, "FileLine": e.fileLine, "FileLines": e.fileLines,
+	}
+	for n, f := range fns {
+		env.RawSetString(n, L.NewFunction(f))
+	}
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		k := L.CheckString(2)
+		if strings.HasPrefix(k, "ENV_") {
+			if v, ok := os.LookupEnv(k[4:]); ok {
+				L.Push(lua.LString(v))
+				return 1
+			}
+			L.Push(lua.LNil)
+			return 1
+		}
+		if why, bad := refused[k]; bad {
+			L.RaiseError("'%s' is not available in the config sandbox: %s", k, why)
+		}
+		L.Push(safe.RawGetString(k))
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(e.assign))
+	L.SetMetatable(env, mt)
+	return env
+}
+
+func (e *evaluator) refuser(prefix, why string) *lua.LTable {
+	mt := e.L.NewTable()
+	mt.RawSetString("__index", e.L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("'%s%s' is not available in the config sandbox: %s", prefix, L.CheckString(2), why)
+		return 0
+	}))
+	return mt
+}
+
+// where finds the config file and line the running Lua code is at.
+func (e *evaluator) where() Location {
+	for level := 0; level < 32; level++ {
+		dbg, ok := e.L.GetStack(level)
+		if !ok {
+			break
+		}
+		if _, err := e.L.GetInfo("Sl", dbg, lua.LNil); err != nil {
+			continue
+		}
+		if dbg.CurrentLine > 0 && dbg.Source != "" && !strings.HasPrefix(dbg.Source, "<") {
+			return Location{File: dbg.Source, Line: dbg.CurrentLine}
+		}
+	}
+	return Location{File: e.snap.Path}
+}
+
+func (e *evaluator) warn(loc Location, format string, args ...any) {
+	e.snap.Warnings = append(e.snap.Warnings, Diagnostic{Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+// assign is __newindex: `name = value` sets an option in the current section.
+func (e *evaluator) assign(L *lua.LState) int {
+	k := L.CheckString(2)
+	e.set(e.current, k, L.Get(3), e.where(), true)
+	return 0
+}
+
+func (e *evaluator) set(sec *Section, name string, v lua.LValue, loc Location, checkDuplicate bool) {
+	gv, err := luaval.ToGo(v)
+	if err != nil {
+		e.L.RaiseError("option '%s': %v", name, err)
+	}
+	if sec.Kind != Global && IsNetworkOption(name) {
+		e.warn(loc, "option '%s' is a network option and only works in the global section; it is ignored in %s %q (move it above the first VirtualHost or Component)", name, sec.Kind, sec.Name)
+		return
+	}
+	key := sec.Name + "/" + name
+	if checkDuplicate && e.seen[key] {
+		e.warn(loc, "Duplicate option '%s'", name)
+	}
+	e.seen[key] = true
+	sec.Options[name] = Option{Value: gv, Location: loc}
+}
+
+func (e *evaluator) hostName(L *lua.LState, what string) string {
+	v := L.Get(1)
+	s, ok := v.(lua.LString)
+	if !ok || s == "" {
+		L.RaiseError("%s must have a name", what)
+	}
+	name := strings.ToLower(string(s))
+	if strings.ContainsAny(name, " \t\r\n/@\"'<>&") {
+		L.RaiseError("Name of %s %q contains forbidden characters", what, string(s))
+	}
+	return name
+}
+
+func (e *evaluator) section(name string, kind SectionKind, loc Location) *Section {
+	sec := e.snap.hosts[name]
+	if sec == nil {
+		sec = &Section{Name: name, Kind: kind, Options: map[string]Option{}, Location: loc}
+		e.snap.hosts[name] = sec
+		e.snap.order = append(e.snap.order, name)
+	}
+	return sec
+}
+
+// applyTable sets every field of an options table (the `{ ... }` forms).
+func (e *evaluator) applyTable(sec *Section, t *lua.LTable, loc Location) {
+	t.ForEach(func(k, v lua.LValue) {
+		if ks, ok := k.(lua.LString); ok {
+			e.set(sec, string(ks), v, loc, true)
+		}
+	})
+}
+
+func (e *evaluator) virtualHost(L *lua.LState) int {
+	name := e.hostName(L, "Host")
+	loc := e.where()
+	if sec := e.snap.hosts[name]; sec != nil && sec.Kind == Component {
+		L.RaiseError("Host %q clashes with previously defined %s Component %q, for services use a sub-domain like conference.%s",
+			name, componentKind(sec.Module), name, name)
+	}
+	sec := e.section(name, VirtualHost, loc)
+	e.current = sec
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		e.current = e.snap.Global
+		switch v := L.Get(1).(type) {
+		case lua.LString:
+			L.RaiseError("VirtualHost entries do not accept a module name (module '%s' provided for host '%s')", string(v), name)
+		case *lua.LTable:
+			e.applyTable(sec, v, loc)
+		default:
+			L.RaiseError("Invalid syntax following VirtualHost, expected options but received a %s", v.Type())
+		}
+		return 0
+	}))
+	return 1
+}
+
+func componentKind(module string) string {
+	switch module {
+	case "component":
+		return "external"
+	case "muc":
+		return "MUC"
+	}
+	return module
+}
+
+func (e *evaluator) component(L *lua.LState) int {
+	name := e.hostName(L, "Component")
+	loc := e.where()
+	if sec := e.snap.hosts[name]; sec != nil && sec.Kind == VirtualHost {
+		L.RaiseError("Component %q clashes with previously defined VirtualHost %q, for services use a sub-domain like conference.%s", name, name, name)
+	}
+	sec := e.section(name, Component, loc)
+	sec.Module = "component"
+	sec.Options["load_global_modules"] = Option{Value: false, Location: loc}
+	e.current = sec
+	options := L.NewFunction(func(L *lua.LState) int {
+		e.current = e.snap.Global
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			e.applyTable(sec, t, loc)
+		} else {
+			L.RaiseError("Invalid syntax following Component, expected options but received a %s", L.Get(1).Type())
+		}
+		return 0
+	})
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		switch v := L.Get(1).(type) {
+		case lua.LString:
+			sec.Module = string(v)
+			L.Push(options)
+			return 1
+		case *lua.LTable:
+			e.current = e.snap.Global
+			e.applyTable(sec, v, loc)
+			return 0
+		}
+		L.RaiseError("Invalid syntax following Component, expected a module name or options but received a %s", L.Get(1).Type())
+		return 0
+	}))
+	return 1
+}
+
+// resolve makes p relative to the folder of the file currently running.
+func (e *evaluator) resolve(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(e.where().File), p)
+}
+
+func (e *evaluator) include(L *lua.LState) int {
+	pattern := L.CheckString(1)
+	target := e.resolve(pattern)
+	if strings.ContainsAny(filepath.Base(pattern), "*?[") {
+		matches, err := filepath.Glob(target)
+		if err != nil {
+			L.RaiseError("Include %q: bad pattern: %v", pattern, err)
+		}
+		for _, m := range matches {
+			if strings.HasPrefix(filepath.Base(m), ".") {
+				continue
+			}
+			e.includeFile(L, m)
+		}
+		return 0
+	}
+	e.includeFile(L, target)
+	return 0
+}
+
+func (e *evaluator) includeFile(L *lua.LState, path string) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		L.RaiseError("Error loading included %s: %v", path, errors.Unwrap(err))
+	}
+	if e.depth > 32 {
+		L.RaiseError("Include %s: includes nested more than 32 deep (does a file include itself?)", path)
+	}
+	e.depth++
+	defer func() { e.depth-- }()
+	fn := e.compile(L, path, src)
+	L.Push(fn)
+	L.Call(0, 0)
+}
+
+func (e *evaluator) runScript(L *lua.LState) int {
+	path := e.resolve(L.CheckString(1))
+	src, err := os.ReadFile(path)
+	if err != nil {
+		L.RaiseError("RunScript %s: %v", path, errors.Unwrap(err))
+	}
+	fn := e.compile(L, path, src)
+	top := L.GetTop()
+	L.Push(fn)
+	L.Call(0, lua.MultRet)
+	return L.GetTop() - top
+}
+
+func (e *evaluator) compile(L *lua.LState, path string, src []byte) *lua.LFunction {
+	fn, err := L.Load(bytes.NewReader(src), path)
+	if err != nil {
+		L.RaiseError("%s", syntaxMessage(path, err))
+	}
+	fn.Env = e.env
+	e.addFile(path)
+	return fn
+}
+
+func (e *evaluator) readArg(L *lua.LState, fn string) string {
+	path := e.resolve(L.CheckString(1))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		L.RaiseError("%s(%q): %v", fn, L.CheckString(1), errors.Unwrap(err))
+	}
+	e.addFile(path)
+	return string(b)
+}
+
+func (e *evaluator) fileContents(L *lua.LState) int {
+	L.Push(lua.LString(e.readArg(L, "FileContents")))
+	return 1
+}
+
+func (e *evaluator) fileLine(L *lua.LState) int {
+	s := e.readArg(L, "FileLine")
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	L.Push(lua.LString(strings.TrimRight(s, "\r")))
+	return 1
+}
+
+func (e *evaluator) fileLines(L *lua.LState) int {
+	s := e.readArg(L, "FileLines")
+	t := L.NewTable()
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimRight(line, "\r"); line != "" {
+			t.Append(lua.LString(line))
+		}
+	}
+	L.Push(t)
+	return 1
+}
+
+func (e *evaluator) addFile(path string) {
+	for _, f := range e.snap.Files {
+		if f == path {
+			return
+		}
+	}
+	e.snap.Files = append(e.snap.Files, path)
+}
+
+var syntaxPos = regexp.MustCompile(`line:(\d+)\(column:\d+\)`)
+
+// syntaxMessage turns gopher-lua's compile error into "file:line: message".
+func syntaxMessage(path string, err error) string {
+	msg := err.Error()
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) && apiErr.Cause != nil {
+		msg = apiErr.Cause.Error()
+	}
+	line := 0
+	if m := syntaxPos.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+	}
+	msg = strings.TrimSpace(msg)
+	if i := strings.LastIndex(msg, "\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+1:])
+	}
+	msg = strings.TrimPrefix(msg, path+" ")
+	msg = syntaxPos.ReplaceAllString(msg, "")
+	msg = strings.Join(strings.Fields(msg), " ")
+	if line > 0 {
+		return fmt.Sprintf("%s:%d: syntax error: %s", path, line, msg)
+	}
+	return fmt.Sprintf("%s: syntax error: %s", path, msg)
+}
+
+var runtimePos = regexp.MustCompile(`^(.*?):(\d+): `)
+
+func (e *evaluator) run(name string, src []byte) error {
+	fn, err := e.L.Load(bytes.NewReader(src), name)
+	if err != nil {
+		return configError(syntaxMessage(name, err))
+	}
+	fn.Env = e.env
+	e.snap.Files = append(e.snap.Files, name)
+	e.L.Push(fn)
+	if err := e.L.PCall(0, 0, nil); err != nil {
+		var apiErr *lua.ApiError
+		msg := err.Error()
+		if errors.As(err, &apiErr) {
+			msg = apiErr.Object.String()
+		}
+		return configError(msg)
+	}
+	return nil
+}
+
+// configError splits "file:line: message" into an Error.
+func configError(msg string) error {
+	if m := runtimePos.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[2])
+		return &Error{Location: Location{File: m[1], Line: line}, Message: strings.TrimSpace(msg[len(m[0]):])}
+	}
+	return &Error{Message: msg}
+}
