@@ -1,0 +1,222 @@
+// Package listen opens sockets and runs connections: listening sockets with
+// their backlog and options, a Pool that keeps unchanged sockets open
+// across reloads, accepted and outgoing connections with their send queues,
+// read framing, timeouts and limits.
+//
+// It decides nothing about what to bind (host/ports does) and knows nothing
+// of Lua: connection events go to a Handler.
+package listen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/moonport/moonport/host/ports"
+	"github.com/sirupsen/logrus"
+)
+
+// Listener is one listening socket and its accept loop.
+type Listener struct {
+	Binding  ports.Binding
+	ln       net.Listener
+	handler  atomic.Pointer[handlerBox]
+	settings atomic.Pointer[Settings]
+	srv      *Server
+	done     chan struct{}
+}
+
+type handlerBox struct{ h Handler }
+
+// Addr is the bound address (with the real port when 0 was asked for).
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// Update swaps the handler and settings used for new connections.
+func (l *Listener) Update(h Handler, s Settings) {
+	l.handler.Store(&handlerBox{h})
+	l.settings.Store(&s)
+}
+
+// BindError explains why a socket could not be opened, in words an
+// operator can act on.
+type BindError struct {
+	Binding ports.Binding
+	Err     error
+}
+
+func (e *BindError) Error() string {
+	reason := e.Err.Error()
+	switch {
+	case errors.Is(e.Err, syscall.EADDRINUSE):
+		reason = "this port is in use by another application (or another moonport is running)"
+	case errors.Is(e.Err, syscall.EACCES), errors.Is(e.Err, syscall.EPERM):
+		reason = "permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE"
+	case errors.Is(e.Err, syscall.EADDRNOTAVAIL):
+		reason = "no interface on this machine has that address"
+	case errors.Is(e.Err, syscall.EAFNOSUPPORT):
+		reason = "this machine does not support that address family (set use_ipv6 = false or use_ipv4 = false)"
+	}
+	return fmt.Sprintf("failed to open port for service '%s' (listener %s) on %s: %s", e.Binding.Service, e.Binding.Listener, e.Binding.AddrPort(), reason)
+}
+
+func (e *BindError) Unwrap() error { return e.Err }
+
+// listenTCP opens a socket with the binding's backlog. Go's net package
+// always listens with the system maximum; listen(2) called again on the
+// open socket sets the backlog the operator asked for.
+func listenTCP(b ports.Binding, s Settings) (net.Listener, error) {
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), b.Network, b.AddrPort())
+	if err != nil {
+		return nil, &BindError{Binding: b, Err: err}
+	}
+	if tl, ok := ln.(*net.TCPListener); ok && s.Backlog > 0 {
+		if rc, err := tl.SyscallConn(); err == nil {
+			var lerr error
+			_ = rc.Control(func(fd uintptr) { lerr = syscall.Listen(int(fd), s.Backlog) })
+			if lerr != nil {
+				ln.Close()
+				return nil, &BindError{Binding: b, Err: lerr}
+			}
+		}
+	}
+	return ln, nil
+}
+
+func (l *Listener) acceptLoop() {
+	defer close(l.done)
+	var delay time.Duration
+	for {
+		nc, err := l.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off instead of spinning.
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else if delay < time.Second {
+				delay *= 2
+			}
+			l.srv.log.WithError(err).WithField("listener", l.Binding.Listener).Warn("accept failed; retrying")
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		h := l.handler.Load().h
+		c := newConn(nc, h, *l.settings.Load())
+		c.Listener, c.Service = l.Binding.Listener, l.Binding.Service
+		if !l.srv.track(c) {
+			_ = nc.Close()
+			continue
+		}
+		c.start()
+	}
+}
+
+// Server tracks every live connection, so shutdown can close them all and
+// wait for their handlers.
+type Server struct {
+	log   logrus.FieldLogger
+	mu    sync.Mutex
+	conns map[uint64]*Conn
+	wg    sync.WaitGroup
+	shut  bool
+}
+
+// NewServer returns an empty connection registry.
+func NewServer(log logrus.FieldLogger) *Server {
+	return &Server{log: log, conns: map[uint64]*Conn{}}
+}
+
+func (s *Server) track(c *Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shut {
+		return false
+	}
+	s.conns[c.ID] = c
+	s.wg.Add(1)
+	c.onFinish = s.untrack
+	return true
+}
+
+func (s *Server) untrack(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c.ID)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// Count is the number of live connections.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// Dial opens an outgoing TCP connection whose events go to h. It returns
+// at once; Connected or Disconnected (with the dial error) follows.
+func (s *Server) Dial(ctx context.Context, address string, h Handler, st Settings) *Conn {
+	c := newConn(nil, h, st)
+	if !s.track(c) {
+		go h.Disconnected(c, ErrShutdown)
+		return c
+	}
+	go func() {
+		d := net.Dialer{Timeout: st.ConnectTimeout}
+		nc, err := d.DialContext(ctx, "tcp", address)
+		if err != nil {
+			c.finish(err)
+			return
+		}
+		c.mu.Lock()
+		gone := c.finished
+		c.nc = nc
+		c.local, c.remote = nc.LocalAddr(), nc.RemoteAddr()
+		c.mu.Unlock()
+		if gone {
+			_ = nc.Close()
+			return
+		}
+		c.start()
+		c.signal() // send what was written while connecting
+	}()
+	return c
+}
+
+// Shutdown stops new connections, asks every connection to close (sending
+// what it has queued) and waits until they are gone or ctx ends, when the
+// rest are cut.
+func (s *Server) Shutdown(ctx context.Context) {
+	s.mu.Lock()
+	s.shut = true
+	conns := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+	waited := make(chan struct{})
+	go func() { s.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		s.mu.Lock()
+		for _, c := range s.conns {
+			conns = append(conns, c)
+		}
+		s.mu.Unlock()
+		for _, c := range conns {
+			c.finish(ErrShutdown)
+		}
+		<-waited
+	}
+}
