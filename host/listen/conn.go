@@ -60,6 +60,7 @@ type Conn struct {
 	queue    [][]byte
 	queued   int
 	closing  bool
+	closeErr error // what Disconnected reports after a graceful close
 	finished bool
 	wake     chan struct{}
 
@@ -167,18 +168,22 @@ func (c *Conn) signal() {
 
 // Close sends what is queued, then closes; incoming data is dropped from
 // now on. Disconnected follows with a nil error.
-func (c *Conn) Close() {
+func (c *Conn) Close() { c.closeGracefully(nil) }
+
+// closeGracefully flushes the queue, then finishes with err.
+func (c *Conn) closeGracefully(err error) {
 	c.mu.Lock()
 	if c.closing || c.finished {
 		c.mu.Unlock()
 		return
 	}
 	c.closing = true
+	c.closeErr = err
 	empty := c.queued == 0
 	nc := c.nc
 	c.mu.Unlock()
 	if empty && nc != nil {
-		c.finish(nil)
+		c.finish(err)
 		return
 	}
 	c.signal()
@@ -272,7 +277,10 @@ func (c *Conn) readLoop() {
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
 			c.finish(nil)
-		} else if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) {
+		} else if errors.Is(err, io.EOF) {
+			// The peer may only have shut down its side: send what is queued.
+			c.closeGracefully(ErrClosedByPeer)
+		} else if errors.Is(err, syscall.ECONNRESET) {
 			c.finish(ErrClosedByPeer)
 		} else {
 			c.finish(err)
@@ -326,10 +334,10 @@ func (c *Conn) writeLoop() {
 				return
 			}
 			if c.queued == 0 {
-				closing := c.closing
+				closing, err := c.closing, c.closeErr
 				c.mu.Unlock()
 				if closing {
-					c.finish(nil)
+					c.finish(err)
 					return
 				}
 				break

@@ -1,0 +1,240 @@
+// Package logging turns Prosody's `log` option into logrus sinks: a level,
+// a file name, "*console", "*syslog", level = destination pairs, and sink
+// tables such as { levels = { min = "info" }, to = "file", filename = "…" }.
+//
+// It owns where log lines go and in what format; it never decides what is
+// logged.
+package logging
+
+import (
+	"fmt"
+	"io"
+	"log/syslog"
+	"os"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/lua/luaval"
+)
+
+var levelNames = []string{"debug", "info", "warn", "error"}
+
+func parseLevel(s string) (logrus.Level, bool) {
+	switch s {
+	case "debug":
+		return logrus.DebugLevel, true
+	case "info":
+		return logrus.InfoLevel, true
+	case "warn", "warning":
+		return logrus.WarnLevel, true
+	case "error":
+		return logrus.ErrorLevel, true
+	}
+	return 0, false
+}
+
+// sink writes the entries whose level is between min and max.
+type sink struct {
+	min, max logrus.Level // logrus levels: lower is more severe
+	out      io.Writer
+	format   logrus.Formatter
+	mu       *sync.Mutex
+}
+
+// Sinks is a configured set of log destinations; it is a logrus hook.
+type Sinks struct {
+	sinks   []sink
+	closers []io.Closer
+}
+
+// Levels is every level; each sink filters for itself.
+func (s *Sinks) Levels() []logrus.Level { return logrus.AllLevels }
+
+// Fire writes e to every sink that wants its level.
+func (s *Sinks) Fire(e *logrus.Entry) error {
+	for _, k := range s.sinks {
+		if e.Level > k.min || e.Level < k.max {
+			continue
+		}
+		b, err := k.format.Format(e)
+		if err != nil {
+			return err
+		}
+		k.mu.Lock()
+		_, _ = k.out.Write(b)
+		k.mu.Unlock()
+	}
+	return nil
+}
+
+// Close closes the files the sinks opened.
+func (s *Sinks) Close() {
+	for _, c := range s.closers {
+		_ = c.Close()
+	}
+}
+
+// Lowest is the most verbose level any sink wants, to set on the logger.
+func (s *Sinks) Lowest() logrus.Level {
+	lvl := logrus.ErrorLevel
+	for _, k := range s.sinks {
+		if k.min > lvl {
+			lvl = k.min
+		}
+	}
+	return lvl
+}
+
+// Parse builds sinks from the value of the `log` option (nil means info
+// and above to the console). where names the option for errors.
+func Parse(v any, where string) (*Sinks, error) {
+	s := &Sinks{}
+	consoleMu := &sync.Mutex{}
+	if err := s.add(v, where, consoleMu, true); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Sinks) add(v any, where string, consoleMu *sync.Mutex, top bool) error {
+	switch x := v.(type) {
+	case nil:
+		return s.addDest("*console", logrus.InfoLevel, logrus.PanicLevel, false, where, consoleMu)
+	case string:
+		if lvl, ok := parseLevel(x); ok && top {
+			return s.addDest("*console", lvl, logrus.PanicLevel, false, where, consoleMu)
+		}
+		return s.addDest(x, logrus.InfoLevel, logrus.PanicLevel, false, where, consoleMu)
+	case *luaval.Table:
+		for _, e := range x.Array {
+			if err := s.add(e, where, consoleMu, false); err != nil {
+				return err
+			}
+		}
+		if _, ok := x.Hash["to"]; ok {
+			return s.addTable(x, where, consoleMu)
+		}
+		if _, ok := x.Hash["levels"]; ok {
+			return s.addTable(x, where, consoleMu)
+		}
+		for _, name := range levelNames {
+			dest, ok := x.Hash[name]
+			if !ok {
+				continue
+			}
+			lvl, _ := parseLevel(name)
+			d, isStr := dest.(string)
+			if !isStr {
+				return fmt.Errorf("%s: %s = %s: expected a file name, \"*console\" or \"*syslog\"", where, name, luaval.Format(dest))
+			}
+			if err := s.addDest(d, lvl, lvl, false, where, consoleMu); err != nil {
+				return err
+			}
+		}
+		for k := range x.Hash {
+			if ks, _ := k.(string); ks != "" {
+				if _, ok := parseLevel(ks); !ok {
+					return fmt.Errorf("%s: unknown key %s (levels are debug, info, warn, error)", where, luaval.Format(k))
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: %s is not a log destination", where, luaval.Format(v))
+}
+
+func (s *Sinks) addTable(t *luaval.Table, where string, consoleMu *sync.Mutex) error {
+	min, max := logrus.InfoLevel, logrus.PanicLevel
+	switch lv := t.Field("levels").(type) {
+	case nil:
+	case *luaval.Table:
+		if m, ok := lv.Field("min").(string); ok {
+			l, ok := parseLevel(m)
+			if !ok {
+				return fmt.Errorf("%s: levels.min = %q: expected debug, info, warn or error", where, m)
+			}
+			min = l
+		}
+		if m, ok := lv.Field("max").(string); ok {
+			l, ok := parseLevel(m)
+			if !ok {
+				return fmt.Errorf("%s: levels.max = %q: expected debug, info, warn or error", where, m)
+			}
+			max = l
+		}
+		if len(lv.Array) > 0 {
+			min, max = logrus.PanicLevel, logrus.DebugLevel
+			for _, e := range lv.Array {
+				name, _ := e.(string)
+				l, ok := parseLevel(name)
+				if !ok {
+					return fmt.Errorf("%s: levels entry %s: expected debug, info, warn or error", where, luaval.Format(e))
+				}
+				if l > min {
+					min = l
+				}
+				if l < max {
+					max = l
+				}
+			}
+		}
+	default:
+		return fmt.Errorf("%s: levels = %s: expected { min = \"info\" } or a list of levels", where, luaval.Format(lv))
+	}
+	json := t.Field("format") == "json"
+	switch to := t.Field("to"); to {
+	case "console", nil:
+		return s.addDest("*console", min, max, json, where, consoleMu)
+	case "syslog":
+		return s.addDest("*syslog", min, max, json, where, consoleMu)
+	case "file":
+		name, ok := t.Field("filename").(string)
+		if !ok || name == "" {
+			return fmt.Errorf("%s: a sink with to = \"file\" needs filename = \"…\"", where)
+		}
+		return s.addDest(name, min, max, json, where, consoleMu)
+	default:
+		return fmt.Errorf("%s: to = %s: expected \"console\", \"file\" or \"syslog\"", where, luaval.Format(to))
+	}
+}
+
+func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where string, consoleMu *sync.Mutex) error {
+	var f logrus.Formatter = &logrus.TextFormatter{FullTimestamp: true, DisableColors: true}
+	if json {
+		f = &logrus.JSONFormatter{}
+	}
+	k := sink{min: min, max: max, format: f, mu: consoleMu}
+	switch dest {
+	case "*console", "*stdout", "*stderr":
+		k.out = os.Stderr
+		if dest == "*stdout" {
+			k.out = os.Stdout
+		}
+	case "*syslog":
+		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, "moonport")
+		if err != nil {
+			return fmt.Errorf("%s: cannot reach syslog: %v", where, err)
+		}
+		k.out, k.mu = w, &sync.Mutex{}
+		s.closers = append(s.closers, w)
+	default:
+		file, err := os.OpenFile(dest, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
+		if err != nil {
+			return fmt.Errorf("%s: cannot open log file: %v", where, err)
+		}
+		k.out, k.mu = file, &sync.Mutex{}
+		s.closers = append(s.closers, file)
+	}
+	s.sinks = append(s.sinks, k)
+	return nil
+}
+
+// Install routes logger's output through the sinks.
+func (s *Sinks) Install(logger *logrus.Logger) {
+	logger.SetOutput(io.Discard)
+	logger.ReplaceHooks(logrus.LevelHooks{})
+	logger.AddHook(s)
+	logger.SetLevel(s.Lowest())
+}

@@ -1,0 +1,277 @@
+package bridge
+
+import (
+	"errors"
+	"net"
+	"strconv"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/host/listen"
+	"github.com/moonport/moonport/lua/luaval"
+)
+
+// luaConn is a connection as Lua sees it. It lives on its instance's loop.
+type luaConn struct {
+	c        *listen.Conn
+	inst     *Instance
+	ud       *lua.LUserData
+	listener *lua.LTable
+	fields   *lua.LTable // values a module stores on the conn object
+	gone     bool
+}
+
+const connType = "moonport.conn"
+
+// connHandler delivers one listener table's events to its instance. The
+// same type serves accepted and outgoing connections.
+type connHandler struct {
+	inst     *Instance
+	listener *lua.LTable
+	mode     listen.Mode
+	hasMode  bool
+	drain    bool // the listener has ondrain
+}
+
+func (h *connHandler) Connected(c *listen.Conn) {
+	if h.hasMode {
+		c.SetMode(h.mode)
+	}
+	c.WantDrain(h.drain)
+	h.inst.post(func() {
+		lc := h.inst.wrap(c, h.listener)
+		if !lc.gone {
+			lc.on("connect")
+		}
+	})
+}
+
+func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
+	h.inst.call(func() {
+		lc, ok := c.State.(*luaConn)
+		if !ok || lc.gone {
+			return
+		}
+		lc.on("incoming", lua.LString(data))
+	})
+}
+
+func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
+	keep := false
+	h.inst.call(func() {
+		lc, ok := c.State.(*luaConn)
+		if !ok || lc.gone {
+			return
+		}
+		fn := lc.callback("readtimeout")
+		if fn == lua.LNil {
+			return
+		}
+		out, err := lc.inst.protect("onreadtimeout", fn, 1, lc.ud)
+		if err != nil {
+			lc.c.Abort(err)
+			return
+		}
+		keep = lua.LVAsBool(out[0])
+	})
+	return keep
+}
+
+func (h *connHandler) Drained(c *listen.Conn) {
+	h.inst.post(func() {
+		if lc, ok := c.State.(*luaConn); ok && !lc.gone {
+			lc.on("drain")
+		}
+	})
+}
+
+func (h *connHandler) Disconnected(c *listen.Conn, err error) {
+	h.inst.post(func() {
+		lc := h.inst.wrap(c, h.listener)
+		if lc.gone {
+			return
+		}
+		lc.gone = true
+		if err != nil {
+			lc.on("disconnect", lua.LString(errorText(err)))
+		} else {
+			lc.on("disconnect")
+		}
+		c.State = nil
+	})
+}
+
+func errorText(err error) string {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
+}
+
+// wrap returns the Lua object of c, making it on first use.
+func (inst *Instance) wrap(c *listen.Conn, listener *lua.LTable) *luaConn {
+	if lc, ok := c.State.(*luaConn); ok {
+		return lc
+	}
+	lc := &luaConn{c: c, inst: inst, listener: listener}
+	lc.ud = inst.L.NewUserData()
+	lc.ud.Value = lc
+	inst.L.SetMetatable(lc.ud, inst.L.GetTypeMetatable(connType))
+	c.State = lc
+	return lc
+}
+
+func (lc *luaConn) callback(name string) lua.LValue {
+	if lc.listener == nil {
+		return lua.LNil
+	}
+	return lc.listener.RawGetString("on" + name)
+}
+
+// on calls listener.on<name>(conn, ...). A Lua error closes this
+// connection only.
+func (lc *luaConn) on(name string, args ...lua.LValue) {
+	fn := lc.callback(name)
+	if fn == lua.LNil {
+		return
+	}
+	all := append([]lua.LValue{lc.ud}, args...)
+	if _, err := lc.inst.protect("on"+name, fn, 0, all...); err != nil && name != "disconnect" {
+		lc.c.Abort(err)
+	}
+}
+
+func checkConn(L *lua.LState) *luaConn {
+	ud := L.CheckUserData(1)
+	lc, ok := ud.Value.(*luaConn)
+	if !ok {
+		L.ArgError(1, "connection expected")
+	}
+	return lc
+}
+
+func addrParts(a net.Addr) (string, int) {
+	if a == nil {
+		return "", 0
+	}
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), 0
+	}
+	p, _ := strconv.Atoi(port)
+	return host, p
+}
+
+// registerConnType installs the methods of Prosody's connection object.
+func registerConnType(L *lua.LState) {
+	methods := map[string]lua.LGFunction{
+		"write": connWrite, "send": connWrite,
+		"close": func(L *lua.LState) int { checkConn(L).c.Close(); return 0 },
+		"ip": func(L *lua.LState) int {
+			ip, _ := addrParts(checkConn(L).c.RemoteAddr())
+			L.Push(lua.LString(ip))
+			return 1
+		},
+		"port": func(L *lua.LState) int {
+			_, p := addrParts(checkConn(L).c.RemoteAddr())
+			L.Push(lua.LNumber(p))
+			return 1
+		},
+		"clientport": func(L *lua.LState) int {
+			_, p := addrParts(checkConn(L).c.RemoteAddr())
+			L.Push(lua.LNumber(p))
+			return 1
+		},
+		"serverport": func(L *lua.LState) int {
+			_, p := addrParts(checkConn(L).c.LocalAddr())
+			L.Push(lua.LNumber(p))
+			return 1
+		},
+		"serverip": func(L *lua.LState) int {
+			ip, _ := addrParts(checkConn(L).c.LocalAddr())
+			L.Push(lua.LString(ip))
+			return 1
+		},
+		"setlistener": func(L *lua.LState) int {
+			lc := checkConn(L)
+			lc.on("detach")
+			lc.listener = L.CheckTable(2)
+			lc.c.WantDrain(lc.listener.RawGetString("ondrain") != lua.LNil)
+			lc.on("attach", L.Get(3))
+			return 0
+		},
+		"pause":  func(L *lua.LState) int { checkConn(L).c.Pause(); return 0 },
+		"resume": func(L *lua.LState) int { checkConn(L).c.Resume(); return 0 },
+		"set_mode": func(L *lua.LState) int {
+			lc := checkConn(L)
+			v, _ := luaval.ToGo(L.Get(2))
+			m, err := listen.ParseMode(v, 8192)
+			if err != nil {
+				L.ArgError(2, err.Error())
+			}
+			lc.c.SetMode(m)
+			return 0
+		},
+		"setoption": func(L *lua.LState) int {
+			lc := checkConn(L)
+			v, _ := luaval.ToGo(L.Get(3))
+			if err := lc.c.SetOption(L.CheckString(2), v); err != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString(err.Error()))
+				return 2
+			}
+			L.Push(lua.LTrue)
+			return 1
+		},
+		"ssl":         func(L *lua.LState) int { L.Push(lua.LFalse); return 1 },
+		"id":          func(L *lua.LState) int { L.Push(lua.LNumber(checkConn(L).c.ID)); return 1 },
+		"bufferlen":   func(L *lua.LState) int { L.Push(lua.LNumber(checkConn(L).c.Queued())); return 1 },
+		"getlistener": func(L *lua.LState) int { L.Push(checkConn(L).listener); return 1 },
+	}
+	methodTable := L.SetFuncs(L.NewTable(), methods)
+	mt := L.NewTypeMetatable(connType)
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		lc := checkConn(L)
+		k := L.Get(2)
+		if m := methodTable.RawGet(k); m != lua.LNil {
+			L.Push(m)
+			return 1
+		}
+		if lc.fields != nil {
+			L.Push(lc.fields.RawGet(k))
+			return 1
+		}
+		L.Push(lua.LNil)
+		return 1
+	}))
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		lc := checkConn(L)
+		if lc.fields == nil {
+			lc.fields = L.NewTable()
+		}
+		lc.fields.RawSet(L.Get(2), L.Get(3))
+		return 0
+	}))
+	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+		lc := checkConn(L)
+		ip, port := addrParts(lc.c.RemoteAddr())
+		L.Push(lua.LString("conn " + strconv.FormatUint(lc.c.ID, 10) + " " + net.JoinHostPort(ip, strconv.Itoa(port))))
+		return 1
+	}))
+}
+
+func connWrite(L *lua.LState) int {
+	lc := checkConn(L)
+	data := L.CheckString(2)
+	if err := lc.c.Write([]byte(data)); err != nil {
+		if errors.Is(err, listen.ErrSendBufferFull) {
+			lc.inst.log.Warnf("closing connection %d from %s: %v", lc.c.ID, lc.c.RemoteAddr(), err)
+		}
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LNumber(len(data)))
+	return 1
+}

@@ -1,0 +1,203 @@
+// Command moonport is a Lua-scriptable listener host: it reads a
+// Prosody-style prosody.cfg.lua, loads Lua modules written against
+// Prosody's net API and serves their TCP listeners.
+package main
+
+import (
+	"embed"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/core"
+	"github.com/moonport/moonport/lua/bridge"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+//go:embed examples/default.cfg.lua examples/modules
+var examples embed.FS
+
+//go:embed modules
+var shipped embed.FS
+
+const defaultConfigName = "prosody.cfg.lua"
+
+// Exit codes, documented in the README.
+const (
+	exitOK       = 0
+	exitConfig   = 1 // the config or a module failed to load
+	exitWarnings = 2 // check config: warnings but no errors
+	exitBind     = 3 // strict_binding and a port could not be opened
+	exitUsage    = 64
+)
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `moonport: a Lua-scriptable listener host with Prosody's config and module API
+
+Usage:
+  moonport [run] [--config FILE]     serve (the default command)
+  moonport check config [--config FILE]
+                                     evaluate the config and modules, print warnings and errors
+  moonport ports [--config FILE]     print every listener it would bind
+  moonport version                   print the version
+
+Without --config, ./prosody.cfg.lua is used if present, else the embedded
+default config (the example echo and chat services on loopback).
+`)
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "run"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "moonport", version)
+		return exitOK
+	case "help":
+		usage(stdout)
+		return exitOK
+	case "check":
+		if len(args) == 0 || args[0] != "config" {
+			fmt.Fprintln(stderr, "moonport check: say what to check: moonport check config")
+			return exitUsage
+		}
+		args = args[1:]
+	case "run", "ports":
+	default:
+		fmt.Fprintf(stderr, "moonport: unknown command %q\n\n", cmd)
+		usage(stderr)
+		return exitUsage
+	}
+	fl := flag.NewFlagSet("moonport "+cmd, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	cfgPath := fl.String("config", "", "config file (default ./"+defaultConfigName+", else the embedded default)")
+	fl.StringVar(cfgPath, "c", "", "shorthand for --config")
+	if err := fl.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "moonport %s: unexpected argument %q\n", cmd, fl.Arg(0))
+		return exitUsage
+	}
+	snap, extra, err := loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "moonport: config error:", err)
+		return exitConfig
+	}
+	log := logrus.New()
+	if cmd != "run" {
+		// Planning runs module code; keep its chatter off the report.
+		log.SetLevel(logrus.WarnLevel)
+	}
+	modules, _ := fs.Sub(shipped, "modules")
+	h, err := core.New(core.Options{Config: snap, Log: log, Extra: extra, Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
+	if err != nil {
+		fmt.Fprintln(stderr, "moonport: error:", err)
+		return exitConfig
+	}
+	switch cmd {
+	case "check":
+		code := check(h, stdout)
+		h.Close()
+		return code
+	case "ports":
+		h.Close()
+		printPorts(h, stdout)
+		return exitOK
+	}
+	if err := h.Start(); err != nil {
+		log.Error(err)
+		h.Shutdown()
+		return exitBind
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	log.Infof("Received %s, shutting down", s)
+	signal.Stop(sig)
+	h.Shutdown()
+	return exitOK
+}
+
+// loadConfig finds and evaluates the config. The embedded default comes
+// with the example modules to serve.
+func loadConfig(path string) (*config.Snapshot, []bridge.Source, error) {
+	if path == "" {
+		if _, err := os.Stat(defaultConfigName); err == nil {
+			path = defaultConfigName
+		}
+	}
+	if path != "" {
+		snap, err := config.Load(path)
+		return snap, nil, err
+	}
+	src, err := examples.ReadFile("examples/default.cfg.lua")
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := config.Evaluate("embedded:default.cfg.lua", src)
+	mods, _ := fs.Sub(examples, "examples/modules")
+	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
+}
+
+func check(h *core.Host, out io.Writer) int {
+	problems := 0
+	for _, p := range h.Plan.Problems {
+		fmt.Fprintln(out, "error:", p.Error())
+		problems++
+	}
+	for _, w := range h.Warnings {
+		fmt.Fprintln(out, "warning:", w)
+	}
+	switch {
+	case problems > 0:
+		fmt.Fprintf(out, "%d error(s), %d warning(s) in %s\n", problems, len(h.Warnings), h.Config.Path)
+		return exitConfig
+	case len(h.Warnings) > 0:
+		fmt.Fprintf(out, "no errors, %d warning(s) in %s\n", len(h.Warnings), h.Config.Path)
+		return exitWarnings
+	}
+	fmt.Fprintf(out, "config OK: %s (%d file(s), %d host(s), %d service(s), %d listener socket(s))\n",
+		h.Config.Path, len(h.Config.Files), len(h.Config.Hosts()), len(h.Runtime.PortServices()), len(h.Plan.Bindings))
+	return exitOK
+}
+
+func printPorts(h *core.Host, out io.Writer) {
+	bs := h.Plan.Bindings
+	sort.SliceStable(bs, func(i, j int) bool { return bs[i].Port < bs[j].Port })
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tLISTENER\tADDRESS\tPORT\tTRANSPORT\tENCRYPTION\tREACH")
+	for _, b := range bs {
+		enc := "none"
+		if b.Encryption == "ssl" {
+			enc = "direct TLS"
+		}
+		reach := "local"
+		if b.Public() {
+			reach = "public"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", b.Service, b.Listener, b.Address, b.Port, b.Network, enc, reach)
+	}
+	_ = tw.Flush()
+	for _, p := range h.Plan.Problems {
+		fmt.Fprintln(out, "error:", p.Error())
+	}
+}
