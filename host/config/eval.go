@@ -333,8 +333,12 @@ func (e *evaluator) includeFile(L *lua.LState, path string) {
 	if e.depth > 32 {
 		L.RaiseError("Include %s: includes nested more than 32 deep (does a file include itself?)", path)
 	}
+	// Like Prosody, each file starts in the global section with its own
+	// duplicate tracking, and leaves the including file's section alone.
+	saved, savedSeen := e.current, e.seen
+	e.current, e.seen = e.snap.Global, map[string]bool{}
 	e.depth++
-	defer func() { e.depth-- }()
+	defer func() { e.depth--; e.current, e.seen = saved, savedSeen }()
 	fn := e.compile(L, path, src)
 	L.Push(fn)
 	L.Call(0, 0)

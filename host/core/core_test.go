@@ -1,0 +1,333 @@
+package core
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/config"
+)
+
+// freePort finds a loopback port nobody listens on.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type testHost struct {
+	*Host
+	dir, logFile string
+}
+
+// startHost writes cfg and modules into a temp dir, loads and starts it.
+// The config gets a debug log file the test can wait on.
+func startHost(t *testing.T, cfg string, modules map[string]string) *testHost {
+	t.Helper()
+	th := newHost(t, cfg, modules)
+	if err := th.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(th.Shutdown)
+	return th
+}
+
+func newHost(t *testing.T, cfg string, modules map[string]string) *testHost {
+	t.Helper()
+	dir := t.TempDir()
+	logFile := filepath.Join(dir, "moonport.log")
+	examples, _ := filepath.Abs("../../examples/modules")
+	cfg = fmt.Sprintf("log = { { to = \"file\", filename = %q, levels = { min = \"debug\" } } }\nplugin_paths = { %q }\n", logFile, examples) + cfg
+	if err := os.WriteFile(filepath.Join(dir, "prosody.cfg.lua"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range modules {
+		if err := os.WriteFile(filepath.Join(dir, "mod_"+name+".lua"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := config.Load(filepath.Join(dir, "prosody.cfg.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Config: snap, Log: logrus.New()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testHost{Host: h, dir: dir, logFile: logFile}
+}
+
+// waitLog waits until the log holds a line containing all of want.
+func (th *testHost) waitLog(t *testing.T, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(th.logFile)
+		for _, line := range strings.Split(string(b), "\n") {
+			ok := true
+			for _, w := range want {
+				ok = ok && strings.Contains(line, w)
+			}
+			if ok {
+				return line
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(th.logFile)
+	t.Fatalf("no log line with %q; log:\n%s", want, b)
+	return ""
+}
+
+type client struct {
+	t *testing.T
+	net.Conn
+	r *bufio.Reader
+}
+
+func dial(t *testing.T, port int) *client {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return &client{t: t, Conn: c, r: bufio.NewReader(c)}
+}
+
+func (c *client) send(s string) {
+	c.t.Helper()
+	if _, err := c.Write([]byte(s)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *client) line() string {
+	c.t.Helper()
+	s, err := c.r.ReadString('\n')
+	if err != nil {
+		c.t.Fatalf("reading a line: %v (got %q)", err, s)
+	}
+	return strings.TrimRight(s, "\n")
+}
+
+func (c *client) expect(want string) {
+	c.t.Helper()
+	if got := c.line(); got != want {
+		c.t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// expectClosed waits for the server to close the connection.
+func (c *client) expectClosed() {
+	c.t.Helper()
+	buf := make([]byte, 4096)
+	for {
+		_, err := c.r.Read(buf)
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				c.t.Fatal("connection still open")
+			}
+			return
+		}
+	}
+}
+
+func TestEchoAndChat(t *testing.T) {
+	echo, chat := freePort(t), freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "echo", "chat" }
+interfaces = { "127.0.0.1" }
+echo_ports = { %d }
+chat_ports = { %d }
+`, echo, chat), nil)
+
+	e := dial(t, echo)
+	e.send("hello\n")
+	e.expect("hello")
+	big := strings.Repeat("x", 100000) + "\n"
+	e.send(big)
+	e.expect(strings.TrimRight(big, "\n"))
+
+	a := dial(t, chat)
+	a.expect("* welcome, guest1 (/nick NAME, /who, /quit)")
+	b := dial(t, chat)
+	b.expect("* welcome, guest2 (/nick NAME, /who, /quit)")
+	a.expect("* guest2 joined")
+	a.send("/nick alice\r\n")
+	a.expect("* you are now alice")
+	b.expect("* guest1 is now alice")
+	b.send("hi there\n/who\n")
+	a.expect("<guest2> hi there")
+	b.expect("* here: alice, guest2")
+	// A line split across two packets is still one line.
+	a.send("half")
+	a.send(" and half\n")
+	b.expect("<alice> half and half")
+	b.send("/quit\n")
+	b.expect("* bye")
+	b.expectClosed()
+	a.expect("* guest2 left")
+}
+
+func TestLuaErrorClosesOnlyThatConnection(t *testing.T) {
+	port := freePort(t)
+	th := startHost(t, fmt.Sprintf(`modules_enabled = { "fragile" }
+interfaces = { "127.0.0.1" }
+fragile_ports = { %d }
+`, port), map[string]string{"fragile": `
+local function explode(data) error("boom: " .. data) end
+module:provides("net", { name = "fragile", default_port = 1, listener = {
+	default_mode = "*l";
+	onincoming = function(conn, line)
+		if line == "boom" then explode(line) end
+		conn:write("ok " .. line .. "\n")
+	end;
+}})`})
+	good, bad := dial(t, port), dial(t, port)
+	good.send("one\n")
+	good.expect("ok one")
+	bad.send("boom\n")
+	bad.expectClosed()
+	line := th.waitLog(t, "error in onincoming", "boom: boom")
+	if !strings.Contains(line, "explode") && !strings.Contains(line, "stack traceback") {
+		t.Errorf("log line lacks a traceback: %s", line)
+	}
+	good.send("two\n")
+	good.expect("ok two")
+}
+
+func TestReadTimeout(t *testing.T) {
+	quiet, kept := freePort(t), freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "quiet", "kept" }
+interfaces = { "127.0.0.1" }
+network_settings = { read_timeout = 0.2 }
+quiet_ports = %d
+kept_ports = %d
+`, quiet, kept), map[string]string{
+		"quiet": `module:provides("net", { name = "quiet", default_port = 1, listener = {} })`,
+		"kept": `module:provides("net", { name = "kept", default_port = 1, listener = {
+	onreadtimeout = function(conn) conn:write("ping\n"); return true end;
+}})`})
+	q := dial(t, quiet)
+	q.expectClosed()
+	k := dial(t, kept)
+	k.expect("ping")
+	k.expect("ping")
+	k.expect("ping")
+}
+
+func TestSendBufferLimit(t *testing.T) {
+	port := freePort(t)
+	th := startHost(t, fmt.Sprintf(`modules_enabled = { "flood" }
+interfaces = { "127.0.0.1" }
+network_settings = { max_send_buffer_size = 262144 }
+flood_ports = %d
+`, port), map[string]string{"flood": `
+local chunk = string.rep("x", 65536)
+module:provides("net", { name = "flood", default_port = 1, listener = {
+	onincoming = function(conn)
+		for i = 1, 4096 do
+			local ok, err = conn:write(chunk)
+			if not ok then
+				module:log("info", "write %d refused: %s", i, err)
+				return
+			end
+		end
+		module:log("info", "all writes accepted")
+	end;
+	ondisconnect = function(conn, err) module:log("info", "flood client gone: %s", tostring(err)) end;
+}})`})
+	c := dial(t, port)
+	c.send("go")
+	// The client never reads; the server must cut it off, not buffer 256 MiB.
+	th.waitLog(t, "refused: send buffer exceeded max_send_buffer_size")
+	th.waitLog(t, "flood client gone: send buffer exceeded")
+	deadline := time.Now().Add(5 * time.Second)
+	for th.Server.Count() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := th.Server.Count(); n != 0 {
+		t.Fatalf("%d connections still open", n)
+	}
+}
+
+func TestDuplicatePortAndPortInUse(t *testing.T) {
+	shared, busy, free := freePort(t), freePort(t), freePort(t)
+	blocker, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", busy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close()
+	th := startHost(t, fmt.Sprintf(`modules_enabled = { "echo", "chat", "forward" }
+interfaces = { "127.0.0.1" }
+echo_ports = { %d }
+chat_ports = { %d }
+forward_ports = { %d }
+forward_upstream = "127.0.0.1:%d"
+`, shared, shared, busy, free), nil)
+	th.waitLog(t, "Multiple services configured to listen on the same port", "echo, chat")
+	th.waitLog(t, "failed to open port for service 'forward'", "in use")
+	e := dial(t, shared)
+	e.send("still serving\n")
+	e.expect("still serving")
+}
+
+func TestForwardToUpstream(t *testing.T) {
+	echo, fwd := freePort(t), freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "echo", "forward" }
+interfaces = { "127.0.0.1" }
+echo_ports = { %d }
+forward_ports = { %d }
+forward_upstream = "127.0.0.1:%d"
+`, echo, fwd, echo), nil)
+	c := dial(t, fwd)
+	c.send("through the proxy\n")
+	c.expect("through the proxy")
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	port := freePort(t)
+	th := newHost(t, fmt.Sprintf(`modules_enabled = { "polite" }
+interfaces = { "127.0.0.1" }
+polite_ports = %d
+network_settings = { shutdown_deadline = 3 }
+`, port), map[string]string{"polite": `
+local conns = {}
+module:hook("server-stopping", function()
+	for conn in pairs(conns) do conn:write("goodbye\n") end
+end)
+module:provides("net", { name = "polite", default_port = 1, listener = {
+	onconnect = function(conn) conns[conn] = true; conn:write("hello\n") end;
+	ondisconnect = function(conn, err) conns[conn] = nil; module:log("info", "polite disconnect err=%s", tostring(err)) end;
+}})`})
+	if err := th.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, port)
+	c.expect("hello")
+	done := make(chan struct{})
+	go func() { th.Shutdown(); close(done) }()
+	c.expect("goodbye")
+	c.expectClosed()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("shutdown did not finish")
+	}
+	th.waitLog(t, "polite disconnect err=nil")
+	if _, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
+		t.Fatal("still accepting after shutdown")
+	}
+}
