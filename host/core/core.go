@@ -52,6 +52,9 @@ type Host struct {
 func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Source {
 	var out []bridge.Source
 	base := filepath.Dir(snap.Path)
+	if abs, err := filepath.Abs(base); err == nil {
+		base = abs
+	}
 	add := func(dir string) {
 		if !filepath.IsAbs(dir) {
 			dir = filepath.Join(base, dir)

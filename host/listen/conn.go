@@ -440,8 +440,9 @@ func (f *framer) next(m Mode) ([]byte, bool) {
 		}
 	}
 	frame := f.buf[:take]
-	if m.Kind == Lines {
-		frame = bytes.TrimSuffix(frame, []byte{'\r'})
+	if m.Kind == Lines && bytes.IndexByte(frame, '\r') >= 0 {
+		// LuaSocket's "*l" drops every CR in the line, not just a final one.
+		frame = bytes.ReplaceAll(frame, []byte{'\r'}, nil)
 	}
 	rest := f.buf[take+skip:]
 	if len(rest) == 0 {

@@ -1,0 +1,106 @@
+package core
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// transcript talks to the compat module and returns everything it sent.
+func transcript(t *testing.T, port int) string {
+	t.Helper()
+	c := dial(t, port)
+	first := c.line()
+	c.send("abc\nde\n")
+	c.send("mixed\r\nCase\r\r\n")
+	c.send("quit\n")
+	rest, err := io.ReadAll(c.r)
+	if err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	return first + "\n" + string(rest)
+}
+
+// waitPort waits until something accepts connections on port.
+func waitPort(t *testing.T, port int, exited <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("server exited before listening: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("nothing listens on %d", port)
+}
+
+// TestProsodyModuleRunsUnchanged loads one module file in Prosody 0.12 and
+// in moonport and checks a client sees the same from both.
+func TestProsodyModuleRunsUnchanged(t *testing.T) {
+	testdata, _ := filepath.Abs("testdata")
+	port := freePort(t)
+	startHost(t, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "compat" }
+interfaces = { "127.0.0.1" }
+compat_ports = { %d }
+compat_greeting = "hello"
+`, testdata, port), nil)
+	got := transcript(t, port)
+	want := "hello from compat\nABC 3\nDE 2\nMIXED 5\nCASE 4\nbye\n"
+	if got != want {
+		t.Fatalf("moonport said %q, want %q", got, want)
+	}
+
+	prosody, err := exec.LookPath("prosody")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("prosody is not installed; .ci/run must install it")
+		}
+		t.Skip("prosody not installed (apt-get install prosody)")
+	}
+	dir := t.TempDir()
+	pport := freePort(t)
+	cfg := fmt.Sprintf(`pidfile = %q
+data_path = %q
+plugin_paths = { %q }
+run_as_root = true
+log = { { levels = { min = "info" }, to = "file", filename = %q } }
+modules_enabled = { "compat" }
+modules_disabled = { "c2s", "s2s", "offline", "s2s_auth_certs" }
+interfaces = { "127.0.0.1" }
+compat_ports = { %d }
+compat_greeting = "hello"
+VirtualHost "localhost"
+`, filepath.Join(dir, "prosody.pid"), dir, testdata, filepath.Join(dir, "prosody.log"), pport)
+	cfgPath := filepath.Join(dir, "prosody.cfg.lua")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(prosody, "--config", cfgPath, "-F")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}()
+	waitPort(t, pport, exited)
+	if got := transcript(t, pport); got != want {
+		log, _ := os.ReadFile(filepath.Join(dir, "prosody.log"))
+		t.Fatalf("prosody said %q, want %q\n%s", got, want, strings.TrimSpace(string(log)))
+	}
+}

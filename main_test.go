@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "prosody.cfg.lua")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestVersionAndUsage(t *testing.T) {
+	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "moonport ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, "frobnicate"); code != exitUsage || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "check"); code != exitUsage {
+		t.Errorf("check without 'config': %d", code)
+	}
+}
+
+func TestPortsOnExampleConfig(t *testing.T) {
+	code, out, errOut := runCLI(t, "ports", "--config", "examples/prosody.cfg.lua")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"SERVICE  LISTENER   ADDRESS    PORT  TRANSPORT  ENCRYPTION  REACH",
+		"echo     echo       127.0.0.1  7007  tcp4       none        local",
+		"echo     echo_slow  127.0.0.1  7027  tcp4       none        local",
+		"chat     chat       127.0.0.1  7008  tcp4       none        local",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("ports output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCheckConfig(t *testing.T) {
+	if code, out, errOut := runCLI(t, "check", "config", "--config", "examples/prosody.cfg.lua"); code != exitOK || !strings.Contains(out, "config OK") {
+		t.Errorf("example config: exit %d\n%s%s", code, out, errOut)
+	}
+	dir, _ := filepath.Abs("examples/modules")
+	warn := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\nx = 1\nx = 2\nnetwork_settings = { bogus = 1 }\n", dir))
+	code, out, _ := runCLI(t, "check", "config", "--config", warn)
+	if code != exitWarnings || !strings.Contains(out, warn+":4: Duplicate option 'x'") || !strings.Contains(out, `unknown network setting "bogus"`) {
+		t.Errorf("warnings: exit %d\n%s", code, out)
+	}
+	bad := writeConfig(t, "a = 1\nb = {\n")
+	code, _, errOut := runCLI(t, "check", "config", "--config", bad)
+	if code != exitConfig || !strings.Contains(errOut, bad+":") || !strings.Contains(errOut, "syntax error") {
+		t.Errorf("syntax error: exit %d %q", code, errOut)
+	}
+	badPort := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { \"nope\" }\n", dir))
+	code, out, _ = runCLI(t, "check", "config", "--config", badPort)
+	if code != exitConfig || !strings.Contains(out, badPort+`:3: option 'echo_ports' of service 'echo': "nope" is not a port`) {
+		t.Errorf("bad port: exit %d\n%s", code, out)
+	}
+	missing := writeConfig(t, "modules_enabled = { \"no_such_module\" }\n")
+	code, _, errOut = runCLI(t, "check", "config", "--config", missing)
+	if code != exitConfig || !strings.Contains(errOut, "module 'no_such_module' not found") {
+		t.Errorf("missing module: exit %d %q", code, errOut)
+	}
+}
+
+func TestStrictBindingExitCode(t *testing.T) {
+	blocker, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close()
+	port := blocker.Addr().(*net.TCPAddr).Port
+	dir, _ := filepath.Abs("examples/modules")
+	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nstrict_binding = true\nlog = \"error\"\n", dir, port))
+	code, _, _ := runCLI(t, "run", "--config", cfg)
+	if code != exitBind {
+		t.Fatalf("exit %d, want %d", code, exitBind)
+	}
+}
