@@ -1,0 +1,207 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// apiModule drives most of the module and conn API from a line protocol,
+// so a test can call each function through a real connection.
+const apiModule = `
+local server = require "net.server"
+local set = require "util.set"
+local shared = module:shared("counters")
+local listener = { default_mode = "*l" }
+local other = {}
+
+module:hook("custom", function(event) return "low" end, 1)
+module:hook("custom", function(event) return "high " .. event.n end, 10)
+
+local function say(conn, fmt, ...) conn:write(string.format(fmt, ...) .. "\n") end
+
+function other.onincoming(conn, line) say(conn, "other: %s", line) end
+function other.onattach(conn, data) say(conn, "attached %s", tostring(data)) end
+
+local dial_listener = {}
+local dialer = {}
+function dial_listener.onconnect(c) say(dialer[c], "dialled %s", c:serverip() ~= "" and "ok" or "?") ; c:write("via dial\n") end
+function dial_listener.onincoming(c, data) say(dialer[c], "upstream said %s", data:gsub("\n", "")) ; c:close() end
+function dial_listener.ondisconnect(c, err) local owner = dialer[c]; dialer[c] = nil; if owner then say(owner, "dial ended: %s", tostring(err)) end end
+
+function listener.onconnect(conn) conn.greeted = "yes" end
+
+function listener.ondrain(conn)
+	if conn.want_drain then conn.want_drain = nil; say(conn, "drained") end
+end
+
+function listener.onincoming(conn, line)
+	local cmd, arg = line:match("^(%S+)%s*(.*)$")
+	if cmd == "opts" then
+		say(conn, "string=%s number=%s bool=%s", module:get_option_string("api_name"), module:get_option_number("api_num") + 1, tostring(module:get_option_boolean("api_flag")))
+		say(conn, "array=%s default=%s", table.concat(module:get_option_array("api_list"), ","), module:get_option("api_unset", "dflt"))
+		local s = module:get_option_set("api_list")
+		say(conn, "set has b=%s z=%s; util.set=%s", tostring(s:contains("b")), tostring(s:contains("z")), tostring(set.new({ "q" }):contains("q")))
+		say(conn, "host=%s name=%s field=%s", module.host, module.name, conn.greeted)
+	elseif cmd == "mode" then
+		conn:set_mode(tonumber(arg))
+		listener.raw = true
+	elseif cmd == "fire" then
+		say(conn, "fire=%s", module:fire_event("custom", { n = 7 }))
+	elseif cmd == "timer" then
+		local n = 0
+		module:add_timer(0.01, function()
+			n = n + 1
+			say(conn, "tick %d", n)
+			if n < 3 then return 0.01 end
+		end)
+	elseif cmd == "shared" then
+		say(conn, "shared=%s", tostring(shared.hits))
+	elseif cmd == "pause" then
+		conn:pause()
+		module:add_timer(0.1, function() say(conn, "resuming"); conn:resume() end)
+	elseif cmd == "switch" then
+		conn:setlistener(other, "data1")
+	elseif cmd == "dial" then
+		local c = server.addclient("127.0.0.1", tonumber(arg), dial_listener)
+		dialer[c] = conn
+	elseif cmd == "drain" then
+		conn.want_drain = true
+		conn:write(string.rep("x", 100000) .. "\n")
+	elseif cmd == "log" then
+		module:log("info", "format %s and %d and %s", "str", 5)
+		say(conn, "logged")
+	else
+		say(conn, "echo %s", line)
+	end
+end
+
+module:provides("net", { name = "api", listener = listener, default_port = 1 })
+`
+
+// helperModule lives in another Lua state: it sees fire_event copies and
+// writes to the shared table.
+const helperModule = `
+local shared = module:shared("/*/api/counters")
+module:hook("custom", function(event) shared.hits = (shared.hits or 0) + event.n end)
+`
+
+func TestModuleAPI(t *testing.T) {
+	port, echo, closed := freePort(t), freePort(t), freePort(t)
+	th := startHost(t, fmt.Sprintf(`modules_enabled = { "api", "helper", "echo" }
+interfaces = { "127.0.0.1" }
+api_ports = %d
+echo_ports = %d
+api_name = 42
+api_num = "41"
+api_flag = "true"
+api_list = { "a", "b" }
+`, port, echo), map[string]string{"api": apiModule, "helper": helperModule})
+	c := dial(t, port)
+
+	c.send("opts\n")
+	c.expect("string=42 number=42 bool=true")
+	c.expect("array=a,b default=dflt")
+	c.expect("set has b=true z=false; util.set=true")
+	c.expect("host=* name=api field=yes")
+
+	c.send("fire\n")
+	c.expect("fire=high 7")
+	c.send("shared\n")
+	// The helper's copy of the event runs on its own loop; ask until it has.
+	for i := 0; ; i++ {
+		line := c.line()
+		if line == "shared=7" {
+			break
+		}
+		if line != "shared=nil" || i > 200 {
+			t.Fatalf("shared: %q", line)
+		}
+		c.send("shared\n")
+	}
+
+	c.send("timer\n")
+	c.expect("tick 1")
+	c.expect("tick 2")
+	c.expect("tick 3")
+
+	c.send("pause\n")
+	c.send("after pause\n")
+	c.expect("resuming")
+	c.expect("echo after pause")
+
+	c.send("drain\n")
+	if got := c.line(); len(got) != 100000 {
+		t.Fatalf("drain payload: %d bytes", len(got))
+	}
+	c.expect("drained")
+
+	c.send(fmt.Sprintf("dial %d\n", echo))
+	c.expect("dialled ok")
+	c.expect("upstream said via dial")
+	c.expect("dial ended: nil")
+	c.send(fmt.Sprintf("dial %d\n", closed))
+	if got := c.line(); !strings.HasPrefix(got, "dial ended: ") || !strings.Contains(got, "refused") {
+		t.Fatalf("dial to a closed port: %q", got)
+	}
+
+	c.send("log\n")
+	c.expect("logged")
+	th.waitLog(t, "format str and 5 and nil")
+
+	c.send("mode 4\n")
+	c.send("abcdefgh")
+	c.expect("echo abcd")
+	c.expect("echo efgh")
+	c.send("switch\n")
+	c.expect("echo swit")
+	c.send("ch\n")
+	c.expect("echo ch")
+}
+
+func TestSetListener(t *testing.T) {
+	port := freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "api" }
+interfaces = { "127.0.0.1" }
+api_ports = %d
+`, port), map[string]string{"api": apiModule})
+	c := dial(t, port)
+	c.send("switch\n")
+	c.expect("attached data1")
+	c.send("hello\n")
+	c.expect("other: hello")
+}
+
+func TestHostsAndComponents(t *testing.T) {
+	a, b := freePort(t), freePort(t)
+	startHost(t, fmt.Sprintf(`interfaces = { "127.0.0.1" }
+whoami_ports = %d
+hostonly_ports = %d
+VirtualHost "a.example"
+	modules_enabled = { "hostonly" }
+	label = "from a"
+Component "svc.example" "whoami"
+	label = "from component"
+`, a, b), map[string]string{
+		"whoami":   `module:provides("net", { name = "whoami", default_port = 1, listener = { onconnect = function(c) c:write(module.host .. " " .. module:get_host_type() .. " " .. module:get_option_string("label") .. "\n"); c:close() end } })`,
+		"hostonly": `module:provides("net", { name = "hostonly", default_port = 1, listener = { onconnect = function(c) c:write(module.host .. " " .. module:get_host_type() .. " " .. module:get_option_string("label") .. "\n"); c:close() end } })`,
+	})
+	dial(t, a).expect("svc.example component from component")
+	dial(t, b).expect("a.example local from a")
+}
+
+func TestNamedListenerOverrides(t *testing.T) {
+	plain, quick := freePort(t), freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "echo" }
+interfaces = { "127.0.0.1" }
+echo_ports = %d
+listeners = { quick = { service = "echo", bind = "127.0.0.1:%d", read_timeout = 0.1 } }
+`, plain, quick), nil)
+	q := dial(t, quick)
+	q.send("x\n")
+	q.expect("x")
+	q.expectClosed() // its own read_timeout
+	p := dial(t, plain)
+	p.send("y\n")
+	p.expect("y") // still open: the global read_timeout is 840 s
+}
