@@ -1,0 +1,82 @@
+package listen
+
+import (
+	"github.com/moonport/moonport/lua/luaval"
+	"strings"
+	"testing"
+)
+
+func frames(m Mode, chunks ...string) []string {
+	var f framer
+	var out []string
+	for _, c := range chunks {
+		f.buf = append(f.buf, c...)
+		for {
+			fr, ok := f.next(m)
+			if !ok {
+				break
+			}
+			out = append(out, string(fr))
+		}
+	}
+	return out
+}
+
+func TestFraming(t *testing.T) {
+	cases := []struct {
+		name   string
+		mode   Mode
+		chunks []string
+		want   string
+	}{
+		{"chunks pass through", ChunkMode(8192), []string{"abc", "def"}, "abc|def"},
+		{"chunks are capped", ChunkMode(4), []string{"abcdefghij"}, "abcd|efgh|ij"},
+		{"lines", Mode{Kind: Lines, N: 8192}, []string{"one\ntwo\r\nthr", "ee\n\n"}, "one|two|three|"},
+		{"lines drop every CR", Mode{Kind: Lines, N: 8192}, []string{"a\rb\r\n"}, "ab"},
+		{"byte counts", Mode{Kind: Bytes, N: 3}, []string{"abcdefg", "h"}, "abc|def|g|h"},
+	}
+	for _, c := range cases {
+		if got := strings.Join(frames(c.mode, c.chunks...), "|"); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+	}
+	// A line that never ends is delivered once it reaches the cap.
+	long := strings.Repeat("x", maxLine)
+	if got := frames(Mode{Kind: Lines}, long); len(got) != 1 || len(got[0]) != maxLine {
+		t.Errorf("unterminated long line: %d frames", len(got))
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for _, c := range []struct {
+		in   any
+		want Mode
+		bad  bool
+	}{
+		{nil, ChunkMode(100), false}, {"*a", ChunkMode(100), false}, {"*l", Mode{Kind: Lines, N: 100}, false},
+		{float64(16), Mode{Kind: Bytes, N: 16}, false}, {"*x", Mode{}, true}, {float64(0), Mode{}, true}, {1.5, Mode{}, true},
+	} {
+		got, err := ParseMode(c.in, 100)
+		if (err != nil) != c.bad || (!c.bad && got != c.want) {
+			t.Errorf("ParseMode(%v) = %+v, %v", c.in, got, err)
+		}
+	}
+}
+
+func TestSettingsApply(t *testing.T) {
+	snapTable := func(kv map[any]any) *luaval.Table { return &luaval.Table{Hash: kv} }
+	s, warns, err := DefaultSettings().Apply(snapTable(map[any]any{"read_timeout": 1.5, "nagle": false, "tcp_keepalive": 30.0, "bogus": 1.0}), "network_settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ReadTimeout.Seconds() != 1.5 || s.Nagle || s.KeepAlive.Seconds() != 30 || s.SendTimeout.Seconds() != 180 {
+		t.Errorf("settings: %+v", s)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], `unknown network setting "bogus"`) {
+		t.Errorf("warnings: %q", warns)
+	}
+	_, _, err = DefaultSettings().Apply(snapTable(map[any]any{"tcp_backlog": "lots"}), "network_settings")
+	if err == nil || !strings.Contains(err.Error(), `network_settings: tcp_backlog = "lots": expected a whole number above zero`) {
+		t.Errorf("bad value error: %v", err)
+	}
+}
