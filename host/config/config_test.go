@@ -174,14 +174,14 @@ secret = FileLine "secret.txt"
 motd = FileContents "secret.txt"
 lines = FileLines "secret.txt"
 `,
-		"conf.d/a.cfg.lua":      `from_a = "a"`,
-		"conf.d/b.cfg.lua":      `VirtualHost "b.example" from_b = FileLine("../secret.txt")`,
+		"conf.d/a.cfg.lua":       `from_a = "a"`,
+		"conf.d/b.cfg.lua":       `VirtualHost "b.example" from_b = FileLine("../secret.txt")`,
 		"conf.d/.hidden.cfg.lua": `hidden = true`,
-		"conf.d/skip.txt":       `not = lua`,
-		"extra/one.lua":         `Include "two.lua"`,
-		"extra/two.lua":         `nested = true`,
-		"script.lua":            `return 40 + 2`,
-		"secret.txt":            "line one\r\nline two\n",
+		"conf.d/skip.txt":        `not = lua`,
+		"extra/one.lua":          `Include "two.lua"`,
+		"extra/two.lua":          `nested = true`,
+		"script.lua":             `return 40 + 2`,
+		"secret.txt":             "line one\r\nline two\n",
 	})
 	s, err := Load(path)
 	if err != nil {

@@ -163,36 +163,34 @@ func addrParts(a net.Addr) (string, int) {
 	return host, p
 }
 
+// addrMethod makes conn:ip()/port()/serverip()/serverport().
+func addrMethod(local, port bool) lua.LGFunction {
+	return func(L *lua.LState) int {
+		c := checkConn(L).c
+		a := c.RemoteAddr()
+		if local {
+			a = c.LocalAddr()
+		}
+		ip, p := addrParts(a)
+		if port {
+			L.Push(lua.LNumber(p))
+		} else {
+			L.Push(lua.LString(ip))
+		}
+		return 1
+	}
+}
+
 // registerConnType installs the methods of Prosody's connection object.
 func registerConnType(L *lua.LState) {
 	methods := map[string]lua.LGFunction{
 		"write": connWrite, "send": connWrite,
-		"close": func(L *lua.LState) int { checkConn(L).c.Close(); return 0 },
-		"ip": func(L *lua.LState) int {
-			ip, _ := addrParts(checkConn(L).c.RemoteAddr())
-			L.Push(lua.LString(ip))
-			return 1
-		},
-		"port": func(L *lua.LState) int {
-			_, p := addrParts(checkConn(L).c.RemoteAddr())
-			L.Push(lua.LNumber(p))
-			return 1
-		},
-		"clientport": func(L *lua.LState) int {
-			_, p := addrParts(checkConn(L).c.RemoteAddr())
-			L.Push(lua.LNumber(p))
-			return 1
-		},
-		"serverport": func(L *lua.LState) int {
-			_, p := addrParts(checkConn(L).c.LocalAddr())
-			L.Push(lua.LNumber(p))
-			return 1
-		},
-		"serverip": func(L *lua.LState) int {
-			ip, _ := addrParts(checkConn(L).c.LocalAddr())
-			L.Push(lua.LString(ip))
-			return 1
-		},
+		"close":      func(L *lua.LState) int { checkConn(L).c.Close(); return 0 },
+		"ip":         addrMethod(false, false),
+		"port":       addrMethod(false, true),
+		"clientport": addrMethod(false, true),
+		"serverip":   addrMethod(true, false),
+		"serverport": addrMethod(true, true),
 		"setlistener": func(L *lua.LState) int {
 			lc := checkConn(L)
 			lc.on("detach")
