@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// peer is one server under test: how to start it and where its echo and
+// PING services listen. A peer without a service skips its workloads.
+type peer struct {
+	name     string
+	echo     string // address of the echo service, "" if none
+	resp     string // address of the PING service, "" if none
+	start    func(dir string) ([]*exec.Cmd, error)
+	logFile  string
+	rssOfPID func(cmds []*exec.Cmd) int // which process holds the echo connections
+}
+
+const (
+	portMoonEcho, portMoonResp       = 7101, 7102
+	portProsodyEcho, portProsodyResp = 7111, 7112
+	portHAEcho, portHAResp           = 7121, 7122
+	portRedis                        = 7131
+	portPlainEcho, portPlainResp     = 7141, 7142
+)
+
+func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
+
+func writeFile(path, body string) error { return os.WriteFile(path, []byte(body), 0o644) }
+
+func command(dir, logName string, name string, args ...string) (*exec.Cmd, error) {
+	cmd := exec.Command(name, args...)
+	f, err := os.Create(filepath.Join(dir, logName))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = f, f
+	return cmd, nil
+}
+
+func peers(bin, modules, workers string) []peer {
+	first := func(cmds []*exec.Cmd) int { return cmds[0].Process.Pid }
+	return []peer{
+		{
+			name: "moonport", echo: addr(portMoonEcho), resp: addr(portMoonResp), logFile: "moonport.log", rssOfPID: first,
+			start: func(dir string) ([]*exec.Cmd, error) {
+				cfg := filepath.Join(dir, "moonport.cfg.lua")
+				extra := ""
+				if workers != "" {
+					extra = fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\n", workers, workers)
+				}
+				if err := writeFile(cfg, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "bench_echo", "bench_resp" }
+interfaces = { "127.0.0.1" }
+bench_echo_ports = { %d }
+bench_resp_ports = { %d }
+log = "warn"
+%s`, modules, portMoonEcho, portMoonResp, extra)); err != nil {
+					return nil, err
+				}
+				cmd, err := command(dir, "moonport.log", filepath.Join(bin, "moonport"), "run", "--config", cfg)
+				return []*exec.Cmd{cmd}, err
+			},
+		},
+		{
+			name: "prosody", echo: addr(portProsodyEcho), resp: addr(portProsodyResp), logFile: "prosody.log", rssOfPID: first,
+			start: func(dir string) ([]*exec.Cmd, error) {
+				cfg := filepath.Join(dir, "prosody.cfg.lua")
+				if err := writeFile(cfg, fmt.Sprintf(`pidfile = %q
+data_path = %q
+plugin_paths = { %q }
+run_as_root = true
+log = { { levels = { min = "warn" }, to = "file", filename = %q } }
+modules_enabled = { "bench_echo", "bench_resp" }
+modules_disabled = { "c2s", "s2s", "offline", "s2s_auth_certs" }
+interfaces = { "127.0.0.1" }
+bench_echo_ports = { %d }
+bench_resp_ports = { %d }
+VirtualHost "localhost"
+`, filepath.Join(dir, "prosody.pid"), dir, modules, filepath.Join(dir, "prosody.log"), portProsodyEcho, portProsodyResp)); err != nil {
+					return nil, err
+				}
+				cmd, err := command(dir, "prosody.out", "prosody", "--config", cfg, "-F")
+				return []*exec.Cmd{cmd}, err
+			},
+		},
+		{
+			name: "haproxy-lua", echo: addr(portHAEcho), resp: addr(portHAResp), logFile: "haproxy.log", rssOfPID: first,
+			start: func(dir string) ([]*exec.Cmd, error) {
+				lua, _ := filepath.Abs("bench/haproxy/bench.lua")
+				cfg := filepath.Join(dir, "haproxy.cfg")
+				if err := writeFile(cfg, fmt.Sprintf(`global
+	# 10,000 idle connections plus the load; the machine allows 20,000 descriptors.
+	maxconn 10100
+	# HAProxy reserves two descriptors a connection; a Lua service uses one.
+	no strict-limits
+	lua-load %s
+
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 1h
+	timeout server 1h
+
+frontend bench_echo
+	bind 127.0.0.1:%d
+	tcp-request content use-service lua.bench_echo
+
+frontend bench_resp
+	bind 127.0.0.1:%d
+	tcp-request content use-service lua.bench_resp
+`, lua, portHAEcho, portHAResp)); err != nil {
+					return nil, err
+				}
+				cmd, err := command(dir, "haproxy.log", "haproxy", "-db", "-f", cfg)
+				return []*exec.Cmd{cmd}, err
+			},
+		},
+		{
+			name: "redis", resp: addr(portRedis), logFile: "redis.log", rssOfPID: first,
+			start: func(dir string) ([]*exec.Cmd, error) {
+				cmd, err := command(dir, "redis.log", "redis-server", "--port", strconv.Itoa(portRedis), "--bind", "127.0.0.1",
+					"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir, "--maxclients", "20000")
+				return []*exec.Cmd{cmd}, err
+			},
+		},
+		{
+			name: "plain-go", echo: addr(portPlainEcho), resp: addr(portPlainResp), logFile: "plain-echo.log", rssOfPID: first,
+			start: func(dir string) ([]*exec.Cmd, error) {
+				e, err := command(dir, "plain-echo.log", filepath.Join(bin, "plain"), "-mode", "echo", "-listen", addr(portPlainEcho))
+				if err != nil {
+					return nil, err
+				}
+				r, err := command(dir, "plain-resp.log", filepath.Join(bin, "plain"), "-mode", "resp", "-listen", addr(portPlainResp))
+				return []*exec.Cmd{e, r}, err
+			},
+		},
+	}
+}
+
+// waitListening waits until every address accepts connections.
+func waitListening(addrs []string, cmds []*exec.Cmd) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for _, a := range addrs {
+		for {
+			c, err := net.DialTimeout("tcp", a, time.Second)
+			if err == nil {
+				c.Close()
+				break
+			}
+			for _, cmd := range cmds {
+				if cmd.ProcessState != nil {
+					return fmt.Errorf("exited before listening on %s", a)
+				}
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("nothing listens on %s after 30s", a)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// rss reads a process's resident memory in bytes.
+func rss(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if strings.HasPrefix(s.Text(), "VmRSS:") {
+			fields := strings.Fields(s.Text())
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}
