@@ -30,19 +30,23 @@ type Handler interface {
 
 // Errors a handler may see in Disconnected.
 var (
-	ErrClosedByPeer      = errors.New("closed")
-	ErrReadTimeout       = errors.New("read timeout")
-	ErrSendTimeout       = errors.New("send timeout")
-	ErrSendBufferFull    = errors.New("send buffer exceeded max_send_buffer_size")
-	ErrShutdown          = errors.New("server shutting down")
-	ErrConnectionRefused = errors.New("connection refused")
+	ErrClosedByPeer   = errors.New("closed")
+	ErrReadTimeout    = errors.New("read timeout")
+	ErrSendTimeout    = errors.New("send timeout")
+	ErrSendBufferFull = errors.New("send buffer exceeded max_send_buffer_size")
+	ErrShutdown       = errors.New("server shutting down")
 )
 
 var connIDs atomic.Uint64
 
-// Conn is one TCP connection, accepted or dialled. Its reader goroutine
-// reads and frames data; its writer goroutine drains the send queue. Both
-// stop when the connection finishes, exactly once, with Disconnected.
+// Conn is one TCP connection, accepted or dialled.
+//
+// One goroutine per connection reads: it waits for the socket to be
+// readable holding no buffer (an idle connection costs no read buffer),
+// reads into a pooled one, frames the data by the read mode and hands each
+// frame to the handler. Data queued while it delivers is written by that
+// same goroutine right after, so an echo costs no goroutine switch; data
+// queued at other times is written by a short-lived writer goroutine.
 type Conn struct {
 	ID       uint64
 	nc       net.Conn
@@ -56,13 +60,15 @@ type Conn struct {
 
 	local, remote net.Addr
 
-	mu       sync.Mutex
-	queue    [][]byte
-	queued   int
-	closing  bool
-	closeErr error // what Disconnected reports after a graceful close
-	finished bool
-	wake     chan struct{}
+	mu         sync.Mutex
+	queue      [][]byte
+	spare      [][]byte
+	queued     int
+	writing    bool // a goroutine is writing the queue out
+	delivering bool // the reader is handing data over and flushes after
+	closing    bool
+	closeErr   error // what Disconnected reports after a graceful close
+	finished   bool
 
 	mode      atomic.Pointer[Mode]
 	paused    atomic.Bool
@@ -74,7 +80,7 @@ type Conn struct {
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
 	c := &Conn{ID: connIDs.Add(1), nc: nc, handler: h, settings: s,
-		wake: make(chan struct{}, 1), resume: make(chan struct{}, 1), done: make(chan struct{})}
+		resume: make(chan struct{}, 1), done: make(chan struct{})}
 	c.SetMode(ChunkMode(s.ReadSize))
 	if nc != nil {
 		c.local, c.remote = nc.LocalAddr(), nc.RemoteAddr()
@@ -82,11 +88,11 @@ func newConn(nc net.Conn, h Handler, s Settings) *Conn {
 	return c
 }
 
-// start runs the connection's goroutines; they end when it finishes.
+// start tells the handler and starts reading; it ends when the
+// connection finishes.
 func (c *Conn) start() {
 	applyTCPOptions(c.nc, c.settings)
 	c.handler.Connected(c)
-	go c.writeLoop()
 	go c.readLoop()
 }
 
@@ -147,9 +153,22 @@ func (c *Conn) Write(data []byte) error {
 	}
 	c.queue = append(c.queue, data)
 	c.queued += len(data)
+	spawn := c.takeWriterLocked()
 	c.mu.Unlock()
-	c.signal()
+	if spawn {
+		go c.writeOut()
+	}
 	return nil
+}
+
+// takeWriterLocked claims the job of writing the queue out when nobody
+// has it and the reader is not about to flush.
+func (c *Conn) takeWriterLocked() bool {
+	if c.writing || c.delivering || c.nc == nil || c.finished || c.queued == 0 {
+		return false
+	}
+	c.writing = true
+	return true
 }
 
 // Queued is the number of bytes waiting to be sent.
@@ -157,13 +176,6 @@ func (c *Conn) Queued() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.queued
-}
-
-func (c *Conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
 }
 
 // Close sends what is queued, then closes; incoming data is dropped from
@@ -179,17 +191,20 @@ func (c *Conn) closeGracefully(err error) {
 	}
 	c.closing = true
 	c.closeErr = err
-	empty := c.queued == 0
+	now := c.queued == 0 && !c.writing && c.nc != nil
+	spawn := !now && c.takeWriterLocked()
 	nc := c.nc
 	c.mu.Unlock()
-	if empty && nc != nil {
+	if now {
 		c.finish(err)
 		return
 	}
-	c.signal()
 	// A peer that never reads must not hold the connection open forever.
 	if nc != nil && c.settings.SendTimeout > 0 {
 		_ = nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
+	}
+	if spawn {
+		go c.writeOut()
 	}
 }
 
@@ -227,14 +242,13 @@ func (c *Conn) finish(err error) {
 		return
 	}
 	c.finished = true
-	c.queue, c.queued = nil, 0
+	c.queue, c.spare, c.queued = nil, nil, 0
 	nc := c.nc
 	c.mu.Unlock()
 	if nc != nil {
 		_ = nc.Close()
 	}
 	close(c.done)
-	c.signal()
 	c.Resume()
 	if c.onFinish != nil {
 		c.onFinish(c)
@@ -248,18 +262,135 @@ func (c *Conn) isClosing() bool {
 	return c.closing || c.finished
 }
 
+func (c *Conn) isFinished() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.finished
+}
+
+// writeOut writes the queue until it is empty; the caller has claimed the
+// writer's job. It finishes a closing connection once all is sent.
+func (c *Conn) writeOut() {
+	for {
+		c.mu.Lock()
+		if c.finished {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		if c.queued == 0 {
+			c.writing = false
+			closing, err := c.closing, c.closeErr
+			c.mu.Unlock()
+			if closing {
+				c.finish(err)
+			}
+			return
+		}
+		batch := c.queue
+		c.queue, c.spare = c.spare[:0], nil
+		c.queued = 0
+		c.mu.Unlock()
+		if c.settings.SendTimeout > 0 {
+			_ = c.nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
+		}
+		bufs := net.Buffers(batch)
+		_, err := bufs.WriteTo(c.nc)
+		clear(batch)
+		c.mu.Lock()
+		if c.spare == nil && !c.finished {
+			c.spare = batch[:0]
+		}
+		empty := c.queued == 0
+		c.mu.Unlock()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = ErrSendTimeout
+			}
+			c.finish(err)
+			return
+		}
+		if empty && c.wantDrain.Load() {
+			c.handler.Drained(c)
+		}
+	}
+}
+
+// bufferPools hands out read buffers by size, so a connection holds one
+// only while data is being handed over.
+var bufferPools sync.Map // int -> *sync.Pool
+
+func bufferPool(size int) *sync.Pool {
+	if p, ok := bufferPools.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := bufferPools.LoadOrStore(size, &sync.Pool{New: func() any { b := make([]byte, size); return &b }})
+	return p.(*sync.Pool)
+}
+
+// read waits for data and returns it in a pooled buffer the caller puts
+// back. On TCP it waits for readability before taking a buffer.
+func (c *Conn) read(raw syscall.RawConn, pool *sync.Pool) ([]byte, *[]byte, error) {
+	if raw == nil {
+		bp := pool.Get().(*[]byte)
+		n, err := c.nc.Read(*bp)
+		return (*bp)[:n], bp, err
+	}
+	var (
+		bp   *[]byte
+		n    int
+		rerr error
+	)
+	err := raw.Read(func(fd uintptr) bool {
+		bp = pool.Get().(*[]byte)
+		for {
+			n, rerr = syscall.Read(int(fd), *bp)
+			if rerr != syscall.EINTR {
+				break
+			}
+		}
+		if rerr == syscall.EAGAIN {
+			pool.Put(bp)
+			bp = nil
+			return false
+		}
+		return true
+	})
+	switch {
+	case err != nil:
+		if bp != nil {
+			pool.Put(bp)
+		}
+		return nil, nil, err
+	case rerr != nil:
+		return nil, bp, rerr
+	case n == 0:
+		return nil, bp, io.EOF
+	}
+	return (*bp)[:n], bp, nil
+}
+
 func (c *Conn) readLoop() {
-	buf := make([]byte, c.settings.ReadSize)
-	var framer framer
+	var raw syscall.RawConn
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		raw, _ = tc.SyscallConn()
+	}
+	pool := bufferPool(c.settings.ReadSize)
+	var f framer
 	for {
 		if c.settings.ReadTimeout > 0 {
 			_ = c.nc.SetReadDeadline(time.Now().Add(c.settings.ReadTimeout))
 		}
-		n, err := c.nc.Read(buf)
-		if n > 0 && !c.isClosing() {
-			if !c.deliver(&framer, buf[:n]) {
+		data, bp, err := c.read(raw, pool)
+		if len(data) > 0 && !c.isClosing() {
+			alive := c.deliver(&f, data)
+			if !alive {
+				pool.Put(bp)
 				return
 			}
+		}
+		if bp != nil {
+			pool.Put(bp)
 		}
 		if err == nil {
 			continue
@@ -275,14 +406,15 @@ func (c *Conn) readLoop() {
 		if c.isClosing() {
 			return
 		}
-		if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, net.ErrClosed) {
+		switch {
+		case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, net.ErrClosed):
 			c.finish(nil)
-		} else if errors.Is(err, io.EOF) {
+		case errors.Is(err, io.EOF):
 			// The peer may only have shut down its side: send what is queued.
 			c.closeGracefully(ErrClosedByPeer)
-		} else if errors.Is(err, syscall.ECONNRESET) {
+		case errors.Is(err, syscall.ECONNRESET):
 			c.finish(ErrClosedByPeer)
-		} else {
+		default:
 			c.finish(err)
 		}
 		return
@@ -290,11 +422,31 @@ func (c *Conn) readLoop() {
 }
 
 // deliver frames data by the current mode and hands each frame over,
-// holding while paused. It reports false once the connection is gone.
+// holding while paused, then writes out what the handler queued. It
+// reports false once the connection is gone.
 func (c *Conn) deliver(f *framer, data []byte) bool {
-	f.buf = append(f.buf, data...)
+	c.mu.Lock()
+	c.delivering = true
+	c.mu.Unlock()
+	alive := c.handOver(f, data)
+	c.mu.Lock()
+	c.delivering = false
+	flush := c.takeWriterLocked()
+	c.mu.Unlock()
+	if flush {
+		c.writeOut()
+	}
+	return alive
+}
+
+func (c *Conn) handOver(f *framer, data []byte) bool {
+	direct := f.off == len(f.buf) // no partial frame held: frame data in place
 	for {
 		for c.paused.Load() {
+			if direct {
+				f.add(data)
+				data, direct = nil, false
+			}
 			select {
 			case <-c.resume:
 			case <-c.done:
@@ -302,72 +454,29 @@ func (c *Conn) deliver(f *framer, data []byte) bool {
 			}
 		}
 		if c.isClosing() {
-			f.buf = f.buf[:0]
+			f.reset()
 			return !c.isFinished()
 		}
-		frame, ok := f.next(c.Mode())
-		if !ok {
-			return true
+		var frame []byte
+		var ok bool
+		if direct {
+			frame, data, ok = cut(data, c.Mode())
+			if !ok {
+				f.add(data)
+				data, direct = nil, false
+				continue
+			}
+			if len(data) == 0 {
+				c.handler.Incoming(c, frame)
+				return true
+			}
+		} else {
+			if frame, ok = f.next(c.Mode()); !ok {
+				f.release()
+				return true
+			}
 		}
 		c.handler.Incoming(c, frame)
-	}
-}
-
-func (c *Conn) isFinished() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.finished
-}
-
-func (c *Conn) writeLoop() {
-	var batch net.Buffers
-	for {
-		select {
-		case <-c.wake:
-		case <-c.done:
-			return
-		}
-		for {
-			c.mu.Lock()
-			if c.finished {
-				c.mu.Unlock()
-				return
-			}
-			if c.queued == 0 {
-				closing, err := c.closing, c.closeErr
-				c.mu.Unlock()
-				if closing {
-					c.finish(err)
-					return
-				}
-				break
-			}
-			batch = append(batch[:0], c.queue...)
-			clear(c.queue)
-			c.queue = c.queue[:0]
-			c.queued = 0
-			c.mu.Unlock()
-			if c.settings.SendTimeout > 0 {
-				_ = c.nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
-			}
-			_, err := batch.WriteTo(c.nc)
-			clear(batch[:cap(batch)])
-			if err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					err = ErrSendTimeout
-				}
-				c.finish(err)
-				return
-			}
-			if c.wantDrain.Load() {
-				c.mu.Lock()
-				empty := c.queued == 0 && !c.finished
-				c.mu.Unlock()
-				if empty {
-					c.handler.Drained(c)
-				}
-			}
-		}
 	}
 }
 
@@ -409,48 +518,77 @@ func ParseMode(v any, readSize int) (Mode, error) {
 	return Mode{}, fmt.Errorf("read mode %v: expected \"*a\", \"*l\" or a number of bytes", v)
 }
 
-// maxLine bounds a line held while waiting for its end, so a peer that
-// never sends a newline cannot grow memory without limit.
+// maxLine bounds a line held while waiting for its end.
 const maxLine = 1 << 20
 
-type framer struct{ buf []byte }
+// framer holds bytes of a frame not yet complete; frames before off have
+// been handed over.
+type framer struct {
+	buf []byte
+	off int
+}
 
-// next cuts one frame off the buffer, or reports that none is complete.
+func (f *framer) reset() { f.buf, f.off = f.buf[:0], 0 }
+
+// add appends newly read data, first dropping what was handed over.
+func (f *framer) add(data []byte) {
+	if f.off > 0 {
+		n := copy(f.buf, f.buf[f.off:])
+		f.buf, f.off = f.buf[:n], 0
+	}
+	f.buf = append(f.buf, data...)
+}
+
+// release drops a large buffer once it is empty, so an idle connection
+// does not keep the memory of its biggest message.
+func (f *framer) release() {
+	if f.off == len(f.buf) {
+		f.reset()
+		if cap(f.buf) > 4096 {
+			f.buf = nil
+		}
+	}
+}
+
+// next cuts one frame off the held bytes, or reports that none is
+// complete. A line longer than maxLine is handed over as it is, so a peer
+// that never sends a newline cannot grow memory without limit.
 func (f *framer) next(m Mode) ([]byte, bool) {
-	if len(f.buf) == 0 {
+	pending := f.buf[f.off:]
+	if len(pending) == 0 {
 		return nil, false
 	}
-	take := 0
-	skip := 0
+	frame, rest, ok := cut(pending, m)
+	if !ok {
+		if len(pending) < maxLine {
+			return nil, false
+		}
+		frame, rest = pending, nil
+	}
+	f.off = len(f.buf) - len(rest)
+	return frame, true
+}
+
+// cut takes one frame off the front of data without copying. It reports
+// false when data holds no complete frame (the caller keeps it).
+func cut(data []byte, m Mode) (frame, rest []byte, ok bool) {
 	switch m.Kind {
 	case Lines:
-		i := bytes.IndexByte(f.buf, '\n')
+		i := bytes.IndexByte(data, '\n')
 		if i < 0 {
-			if len(f.buf) < maxLine {
-				return nil, false
-			}
-			take = len(f.buf)
-		} else {
-			take, skip = i, 1
+			return nil, data, false
 		}
+		frame, rest = data[:i], data[i+1:]
+		if bytes.IndexByte(frame, '\r') >= 0 {
+			// LuaSocket's "*l" drops every CR in the line, not just a final one.
+			frame = bytes.ReplaceAll(frame, []byte{'\r'}, nil)
+		}
+		return frame, rest, true
 	default:
-		take = len(f.buf)
+		take := len(data)
 		if m.N > 0 && take > m.N {
 			take = m.N
 		}
+		return data[:take], data[take:], true
 	}
-	frame := f.buf[:take]
-	if m.Kind == Lines && bytes.IndexByte(frame, '\r') >= 0 {
-		// LuaSocket's "*l" drops every CR in the line, not just a final one.
-		frame = bytes.ReplaceAll(frame, []byte{'\r'}, nil)
-	}
-	rest := f.buf[take+skip:]
-	if len(rest) == 0 {
-		f.buf = f.buf[:0]
-		return frame, true
-	}
-	// Keep the frame valid while the handler runs: copy the rest aside.
-	out := append([]byte(nil), frame...)
-	f.buf = append(f.buf[:0], rest...)
-	return out, true
 }

@@ -10,7 +10,7 @@ func frames(m Mode, chunks ...string) []string {
 	var f framer
 	var out []string
 	for _, c := range chunks {
-		f.buf = append(f.buf, c...)
+		f.add([]byte(c))
 		for {
 			fr, ok := f.next(m)
 			if !ok {
@@ -18,6 +18,7 @@ func frames(m Mode, chunks ...string) []string {
 			}
 			out = append(out, string(fr))
 		}
+		f.release()
 	}
 	return out
 }

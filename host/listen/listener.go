@@ -185,7 +185,13 @@ func (s *Server) Dial(ctx context.Context, address string, h Handler, st Setting
 			return
 		}
 		c.start()
-		c.signal() // send what was written while connecting
+		// Send what was written while connecting.
+		c.mu.Lock()
+		spawn := c.takeWriterLocked()
+		c.mu.Unlock()
+		if spawn {
+			go c.writeOut()
+		}
 	}()
 	return c
 }

@@ -10,9 +10,12 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Instance is one module loaded on one host: its own Lua state and the
-// event loop that alone touches it. Everything that runs Lua code is posted
-// to the loop, so module code needs no locks.
+// Instance is one module loaded on one host: its own Lua state, which only
+// one goroutine at a time may touch. Whichever goroutine has work for the
+// state takes the run lock and does it there and then, together with
+// anything others queued meanwhile (a combining executor): module code
+// never runs concurrently with itself and needs no locks, yet an event
+// costs no hand-off between goroutines.
 type Instance struct {
 	rt     *Runtime
 	Name   string
@@ -22,12 +25,12 @@ type Instance struct {
 	module *lua.LTable
 	log    *logrus.Entry
 
-	mu      sync.Mutex
+	running sync.Mutex // held while the Lua state is in use
+
+	mu      sync.Mutex // guards queue and stopped
 	queue   []func()
 	spare   []func()
-	notify  chan struct{}
 	stopped bool
-	exited  chan struct{}
 
 	hooks  map[string][]hook
 	timers map[*timer]struct{}
@@ -40,15 +43,15 @@ type hook struct {
 
 func newInstance(rt *Runtime, name, host, path string) *Instance {
 	inst := &Instance{rt: rt, Name: name, Host: host, Path: path,
-		notify: make(chan struct{}, 1), exited: make(chan struct{}),
 		hooks: map[string][]hook{}, timers: map[*timer]struct{}{},
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
 	inst.L = lua.NewState()
 	return inst
 }
 
-// post queues f to run on the loop. It never blocks, so any goroutine,
-// the loop itself included, may post.
+// post queues f and runs the queue now unless another goroutine is running
+// it, in which case that one will. It never blocks on the Lua state, so any
+// goroutine may post, Lua code on this instance included.
 func (inst *Instance) post(f func()) bool {
 	inst.mu.Lock()
 	if inst.stopped {
@@ -57,41 +60,55 @@ func (inst *Instance) post(f func()) bool {
 	}
 	inst.queue = append(inst.queue, f)
 	inst.mu.Unlock()
-	select {
-	case inst.notify <- struct{}{}:
-	default:
+	if inst.running.TryLock() {
+		inst.release()
 	}
 	return true
 }
 
-// call runs f on the loop and waits for it; it reports false if the
-// instance has stopped and f did not run.
+// call runs f on the Lua state and waits for it; it reports false if the
+// instance has stopped. It must not be called from this instance's own
+// Lua code.
 func (inst *Instance) call(f func()) bool {
-	done := make(chan struct{})
-	if !inst.post(func() { f(); close(done) }) {
+	inst.running.Lock()
+	inst.mu.Lock()
+	stopped := inst.stopped
+	inst.mu.Unlock()
+	if stopped {
+		inst.running.Unlock()
 		return false
 	}
-	select {
-	case <-done:
-		return true
-	case <-inst.exited:
-		select {
-		case <-done:
-			return true
-		default:
-			return false
+	inst.drain() // what was posted before this call happens before it
+	f()
+	inst.release()
+	return true
+}
+
+// release runs what was queued, then gives the state up. Work queued
+// after the last look but before the unlock is picked up by the re-check.
+func (inst *Instance) release() {
+	for {
+		inst.drain()
+		inst.running.Unlock()
+		inst.mu.Lock()
+		pending := len(inst.queue) > 0 && !inst.stopped
+		inst.mu.Unlock()
+		if !pending || !inst.running.TryLock() {
+			return
 		}
 	}
 }
 
-// run is the event loop. It exits once stopped and the queue is empty.
-func (inst *Instance) run() {
-	defer close(inst.exited)
+// drain runs queued work; the caller holds the run lock.
+func (inst *Instance) drain() {
 	for {
 		inst.mu.Lock()
 		batch := inst.queue
+		if len(batch) == 0 {
+			inst.mu.Unlock()
+			return
+		}
 		inst.queue = inst.spare[:0]
-		stopped := inst.stopped
 		inst.mu.Unlock()
 		for i, f := range batch {
 			f()
@@ -99,33 +116,25 @@ func (inst *Instance) run() {
 		}
 		inst.mu.Lock()
 		inst.spare = batch
-		empty := len(inst.queue) == 0
 		inst.mu.Unlock()
-		if !empty {
-			continue
-		}
-		if stopped {
-			return
-		}
-		<-inst.notify
 	}
 }
 
-// stop lets queued work finish, ends the loop and closes the Lua state.
+// stop runs what is queued, refuses further work and closes the Lua state.
 func (inst *Instance) stop() {
+	inst.running.Lock()
+	defer inst.running.Unlock()
 	inst.mu.Lock()
 	already := inst.stopped
-	inst.stopped = true
 	inst.mu.Unlock()
 	if already {
-		<-inst.exited
 		return
 	}
-	select {
-	case inst.notify <- struct{}{}:
-	default:
-	}
-	<-inst.exited
+	inst.drain()
+	inst.mu.Lock()
+	inst.stopped = true
+	inst.queue = nil
+	inst.mu.Unlock()
 	inst.L.Close()
 }
 

@@ -196,7 +196,6 @@ func (rt *Runtime) Load(name, host string) (*Instance, error) {
 	rt.loaded[key] = inst
 	rt.order = append(rt.order, inst)
 	rt.mu.Unlock()
-	go inst.run()
 	var loadErr error
 	inst.call(func() { loadErr = inst.boot(src) })
 	if loadErr != nil {
