@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -123,6 +124,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		printPorts(h, stdout)
 		return exitOK
 	}
+	if path := os.Getenv("MOONPORT_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "moonport:", err)
+			return exitUsage
+		}
+		defer stop()
+	}
 	if err := h.Start(); err != nil {
 		log.Error(err)
 		h.Shutdown()
@@ -135,6 +144,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	signal.Stop(sig)
 	h.Shutdown()
 	return exitOK
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop is
+// called (MOONPORT_CPUPROFILE, for the benchmark's account of where time
+// goes).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("MOONPORT_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("MOONPORT_CPUPROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // loadConfig finds and evaluates the config. The embedded default comes

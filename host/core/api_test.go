@@ -2,8 +2,13 @@ package core
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/config"
 )
 
 // apiModule drives most of the module and conn API from a line protocol,
@@ -204,4 +209,59 @@ listeners = { quick = { service = "echo", bind = "127.0.0.1:%d", read_timeout = 
 	p := dial(t, plain)
 	p.send("y\n")
 	p.expect("y") // still open: the global read_timeout is 840 s
+}
+
+const copiesModule = `
+local shared = module:shared("/test/copies")
+local me = (shared.n or 0) + 1
+shared.n = me
+module:provides("net", { name = "copies", default_port = 1, workers = 2, listener = {
+	onconnect = function(conn) conn:write("copy " .. me .. "\n"); conn:close() end;
+}})`
+
+func TestWorkersSpreadConnections(t *testing.T) {
+	for _, c := range []struct {
+		option string
+		want   []string
+	}{
+		{"", []string{"copy 1", "copy 2"}},
+		{"copies_workers = 3", []string{"copy 1", "copy 2", "copy 3"}},
+		{"copies_workers = 1", []string{"copy 1"}},
+	} {
+		port := freePort(t)
+		th := startHost(t, fmt.Sprintf("modules_enabled = { \"copies\" }\ninterfaces = { \"127.0.0.1\" }\ncopies_ports = %d\n%s\n", port, c.option),
+			map[string]string{"copies": copiesModule})
+		seen := map[string]bool{}
+		for i := 0; i < 6; i++ {
+			seen[dial(t, port).line()] = true
+		}
+		if len(seen) != len(c.want) {
+			t.Errorf("%q: connections went to %v, want %v", c.option, seen, c.want)
+		}
+		for _, w := range c.want {
+			if !seen[w] {
+				t.Errorf("%q: no connection reached %s (saw %v)", c.option, w, seen)
+			}
+		}
+		th.Shutdown()
+	}
+}
+
+func TestWorkersBadValue(t *testing.T) {
+	dir := t.TempDir()
+	cfg := dir + "/prosody.cfg.lua"
+	if err := os.WriteFile(cfg, []byte("modules_enabled = { \"copies\" }\ncopies_workers = \"lots\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/mod_copies.lua", []byte(copiesModule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = New(Options{Config: snap, Log: logrus.New()})
+	if err == nil || !strings.Contains(err.Error(), cfg+`:2: copies_workers = "lots": expected "auto" or a whole number from 1 to 256`) {
+		t.Fatalf("error = %v", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -43,6 +44,7 @@ type Host struct {
 	Pool     *listen.Pool
 	Plan     *ports.BindPlan
 	sinks    *logging.Sinks
+	shutdown sync.Once
 	// Warnings found on the way (config, settings, plan), for `check config`.
 	Warnings []string
 }
@@ -173,17 +175,19 @@ func (h *Host) Start() error {
 }
 
 // attach gives a binding its service's handler and its settings.
-func (h *Host) attach(b ports.Binding) (listen.Handler, listen.Settings) {
+func (h *Host) attach(b ports.Binding) (listen.Source, listen.Settings) {
 	st := h.Settings
 	if b.Overrides != nil {
 		st, _, _ = st.Apply(b.Overrides, "listeners."+b.Listener)
 	}
-	return h.Runtime.Service(b.Service).Handler(), st
+	return h.Runtime.Service(b.Service), st
 }
 
 // Shutdown stops accepting, closes every connection within the
-// shutdown_deadline and unloads the modules.
-func (h *Host) Shutdown() {
+// shutdown_deadline and unloads the modules. Later calls do nothing.
+func (h *Host) Shutdown() { h.shutdown.Do(h.stop) }
+
+func (h *Host) stop() {
 	h.Pool.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), h.Settings.ShutdownDeadline)
 	defer cancel()

@@ -31,13 +31,19 @@ type Listener struct {
 	done     chan struct{}
 }
 
-type handlerBox struct{ h Handler }
+type handlerBox struct{ h Source }
+
+// Source gives the handler that will own a new connection for good: the
+// same one each time, or one of several copies of a module in turn.
+type Source interface {
+	Pick() Handler
+}
 
 // Addr is the bound address (with the real port when 0 was asked for).
 func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 
-// Update swaps the handler and settings used for new connections.
-func (l *Listener) Update(h Handler, s Settings) {
+// Update swaps the handler source and settings used for new connections.
+func (l *Listener) Update(h Source, s Settings) {
 	l.handler.Store(&handlerBox{h})
 	l.settings.Store(&s)
 }
@@ -108,7 +114,7 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		h := l.handler.Load().h
+		h := l.handler.Load().h.Pick()
 		c := newConn(nc, h, *l.settings.Load())
 		c.Listener, c.Service = l.Binding.Listener, l.Binding.Service
 		if !l.srv.track(c) {

@@ -24,8 +24,9 @@ func NewPool(srv *Server, log logrus.FieldLogger) *Pool {
 	return &Pool{srv: srv, log: log, listeners: map[string]*Listener{}}
 }
 
-// Attach gives the handler and settings for a binding's new connections.
-type Attach func(b ports.Binding) (Handler, Settings)
+// Attach gives the handler source and settings for a binding's new
+// connections.
+type Attach func(b ports.Binding) (Source, Settings)
 
 // ApplyResult says what Apply did.
 type ApplyResult struct {

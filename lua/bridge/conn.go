@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -131,13 +132,19 @@ func (lc *luaConn) callback(name string) lua.LValue {
 
 // on calls listener.on<name>(conn, ...). A Lua error closes this
 // connection only.
-func (lc *luaConn) on(name string, args ...lua.LValue) {
+func (lc *luaConn) on(name string, args ...lua.LValue) { // at most one argument
 	fn := lc.callback(name)
 	if fn == lua.LNil {
 		return
 	}
-	all := append([]lua.LValue{lc.ud}, args...)
-	if _, err := lc.inst.protect("on"+name, fn, 0, all...); err != nil && name != "disconnect" {
+	var err error
+	switch len(args) {
+	case 0:
+		_, err = lc.inst.protect("on"+name, fn, 0, lc.ud)
+	default:
+		_, err = lc.inst.protect("on"+name, fn, 0, lc.ud, args[0])
+	}
+	if err != nil && name != "disconnect" {
 		lc.c.Abort(err)
 	}
 }
@@ -262,7 +269,9 @@ func registerConnType(L *lua.LState) {
 func connWrite(L *lua.LState) int {
 	lc := checkConn(L)
 	data := L.CheckString(2)
-	if err := lc.c.Write([]byte(data)); err != nil {
+	// Lua strings never change, so the queue can send the string's own
+	// bytes instead of a copy.
+	if err := lc.c.Write(unsafe.Slice(unsafe.StringData(data), len(data))); err != nil {
 		if errors.Is(err, listen.ErrSendBufferFull) {
 			lc.inst.log.Warnf("closing connection %d from %s: %v", lc.c.ID, lc.c.RemoteAddr(), err)
 		}

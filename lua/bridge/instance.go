@@ -34,6 +34,9 @@ type Instance struct {
 
 	hooks  map[string][]hook
 	timers map[*timer]struct{}
+
+	copyOf *Instance   // the primary, for a copy made for workers
+	copies []*Instance // a primary's copies
 }
 
 type hook struct {
@@ -162,6 +165,9 @@ func (inst *Instance) protect(what string, fn lua.LValue, nret int, args ...lua.
 		return nil, err
 	}
 	n := L.GetTop() - top
+	if n == 0 {
+		return nil, nil
+	}
 	out := make([]lua.LValue, n)
 	for i := 0; i < n; i++ {
 		out[i] = L.Get(top + 1 + i)

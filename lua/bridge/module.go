@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -359,6 +360,10 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		svc.DefaultPorts = append(svc.DefaultPorts, int(n))
 	}
+	workers, err := inst.workers(name, item.RawGetString("workers"))
+	if err != nil {
+		return nil, err
+	}
 	h := &connHandler{inst: inst, listener: listener, drain: listener.RawGetString("ondrain") != lua.LNil}
 	readSize := inst.rt.opts.Settings.ReadSize
 	if mode := listener.RawGetString("default_mode"); mode != lua.LNil {
@@ -369,7 +374,31 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		h.mode, h.hasMode = m, true
 	}
-	return &NetService{Service: svc, inst: inst, handler: h, Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
+}
+
+// workers reads how many copies of the module serve a service: the
+// operator's <service>_workers option, else the module's own workers
+// field, else 1. "auto" is one per CPU the Go runtime uses.
+func (inst *Instance) workers(service string, declared lua.LValue) (int, error) {
+	v, _ := luaval.ToGo(declared)
+	where := "workers"
+	if o, ok := inst.rt.opts.Config.Get("*", service+"_workers"); ok {
+		v, where = o.Value, o.Location.String()+": "+service+"_workers"
+	}
+	switch x := v.(type) {
+	case nil:
+		return 1, nil
+	case string:
+		if x == "auto" {
+			return runtime.GOMAXPROCS(0), nil
+		}
+	case float64:
+		if x >= 1 && x <= 256 && x == float64(int(x)) {
+			return int(x), nil
+		}
+	}
+	return 0, fmt.Errorf("%s = %s: expected \"auto\" or a whole number from 1 to 256", where, luaval.Format(v))
 }
 
 func (inst *Instance) apiHook(L *lua.LState) int {

@@ -14,6 +14,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 	lua "github.com/yuin/gopher-lua"
@@ -39,18 +40,26 @@ type Options struct {
 	Settings listen.Settings // network_settings, for outgoing connections
 }
 
-// NetService is a service a module provided, with the handler that runs its
-// connections.
+// NetService is a service a module provided, with the handlers that run
+// its connections: one per copy of the module (see workers).
 type NetService struct {
 	ports.Service
-	inst    *Instance
-	handler *connHandler
+	inst     *Instance
+	handlers []*connHandler
+	next     atomic.Uint64
+	// Workers is how many copies of the module serve the service.
+	Workers int
 	// Multiplex holds the listener's multiplex settings, for a multiplexer.
 	Multiplex bool
 }
 
-// Handler returns the connection handler of the service.
-func (s *NetService) Handler() listen.Handler { return s.handler }
+// Pick gives a new connection to the next copy of the module in turn.
+func (s *NetService) Pick() listen.Handler {
+	if len(s.handlers) == 1 {
+		return s.handlers[0]
+	}
+	return s.handlers[int(s.next.Add(1)%uint64(len(s.handlers)))]
+}
 
 // Runtime owns every module instance.
 type Runtime struct {
@@ -203,10 +212,44 @@ func (rt *Runtime) Load(name, host string) (*Instance, error) {
 		return nil, fmt.Errorf("loading module '%s' on host %s: %w", name, host, loadErr)
 	}
 	inst.log.Debugf("loaded from %s", file)
+	if err := rt.copies(inst, src); err != nil {
+		rt.unload(inst)
+		return nil, err
+	}
 	return inst, nil
 }
 
+// copies loads further copies of a module whose services ask for several
+// workers: each copy has its own Lua state, so connections spread over
+// the copies run in parallel. Only modules that keep no state between
+// connections (or keep it in module:shared) should ask for this.
+func (rt *Runtime) copies(primary *Instance, src []byte) error {
+	want := 1
+	for _, s := range rt.Services() {
+		if s.inst == primary && s.Workers > want {
+			want = s.Workers
+		}
+	}
+	for i := 1; i < want; i++ {
+		c := newInstance(rt, primary.Name, primary.Host, primary.Path)
+		c.copyOf = primary
+		c.log = c.log.WithField("copy", i+1)
+		var err error
+		c.call(func() { err = c.boot(src) })
+		if err != nil {
+			c.stop()
+			return fmt.Errorf("loading copy %d of module '%s': %w", i+1, primary.Name, err)
+		}
+		primary.copies = append(primary.copies, c)
+	}
+	return nil
+}
+
 func (rt *Runtime) unload(inst *Instance) {
+	for _, c := range inst.copies {
+		c.call(c.unloadHook)
+		c.stop()
+	}
 	rt.mu.Lock()
 	delete(rt.loaded, inst.Host+"/"+inst.Name)
 	for i, o := range rt.order {
@@ -230,9 +273,14 @@ func (rt *Runtime) addService(s *NetService) error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	for _, o := range rt.services {
-		if o.Name == s.Name {
-			return fmt.Errorf("service '%s' is already provided by module '%s'", s.Name, o.Module)
+		if o.Name != s.Name {
+			continue
 		}
+		if s.inst.copyOf != nil && s.inst.copyOf == o.inst {
+			o.handlers = append(o.handlers, s.handlers...)
+			return nil
+		}
+		return fmt.Errorf("service '%s' is already provided by module '%s'", s.Name, o.Module)
 	}
 	rt.services = append(rt.services, s)
 	return nil
