@@ -63,6 +63,7 @@ type Conn struct {
 	mu         sync.Mutex
 	queue      [][]byte
 	spare      [][]byte
+	wbufs      net.Buffers // the batch being written, kept to avoid an allocation
 	queued     int
 	writing    bool // a goroutine is writing the queue out
 	delivering bool // the reader is handing data over and flushes after
@@ -294,8 +295,13 @@ func (c *Conn) writeOut() {
 		if c.settings.SendTimeout > 0 {
 			_ = c.nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
 		}
-		bufs := net.Buffers(batch)
-		_, err := bufs.WriteTo(c.nc)
+		var err error
+		if len(batch) == 1 {
+			_, err = c.nc.Write(batch[0])
+		} else {
+			c.wbufs = batch
+			_, err = c.wbufs.WriteTo(c.nc)
+		}
 		clear(batch)
 		c.mu.Lock()
 		if c.spare == nil && !c.finished {
@@ -328,54 +334,67 @@ func bufferPool(size int) *sync.Pool {
 	return p.(*sync.Pool)
 }
 
+// rawReader reads a TCP socket without holding a buffer while it waits:
+// only once the socket is readable does it take one from the pool.
+type rawReader struct {
+	rc   syscall.RawConn
+	pool *sync.Pool
+	bp   *[]byte
+	n    int
+	err  error
+	try  func(fd uintptr) bool // r.attempt, bound once
+}
+
+func (r *rawReader) attempt(fd uintptr) bool {
+	r.bp = r.pool.Get().(*[]byte)
+	for {
+		r.n, r.err = syscall.Read(int(fd), *r.bp)
+		if r.err != syscall.EINTR {
+			break
+		}
+	}
+	if r.err == syscall.EAGAIN {
+		r.pool.Put(r.bp)
+		r.bp = nil
+		return false
+	}
+	return true
+}
+
 // read waits for data and returns it in a pooled buffer the caller puts
-// back. On TCP it waits for readability before taking a buffer.
-func (c *Conn) read(raw syscall.RawConn, pool *sync.Pool) ([]byte, *[]byte, error) {
+// back.
+func (c *Conn) read(raw *rawReader, pool *sync.Pool) ([]byte, *[]byte, error) {
 	if raw == nil {
 		bp := pool.Get().(*[]byte)
 		n, err := c.nc.Read(*bp)
 		return (*bp)[:n], bp, err
 	}
-	var (
-		bp   *[]byte
-		n    int
-		rerr error
-	)
-	err := raw.Read(func(fd uintptr) bool {
-		bp = pool.Get().(*[]byte)
-		for {
-			n, rerr = syscall.Read(int(fd), *bp)
-			if rerr != syscall.EINTR {
-				break
-			}
-		}
-		if rerr == syscall.EAGAIN {
-			pool.Put(bp)
-			bp = nil
-			return false
-		}
-		return true
-	})
+	raw.bp, raw.n, raw.err = nil, 0, nil
+	err := raw.rc.Read(raw.try)
+	bp := raw.bp
 	switch {
 	case err != nil:
 		if bp != nil {
 			pool.Put(bp)
 		}
 		return nil, nil, err
-	case rerr != nil:
-		return nil, bp, rerr
-	case n == 0:
+	case raw.err != nil:
+		return nil, bp, raw.err
+	case raw.n == 0:
 		return nil, bp, io.EOF
 	}
-	return (*bp)[:n], bp, nil
+	return (*bp)[:raw.n], bp, nil
 }
 
 func (c *Conn) readLoop() {
-	var raw syscall.RawConn
-	if tc, ok := c.nc.(*net.TCPConn); ok {
-		raw, _ = tc.SyscallConn()
-	}
 	pool := bufferPool(c.settings.ReadSize)
+	var raw *rawReader
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			raw = &rawReader{rc: rc, pool: pool}
+			raw.try = raw.attempt
+		}
+	}
 	var f framer
 	for {
 		if c.settings.ReadTimeout > 0 {
@@ -579,9 +598,17 @@ func cut(data []byte, m Mode) (frame, rest []byte, ok bool) {
 			return nil, data, false
 		}
 		frame, rest = data[:i], data[i+1:]
-		if bytes.IndexByte(frame, '\r') >= 0 {
-			// LuaSocket's "*l" drops every CR in the line, not just a final one.
-			frame = bytes.ReplaceAll(frame, []byte{'\r'}, nil)
+		// LuaSocket's "*l" drops every CR in the line, not just a final
+		// one. The bytes are ours and consumed, so squeeze them in place.
+		if j := bytes.IndexByte(frame, '\r'); j >= 0 {
+			w := j
+			for _, ch := range frame[j+1:] {
+				if ch != '\r' {
+					frame[w] = ch
+					w++
+				}
+			}
+			frame = frame[:w]
 		}
 		return frame, rest, true
 	default:

@@ -81,3 +81,20 @@ func TestSettingsApply(t *testing.T) {
 		t.Errorf("bad value error: %v", err)
 	}
 }
+
+// BenchmarkFrameLines cuts a read of many short lines into frames.
+func BenchmarkFrameLines(b *testing.B) {
+	chunk := []byte(strings.Repeat("PING some arguments here\r\n", 300))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(chunk)))
+	var f framer
+	for i := 0; i < b.N; i++ {
+		f.add(chunk)
+		for {
+			if _, ok := f.next(Mode{Kind: Lines, N: 8192}); !ok {
+				break
+			}
+		}
+		f.release()
+	}
+}

@@ -42,19 +42,19 @@ func (h *connHandler) Connected(c *listen.Conn) {
 	h.inst.post(func() {
 		lc := h.inst.wrap(c, h.listener)
 		if !lc.gone {
-			lc.on("connect")
+			lc.on("onconnect", lua.LNil)
 		}
 	})
 }
 
 func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
-	h.inst.call(func() {
-		lc, ok := c.State.(*luaConn)
-		if !ok || lc.gone {
-			return
-		}
-		lc.on("incoming", lua.LString(data))
-	})
+	if !h.inst.enter() {
+		return
+	}
+	if lc, ok := c.State.(*luaConn); ok && !lc.gone {
+		lc.on("onincoming", lua.LString(data))
+	}
+	h.inst.release()
 }
 
 func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
@@ -64,7 +64,7 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 		if !ok || lc.gone {
 			return
 		}
-		fn := lc.callback("readtimeout")
+		fn := lc.callback("onreadtimeout")
 		if fn == lua.LNil {
 			return
 		}
@@ -81,7 +81,7 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 func (h *connHandler) Drained(c *listen.Conn) {
 	h.inst.post(func() {
 		if lc, ok := c.State.(*luaConn); ok && !lc.gone {
-			lc.on("drain")
+			lc.on("ondrain", lua.LNil)
 		}
 	})
 }
@@ -94,9 +94,9 @@ func (h *connHandler) Disconnected(c *listen.Conn, err error) {
 		}
 		lc.gone = true
 		if err != nil {
-			lc.on("disconnect", lua.LString(errorText(err)))
+			lc.on("ondisconnect", lua.LString(errorText(err)))
 		} else {
-			lc.on("disconnect")
+			lc.on("ondisconnect", lua.LNil)
 		}
 		c.State = nil
 	})
@@ -123,28 +123,28 @@ func (inst *Instance) wrap(c *listen.Conn, listener *lua.LTable) *luaConn {
 	return lc
 }
 
+// callback is the listener's function called name ("onincoming", …).
 func (lc *luaConn) callback(name string) lua.LValue {
 	if lc.listener == nil {
 		return lua.LNil
 	}
-	return lc.listener.RawGetString("on" + name)
+	return lc.listener.RawGetString(name)
 }
 
-// on calls listener.on<name>(conn, ...). A Lua error closes this
-// connection only.
-func (lc *luaConn) on(name string, args ...lua.LValue) { // at most one argument
+// on calls the listener's callback name with the conn and arg (LNil for
+// none). A Lua error closes this connection only.
+func (lc *luaConn) on(name string, arg lua.LValue) {
 	fn := lc.callback(name)
 	if fn == lua.LNil {
 		return
 	}
 	var err error
-	switch len(args) {
-	case 0:
-		_, err = lc.inst.protect("on"+name, fn, 0, lc.ud)
-	default:
-		_, err = lc.inst.protect("on"+name, fn, 0, lc.ud, args[0])
+	if arg == lua.LNil {
+		_, err = lc.inst.protect(name, fn, 0, lc.ud)
+	} else {
+		_, err = lc.inst.protect(name, fn, 0, lc.ud, arg)
 	}
-	if err != nil && name != "disconnect" {
+	if err != nil && name != "ondisconnect" {
 		lc.c.Abort(err)
 	}
 }
@@ -200,10 +200,10 @@ func registerConnType(L *lua.LState) {
 		"serverport": addrMethod(true, true),
 		"setlistener": func(L *lua.LState) int {
 			lc := checkConn(L)
-			lc.on("detach")
+			lc.on("ondetach", lua.LNil)
 			lc.listener = L.CheckTable(2)
 			lc.c.WantDrain(lc.listener.RawGetString("ondrain") != lua.LNil)
-			lc.on("attach", L.Get(3))
+			lc.on("onattach", L.Get(3))
 			return 0
 		},
 		"pause":  func(L *lua.LState) int { checkConn(L).c.Pause(); return 0 },

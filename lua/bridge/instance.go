@@ -73,6 +73,18 @@ func (inst *Instance) post(f func()) bool {
 // instance has stopped. It must not be called from this instance's own
 // Lua code.
 func (inst *Instance) call(f func()) bool {
+	if !inst.enter() {
+		return false
+	}
+	f()
+	inst.release()
+	return true
+}
+
+// enter takes the Lua state for the caller, after running what was posted
+// before (so events keep their order); release gives it back. enter
+// reports false, holding nothing, once the instance has stopped.
+func (inst *Instance) enter() bool {
 	inst.running.Lock()
 	inst.mu.Lock()
 	stopped := inst.stopped
@@ -81,9 +93,7 @@ func (inst *Instance) call(f func()) bool {
 		inst.running.Unlock()
 		return false
 	}
-	inst.drain() // what was posted before this call happens before it
-	f()
-	inst.release()
+	inst.drain()
 	return true
 }
 
