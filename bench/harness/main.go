@@ -76,28 +76,7 @@ func main() {
 			fatal(err)
 		}
 		fmt.Fprintf(os.Stderr, "== %s\n", p.name)
-		cmds, err := p.start(dir)
-		if err == nil {
-			for _, c := range cmds {
-				if err = c.Start(); err != nil {
-					break
-				}
-			}
-		}
-		if err == nil {
-			go func() {
-				for _, c := range cmds {
-					_ = c.Wait()
-				}
-			}()
-			var addrs []string
-			for _, a := range []string{p.echo, p.resp} {
-				if a != "" {
-					addrs = append(addrs, a)
-				}
-			}
-			err = waitListening(addrs, cmds)
-		}
+		cmds, err := startPeer(p, dir)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "   %s did not start: %v (see %s)\n", p.name, err, dir)
 			for _, w := range []string{"echo", "idle"} {
@@ -106,8 +85,13 @@ func main() {
 			stop(cmds)
 			continue
 		}
-		runPeer(p, cmds, res, *runs, *dur, *conns, *size, *idle, *pingN)
+		runPeer(p, cmds, res, *runs, *dur, *conns, *size, *pingN)
 		stop(cmds)
+		if p.echo != "" && *idle > 0 {
+			for i := 0; i < *runs; i++ {
+				measureIdle(p, dir, res, i+1, *idle)
+			}
+		}
 		if p.name == "moonport" {
 			countLogErrors(filepath.Join(dir, p.logFile), res)
 		}
@@ -115,10 +99,22 @@ func main() {
 	printTable(res, order, *conns, *size, *idle)
 }
 
-func runPeer(p peer, cmds []*exec.Cmd, res results, runs int, dur time.Duration, conns, size, idle, pingN int) {
+// runPeer drives the throughput workloads against a running peer. Besides
+// the rates it records the server's CPU time per request, which the other
+// load on a shared machine disturbs far less than the rates.
+func runPeer(p peer, cmds []*exec.Cmd, res results, runs int, dur time.Duration, conns, size, pingN int) {
+	echoPID := cmds[0].Process.Pid
+	respPID := echoPID
+	if p.respPID != nil {
+		respPID = p.respPID(cmds)
+	}
 	for i := 0; i < runs; i++ {
 		if p.echo != "" {
+			cpu0, t0 := cpuTime(echoPID), time.Now()
 			r, err := echoLoad(p.echo, conns, size, dur)
+			if cpu := cpuTime(echoPID) - cpu0; err == nil && r.RoundTrips > 0 {
+				res.add("echo cpu", p.name, float64(cpu.Microseconds())/(r.RoundTrips*time.Since(t0).Seconds()))
+			}
 			if err != nil || r.Errors > 0 {
 				res.fail("echo", p.name, fmt.Sprintf("errors: %v %d", err, r.Errors))
 			} else {
@@ -134,7 +130,12 @@ func runPeer(p peer, cmds []*exec.Cmd, res results, runs int, dur time.Duration,
 				if pipe > 1 {
 					n *= 10
 				}
+				cpu0 := cpuTime(respPID)
 				rps, err := redisBenchmark(p.resp, 50, n, pipe)
+				if cpu := cpuTime(respPID) - cpu0; err == nil {
+					// redis-benchmark -t ping sends n inline and n RESP PINGs.
+					res.add(fmt.Sprintf("ping cpu -P %d", pipe), p.name, float64(cpu.Nanoseconds())/float64(2*n))
+				}
 				for test, v := range rps {
 					name := fmt.Sprintf("%s -P %d", test, pipe)
 					res.add(name, p.name, v)
@@ -146,28 +147,63 @@ func runPeer(p peer, cmds []*exec.Cmd, res results, runs int, dur time.Duration,
 				}
 			}
 		}
-		if p.echo != "" && idle > 0 {
-			pid := p.rssOfPID(cmds)
-			before, _ := rss(pid)
-			held, err := idleConns(p.echo, idle)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "   idle: %v\n", err)
-				res.fail("idle", p.name, "failed")
-				continue
-			}
-			time.Sleep(500 * time.Millisecond) // let the server settle its buffers
-			after, _ := rss(pid)
-			bad := checkEcho(held)
-			closeAll(held)
-			per := float64(after-before) / float64(idle)
-			res.add("idle", p.name, per)
-			if bad > 0 {
-				res.fail("idle", p.name, fmt.Sprintf("%d did not echo", bad))
-			}
-			fmt.Fprintf(os.Stderr, "   idle run %d: %d conns, %.0f bytes each, %d failed the echo check\n", i+1, idle, per, bad)
-			time.Sleep(time.Second) // let closes finish before the next run
+	}
+}
+
+// measureIdle starts a fresh copy of the peer (memory a process freed
+// after earlier load still counts in its RSS), holds idle connections and
+// reports the growth of its RSS per connection.
+func measureIdle(p peer, dir string, res results, run, idle int) {
+	cmds, err := startPeer(p, dir)
+	defer stop(cmds)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "   idle: %s did not start: %v\n", p.name, err)
+		res.fail("idle", p.name, "did not start")
+		return
+	}
+	pid := p.rssOfPID(cmds)
+	before, _ := rss(pid)
+	held, err := idleConns(p.echo, idle)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "   idle: %v\n", err)
+		res.fail("idle", p.name, "failed")
+		return
+	}
+	time.Sleep(500 * time.Millisecond) // let the server settle its buffers
+	after, _ := rss(pid)
+	bad := checkEcho(held)
+	closeAll(held)
+	per := float64(after-before) / float64(idle)
+	res.add("idle", p.name, per)
+	if bad > 0 {
+		res.fail("idle", p.name, fmt.Sprintf("%d did not echo", bad))
+	}
+	fmt.Fprintf(os.Stderr, "   idle run %d: %d conns, %.0f bytes each, %d failed the echo check\n", run, idle, per, bad)
+}
+
+// startPeer starts a peer's processes and waits until they listen.
+func startPeer(p peer, dir string) ([]*exec.Cmd, error) {
+	cmds, err := p.start(dir)
+	if err != nil {
+		return cmds, err
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			return cmds, err
 		}
 	}
+	go func() {
+		for _, c := range cmds {
+			_ = c.Wait()
+		}
+	}()
+	var addrs []string
+	for _, a := range []string{p.echo, p.resp} {
+		if a != "" {
+			addrs = append(addrs, a)
+		}
+	}
+	return cmds, waitListening(addrs, cmds)
 }
 
 // redisBenchmark runs redis-benchmark's PING tests and returns requests/s
@@ -230,6 +266,8 @@ func median(v []float64) (med, lo, hi float64) {
 
 func fmtNum(v float64) string {
 	switch {
+	case v < 10:
+		return fmt.Sprintf("%.2f", v)
 	case v >= 1e6:
 		return fmt.Sprintf("%.2fM", v/1e6)
 	case v >= 1e4:
@@ -248,6 +286,9 @@ func printTable(res results, order []string, conns, size, idle int) {
 		{"PING_MBULK -P 1", "PING RESP req/s, -c 50"},
 		{"PING_INLINE -P 16", "PING inline req/s, -c 50 -P 16"},
 		{"PING_MBULK -P 16", "PING RESP req/s, -c 50 -P 16"},
+		{"echo cpu", "server CPU µs per echo round-trip (lower is better)"},
+		{"ping cpu -P 1", "server CPU ns per PING, -P 1 (lower is better)"},
+		{"ping cpu -P 16", "server CPU ns per PING, -P 16 (lower is better)"},
 		{"idle", fmt.Sprintf("bytes per idle connection (%d held, lower is better)", idle)},
 	}
 	fmt.Println("| workload | " + strings.Join(order, " | ") + " | " + ratioHeads(order) + " |")

@@ -21,6 +21,7 @@ type peer struct {
 	start    func(dir string) ([]*exec.Cmd, error)
 	logFile  string
 	rssOfPID func(cmds []*exec.Cmd) int // which process holds the echo connections
+	respPID  func(cmds []*exec.Cmd) int // which process answers PING (default: the first)
 }
 
 const (
@@ -37,7 +38,8 @@ func writeFile(path, body string) error { return os.WriteFile(path, []byte(body)
 
 func command(dir, logName string, name string, args ...string) (*exec.Cmd, error) {
 	cmd := exec.Command(name, args...)
-	f, err := os.Create(filepath.Join(dir, logName))
+	// Appended: a peer is started again for each idle run.
+	f, err := os.OpenFile(filepath.Join(dir, logName), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -133,6 +135,7 @@ frontend bench_resp
 		},
 		{
 			name: "plain-go", echo: addr(portPlainEcho), resp: addr(portPlainResp), logFile: "plain-echo.log", rssOfPID: first,
+			respPID: func(cmds []*exec.Cmd) int { return cmds[1].Process.Pid },
 			start: func(dir string) ([]*exec.Cmd, error) {
 				e, err := command(dir, "plain-echo.log", filepath.Join(bin, "plain"), "-mode", "echo", "-listen", addr(portPlainEcho))
 				if err != nil {
@@ -168,6 +171,26 @@ func waitListening(addrs []string, cmds []*exec.Cmd) error {
 	}
 	return nil
 }
+
+// cpuTime reads the CPU time (user and system) a process has used.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(fields) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(fields[11], 10, 64)
+	st, _ := strconv.ParseInt(fields[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat times (100 on Linux).
+const clockTicks = 100
 
 // rss reads a process's resident memory in bytes.
 func rss(pid int) (int64, error) {

@@ -64,6 +64,7 @@ type Conn struct {
 	queue      [][]byte
 	spare      [][]byte
 	wbufs      net.Buffers // the batch being written, kept to avoid an allocation
+	rawW       *rawWriter  // TCP only: writes without a deadline when the socket has room
 	queued     int
 	writing    bool // a goroutine is writing the queue out
 	delivering bool // the reader is handing data over and flushes after
@@ -93,6 +94,12 @@ func newConn(nc net.Conn, h Handler, s Settings) *Conn {
 // connection finishes.
 func (c *Conn) start() {
 	applyTCPOptions(c.nc, c.settings)
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		if rc, err := tc.SyscallConn(); err == nil {
+			c.rawW = &rawWriter{rc: rc}
+			c.rawW.try = c.rawW.attempt
+		}
+	}
 	c.handler.Connected(c)
 	go c.readLoop()
 }
@@ -194,16 +201,13 @@ func (c *Conn) closeGracefully(err error) {
 	c.closeErr = err
 	now := c.queued == 0 && !c.writing && c.nc != nil
 	spawn := !now && c.takeWriterLocked()
-	nc := c.nc
 	c.mu.Unlock()
 	if now {
 		c.finish(err)
 		return
 	}
-	// A peer that never reads must not hold the connection open forever.
-	if nc != nil && c.settings.SendTimeout > 0 {
-		_ = nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
-	}
+	// What is left is sent with send_timeout as its deadline, so a peer
+	// that never reads cannot hold the connection open.
 	if spawn {
 		go c.writeOut()
 	}
@@ -292,16 +296,7 @@ func (c *Conn) writeOut() {
 		c.queue, c.spare = c.spare[:0], nil
 		c.queued = 0
 		c.mu.Unlock()
-		if c.settings.SendTimeout > 0 {
-			_ = c.nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
-		}
-		var err error
-		if len(batch) == 1 {
-			_, err = c.nc.Write(batch[0])
-		} else {
-			c.wbufs = batch
-			_, err = c.wbufs.WriteTo(c.nc)
-		}
+		err := c.send(batch)
 		clear(batch)
 		c.mu.Lock()
 		if c.spare == nil && !c.finished {
@@ -318,6 +313,55 @@ func (c *Conn) writeOut() {
 		}
 		if empty && c.wantDrain.Load() {
 			c.handler.Drained(c)
+		}
+	}
+}
+
+// send writes a batch. A single buffer is first tried without waiting
+// (the usual case: the socket has room), which needs no deadline; what is
+// left is written with send_timeout as the deadline.
+func (c *Conn) send(batch [][]byte) error {
+	if w := c.rawW; w != nil && len(batch) == 1 {
+		w.buf = batch[0]
+		if err := w.rc.Write(w.try); err != nil {
+			return err
+		}
+		w.buf = nil
+		switch {
+		case w.err == nil && w.n == len(batch[0]):
+			return nil
+		case w.err == nil, w.err == syscall.EAGAIN:
+			batch[0] = batch[0][max(w.n, 0):]
+		default:
+			return w.err
+		}
+	}
+	if c.settings.SendTimeout > 0 {
+		_ = c.nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
+	}
+	if len(batch) == 1 {
+		_, err := c.nc.Write(batch[0])
+		return err
+	}
+	c.wbufs = batch
+	_, err := c.wbufs.WriteTo(c.nc)
+	return err
+}
+
+// rawWriter makes one write attempt that never waits for the socket.
+type rawWriter struct {
+	rc  syscall.RawConn
+	buf []byte
+	n   int
+	err error
+	try func(fd uintptr) bool // w.attempt, bound once
+}
+
+func (w *rawWriter) attempt(fd uintptr) bool {
+	for {
+		w.n, w.err = syscall.Write(int(fd), w.buf)
+		if w.err != syscall.EINTR {
+			return true
 		}
 	}
 }
@@ -396,11 +440,19 @@ func (c *Conn) readLoop() {
 		}
 	}
 	var f framer
+	// The read deadline is armed once per read_timeout, not on every read:
+	// when it fires, the time of the last data decides whether the peer
+	// really was silent that long.
+	timeout := c.settings.ReadTimeout
+	lastData := time.Now()
+	if timeout > 0 {
+		_ = c.nc.SetReadDeadline(lastData.Add(timeout))
+	}
 	for {
-		if c.settings.ReadTimeout > 0 {
-			_ = c.nc.SetReadDeadline(time.Now().Add(c.settings.ReadTimeout))
-		}
 		data, bp, err := c.read(raw, pool)
+		if len(data) > 0 && timeout > 0 {
+			lastData = time.Now()
+		}
 		if len(data) > 0 && !c.isClosing() {
 			alive := c.deliver(&f, data)
 			if !alive {
@@ -416,7 +468,13 @@ func (c *Conn) readLoop() {
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() && !c.isClosing() {
+			if silent := time.Since(lastData); silent < timeout {
+				_ = c.nc.SetReadDeadline(lastData.Add(timeout))
+				continue
+			}
 			if c.handler.ReadTimeout(c) {
+				lastData = time.Now()
+				_ = c.nc.SetReadDeadline(lastData.Add(timeout))
 				continue
 			}
 			c.finish(ErrReadTimeout)

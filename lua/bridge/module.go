@@ -393,6 +393,9 @@ func (inst *Instance) workers(service string, declared lua.LValue) (int, error) 
 		if x == "auto" {
 			return runtime.GOMAXPROCS(0), nil
 		}
+		if n, err := strconv.Atoi(x); err == nil && n >= 1 && n <= 256 {
+			return n, nil
+		}
 	case float64:
 		if x >= 1 && x <= 256 && x == float64(int(x)) {
 			return int(x), nil
