@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -329,5 +330,31 @@ module:provides("net", { name = "polite", default_port = 1, listener = {
 	th.waitLog(t, "polite disconnect err=nil")
 	if _, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second); err == nil {
 		t.Fatal("still accepting after shutdown")
+	}
+}
+
+// TestBacklogApplied checks tcp_backlog reaches the kernel: ss reports a
+// listening socket's backlog as its Send-Q.
+func TestBacklogApplied(t *testing.T) {
+	ss, err := exec.LookPath("ss")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ss is not installed; .ci/run must install iproute2")
+		}
+		t.Skip("ss not installed (apt-get install iproute2)")
+	}
+	port := freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "echo" }
+interfaces = { "127.0.0.1" }
+echo_ports = %d
+network_settings = { tcp_backlog = 17 }
+`, port), nil)
+	out, err := exec.Command(ss, "-Hltn", fmt.Sprintf("sport = :%d", port)).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := strings.Fields(string(out))
+	if len(fields) < 3 || fields[2] != "17" {
+		t.Fatalf("ss says %q; want a backlog (Send-Q) of 17", out)
 	}
 }
