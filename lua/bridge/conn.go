@@ -18,7 +18,6 @@ type luaConn struct {
 	inst     *Instance
 	ud       *lua.LUserData
 	listener *lua.LTable
-	fields   *lua.LTable // values a module stores on the conn object
 	gone     bool
 }
 
@@ -235,34 +234,32 @@ func registerConnType(L *lua.LState) {
 		"getlistener": func(L *lua.LState) int { L.Push(checkConn(L).listener); return 1 },
 	}
 	methodTable := L.SetFuncs(L.NewTable(), methods)
-	mt := L.NewTypeMetatable(connType)
-	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		lc := checkConn(L)
-		k := L.Get(2)
-		if m := methodTable.RawGet(k); m != lua.LNil {
-			L.Push(m)
-			return 1
-		}
-		if lc.fields != nil {
-			L.Push(lc.fields.RawGet(k))
-			return 1
-		}
-		L.Push(lua.LNil)
-		return 1
-	}))
-	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
-		lc := checkConn(L)
-		if lc.fields == nil {
-			lc.fields = L.NewTable()
-		}
-		lc.fields.RawSet(L.Get(2), L.Get(3))
-		return 0
-	}))
-	mt.RawSetString("__tostring", L.NewFunction(func(L *lua.LState) int {
+	tostring := L.NewFunction(func(L *lua.LState) int {
 		lc := checkConn(L)
 		ip, port := addrParts(lc.c.RemoteAddr())
 		L.Push(lua.LString("conn " + strconv.FormatUint(lc.c.ID, 10) + " " + net.JoinHostPort(ip, strconv.Itoa(port))))
 		return 1
+	})
+	// Method lookups go through tables only, so conn:write costs no extra
+	// call into Go. The first field a module stores on a conn gives that
+	// conn a metatable of its own whose fields table falls back to the
+	// methods.
+	fieldsMeta := L.NewTable()
+	fieldsMeta.RawSetString("__index", methodTable)
+	mt := L.NewTypeMetatable(connType)
+	mt.RawSetString("__index", methodTable)
+	mt.RawSetString("__tostring", tostring)
+	mt.RawSetString("__newindex", L.NewFunction(func(L *lua.LState) int {
+		lc := checkConn(L)
+		fields := L.NewTable()
+		L.SetMetatable(fields, fieldsMeta)
+		fields.RawSet(L.Get(2), L.Get(3))
+		own := L.NewTable()
+		own.RawSetString("__index", fields)
+		own.RawSetString("__newindex", fields)
+		own.RawSetString("__tostring", tostring)
+		L.SetMetatable(lc.ud, own)
+		return 0
 	}))
 }
 
