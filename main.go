@@ -188,6 +188,10 @@ func check(h *core.Host, out io.Writer) int {
 		fmt.Fprintln(out, "error:", p.Error())
 		problems++
 	}
+	for _, e := range h.TLSErrors {
+		fmt.Fprintln(out, "error:", e.Error())
+		problems++
+	}
 	for _, w := range h.Warnings {
 		fmt.Fprintln(out, "warning:", w)
 	}
@@ -210,10 +214,7 @@ func printPorts(h *core.Host, out io.Writer) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tLISTENER\tADDRESS\tPORT\tTRANSPORT\tENCRYPTION\tREACH")
 	for _, b := range bs {
-		enc := "none"
-		if b.Encryption == "ssl" {
-			enc = "direct TLS"
-		}
+		enc := map[string]string{"ssl": "direct TLS", "starttls": "STARTTLS", "": "none"}[b.Encryption]
 		reach := "local"
 		if b.Public() {
 			reach = "public"
@@ -223,5 +224,8 @@ func printPorts(h *core.Host, out io.Writer) {
 	_ = tw.Flush()
 	for _, p := range h.Plan.Problems {
 		fmt.Fprintln(out, "error:", p.Error())
+	}
+	for _, e := range h.TLSErrors {
+		fmt.Fprintln(out, "error:", e.Error())
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/logging"
 	"github.com/moonport/moonport/host/ports"
+	"github.com/moonport/moonport/host/tlsconf"
 	"github.com/moonport/moonport/lua/bridge"
 	"github.com/moonport/moonport/lua/luaval"
 )
@@ -45,8 +46,11 @@ type Host struct {
 	Plan     *ports.BindPlan
 	sinks    *logging.Sinks
 	shutdown sync.Once
-	// Warnings found on the way (config, settings, plan), for `check config`.
+	// Warnings found on the way (config, settings, plan, TLS), for `check config`.
 	Warnings []string
+	// TLSErrors are listeners left closed for broken TLS settings or files.
+	TLSErrors []error
+	tls       map[string]*tlsconf.Listener
 }
 
 // sources lists module folders: plugin_paths (relative to the config file),
@@ -126,8 +130,33 @@ func New(opts Options) (*Host, error) {
 			}
 		}
 	}
+	h.buildTLS()
 	h.Pool = listen.NewPool(h.Server, h.Log)
 	return h, nil
+}
+
+// buildTLS works out every binding's TLS. A binding whose TLS is broken
+// stays closed; its error is reported like a bind failure.
+func (h *Host) buildTLS() {
+	b := tlsconf.NewBuilder(h.Config)
+	h.tls = map[string]*tlsconf.Listener{}
+	var kept []ports.Binding
+	for _, bind := range h.Plan.Bindings {
+		svc := h.Runtime.Service(bind.Service)
+		prefix := svc.ConfigPrefix
+		if prefix == "" {
+			prefix = svc.Name
+		}
+		l, err := b.Build(bind, prefix+"_", svc.SSLConfig)
+		if err != nil {
+			h.TLSErrors = append(h.TLSErrors, err)
+			continue
+		}
+		h.tls[bind.Key()] = l
+		kept = append(kept, bind)
+	}
+	h.Plan.Bindings = kept
+	h.Warnings = append(h.Warnings, b.Warnings...)
 }
 
 // Strict reports whether strict_binding makes every bind failure fatal.
@@ -142,8 +171,11 @@ func (h *Host) Start() error {
 	for _, p := range h.Plan.Problems {
 		h.Log.Error(p.Error())
 	}
-	if h.Strict() && len(h.Plan.Problems) > 0 {
-		return fmt.Errorf("strict_binding is on and %d listener(s) could not be planned", len(h.Plan.Problems))
+	for _, e := range h.TLSErrors {
+		h.Log.Error(e.Error())
+	}
+	if h.Strict() && len(h.Plan.Problems)+len(h.TLSErrors) > 0 {
+		return fmt.Errorf("strict_binding is on and %d listener(s) could not be planned", len(h.Plan.Problems)+len(h.TLSErrors))
 	}
 	res := h.Pool.Apply(h.Plan.Bindings, h.attach)
 	for _, f := range res.Failed {
@@ -175,12 +207,16 @@ func (h *Host) Start() error {
 }
 
 // attach gives a binding its service's handler and its settings.
-func (h *Host) attach(b ports.Binding) (listen.Source, listen.Settings) {
+func (h *Host) attach(b ports.Binding) listen.Endpoint {
 	st := h.Settings
 	if b.Overrides != nil {
 		st, _, _ = st.Apply(b.Overrides, "listeners."+b.Listener)
 	}
-	return h.Runtime.Service(b.Service), st
+	ep := listen.Endpoint{Handlers: h.Runtime.Service(b.Service), Settings: st}
+	if t := h.tls[b.Key()]; t != nil {
+		ep.TLS, ep.Implicit = t.Config, t.Implicit
+	}
+	return ep
 }
 
 // Shutdown stops accepting, closes every connection within the

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"crypto/tls"
 	"bytes"
 	"errors"
 	"fmt"
@@ -25,6 +26,9 @@ type Handler interface {
 	// ReadTimeout asks whether a silent connection should stay open.
 	ReadTimeout(c *Conn) bool
 	Drained(c *Conn)
+	// Secured follows a TLS handshake: after accept on a direct TLS
+	// listener it comes just before Connected; after StartTLS on its own.
+	Secured(c *Conn, starttls bool)
 	Disconnected(c *Conn, err error)
 }
 
@@ -78,6 +82,12 @@ type Conn struct {
 	done      chan struct{}
 	wantDrain atomic.Bool
 	onFinish  func(*Conn)
+
+	tlsConfig *tls.Config // for the accept handshake or StartTLS; nil if none
+	implicit  bool        // handshake on accept
+	secure    atomic.Bool // the connection speaks TLS
+	upgrade   bool        // StartTLS asked for; the reader does it after delivery
+	announced bool        // the handler has seen Connected, so Disconnected follows
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
@@ -90,18 +100,128 @@ func newConn(nc net.Conn, h Handler, s Settings) *Conn {
 	return c
 }
 
-// start tells the handler and starts reading; it ends when the
-// connection finishes.
+// start runs the connection's reader; it ends when the connection
+// finishes.
 func (c *Conn) start() {
 	applyTCPOptions(c.nc, c.settings)
-	if tc, ok := c.nc.(*net.TCPConn); ok {
+	go c.run()
+}
+
+func (c *Conn) run() {
+	if c.implicit {
+		if err := c.handshake(); err != nil {
+			c.finish(err) // the handler never saw this connection
+			return
+		}
+		c.handler.Secured(c, false)
+	} else if tc, ok := c.nc.(*net.TCPConn); ok {
 		if rc, err := tc.SyscallConn(); err == nil {
 			c.rawW = &rawWriter{rc: rc}
 			c.rawW.try = c.rawW.attempt
 		}
 	}
+	c.mu.Lock()
+	c.announced = true
+	c.mu.Unlock()
 	c.handler.Connected(c)
-	go c.readLoop()
+	c.readLoop()
+}
+
+// ErrNoTLS is returned by StartTLS on a listener without a certificate.
+var ErrNoTLS = errors.New("no TLS certificate is configured for this listener")
+
+// TLSAvailable reports whether StartTLS can succeed.
+func (c *Conn) TLSAvailable() bool { return c.tlsConfig != nil && !c.secure.Load() }
+
+// Secure reports whether the connection speaks TLS.
+func (c *Conn) Secure() bool { return c.secure.Load() }
+
+// TLSState describes the TLS session; ok is false on a plain connection.
+func (c *Conn) TLSState() (tls.ConnectionState, bool) {
+	c.mu.Lock()
+	tc, ok := c.nc.(*tls.Conn)
+	c.mu.Unlock()
+	if !ok {
+		return tls.ConnectionState{}, false
+	}
+	return tc.ConnectionState(), true
+}
+
+// StartTLS asks for a TLS handshake once the current callback returns and
+// what it queued is sent (the STARTTLS reply). Anything the peer sent
+// after the command is dropped, so nothing plaintext can be smuggled into
+// the secure session. It must be called from a callback of this
+// connection's incoming data.
+func (c *Conn) StartTLS() error {
+	if c.secure.Load() {
+		return errors.New("the connection is already secure")
+	}
+	if c.tlsConfig == nil {
+		return ErrNoTLS
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.delivering {
+		return errors.New("starttls must be called from the connection's onincoming")
+	}
+	c.upgrade = true
+	return nil
+}
+
+// handshake runs a server TLS handshake on the socket within
+// ssl_handshake_timeout and makes the connection use it.
+func (c *Conn) handshake() error {
+	c.mu.Lock()
+	raw := c.nc
+	c.mu.Unlock()
+	tc := tls.Server(raw, c.tlsConfig)
+	if t := c.settings.HandshakeTimeout; t > 0 {
+		_ = raw.SetDeadline(time.Now().Add(t))
+	}
+	err := tc.Handshake()
+	_ = raw.SetDeadline(time.Time{})
+	if err != nil {
+		return fmt.Errorf("TLS handshake: %w", err)
+	}
+	c.mu.Lock()
+	c.nc = tc
+	c.rawW = nil
+	c.mu.Unlock()
+	c.secure.Store(true)
+	return nil
+}
+
+// upgradeNow runs a StartTLS handshake from the reader, once no other
+// goroutine is writing.
+func (c *Conn) upgradeNow() error {
+	for {
+		c.mu.Lock()
+		if c.finished {
+			c.mu.Unlock()
+			return net.ErrClosed
+		}
+		if !c.writing {
+			c.writing = true // hold other writers off during the handshake
+			c.upgrade = false
+			c.mu.Unlock()
+			break
+		}
+		c.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	err := c.handshake()
+	c.mu.Lock()
+	c.writing = false
+	flush := err == nil && c.takeWriterLocked()
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	c.handler.Secured(c, true)
+	if flush {
+		c.writeOut()
+	}
+	return nil
 }
 
 func applyTCPOptions(nc net.Conn, s Settings) {
@@ -258,7 +378,12 @@ func (c *Conn) finish(err error) {
 	if c.onFinish != nil {
 		c.onFinish(c)
 	}
-	c.handler.Disconnected(c, err)
+	c.mu.Lock()
+	announced := c.announced
+	c.mu.Unlock()
+	if announced {
+		c.handler.Disconnected(c, err)
+	}
 }
 
 func (c *Conn) isClosing() bool {
@@ -433,7 +558,7 @@ func (c *Conn) read(raw *rawReader, pool *sync.Pool) ([]byte, *[]byte, error) {
 func (c *Conn) readLoop() {
 	pool := bufferPool(c.settings.ReadSize)
 	var raw *rawReader
-	if tc, ok := c.nc.(*net.TCPConn); ok {
+	if tc, ok := c.nc.(*net.TCPConn); ok && !c.secure.Load() {
 		if rc, err := tc.SyscallConn(); err == nil {
 			raw = &rawReader{rc: rc, pool: pool}
 			raw.try = raw.attempt
@@ -458,6 +583,16 @@ func (c *Conn) readLoop() {
 			if !alive {
 				pool.Put(bp)
 				return
+			}
+			if c.wantsUpgrade() {
+				pool.Put(bp)
+				f.reset()
+				if err := c.upgradeNow(); err != nil {
+					c.finish(err)
+					return
+				}
+				raw = nil // TLS reads go through the tls.Conn
+				continue
 			}
 		}
 		if bp != nil {
@@ -496,6 +631,12 @@ func (c *Conn) readLoop() {
 		}
 		return
 	}
+}
+
+func (c *Conn) wantsUpgrade() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.upgrade
 }
 
 // deliver frames data by the current mode and hands each frame over,
@@ -554,6 +695,9 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 			}
 		}
 		c.handler.Incoming(c, frame)
+		if c.wantsUpgrade() {
+			return true // what follows STARTTLS is dropped
+		}
 	}
 }
 

@@ -25,13 +25,10 @@ import (
 type Listener struct {
 	Binding  ports.Binding
 	ln       net.Listener
-	handler  atomic.Pointer[handlerBox]
-	settings atomic.Pointer[Settings]
+	endpoint atomic.Pointer[Endpoint]
 	srv      *Server
 	done     chan struct{}
 }
-
-type handlerBox struct{ h Source }
 
 // Source gives the handler that will own a new connection for good: the
 // same one each time, or one of several copies of a module in turn.
@@ -42,11 +39,8 @@ type Source interface {
 // Addr is the bound address (with the real port when 0 was asked for).
 func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 
-// Update swaps the handler source and settings used for new connections.
-func (l *Listener) Update(h Source, s Settings) {
-	l.handler.Store(&handlerBox{h})
-	l.settings.Store(&s)
-}
+// Update swaps the endpoint new connections get.
+func (l *Listener) Update(ep Endpoint) { l.endpoint.Store(&ep) }
 
 // BindError explains why a socket could not be opened, in words an
 // operator can act on.
@@ -114,8 +108,9 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		h := l.handler.Load().h.Pick()
-		c := newConn(nc, h, *l.settings.Load())
+		ep := l.endpoint.Load()
+		c := newConn(nc, ep.Handlers.Pick(), ep.Settings)
+		c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
 		c.Listener, c.Service = l.Binding.Listener, l.Binding.Service
 		if !l.srv.track(c) {
 			_ = nc.Close()
@@ -170,6 +165,7 @@ func (s *Server) Count() int {
 // at once; Connected or Disconnected (with the dial error) follows.
 func (s *Server) Dial(ctx context.Context, address string, h Handler, st Settings) *Conn {
 	c := newConn(nil, h, st)
+	c.announced = true // a failed dial is reported to the handler too
 	if !s.track(c) {
 		go h.Disconnected(c, ErrShutdown)
 		return c

@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"crypto/tls"
 	"sort"
 	"sync"
 
@@ -24,9 +25,18 @@ func NewPool(srv *Server, log logrus.FieldLogger) *Pool {
 	return &Pool{srv: srv, log: log, listeners: map[string]*Listener{}}
 }
 
-// Attach gives the handler source and settings for a binding's new
-// connections.
-type Attach func(b ports.Binding) (Source, Settings)
+// Endpoint is what a listener's new connections get.
+type Endpoint struct {
+	Handlers Source
+	Settings Settings
+	// TLS is the server config: for the handshake on accept when Implicit,
+	// else for conn:starttls(). Nil for a plain listener.
+	TLS      *tls.Config
+	Implicit bool
+}
+
+// Attach gives the endpoint of a binding's new connections.
+type Attach func(b ports.Binding) Endpoint
 
 // ApplyResult says what Apply did.
 type ApplyResult struct {
@@ -43,20 +53,20 @@ func (p *Pool) Apply(bindings []ports.Binding, attach Attach) ApplyResult {
 	for _, b := range bindings {
 		key := b.Key()
 		want[key] = true
-		h, s := attach(b)
+		ep := attach(b)
 		if l, ok := p.listeners[key]; ok {
 			l.Binding = b
-			l.Update(h, s)
+			l.Update(ep)
 			res.Kept = append(res.Kept, l)
 			continue
 		}
-		ln, err := listenTCP(b, s)
+		ln, err := listenTCP(b, ep.Settings)
 		if err != nil {
 			res.Failed = append(res.Failed, err.(*BindError))
 			continue
 		}
 		l := &Listener{Binding: b, ln: ln, srv: p.srv, done: make(chan struct{})}
-		l.Update(h, s)
+		l.Update(ep)
 		p.listeners[key] = l
 		go l.acceptLoop()
 		res.Opened = append(res.Opened, l)

@@ -24,7 +24,7 @@ type Service struct {
 	ConfigPrefix string // option prefix; defaults to Name
 	DefaultPorts []int
 	Private      bool   // binds local_interfaces by default
-	Encryption   string // "ssl" for direct TLS
+	Encryption   string // "ssl" for direct TLS, "starttls" for conn:starttls()
 	Module       string // the module that provides it, for messages
 	Host         string
 }
@@ -43,8 +43,9 @@ type Binding struct {
 	Network    string // "tcp4" or "tcp6"
 	Address    netip.Addr
 	Port       int
-	Encryption string
-	Overrides  *luaval.Table // a named listener's own settings
+	Encryption string        // "ssl" (direct TLS), "starttls" or ""
+	Overrides  *luaval.Table // a named listener's own network settings
+	TLS        *luaval.Table // a named listener's own tls table
 	Source     config.Location
 }
 
@@ -217,6 +218,10 @@ func (p *planner) service(svc Service) {
 // expand binds every port entry: explicit ones once, bare ports on every
 // interface.
 func (p *planner) expand(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides *luaval.Table) {
+	p.expandTLS(svc, listener, ifaceOpt, ifaces, portsName, loc, ports, overrides, nil)
+}
+
+func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides, tlsTable *luaval.Table) {
 	var eps []endpoint
 	resolved := false
 	for _, v := range ports {
@@ -226,7 +231,7 @@ func (p *planner) expand(svc Service, listener string, ifaceOpt config.Option, i
 			continue
 		}
 		if entry.explicit != nil {
-			p.add(svc, listener, *entry.explicit, entry.port, loc, overrides)
+			p.add(svc, listener, *entry.explicit, entry.port, loc, overrides, tlsTable)
 			continue
 		}
 		if !resolved {
@@ -241,14 +246,14 @@ func (p *planner) expand(svc Service, listener string, ifaceOpt config.Option, i
 			}
 		}
 		for _, ep := range eps {
-			p.add(svc, listener, ep, entry.port, loc, overrides)
+			p.add(svc, listener, ep, entry.port, loc, overrides, tlsTable)
 		}
 	}
 }
 
-func (p *planner) add(svc Service, listener string, ep endpoint, port int, loc config.Location, overrides *luaval.Table) {
+func (p *planner) add(svc Service, listener string, ep endpoint, port int, loc config.Location, overrides, tlsTable *luaval.Table) {
 	b := Binding{Service: svc.Name, Listener: listener, Network: ep.network, Address: ep.addr, Port: port,
-		Encryption: svc.Encryption, Overrides: overrides, Source: loc}
+		Encryption: svc.Encryption, Overrides: overrides, TLS: tlsTable, Source: loc}
 	who := svc.Name
 	if listener != svc.Name {
 		who = fmt.Sprintf("%s (listener %s)", svc.Name, listener)
@@ -301,11 +306,26 @@ func (p *planner) namedListeners(services map[string]Service) {
 		}
 		overrides := &luaval.Table{Hash: map[any]any{}}
 		for k, v := range def.Hash {
-			if k != "service" && k != "bind" {
+			if k != "service" && k != "bind" && k != "tls" {
 				overrides.Hash[k] = v
 			}
 		}
+		tlsTable, _ := def.Field("tls").(*luaval.Table)
+		if def.Field("tls") != nil && tlsTable == nil {
+			p.problem(o.Location, "listeners.%s.tls must be a table like tls = { implicit = true, certificate = \"…\", key = \"…\" }", id)
+			continue
+		}
+		if tlsTable != nil {
+			switch tlsTable.Field("implicit") {
+			case true:
+				svc.Encryption = "ssl"
+			case false:
+				if svc.Encryption == "ssl" {
+					svc.Encryption = "starttls"
+				}
+			}
+		}
 		ifaceOpt, ifaces := p.interfaces(svc)
-		p.expand(svc, id, ifaceOpt, ifaces, "listeners."+id+".bind", o.Location, binds, overrides)
+		p.expandTLS(svc, id, ifaceOpt, ifaces, "listeners."+id+".bind", o.Location, binds, overrides, tlsTable)
 	}
 }

@@ -85,6 +85,19 @@ func (h *connHandler) Drained(c *listen.Conn) {
 	})
 }
 
+func (h *connHandler) Secured(c *listen.Conn, starttls bool) {
+	h.inst.post(func() {
+		lc := h.inst.wrap(c, h.listener)
+		if lc.gone {
+			return
+		}
+		if starttls {
+			lc.on("onstarttls", lua.LNil)
+		}
+		lc.on("onstatus", lua.LString("ssl-handshake-complete"))
+	})
+}
+
 func (h *connHandler) Disconnected(c *listen.Conn, err error) {
 	h.inst.post(func() {
 		lc := h.inst.wrap(c, h.listener)
@@ -228,7 +241,17 @@ func registerConnType(L *lua.LState) {
 			L.Push(lua.LTrue)
 			return 1
 		},
-		"ssl":         func(L *lua.LState) int { L.Push(lua.LFalse); return 1 },
+		"ssl":           func(L *lua.LState) int { L.Push(lua.LBool(checkConn(L).c.Secure())); return 1 },
+		"tls_available": func(L *lua.LState) int { L.Push(lua.LBool(checkConn(L).c.TLSAvailable())); return 1 },
+		"starttls": func(L *lua.LState) int {
+			if err := checkConn(L).c.StartTLS(); err != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString(err.Error()))
+				return 2
+			}
+			L.Push(lua.LTrue)
+			return 1
+		},
 		"id":          func(L *lua.LState) int { L.Push(lua.LNumber(checkConn(L).c.ID)); return 1 },
 		"bufferlen":   func(L *lua.LState) int { L.Push(lua.LNumber(checkConn(L).c.Queued())); return 1 },
 		"getlistener": func(L *lua.LState) int { L.Push(checkConn(L).listener); return 1 },

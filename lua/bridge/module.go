@@ -343,7 +343,20 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	}
 	svc.Private = lua.LVAsBool(item.RawGetString("private"))
 	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
-		svc.Encryption = string(e)
+		switch e {
+		case "ssl", "starttls", "none", "":
+			svc.Encryption = strings.TrimPrefix(string(e), "none")
+		default:
+			return nil, fmt.Errorf("service '%s': encryption = %q: expected \"ssl\" (direct TLS) or \"starttls\"", name, string(e))
+		}
+	}
+	var sslConfig *luaval.Table
+	if t, ok := item.RawGetString("ssl_config").(*lua.LTable); ok {
+		gv, err := luaval.ToGo(t)
+		if err != nil {
+			return nil, fmt.Errorf("service '%s': ssl_config: %v", name, err)
+		}
+		sslConfig = gv.(*luaval.Table)
 	}
 	defaults := item.RawGetString("default_ports")
 	if defaults == lua.LNil {
@@ -374,7 +387,7 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		h.mode, h.hasMode = m, true
 	}
-	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
 }
 
 // workers reads how many copies of the module serve a service: the

@@ -49,6 +49,9 @@ type NetService struct {
 	next     atomic.Uint64
 	// Workers is how many copies of the module serve the service.
 	Workers int
+	// SSLConfig is the module's own TLS defaults (ssl_config), which sit
+	// between <service>_ssl and the global ssl in precedence.
+	SSLConfig *luaval.Table
 	// Multiplex holds the listener's multiplex settings, for a multiplexer.
 	Multiplex bool
 }
