@@ -1,8 +1,8 @@
 package listen
 
 import (
-	"crypto/tls"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
