@@ -1,0 +1,39 @@
+-- An SMTP sink with Stalwart's three listeners: plain SMTP offering
+-- STARTTLS, submission (STARTTLS), and submissions with implicit TLS.
+--
+-- Make a certificate first (or point ssl at real ones):
+--   mkdir -p examples/certs && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+--     -nodes -days 30 -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+--     -keyout examples/certs/localhost.key -out examples/certs/localhost.crt && chmod 600 examples/certs/localhost.key
+-- Then: moonport run --config examples/smtp.cfg.lua
+--       swaks --to you@localhost --server 127.0.0.1:2525 --tls
+
+modules_enabled = { "smtp_sink" }
+smtp_sink_dir = "/tmp"
+
+interfaces = { "127.0.0.1" }
+
+-- The default certificate of every TLS listener (paths relative to this file).
+ssl = {
+	certificate = "certs/localhost.crt";
+	key = "certs/localhost.key";
+	protocol = "tlsv1_2+";     -- TLS 1.2 and 1.3 (the default)
+}
+
+smtp_ports = { 2525 }          -- the "smtp" listener: plain, STARTTLS offered
+
+listeners = {
+	submission = {
+		service = "smtp";
+		bind = { "127.0.0.1:5870" };  -- STARTTLS, like port 587
+	};
+	submissions = {
+		service = "smtp";
+		bind = { "127.0.0.1:4650" };  -- implicit TLS, like port 465
+		tls = {
+			implicit = true;
+			min_protocol = "tlsv1_3";
+			alpn = { "smtp" };
+		};
+	};
+}
