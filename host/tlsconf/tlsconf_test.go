@@ -66,7 +66,7 @@ https_ssl = {
 		{binding("https", "127.0.0.2", 5285, "ssl"), nil, "port"},    // then N_ssl[port]
 		{binding("https", "127.0.0.2", 5281, "ssl"), own, "service"}, // then N_ssl, before the module's own
 		{binding("legacy", "127.0.0.2", 5223, "ssl"), own, "global"}, // no N_ssl: ssl stands in for it
-		{binding("legacy", "127.0.0.2", 6000, "ssl"), nil, "global"}, // ssl (as N_ssl) beats ssl[port]
+		{binding("legacy", "127.0.0.2", 6000, "ssl"), nil, "gport"},  // ssl stands in for N_ssl, so ssl[port] comes first
 	}
 	for i, c := range cases {
 		l, err := NewBuilder(snap).Build(c.b, c.b.Service+"_", c.own)
