@@ -96,3 +96,22 @@ func TestStrictBindingExitCode(t *testing.T) {
 		t.Fatalf("exit %d, want %d", code, exitBind)
 	}
 }
+
+func TestStrictBindingFailsOnBrokenTLS(t *testing.T) {
+	dir, _ := filepath.Abs("examples/modules")
+	cfg := writeConfig(t, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "smtp_sink" }
+interfaces = { "127.0.0.1" }
+smtp_ports = { }
+listeners = { smtps = { service = "smtp", bind = "127.0.0.1:4659", tls = { implicit = true, certificate = "nope.crt", key = "nope.key" } } }
+strict_binding = true
+log = "error"
+`, dir))
+	code, out, _ := runCLI(t, "check", "config", "--config", cfg)
+	if code != exitConfig || !strings.Contains(out, "TLS for listener smtps (127.0.0.1:4659)") || !strings.Contains(out, "nope.crt: cannot read certificate") {
+		t.Errorf("check config: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "run", "--config", cfg); code != exitBind {
+		t.Errorf("run: exit %d, want %d", code, exitBind)
+	}
+}

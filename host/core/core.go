@@ -175,7 +175,7 @@ func (h *Host) Start() error {
 		h.Log.Error(e.Error())
 	}
 	if h.Strict() && len(h.Plan.Problems)+len(h.TLSErrors) > 0 {
-		return fmt.Errorf("strict_binding is on and %d listener(s) could not be planned", len(h.Plan.Problems)+len(h.TLSErrors))
+		return fmt.Errorf("strict_binding is on and %d listener(s) cannot open (see the errors above)", len(h.Plan.Problems)+len(h.TLSErrors))
 	}
 	res := h.Pool.Apply(h.Plan.Bindings, h.attach)
 	for _, f := range res.Failed {
