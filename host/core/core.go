@@ -1,11 +1,12 @@
 // Package core wires the pipeline in one direction: config snapshot →
 // modules and their services → bind plan → listening sockets → events for
-// Lua. It owns the order of startup and shutdown and nothing else: each
-// step's logic lives in its own package.
+// Lua. It owns the order of startup, reload and shutdown and nothing else:
+// each step's logic lives in its own package.
 package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -37,20 +38,52 @@ type Options struct {
 
 // Host is a running (or ready to run) moonport.
 type Host struct {
-	Config   *config.Snapshot
-	Log      *logrus.Logger
-	Settings listen.Settings
-	Runtime  *bridge.Runtime
-	Server   *listen.Server
-	Pool     *listen.Pool
-	Plan     *ports.BindPlan
-	sinks    *logging.Sinks
+	Log     *logrus.Logger
+	Runtime *bridge.Runtime
+	Server  *listen.Server
+	Pool    *listen.Pool
+	opts    Options
+
+	mu  sync.Mutex // guards gen and the reload figures
+	gen *generation
+
+	reloadMu sync.Mutex // one reload at a time
+	reloads  ReloadStatus
+
 	shutdown sync.Once
-	// Warnings found on the way (config, settings, plan, TLS), for `check config`.
-	Warnings []string
-	// TLSErrors are listeners left closed for broken TLS settings or files.
-	TLSErrors []error
-	tls       map[string]*tlsconf.Listener
+}
+
+// generation is everything one config evaluation decided.
+type generation struct {
+	snap     *config.Snapshot
+	settings listen.Settings
+	plan     *ports.BindPlan
+	tls      map[string]*tlsconf.Listener
+	service  func(name string) *bridge.NetService
+	sinks    *logging.Sinks
+	warnings []string
+	tlsErrs  []error
+}
+
+// attach gives a binding of this generation its endpoint.
+func (g *generation) attach(b ports.Binding) listen.Endpoint {
+	st := g.settings
+	if b.Overrides != nil {
+		st, _, _ = st.Apply(b.Overrides, "listeners."+b.Listener)
+	}
+	ep := listen.Endpoint{Handlers: g.service(b.Service), Settings: st}
+	if t := g.tls[b.Key()]; t != nil {
+		ep.TLS, ep.Implicit = t.Config, t.Implicit
+	}
+	return ep
+}
+
+// ReloadStatus counts reloads, for the console and metrics.
+type ReloadStatus struct {
+	Count     int
+	Failures  int
+	Last      time.Time // of the last attempt
+	LastError string    // of the last attempt; empty when it worked
 }
 
 // sources lists module folders: plugin_paths (relative to the config file),
@@ -92,92 +125,133 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 	return listen.DefaultSettings().Apply(t, o.Location.String()+": network_settings")
 }
 
-// New evaluates everything up to the bind plan: logging, settings, modules
-// and their services. Nothing is bound yet.
-func New(opts Options) (*Host, error) {
-	snap := opts.Config
-	h := &Host{Config: snap, Log: opts.Log}
+// prepare evaluates what does not depend on modules: logging and network
+// settings.
+func prepare(snap *config.Snapshot) (*generation, error) {
+	g := &generation{snap: snap}
 	for _, w := range snap.Warnings {
-		h.Warnings = append(h.Warnings, w.String())
+		g.warnings = append(g.warnings, w.String())
 	}
 	logOpt, _ := snap.Get("*", "log")
 	sinks, err := logging.Parse(logOpt.Value, logOpt.Location.String()+": log")
 	if err != nil {
 		return nil, err
 	}
-	h.sinks = sinks
-	sinks.Install(h.Log)
 	st, warns, err := settings(snap)
 	if err != nil {
+		sinks.Close()
 		return nil, err
 	}
-	h.Settings = st
-	h.Warnings = append(h.Warnings, warns...)
-	h.Server = listen.NewServer(h.Log)
-	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: snap, Sources: sources(snap, opts.Extra, opts.Shipped), Server: h.Server, Settings: st})
-	if err := h.Runtime.LoadAll(); err != nil {
-		h.Runtime.Stop(context.Background())
-		return nil, err
-	}
-	h.Plan = ports.Plan(snap, h.Runtime.PortServices())
-	for _, b := range h.Plan.Bindings {
-		if b.Overrides != nil {
-			if _, w, err := st.Apply(b.Overrides, "listeners."+b.Listener); err != nil {
-				h.Runtime.Stop(context.Background())
-				return nil, &config.Error{Location: b.Source, Message: err.Error()}
-			} else {
-				h.Warnings = append(h.Warnings, w...)
-			}
-		}
-	}
-	h.buildTLS()
-	h.Pool = listen.NewPool(h.Server, h.Log)
-	return h, nil
+	g.sinks, g.settings = sinks, st
+	g.warnings = append(g.warnings, warns...)
+	return g, nil
 }
 
-// buildTLS works out every binding's TLS. A binding whose TLS is broken
-// stays closed; its error is reported like a bind failure.
-func (h *Host) buildTLS() {
-	b := tlsconf.NewBuilder(h.Config)
-	h.tls = map[string]*tlsconf.Listener{}
+// plan builds the bind plan and TLS for the services modules provide.
+func (g *generation) planFor(services []ports.Service, service func(string) *bridge.NetService) error {
+	g.service = service
+	g.plan = ports.Plan(g.snap, services)
+	for _, b := range g.plan.Bindings {
+		if b.Overrides == nil {
+			continue
+		}
+		_, w, err := g.settings.Apply(b.Overrides, "listeners."+b.Listener)
+		if err != nil {
+			return &config.Error{Location: b.Source, Message: err.Error()}
+		}
+		g.warnings = append(g.warnings, w...)
+	}
+	// A binding whose TLS is broken stays closed; its error is reported
+	// like a bind failure.
+	b := tlsconf.NewBuilder(g.snap)
+	g.tls = map[string]*tlsconf.Listener{}
 	var kept []ports.Binding
-	for _, bind := range h.Plan.Bindings {
-		svc := h.Runtime.Service(bind.Service)
+	for _, bind := range g.plan.Bindings {
+		svc := service(bind.Service)
 		prefix := svc.ConfigPrefix
 		if prefix == "" {
 			prefix = svc.Name
 		}
 		l, err := b.Build(bind, prefix+"_", svc.SSLConfig)
 		if err != nil {
-			h.TLSErrors = append(h.TLSErrors, err)
+			g.tlsErrs = append(g.tlsErrs, err)
 			continue
 		}
-		h.tls[bind.Key()] = l
+		g.tls[bind.Key()] = l
 		kept = append(kept, bind)
 	}
-	h.Plan.Bindings = kept
-	h.Warnings = append(h.Warnings, b.Warnings...)
+	g.plan.Bindings = kept
+	g.warnings = append(g.warnings, b.Warnings...)
+	return nil
 }
 
+// New evaluates everything up to the bind plan: logging, settings, modules
+// and their services. Nothing is bound yet.
+func New(opts Options) (*Host, error) {
+	g, err := prepare(opts.Config)
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{Log: opts.Log, opts: opts, gen: g}
+	g.sinks.Install(h.Log)
+	h.Server = listen.NewServer(h.Log)
+	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
+	if err := h.Runtime.LoadAll(); err != nil {
+		h.Runtime.Stop(context.Background())
+		g.sinks.Close()
+		return nil, err
+	}
+	if err := g.planFor(h.Runtime.PortServices(), h.Runtime.Service); err != nil {
+		h.Runtime.Stop(context.Background())
+		g.sinks.Close()
+		return nil, err
+	}
+	h.Pool = listen.NewPool(h.Server, h.Log)
+	return h, nil
+}
+
+func (h *Host) current() *generation {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.gen
+}
+
+// Config is the running config.
+func (h *Host) Config() *config.Snapshot { return h.current().snap }
+
+// Settings are the running network settings.
+func (h *Host) Settings() listen.Settings { return h.current().settings }
+
+// Plan is the running bind plan.
+func (h *Host) Plan() *ports.BindPlan { return h.current().plan }
+
+// Warnings found evaluating the running config (config, settings, plan,
+// TLS), for `check config`.
+func (h *Host) Warnings() []string { return h.current().warnings }
+
+// TLSErrors are listeners left closed for broken TLS settings or files.
+func (h *Host) TLSErrors() []error { return h.current().tlsErrs }
+
 // Strict reports whether strict_binding makes every bind failure fatal.
-func (h *Host) Strict() bool { return h.Config.Value("*", "strict_binding") == true }
+func (h *Host) Strict() bool { return h.Config().Value("*", "strict_binding") == true }
 
 // Start opens every planned socket and fires server-started. With
 // strict_binding, any planning problem or bind failure is an error.
 func (h *Host) Start() error {
-	for _, w := range h.Warnings {
+	g := h.current()
+	for _, w := range g.warnings {
 		h.Log.Warn(w)
 	}
-	for _, p := range h.Plan.Problems {
+	for _, p := range g.plan.Problems {
 		h.Log.Error(p.Error())
 	}
-	for _, e := range h.TLSErrors {
+	for _, e := range g.tlsErrs {
 		h.Log.Error(e.Error())
 	}
-	if h.Strict() && len(h.Plan.Problems)+len(h.TLSErrors) > 0 {
-		return fmt.Errorf("strict_binding is on and %d listener(s) cannot open (see the errors above)", len(h.Plan.Problems)+len(h.TLSErrors))
+	if h.Strict() && len(g.plan.Problems)+len(g.tlsErrs) > 0 {
+		return fmt.Errorf("strict_binding is on and %d listener(s) cannot open (see the errors above)", len(g.plan.Problems)+len(g.tlsErrs))
 	}
-	res := h.Pool.Apply(h.Plan.Bindings, h.attach)
+	res := h.Pool.Apply(g.plan.Bindings, g.attach)
 	for _, f := range res.Failed {
 		h.Log.Error(f.Error())
 	}
@@ -185,9 +259,15 @@ func (h *Host) Start() error {
 		h.Pool.Close()
 		return fmt.Errorf("strict_binding is on and %d port(s) failed to open: %s", len(res.Failed), res.Failed[0].Error())
 	}
+	h.logActivated(res.Opened)
+	h.Runtime.FireEvent("*", "server-started", nil)
+	return nil
+}
+
+func (h *Host) logActivated(opened []*listen.Listener) {
 	byService := map[string][]string{}
 	var order []string
-	for _, l := range res.Opened {
+	for _, l := range opened {
 		b := l.Binding
 		if _, seen := byService[b.Service]; !seen {
 			order = append(order, b.Service)
@@ -197,26 +277,137 @@ func (h *Host) Start() error {
 	for _, svc := range order {
 		h.Log.Infof("Activated service '%s' on %s", svc, strings.Join(byService[svc], ", "))
 	}
-	for _, s := range h.Runtime.Services() {
-		if _, ok := byService[s.Name]; !ok {
-			h.Log.Infof("Activated service '%s' on no ports", s.Name)
-		}
+}
+
+// ErrNoConfigFile is the reload error of the embedded default config.
+var ErrNoConfigFile = errors.New("the embedded default config has no file to reload; run with --config FILE")
+
+// Reload evaluates the config file again and applies the difference. The
+// new config, modules, bind plan, TLS and sockets are all prepared beside
+// the running ones first; if anything fails, nothing changes and the
+// error is returned (and logged). why says what asked for it.
+func (h *Host) Reload(why string) error {
+	h.reloadMu.Lock()
+	defer h.reloadMu.Unlock()
+	start := time.Now()
+	err := h.reload()
+	h.mu.Lock()
+	h.reloads.Count++
+	h.reloads.Last = start
+	h.reloads.LastError = ""
+	if err != nil {
+		h.reloads.Failures++
+		h.reloads.LastError = err.Error()
 	}
-	h.Runtime.FireEvent("*", "server-started", nil)
+	h.mu.Unlock()
+	if err != nil {
+		h.Log.Errorf("Reload (%s) failed, still running the previous config: %v", why, err)
+		return err
+	}
+	h.Log.Infof("Reloaded (%s) in %s", why, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-// attach gives a binding its service's handler and its settings.
-func (h *Host) attach(b ports.Binding) listen.Endpoint {
-	st := h.Settings
-	if b.Overrides != nil {
-		st, _, _ = st.Apply(b.Overrides, "listeners."+b.Listener)
+// ReloadStatus says how reloads went.
+func (h *Host) ReloadStatus() ReloadStatus {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.reloads
+}
+
+func (h *Host) reload() error {
+	old := h.current()
+	if _, err := os.Stat(old.snap.Path); err != nil {
+		return ErrNoConfigFile
 	}
-	ep := listen.Endpoint{Handlers: h.Runtime.Service(b.Service), Settings: st}
-	if t := h.tls[b.Key()]; t != nil {
-		ep.TLS, ep.Implicit = t.Config, t.Implicit
+	snap, err := config.Load(old.snap.Path)
+	if err != nil {
+		return err
 	}
-	return ep
+	g, err := prepare(snap)
+	if err != nil {
+		return err
+	}
+	tx, err := h.Runtime.Stage(snap, sources(snap, h.opts.Extra, h.opts.Shipped))
+	if err != nil {
+		g.sinks.Close()
+		return err
+	}
+	fail := func(err error) error {
+		tx.Abort()
+		g.sinks.Close()
+		return err
+	}
+	if err := g.planFor(tx.PortServices(), tx.Service); err != nil {
+		return fail(err)
+	}
+	if len(g.plan.Problems) > 0 {
+		return fail(g.plan.Problems[0])
+	}
+	if len(g.tlsErrs) > 0 {
+		return fail(g.tlsErrs[0])
+	}
+	ptx := h.Pool.Prepare(g.plan.Bindings, g.attach)
+	if len(ptx.Failed) > 0 {
+		ptx.Abort()
+		return fail(ptx.Failed[0])
+	}
+	// Everything is ready: switch.
+	tx.Commit()
+	h.Runtime.SetNetworkSettings(g.settings)
+	h.mu.Lock()
+	h.gen = g
+	h.mu.Unlock()
+	res := ptx.Commit()
+	g.sinks.Install(h.Log)
+	old.sinks.Close()
+	for _, w := range g.warnings {
+		h.Log.Warn(w)
+	}
+	h.logActivated(res.Opened)
+	kept, added, replaced, removed := tx.Changes()
+	h.Log.Infof("Reload: %d listener(s) kept, %d opened, %d closed; %d module(s) kept, %d loaded, %d reloaded, %d unloaded",
+		len(res.Kept), len(res.Opened), len(res.Closed), kept, added, replaced, removed)
+	h.closeRemovedLater(res.Closed, snap)
+	return nil
+}
+
+// closeRemovedLater closes, after removed_listener_grace seconds, the
+// connections that came in on listeners the reload removed. Without the
+// option they carry on until they end by themselves.
+func (h *Host) closeRemovedLater(closed []*listen.Listener, snap *config.Snapshot) {
+	grace, ok := snap.Value("*", "removed_listener_grace").(float64)
+	if !ok || len(closed) == 0 {
+		return
+	}
+	keys := map[string]bool{}
+	for _, l := range closed {
+		keys[l.Binding.Key()] = true
+	}
+	time.AfterFunc(time.Duration(grace*float64(time.Second)), func() {
+		for _, c := range h.Server.Conns() {
+			if keys[c.BindKey] && h.Pool.Open(c.BindKey) == nil {
+				c.Close()
+			}
+		}
+	})
+}
+
+// WatchedFiles lists the files whose change should trigger a reload: the
+// config and what it includes or reads, each module file on disk, every
+// certificate and key in use.
+func (h *Host) WatchedFiles() []string {
+	g := h.current()
+	files := append([]string(nil), g.snap.Files...)
+	for _, inst := range h.Runtime.Instances() {
+		if filepath.IsAbs(inst.Path) {
+			files = append(files, inst.Path)
+		}
+	}
+	for _, t := range g.tls {
+		files = append(files, t.Files...)
+	}
+	return files
 }
 
 // Shutdown stops accepting, closes every connection within the
@@ -225,18 +416,18 @@ func (h *Host) Shutdown() { h.shutdown.Do(h.stop) }
 
 func (h *Host) stop() {
 	h.Pool.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), h.Settings.ShutdownDeadline)
+	ctx, cancel := context.WithTimeout(context.Background(), h.Settings().ShutdownDeadline)
 	defer cancel()
 	start := time.Now()
 	h.Runtime.Stop(ctx)
 	h.Log.Infof("Shut down in %s", time.Since(start).Round(time.Millisecond))
-	h.sinks.Close()
+	h.current().sinks.Close()
 }
 
 // Close releases a Host that was never started (check and ports commands).
 func (h *Host) Close() {
 	h.Runtime.Stop(context.Background())
-	h.sinks.Close()
+	h.current().sinks.Close()
 }
 
 // FS is a convenience for callers with an embedded tree.

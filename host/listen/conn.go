@@ -54,13 +54,11 @@ var connIDs atomic.Uint64
 type Conn struct {
 	ID       uint64
 	nc       net.Conn
-	handler  Handler
+	hp       atomic.Pointer[handlerRef]
 	settings Settings
 	Listener string // the listener it came in on; empty for outgoing ones
 	Service  string
-
-	// State is the handler's own per-connection value.
-	State any
+	BindKey  string // the listening socket's key (ports.Binding.Key)
 
 	local, remote net.Addr
 
@@ -91,8 +89,9 @@ type Conn struct {
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
-	c := &Conn{ID: connIDs.Add(1), nc: nc, handler: h, settings: s,
+	c := &Conn{ID: connIDs.Add(1), nc: nc, settings: s,
 		resume: make(chan struct{}, 1), done: make(chan struct{})}
+	c.hp.Store(&handlerRef{h})
 	c.SetMode(ChunkMode(s.ReadSize))
 	if nc != nil {
 		c.local, c.remote = nc.LocalAddr(), nc.RemoteAddr()
@@ -113,7 +112,7 @@ func (c *Conn) run() {
 			c.finish(err) // the handler never saw this connection
 			return
 		}
-		c.handler.Secured(c, false)
+		c.handler().Secured(c, false)
 	} else if tc, ok := c.nc.(*net.TCPConn); ok {
 		if rc, err := tc.SyscallConn(); err == nil {
 			c.rawW = &rawWriter{rc: rc}
@@ -123,7 +122,7 @@ func (c *Conn) run() {
 	c.mu.Lock()
 	c.announced = true
 	c.mu.Unlock()
-	c.handler.Connected(c)
+	c.handler().Connected(c)
 	c.readLoop()
 }
 
@@ -217,7 +216,7 @@ func (c *Conn) upgradeNow() error {
 	if err != nil {
 		return err
 	}
-	c.handler.Secured(c, true)
+	c.handler().Secured(c, true)
 	if flush {
 		c.writeOut()
 	}
@@ -236,6 +235,17 @@ func applyTCPOptions(nc net.Conn, s Settings) {
 		_ = tc.SetKeepAlive(false)
 	}
 }
+
+type handlerRef struct{ Handler }
+
+func (c *Conn) handler() Handler { return c.hp.Load().Handler }
+
+// Handler is the handler the connection's events go to.
+func (c *Conn) Handler() Handler { return c.handler() }
+
+// SetHandler sends the connection's next events to h, as when a module is
+// reloaded: an event already under way finishes with the old handler.
+func (c *Conn) SetHandler(h Handler) { c.hp.Store(&handlerRef{h}) }
 
 // Done is closed once the connection has finished.
 func (c *Conn) Done() <-chan struct{} { return c.done }
@@ -382,7 +392,7 @@ func (c *Conn) finish(err error) {
 	announced := c.announced
 	c.mu.Unlock()
 	if announced {
-		c.handler.Disconnected(c, err)
+		c.handler().Disconnected(c, err)
 	}
 }
 
@@ -437,7 +447,7 @@ func (c *Conn) writeOut() {
 			return
 		}
 		if empty && c.wantDrain.Load() {
-			c.handler.Drained(c)
+			c.handler().Drained(c)
 		}
 	}
 }
@@ -607,7 +617,7 @@ func (c *Conn) readLoop() {
 				_ = c.nc.SetReadDeadline(lastData.Add(timeout))
 				continue
 			}
-			if c.handler.ReadTimeout(c) {
+			if c.handler().ReadTimeout(c) {
 				lastData = time.Now()
 				_ = c.nc.SetReadDeadline(lastData.Add(timeout))
 				continue
@@ -685,7 +695,7 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 				continue
 			}
 			if len(data) == 0 {
-				c.handler.Incoming(c, frame)
+				c.handler().Incoming(c, frame)
 				return true
 			}
 		} else {
@@ -694,7 +704,7 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 				return true
 			}
 		}
-		c.handler.Incoming(c, frame)
+		c.handler().Incoming(c, frame)
 		if c.wantsUpgrade() {
 			return true // what follows STARTTLS is dropped
 		}

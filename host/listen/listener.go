@@ -111,7 +111,7 @@ func (l *Listener) acceptLoop() {
 		ep := l.endpoint.Load()
 		c := newConn(nc, ep.Handlers.Pick(), ep.Settings)
 		c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
-		c.Listener, c.Service = l.Binding.Listener, l.Binding.Service
+		c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
 		if !l.srv.track(c) {
 			_ = nc.Close()
 			continue
@@ -152,6 +152,17 @@ func (s *Server) untrack(c *Conn) {
 	delete(s.conns, c.ID)
 	s.mu.Unlock()
 	s.wg.Done()
+}
+
+// Conns lists the live connections.
+func (s *Server) Conns() []*Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		out = append(out, c)
+	}
+	return out
 }
 
 // Count is the number of live connections.

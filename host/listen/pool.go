@@ -44,32 +44,81 @@ type ApplyResult struct {
 	Failed               []*BindError
 }
 
-// Apply makes the open sockets match bindings.
+// Apply makes the open sockets match bindings, opening what it can: a
+// socket that fails to open is reported and the rest go ahead.
 func (p *Pool) Apply(bindings []ports.Binding, attach Attach) ApplyResult {
+	tx := p.Prepare(bindings, attach)
+	return tx.Commit()
+}
+
+// Transaction is a prepared change of the open sockets: the new ones are
+// bound (so a port that cannot be had is known before anything changes)
+// but accept nothing until Commit.
+type Transaction struct {
+	p      *Pool
+	want   []ports.Binding
+	attach Attach
+	opened map[string]*Listener
+	Failed []*BindError
+}
+
+// Prepare binds the sockets bindings need that are not open yet.
+func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var res ApplyResult
-	want := map[string]bool{}
+	tx := &Transaction{p: p, want: bindings, attach: attach, opened: map[string]*Listener{}}
 	for _, b := range bindings {
 		key := b.Key()
-		want[key] = true
-		ep := attach(b)
-		if l, ok := p.listeners[key]; ok {
-			l.Binding = b
-			l.Update(ep)
-			res.Kept = append(res.Kept, l)
+		if _, ok := p.listeners[key]; ok {
 			continue
 		}
+		if _, ok := tx.opened[key]; ok {
+			continue
+		}
+		ep := attach(b)
 		ln, err := listenTCP(b, ep.Settings)
 		if err != nil {
-			res.Failed = append(res.Failed, err.(*BindError))
+			tx.Failed = append(tx.Failed, err.(*BindError))
 			continue
 		}
 		l := &Listener{Binding: b, ln: ln, srv: p.srv, done: make(chan struct{})}
 		l.Update(ep)
-		p.listeners[key] = l
-		go l.acceptLoop()
-		res.Opened = append(res.Opened, l)
+		tx.opened[key] = l
+	}
+	return tx
+}
+
+// Abort closes the sockets Prepare opened; the pool is as it was.
+func (tx *Transaction) Abort() {
+	for _, l := range tx.opened {
+		_ = l.ln.Close()
+	}
+}
+
+// Commit starts accepting on the new sockets, gives kept ones their new
+// endpoint and closes the ones no binding wants. Connections accepted
+// before stay open whatever happens to their socket.
+func (tx *Transaction) Commit() ApplyResult {
+	p := tx.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	res := ApplyResult{Failed: tx.Failed}
+	want := map[string]bool{}
+	for _, b := range tx.want {
+		key := b.Key()
+		want[key] = true
+		if l, ok := tx.opened[key]; ok {
+			p.listeners[key] = l
+			go l.acceptLoop()
+			res.Opened = append(res.Opened, l)
+			delete(tx.opened, key)
+			continue
+		}
+		if l, ok := p.listeners[key]; ok {
+			l.Binding = b
+			l.Update(tx.attach(b))
+			res.Kept = append(res.Kept, l)
+		}
 	}
 	for key, l := range p.listeners {
 		if !want[key] {
@@ -114,4 +163,11 @@ func (p *Pool) Close() {
 	for key, l := range p.listeners {
 		p.closeListener(key, l)
 	}
+}
+
+// Open returns the open listener of a binding key, or nil.
+func (p *Pool) Open(key string) *Listener {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.listeners[key]
 }

@@ -18,10 +18,12 @@ type luaConn struct {
 	inst     *Instance
 	ud       *lua.LUserData
 	listener *lua.LTable
-	gone     bool
 }
 
 const connType = "moonport.conn"
+
+// Ref lets a connection travel through module.save to the new instance.
+func (lc *luaConn) Ref() luaval.Ref { return luaval.Ref{Kind: "conn", ID: lc.c.ID} }
 
 // connHandler delivers one listener table's events to its instance. The
 // same type serves accepted and outgoing connections.
@@ -38,31 +40,21 @@ func (h *connHandler) Connected(c *listen.Conn) {
 		c.SetMode(h.mode)
 	}
 	c.WantDrain(h.drain)
-	h.inst.post(func() {
-		lc := h.inst.wrap(c, h.listener)
-		if !lc.gone {
-			lc.on("onconnect", lua.LNil)
-		}
-	})
+	h.inst.post(func() { h.inst.wrap(c, h.listener).on("onconnect", lua.LNil) })
 }
 
 func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
 	if !h.inst.enter() {
 		return
 	}
-	if lc, ok := c.State.(*luaConn); ok && !lc.gone {
-		lc.on("onincoming", lua.LString(data))
-	}
+	h.inst.wrap(c, h.listener).on("onincoming", lua.LString(data))
 	h.inst.release()
 }
 
 func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 	keep := false
 	h.inst.call(func() {
-		lc, ok := c.State.(*luaConn)
-		if !ok || lc.gone {
-			return
-		}
+		lc := h.inst.wrap(c, h.listener)
 		fn := lc.callback("onreadtimeout")
 		if fn == lua.LNil {
 			return
@@ -78,19 +70,12 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 }
 
 func (h *connHandler) Drained(c *listen.Conn) {
-	h.inst.post(func() {
-		if lc, ok := c.State.(*luaConn); ok && !lc.gone {
-			lc.on("ondrain", lua.LNil)
-		}
-	})
+	h.inst.post(func() { h.inst.wrap(c, h.listener).on("ondrain", lua.LNil) })
 }
 
 func (h *connHandler) Secured(c *listen.Conn, starttls bool) {
 	h.inst.post(func() {
 		lc := h.inst.wrap(c, h.listener)
-		if lc.gone {
-			return
-		}
 		if starttls {
 			lc.on("onstarttls", lua.LNil)
 		}
@@ -101,16 +86,12 @@ func (h *connHandler) Secured(c *listen.Conn, starttls bool) {
 func (h *connHandler) Disconnected(c *listen.Conn, err error) {
 	h.inst.post(func() {
 		lc := h.inst.wrap(c, h.listener)
-		if lc.gone {
-			return
-		}
-		lc.gone = true
 		if err != nil {
 			lc.on("ondisconnect", lua.LString(errorText(err)))
 		} else {
 			lc.on("ondisconnect", lua.LNil)
 		}
-		c.State = nil
+		h.inst.forget(c)
 	})
 }
 
@@ -122,17 +103,28 @@ func errorText(err error) string {
 	return err.Error()
 }
 
-// wrap returns the Lua object of c, making it on first use.
+// wrap returns the Lua object of c in this instance, making it on first
+// use (a connection handed over by a module reload gets one on its first
+// event here). Only code holding the instance's state calls it.
 func (inst *Instance) wrap(c *listen.Conn, listener *lua.LTable) *luaConn {
-	if lc, ok := c.State.(*luaConn); ok {
+	if lc, ok := inst.conns[c]; ok {
 		return lc
 	}
 	lc := &luaConn{c: c, inst: inst, listener: listener}
 	lc.ud = inst.L.NewUserData()
 	lc.ud.Value = lc
 	inst.L.SetMetatable(lc.ud, inst.L.GetTypeMetatable(connType))
-	c.State = lc
+	inst.conns[c] = lc
 	return lc
+}
+
+// forget drops c's Lua object; a retired instance with no connection left
+// is stopped.
+func (inst *Instance) forget(c *listen.Conn) {
+	delete(inst.conns, c)
+	if inst.retired && len(inst.conns) == 0 {
+		go inst.rt.stopRetired(inst)
+	}
 }
 
 // callback is the listener's function called name ("onincoming", …).

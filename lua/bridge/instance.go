@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
+
+	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/listen"
 
 	"github.com/sirupsen/logrus"
 	lua "github.com/yuin/gopher-lua"
@@ -37,6 +41,15 @@ type Instance struct {
 
 	copyOf *Instance   // the primary, for a copy made for workers
 	copies []*Instance // a primary's copies
+
+	conns    map[*listen.Conn]*luaConn // connections this state has seen
+	services []*NetService             // what the module provided
+	srcHash  [32]byte                  // of the module file, to tell a change
+	retired  bool                      // replaced or removed by a reload; stops when its last connection goes
+	peers    func() []*Instance        // the instances it will serve beside, for duplicate service names
+	snap     atomic.Pointer[config.Snapshot]
+	// viaDepends marks a module another one loaded with module:depends.
+	viaDepends bool
 }
 
 type hook struct {
@@ -44,11 +57,12 @@ type hook struct {
 	priority float64
 }
 
-func newInstance(rt *Runtime, name, host, path string) *Instance {
+func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *Instance {
 	inst := &Instance{rt: rt, Name: name, Host: host, Path: path,
-		hooks: map[string][]hook{}, timers: map[*timer]struct{}{},
+		hooks: map[string][]hook{}, timers: map[*timer]struct{}{}, conns: map[*listen.Conn]*luaConn{},
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
 	inst.L = lua.NewState()
+	inst.snap.Store(snap)
 	return inst
 }
 

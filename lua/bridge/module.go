@@ -18,7 +18,7 @@ import (
 )
 
 // boot runs the module's file with `module` set, then module.load.
-func (inst *Instance) boot(src []byte) error {
+func (inst *Instance) boot(src []byte, saved any) error {
 	L := inst.L
 	registerConnType(L)
 	inst.module = inst.newModuleObject()
@@ -36,7 +36,55 @@ func (inst *Instance) boot(src []byte) error {
 			return err
 		}
 	}
+	if restore := inst.module.RawGetString("restore"); restore != lua.LNil && saved != nil {
+		if _, err := inst.protect("module.restore", restore, 0, inst.toLua(saved)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// save calls module.save() and copies what it returns out of the state;
+// connections in it travel as references.
+func (inst *Instance) save() any {
+	var out any
+	inst.call(func() {
+		fn := inst.module.RawGetString("save")
+		if fn == lua.LNil {
+			return
+		}
+		res, err := inst.protect("module.save", fn, 1)
+		if err != nil || len(res) == 0 {
+			return
+		}
+		v, err := luaval.ToGo(res[0])
+		if err != nil {
+			inst.log.Errorf("module.save: %v; the new instance starts without saved state", err)
+			return
+		}
+		out = v
+	})
+	return out
+}
+
+// toLua builds a value in this state, turning connection references back
+// into this state's objects for the same connections.
+func (inst *Instance) toLua(v any) lua.LValue {
+	return luaval.ToLuaWith(inst.L, v, func(r luaval.Ref) lua.LValue {
+		if r.Kind != "conn" || inst.rt.opts.Server == nil {
+			return lua.LNil
+		}
+		for _, c := range inst.rt.opts.Server.Conns() {
+			if c.ID == r.ID {
+				var listener *lua.LTable
+				if svc := findService(inst.services, c.Service); svc != nil {
+					listener = svc.handlers[0].listener
+				}
+				return inst.wrap(c, listener).ud
+			}
+		}
+		return lua.LNil
+	})
 }
 
 func (inst *Instance) unloadHook() {
@@ -86,7 +134,7 @@ func (inst *Instance) apiHostType(L *lua.LState) int {
 	switch {
 	case inst.Host == "*":
 		L.Push(lua.LString("global"))
-	case inst.rt.opts.Config.Host(inst.Host) != nil && inst.rt.opts.Config.Host(inst.Host).Module != "":
+	case inst.snap.Load().Host(inst.Host) != nil && inst.snap.Load().Host(inst.Host).Module != "":
 		L.Push(lua.LString("component"))
 	default:
 		L.Push(lua.LString("local"))
@@ -144,7 +192,7 @@ func (inst *Instance) apiLog(L *lua.LState) int {
 }
 
 func (inst *Instance) option(name string) any {
-	return inst.rt.opts.Config.Value(inst.Host, name)
+	return inst.snap.Load().Value(inst.Host, name)
 }
 
 func (inst *Instance) apiGetOption(L *lua.LState) int {
@@ -325,7 +373,7 @@ func (inst *Instance) apiProvides(L *lua.LState) int {
 	if err != nil {
 		L.RaiseError("module:provides(\"net\"): %v", err)
 	}
-	if err := inst.rt.addService(svc); err != nil {
+	if err := inst.addService(svc); err != nil {
 		L.RaiseError("module:provides(\"net\"): %v", err)
 	}
 	return 0
@@ -378,7 +426,7 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		return nil, err
 	}
 	h := &connHandler{inst: inst, listener: listener, drain: listener.RawGetString("ondrain") != lua.LNil}
-	readSize := inst.rt.opts.Settings.ReadSize
+	readSize := inst.rt.network.Load().ReadSize
 	if mode := listener.RawGetString("default_mode"); mode != lua.LNil {
 		gm, _ := luaval.ToGo(mode)
 		m, err := listen.ParseMode(gm, readSize)
@@ -396,7 +444,7 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 func (inst *Instance) workers(service string, declared lua.LValue) (int, error) {
 	v, _ := luaval.ToGo(declared)
 	where := "workers"
-	if o, ok := inst.rt.opts.Config.Get("*", service+"_workers"); ok {
+	if o, ok := inst.snap.Load().Get("*", service+"_workers"); ok {
 		v, where = o.Value, o.Location.String()+": "+service+"_workers"
 	}
 	switch x := v.(type) {
@@ -546,6 +594,9 @@ func (inst *Instance) apiDepends(L *lua.LState) int {
 	dep, err := inst.rt.Load(name, host)
 	if err != nil && host != "*" {
 		dep, err = inst.rt.Load(name, "*")
+	}
+	if err == nil {
+		dep.viaDepends = true
 	}
 	if err != nil {
 		L.RaiseError("module:depends(%q): %v", name, err)

@@ -9,6 +9,7 @@ package bridge
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"path"
@@ -66,42 +67,67 @@ func (s *NetService) Pick() listen.Handler {
 
 // Runtime owns every module instance.
 type Runtime struct {
-	opts     Options
-	log      logrus.FieldLogger
-	mu       sync.Mutex
-	loaded   map[string]*Instance // host + "/" + name
-	order    []*Instance
-	services []*NetService
-	shared   *sharedStore
-	ctx      context.Context
-	cancel   context.CancelFunc
+	opts    Options
+	log     logrus.FieldLogger
+	config  atomic.Pointer[config.Snapshot]
+	mu      sync.Mutex
+	sources []Source
+	loaded  map[string]*Instance // active primaries by host + "/" + name
+	order   []*Instance          // active primaries in load order
+	retired map[*Instance]bool   // replaced or removed, serving their last connections
+	network atomic.Pointer[listen.Settings] // for outgoing connections
+	shared  *sharedStore
+	ctx     context.Context
+	cancel  context.CancelFunc
 }
 
 // New returns a runtime with no modules loaded.
 func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Runtime{opts: opts, log: opts.Log, loaded: map[string]*Instance{}, shared: newSharedStore(), ctx: ctx, cancel: cancel}
+	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
+		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel}
+	rt.config.Store(opts.Config)
+	rt.network.Store(&opts.Settings)
+	return rt
 }
 
-// Services lists the net services provided so far, in registration order.
+// SetNetworkSettings sets what new outgoing connections get.
+func (rt *Runtime) SetNetworkSettings(s listen.Settings) { rt.network.Store(&s) }
+
+// Config is the snapshot the modules currently read.
+func (rt *Runtime) Config() *config.Snapshot { return rt.config.Load() }
+
+// Services lists the active net services, in registration order.
 func (rt *Runtime) Services() []*NetService {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	return append([]*NetService(nil), rt.services...)
+	return servicesOf(rt.order)
 }
 
-// PortServices lists the services for the port planner.
-func (rt *Runtime) PortServices() []ports.Service {
+func servicesOf(primaries []*Instance) []*NetService {
+	var out []*NetService
+	for _, inst := range primaries {
+		out = append(out, inst.services...)
+	}
+	return out
+}
+
+func portServices(list []*NetService) []ports.Service {
 	var out []ports.Service
-	for _, s := range rt.Services() {
+	for _, s := range list {
 		out = append(out, s.Service)
 	}
 	return out
 }
 
-// Service finds a service by name.
-func (rt *Runtime) Service(name string) *NetService {
-	for _, s := range rt.Services() {
+// PortServices lists the services for the port planner.
+func (rt *Runtime) PortServices() []ports.Service { return portServices(rt.Services()) }
+
+// Service finds an active service by name.
+func (rt *Runtime) Service(name string) *NetService { return findService(rt.Services(), name) }
+
+func findService(list []*NetService, name string) *NetService {
+	for _, s := range list {
 		if s.Name == name {
 			return s
 		}
@@ -109,8 +135,20 @@ func (rt *Runtime) Service(name string) *NetService {
 	return nil
 }
 
-// Instances lists loaded module instances in load order.
+// Instances lists the active module instances, copies included, in load
+// order.
 func (rt *Runtime) Instances() []*Instance {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	var out []*Instance
+	for _, inst := range rt.order {
+		out = append(out, inst)
+		out = append(out, inst.copies...)
+	}
+	return out
+}
+
+func (rt *Runtime) active() []*Instance {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	return append([]*Instance(nil), rt.order...)
@@ -126,46 +164,57 @@ func setOf(v any) []string {
 	return out
 }
 
-// LoadAll loads the modules the config enables: the global modules_enabled
+// moduleRef is one module on one host.
+type moduleRef struct{ name, host string }
+
+func (m moduleRef) key() string { return m.host + "/" + m.name }
+
+// wanted lists the modules a config enables: the global modules_enabled
 // (less modules_disabled) once on the global host "*", each VirtualHost's
 // own modules_enabled on that host, and each Component's module.
-func (rt *Runtime) LoadAll() error {
-	snap := rt.opts.Config
+func wanted(snap *config.Snapshot) []moduleRef {
 	disabled := map[string]bool{}
 	for _, n := range setOf(snap.Value("*", "modules_disabled")) {
 		disabled[n] = true
 	}
-	var errs []string
-	load := func(name, host string) {
-		if _, err := rt.Load(name, host); err != nil {
-			errs = append(errs, err.Error())
-		}
-	}
-	global := setOf(snap.Value("*", "modules_enabled"))
+	var out []moduleRef
 	globalSet := map[string]bool{}
-	for _, name := range global {
+	for _, name := range setOf(snap.Value("*", "modules_enabled")) {
 		globalSet[name] = true
 		if !disabled[name] {
-			load(name, "*")
+			out = append(out, moduleRef{name, "*"})
 		}
 	}
 	for _, sec := range snap.Hosts() {
 		if sec.Kind == config.Component {
 			if sec.Module != "component" {
-				load(sec.Module, sec.Name)
+				out = append(out, moduleRef{sec.Module, sec.Name})
 			}
 			continue
 		}
-		if o, ok := sec.Options["modules_enabled"]; ok {
-			hostDisabled := map[string]bool{}
-			for _, n := range setOf(sec.Options["modules_disabled"].Value) {
-				hostDisabled[n] = true
+		o, ok := sec.Options["modules_enabled"]
+		if !ok {
+			continue
+		}
+		hostDisabled := map[string]bool{}
+		for _, n := range setOf(sec.Options["modules_disabled"].Value) {
+			hostDisabled[n] = true
+		}
+		for _, name := range setOf(o.Value) {
+			if !globalSet[name] && !hostDisabled[name] {
+				out = append(out, moduleRef{name, sec.Name})
 			}
-			for _, name := range setOf(o.Value) {
-				if !globalSet[name] && !hostDisabled[name] {
-					load(name, sec.Name)
-				}
-			}
+		}
+	}
+	return out
+}
+
+// LoadAll loads the modules the config enables.
+func (rt *Runtime) LoadAll() error {
+	var errs []string
+	for _, m := range wanted(rt.Config()) {
+		if _, err := rt.Load(m.name, m.host); err != nil {
+			errs = append(errs, err.Error())
 		}
 	}
 	if len(errs) > 0 {
@@ -176,9 +225,9 @@ func (rt *Runtime) LoadAll() error {
 
 // find looks a module up: mod_NAME.lua or mod_NAME/mod_NAME.lua in each
 // source in turn.
-func (rt *Runtime) find(name string) (string, []byte, error) {
+func find(sources []Source, name string) (string, []byte, error) {
 	var tried []string
-	for _, src := range rt.opts.Sources {
+	for _, src := range sources {
 		for _, p := range []string{"mod_" + name + ".lua", path.Join("mod_"+name, "mod_"+name+".lua")} {
 			b, err := fs.ReadFile(src.FS, p)
 			if err == nil {
@@ -190,33 +239,52 @@ func (rt *Runtime) find(name string) (string, []byte, error) {
 	return "", nil, fmt.Errorf("module '%s' not found: looked for mod_%s.lua in %s (add its folder to plugin_paths)", name, name, strings.Join(tried, ", "))
 }
 
-// Load loads module name on host, unless it is loaded there already.
+// Load loads module name on host into the active set, unless it is
+// loaded there already.
 func (rt *Runtime) Load(name, host string) (*Instance, error) {
-	key := host + "/" + name
+	key := moduleRef{name, host}.key()
 	rt.mu.Lock()
 	if inst, ok := rt.loaded[key]; ok {
 		rt.mu.Unlock()
 		return inst, nil
 	}
+	sources := rt.sources
 	rt.mu.Unlock()
-	file, src, err := rt.find(name)
+	file, src, err := find(sources, name)
 	if err != nil {
 		return nil, err
 	}
-	inst := newInstance(rt, name, host, file)
+	inst, err := rt.loadInstance(name, host, file, src, rt.Config(), rt.active, nil)
+	if err != nil {
+		return nil, err
+	}
 	rt.mu.Lock()
+	if other, ok := rt.loaded[key]; ok { // loaded meanwhile (a depends cycle)
+		rt.mu.Unlock()
+		rt.stopInstance(inst)
+		return other, nil
+	}
 	rt.loaded[key] = inst
 	rt.order = append(rt.order, inst)
 	rt.mu.Unlock()
-	var loadErr error
-	inst.call(func() { loadErr = inst.boot(src) })
-	if loadErr != nil {
-		rt.unload(inst)
-		return nil, fmt.Errorf("loading module '%s' on host %s: %w", name, host, loadErr)
+	return inst, nil
+}
+
+// loadInstance boots a module (and the copies its workers ask for) beside
+// peers; saved is what the instance it replaces handed over.
+func (rt *Runtime) loadInstance(name, host, file string, src []byte, snap *config.Snapshot, peers func() []*Instance, saved any) (*Instance, error) {
+	inst := newInstance(rt, name, host, file, snap)
+	inst.peers = peers
+	inst.srcHash = sha256.Sum256(src)
+	var err error
+	inst.call(func() { err = inst.boot(src, saved) })
+	if err != nil {
+		inst.stop()
+		return nil, fmt.Errorf("loading module '%s' on host %s: %w", name, host, err)
 	}
 	inst.log.Debugf("loaded from %s", file)
-	if err := rt.copies(inst, src); err != nil {
-		rt.unload(inst)
+	if err := rt.copies(inst, src, saved); err != nil {
+		rt.stopInstance(inst)
 		return nil, err
 	}
 	return inst, nil
@@ -226,19 +294,20 @@ func (rt *Runtime) Load(name, host string) (*Instance, error) {
 // workers: each copy has its own Lua state, so connections spread over
 // the copies run in parallel. Only modules that keep no state between
 // connections (or keep it in module:shared) should ask for this.
-func (rt *Runtime) copies(primary *Instance, src []byte) error {
+func (rt *Runtime) copies(primary *Instance, src []byte, saved any) error {
 	want := 1
-	for _, s := range rt.Services() {
-		if s.inst == primary && s.Workers > want {
+	for _, s := range primary.services {
+		if s.Workers > want {
 			want = s.Workers
 		}
 	}
 	for i := 1; i < want; i++ {
-		c := newInstance(rt, primary.Name, primary.Host, primary.Path)
+		c := newInstance(rt, primary.Name, primary.Host, primary.Path, primary.snap.Load())
 		c.copyOf = primary
+		c.peers = primary.peers
 		c.log = c.log.WithField("copy", i+1)
 		var err error
-		c.call(func() { err = c.boot(src) })
+		c.call(func() { err = c.boot(src, saved) })
 		if err != nil {
 			c.stop()
 			return fmt.Errorf("loading copy %d of module '%s': %w", i+1, primary.Name, err)
@@ -248,44 +317,41 @@ func (rt *Runtime) copies(primary *Instance, src []byte) error {
 	return nil
 }
 
-func (rt *Runtime) unload(inst *Instance) {
-	for _, c := range inst.copies {
+// stopInstance unloads an instance and its copies and closes their states.
+func (rt *Runtime) stopInstance(inst *Instance) {
+	for _, c := range append([]*Instance{inst}, inst.copies...) {
 		c.call(c.unloadHook)
 		c.stop()
 	}
-	rt.mu.Lock()
-	delete(rt.loaded, inst.Host+"/"+inst.Name)
-	for i, o := range rt.order {
-		if o == inst {
-			rt.order = append(rt.order[:i], rt.order[i+1:]...)
-			break
-		}
-	}
-	kept := rt.services[:0]
-	for _, s := range rt.services {
-		if s.inst != inst {
-			kept = append(kept, s)
-		}
-	}
-	rt.services = kept
-	rt.mu.Unlock()
-	inst.stop()
 }
 
-func (rt *Runtime) addService(s *NetService) error {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	for _, o := range rt.services {
-		if o.Name != s.Name {
+// addService registers a service a module provides. A copy's service
+// joins its primary's; a name another active module provides is refused.
+func (inst *Instance) addService(s *NetService) error {
+	if p := inst.copyOf; p != nil {
+		for _, o := range p.services {
+			if o.Name == s.Name {
+				o.handlers = append(o.handlers, s.handlers...)
+				return nil
+			}
+		}
+	}
+	for _, peer := range inst.peers() {
+		if peer == inst {
 			continue
 		}
-		if s.inst.copyOf != nil && s.inst.copyOf == o.inst {
-			o.handlers = append(o.handlers, s.handlers...)
-			return nil
+		for _, o := range peer.services {
+			if o.Name == s.Name {
+				return fmt.Errorf("service '%s' is already provided by module '%s'", s.Name, o.Module)
+			}
 		}
-		return fmt.Errorf("service '%s' is already provided by module '%s'", s.Name, o.Module)
 	}
-	rt.services = append(rt.services, s)
+	for _, o := range inst.services {
+		if o.Name == s.Name {
+			return fmt.Errorf("service '%s' is provided twice by this module", s.Name)
+		}
+	}
+	inst.services = append(inst.services, s)
 	return nil
 }
 
@@ -314,11 +380,15 @@ func (rt *Runtime) Stop(ctx context.Context) {
 		rt.opts.Server.Shutdown(ctx)
 	}
 	rt.cancel()
-	insts := rt.Instances()
+	rt.mu.Lock()
+	insts := append([]*Instance(nil), rt.order...)
+	for inst := range rt.retired {
+		insts = append(insts, inst)
+	}
+	rt.order, rt.loaded, rt.retired = nil, map[string]*Instance{}, map[*Instance]bool{}
+	rt.mu.Unlock()
 	for i := len(insts) - 1; i >= 0; i-- {
-		inst := insts[i]
-		inst.call(inst.unloadHook)
-		rt.unload(inst)
+		rt.stopInstance(insts[i])
 	}
 }
 

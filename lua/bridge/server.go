@@ -73,7 +73,7 @@ func (inst *Instance) apiAddClient(L *lua.LState) int {
 	port := L.CheckInt(2)
 	listener := L.CheckTable(3)
 	h := &connHandler{inst: inst, listener: listener, drain: listener.RawGetString("ondrain") != lua.LNil}
-	st := inst.rt.opts.Settings
+	st := *inst.rt.network.Load()
 	if rs := L.Get(4); rs != lua.LNil {
 		gv, _ := luaval.ToGo(rs)
 		m, err := listen.ParseMode(gv, st.ReadSize)

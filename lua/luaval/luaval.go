@@ -126,15 +126,39 @@ func toGo(v lua.LValue, depth int) (any, error) {
 			t.Hash[gk] = gv
 		})
 		return t, ferr
+	case *lua.LUserData:
+		if r, ok := x.Value.(Referable); ok {
+			return r.Ref(), nil
+		}
+		return nil, &ErrFunction{Kind: "userdata"}
 	default:
 		return nil, &ErrFunction{Kind: v.Type().String()}
 	}
 }
 
+// Ref stands for a host object (a connection) outside any Lua state, so
+// it can travel from one state to another (module.save to module.restore).
+type Ref struct {
+	Kind string
+	ID   uint64
+}
+
+// Referable is a userdata value that can travel as a Ref.
+type Referable interface{ Ref() Ref }
+
 // ToLua builds a Lua value in L from a Go value made by ToGo (or by hand
 // from the same kinds, plus int and []string for convenience).
-func ToLua(L *lua.LState, v any) lua.LValue {
+func ToLua(L *lua.LState, v any) lua.LValue { return ToLuaWith(L, v, nil) }
+
+// ToLuaWith is ToLua that turns each Ref into a value with resolve (nil
+// when resolve is nil).
+func ToLuaWith(L *lua.LState, v any, resolve func(Ref) lua.LValue) lua.LValue {
 	switch x := v.(type) {
+	case Ref:
+		if resolve == nil {
+			return lua.LNil
+		}
+		return resolve(x)
 	case nil:
 		return lua.LNil
 	case bool:
@@ -154,10 +178,12 @@ func ToLua(L *lua.LState, v any) lua.LValue {
 	case *Table:
 		t := L.CreateTable(len(x.Array), len(x.Hash))
 		for _, ev := range x.Array {
-			t.Append(ToLua(L, ev))
+			t.Append(ToLuaWith(L, ev, resolve))
 		}
 		for k, ev := range x.Hash {
-			t.RawSet(ToLua(L, k), ToLua(L, ev))
+			if kv := ToLuaWith(L, k, resolve); kv != lua.LNil {
+				t.RawSet(kv, ToLuaWith(L, ev, resolve))
+			}
 		}
 		return t
 	default:
