@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"embed"
 	"flag"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/core"
+	"github.com/moonport/moonport/host/reload"
 	"github.com/moonport/moonport/lua/bridge"
 )
 
@@ -137,11 +139,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		h.Shutdown()
 		return exitBind
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if h.Config().Value("*", "reload_on_change") != false {
+		if _, err := os.Stat(h.Config().Path); err == nil {
+			if _, err := reload.Watch(ctx, log, h.WatchedFiles, func(why string) { _ = h.Reload(why) }); err != nil {
+				log.Warnf("cannot watch files for changes (reload with SIGHUP instead): %v", err)
+			}
+		}
+	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	s := <-sig
-	log.Infof("Received %s, shutting down", s)
-	signal.Stop(sig)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sig)
+	for s := range sig {
+		if s == syscall.SIGHUP {
+			_ = h.Reload("SIGHUP")
+			continue
+		}
+		log.Infof("Received %s, shutting down", s)
+		break
+	}
+	cancel()
 	h.Shutdown()
 	return exitOK
 }

@@ -1,0 +1,153 @@
+// Package reload watches the files a running config depends on and asks
+// for a reload when their contents change.
+//
+// It watches folders rather than files, so every way editors and
+// deployment tools replace a file is seen: writes in place, a temporary
+// file renamed over the old one, delete then create, and the symlink swap
+// Kubernetes uses for ConfigMaps. It compares contents, not events, so a
+// burst of events is one reload and a touch that changes nothing is none.
+// It does not evaluate config or apply anything: that is the Reload it
+// calls.
+package reload
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/sirupsen/logrus"
+)
+
+// Watcher asks for a reload when a watched file's contents change.
+type Watcher struct {
+	files    func() []string
+	reload   func(why string)
+	log      logrus.FieldLogger
+	w        *fsnotify.Watcher
+	debounce time.Duration
+	dirs     map[string]bool
+	sums     map[string][32]byte
+	done     chan struct{}
+}
+
+// Debounce is how long the files must be quiet before they are compared.
+const Debounce = 150 * time.Millisecond
+
+// maxWait bounds how long a missing file (deleted, not yet recreated) may
+// delay the reload.
+const maxWait = 3 * time.Second
+
+// Watch starts watching files() until ctx ends. After each reload the list
+// is asked for again, since a reload may include other files.
+func Watch(ctx context.Context, log logrus.FieldLogger, files func() []string, reload func(why string)) (*Watcher, error) {
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	w := &Watcher{files: files, reload: reload, log: log, w: fw, debounce: Debounce,
+		dirs: map[string]bool{}, sums: map[string][32]byte{}, done: make(chan struct{})}
+	w.refresh()
+	go w.run(ctx)
+	return w, nil
+}
+
+// Done is closed when the watcher has stopped.
+func (w *Watcher) Done() <-chan struct{} { return w.done }
+
+// refresh watches the folders of the current files and records their
+// contents.
+func (w *Watcher) refresh() {
+	sums := map[string][32]byte{}
+	for _, f := range w.files() {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			continue
+		}
+		sums[abs] = sum(abs)
+		dir := filepath.Dir(abs)
+		if !w.dirs[dir] {
+			if err := w.w.Add(dir); err != nil {
+				w.log.Warnf("cannot watch %s for changes: %v", dir, err)
+				continue
+			}
+			w.dirs[dir] = true
+		}
+	}
+	w.sums = sums
+}
+
+var missing = [32]byte{}
+
+func sum(path string) [32]byte {
+	b, err := os.ReadFile(path) // follows symlinks, so a swapped link is a change
+	if err != nil {
+		return missing
+	}
+	return sha256.Sum256(b)
+}
+
+// changed lists the files whose contents differ, and whether any is
+// missing right now.
+func (w *Watcher) changed() (changed []string, anyMissing bool) {
+	for f, old := range w.sums {
+		now := sum(f)
+		if now == missing {
+			anyMissing = true
+		}
+		if now != old {
+			changed = append(changed, f)
+		}
+	}
+	sort.Strings(changed)
+	return changed, anyMissing
+}
+
+func (w *Watcher) run(ctx context.Context) {
+	defer close(w.done)
+	defer w.w.Close()
+	var timer *time.Timer
+	var fire <-chan time.Time
+	var firstEvent time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err, ok := <-w.w.Errors:
+			if !ok {
+				return
+			}
+			w.log.Warnf("file watcher: %v", err)
+		case ev, ok := <-w.w.Events:
+			if !ok {
+				return
+			}
+			_ = ev
+			if timer == nil {
+				timer = time.NewTimer(w.debounce)
+				firstEvent = time.Now()
+			} else {
+				timer.Reset(w.debounce)
+			}
+			fire = timer.C
+		case <-fire:
+			timer, fire = nil, nil
+			changed, anyMissing := w.changed()
+			if len(changed) == 0 {
+				continue
+			}
+			if anyMissing && time.Since(firstEvent) < maxWait {
+				// Deleted and not yet created again: give the writer time.
+				timer = time.NewTimer(w.debounce)
+				fire = timer.C
+				continue
+			}
+			w.reload("changed: " + strings.Join(changed, ", "))
+			w.refresh()
+		}
+	}
+}
