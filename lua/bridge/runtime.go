@@ -72,9 +72,9 @@ type Runtime struct {
 	config  atomic.Pointer[config.Snapshot]
 	mu      sync.Mutex
 	sources []Source
-	loaded  map[string]*Instance // active primaries by host + "/" + name
-	order   []*Instance          // active primaries in load order
-	retired map[*Instance]bool   // replaced or removed, serving their last connections
+	loaded  map[string]*Instance            // active primaries by host + "/" + name
+	order   []*Instance                     // active primaries in load order
+	retired map[*Instance]bool              // replaced or removed, serving their last connections
 	network atomic.Pointer[listen.Settings] // for outgoing connections
 	shared  *sharedStore
 	ctx     context.Context

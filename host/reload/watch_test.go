@@ -1,0 +1,150 @@
+package reload
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// watchOne watches files and returns a channel of reload reasons.
+func watchOne(t *testing.T, files ...string) <-chan string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	reasons := make(chan string, 16)
+	w, err := Watch(ctx, logrus.New(), func() []string { return files }, func(why string) { reasons <- why })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); <-w.Done() })
+	return reasons
+}
+
+func expectReload(t *testing.T, reasons <-chan string, file string) {
+	t.Helper()
+	select {
+	case why := <-reasons:
+		if !strings.Contains(why, file) {
+			t.Errorf("reload for %q, want it to name %s", why, file)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reload")
+	}
+	// One change is one reload, however many events it made.
+	select {
+	case why := <-reasons:
+		t.Errorf("a second reload for one change: %s", why)
+	case <-time.After(3 * Debounce):
+	}
+}
+
+func expectNone(t *testing.T, reasons <-chan string) {
+	t.Helper()
+	select {
+	case why := <-reasons:
+		t.Errorf("unexpected reload: %s", why)
+	case <-time.After(4 * Debounce):
+	}
+}
+
+func write(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestWriteInPlace(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "prosody.cfg.lua")
+	write(t, f, "a = 1\n")
+	reasons := watchOne(t, f)
+	write(t, f, "a = 2\n")
+	expectReload(t, reasons, f)
+	// Same contents again (a touch, or a save without changes): nothing.
+	write(t, f, "a = 2\n")
+	now := time.Now()
+	os.Chtimes(f, now, now)
+	expectNone(t, reasons)
+}
+
+func TestTempFileRenamed(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "prosody.cfg.lua")
+	write(t, f, "a = 1\n")
+	reasons := watchOne(t, f)
+	tmp := filepath.Join(dir, ".prosody.cfg.lua.swp")
+	write(t, tmp, "a = 2\n")
+	if err := os.Rename(tmp, f); err != nil {
+		t.Fatal(err)
+	}
+	expectReload(t, reasons, f)
+}
+
+func TestDeleteThenCreate(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "prosody.cfg.lua")
+	write(t, f, "a = 1\n")
+	reasons := watchOne(t, f)
+	if err := os.Remove(f); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * Debounce) // the gap an editor leaves; no reload for a missing file yet
+	write(t, f, "a = 2\n")
+	expectReload(t, reasons, f)
+}
+
+// TestSymlinkSwap replaces files the way Kubernetes updates a mounted
+// ConfigMap: the file is a link through "..data", itself a link to a
+// timestamped folder; an update makes a new folder and renames a new
+// "..data" link over the old one.
+func TestSymlinkSwap(t *testing.T) {
+	dir := t.TempDir()
+	v1 := filepath.Join(dir, "..2026_11_24_v1")
+	os.Mkdir(v1, 0o755)
+	write(t, filepath.Join(v1, "prosody.cfg.lua"), "a = 1\n")
+	if err := os.Symlink("..2026_11_24_v1", filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, "prosody.cfg.lua")
+	if err := os.Symlink("..data/prosody.cfg.lua", f); err != nil {
+		t.Fatal(err)
+	}
+	reasons := watchOne(t, f)
+	v2 := filepath.Join(dir, "..2026_11_24_v2")
+	os.Mkdir(v2, 0o755)
+	write(t, filepath.Join(v2, "prosody.cfg.lua"), "a = 2\n")
+	if err := os.Symlink("..2026_11_24_v2", filepath.Join(dir, "..data_tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, "..data_tmp"), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(v1)
+	expectReload(t, reasons, f)
+}
+
+func TestListRefreshedAfterReload(t *testing.T) {
+	dir := t.TempDir()
+	main, inc := filepath.Join(dir, "prosody.cfg.lua"), filepath.Join(dir, "other", "inc.lua")
+	os.Mkdir(filepath.Dir(inc), 0o755)
+	write(t, main, "a = 1\n")
+	write(t, inc, "b = 1\n")
+	files := []string{main}
+	ctx, cancel := context.WithCancel(context.Background())
+	reasons := make(chan string, 16)
+	w, err := Watch(ctx, logrus.New(), func() []string { return files }, func(why string) {
+		files = []string{main, inc} // the new config includes inc
+		reasons <- why
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); <-w.Done() }()
+	write(t, main, "Include 'other/inc.lua'\n")
+	expectReload(t, reasons, main)
+	write(t, inc, "b = 2\n")
+	expectReload(t, reasons, inc)
+}
