@@ -360,7 +360,7 @@ func (e *evaluator) runScript(L *lua.LState) int {
 func (e *evaluator) compile(L *lua.LState, path string, src []byte) *lua.LFunction {
 	fn, err := L.Load(bytes.NewReader(src), path)
 	if err != nil {
-		L.RaiseError("%s", syntaxMessage(path, err))
+		L.RaiseError("%s", luaval.SyntaxMessage(path, err))
 	}
 	fn.Env = e.env
 	e.addFile(path)
@@ -412,38 +412,12 @@ func (e *evaluator) addFile(path string) {
 	e.snap.Files = append(e.snap.Files, path)
 }
 
-var syntaxPos = regexp.MustCompile(`line:(\d+)\(column:\d+\)`)
-
-// syntaxMessage turns gopher-lua's compile error into "file:line: message".
-func syntaxMessage(path string, err error) string {
-	msg := err.Error()
-	var apiErr *lua.ApiError
-	if errors.As(err, &apiErr) && apiErr.Cause != nil {
-		msg = apiErr.Cause.Error()
-	}
-	line := 0
-	if m := syntaxPos.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-	}
-	msg = strings.TrimSpace(msg)
-	if i := strings.LastIndex(msg, "\n"); i >= 0 {
-		msg = strings.TrimSpace(msg[i+1:])
-	}
-	msg = strings.TrimPrefix(msg, path+" ")
-	msg = syntaxPos.ReplaceAllString(msg, "")
-	msg = strings.Join(strings.Fields(msg), " ")
-	if line > 0 {
-		return fmt.Sprintf("%s:%d: syntax error: %s", path, line, msg)
-	}
-	return fmt.Sprintf("%s: syntax error: %s", path, msg)
-}
-
 var runtimePos = regexp.MustCompile(`^(.*?):(\d+): `)
 
 func (e *evaluator) run(name string, src []byte) error {
 	fn, err := e.L.Load(bytes.NewReader(src), name)
 	if err != nil {
-		return configError(syntaxMessage(name, err))
+		return configError(luaval.SyntaxMessage(name, err))
 	}
 	fn.Env = e.env
 	e.snap.Files = append(e.snap.Files, name)

@@ -58,6 +58,12 @@ func newHost(t *testing.T, cfg string, modules map[string]string) *testHost {
 			t.Fatal(err)
 		}
 	}
+	return loadHost(t, dir)
+}
+
+// loadHost evaluates dir/prosody.cfg.lua without starting it.
+func loadHost(t *testing.T, dir string) *testHost {
+	t.Helper()
 	snap, err := config.Load(filepath.Join(dir, "prosody.cfg.lua"))
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +72,7 @@ func newHost(t *testing.T, cfg string, modules map[string]string) *testHost {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &testHost{Host: h, dir: dir, logFile: logFile}
+	return &testHost{Host: h, dir: dir, logFile: filepath.Join(dir, "moonport.log")}
 }
 
 // waitLog waits until the log holds a line containing all of want.

@@ -35,16 +35,50 @@ type connHandler struct {
 	drain    bool // the listener has ondrain
 }
 
+// A module reload may hand a connection to a new handler while an event
+// for it is on its way to the old one. moved reports that and the old
+// handler passes the event on, so none is lost or run by old code.
+func (h *connHandler) moved(c *listen.Conn) (listen.Handler, bool) {
+	nh := c.Handler()
+	return nh, nh != listen.Handler(h)
+}
+
+// async runs f on the instance, or passes the event on with forward if the
+// connection has moved to another handler (or this instance stopped).
+func (h *connHandler) async(c *listen.Conn, f func(), forward func(listen.Handler)) {
+	ok := h.inst.post(func() {
+		if nh, moved := h.moved(c); moved {
+			forward(nh)
+			return
+		}
+		f()
+	})
+	if !ok {
+		if nh, moved := h.moved(c); moved {
+			forward(nh)
+		}
+	}
+}
+
 func (h *connHandler) Connected(c *listen.Conn) {
 	if h.hasMode {
 		c.SetMode(h.mode)
 	}
 	c.WantDrain(h.drain)
-	h.inst.post(func() { h.inst.wrap(c, h.listener).on("onconnect", lua.LNil) })
+	h.async(c, func() { h.inst.wrap(c, h.listener).on("onconnect", lua.LNil) },
+		func(nh listen.Handler) { nh.Connected(c) })
 }
 
 func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
 	if !h.inst.enter() {
+		if nh, moved := h.moved(c); moved {
+			nh.Incoming(c, data)
+		}
+		return
+	}
+	if nh, moved := h.moved(c); moved {
+		h.inst.release()
+		nh.Incoming(c, data)
 		return
 	}
 	h.inst.wrap(c, h.listener).on("onincoming", lua.LString(data))
@@ -52,8 +86,12 @@ func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
 }
 
 func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
-	keep := false
+	keep, ran := false, false
 	h.inst.call(func() {
+		if _, moved := h.moved(c); moved {
+			return
+		}
+		ran = true
 		lc := h.inst.wrap(c, h.listener)
 		fn := lc.callback("onreadtimeout")
 		if fn == lua.LNil {
@@ -66,25 +104,29 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 		}
 		keep = lua.LVAsBool(out[0])
 	})
+	if nh, moved := h.moved(c); !ran && moved {
+		return nh.ReadTimeout(c)
+	}
 	return keep
 }
 
 func (h *connHandler) Drained(c *listen.Conn) {
-	h.inst.post(func() { h.inst.wrap(c, h.listener).on("ondrain", lua.LNil) })
+	h.async(c, func() { h.inst.wrap(c, h.listener).on("ondrain", lua.LNil) },
+		func(nh listen.Handler) { nh.Drained(c) })
 }
 
 func (h *connHandler) Secured(c *listen.Conn, starttls bool) {
-	h.inst.post(func() {
+	h.async(c, func() {
 		lc := h.inst.wrap(c, h.listener)
 		if starttls {
 			lc.on("onstarttls", lua.LNil)
 		}
 		lc.on("onstatus", lua.LString("ssl-handshake-complete"))
-	})
+	}, func(nh listen.Handler) { nh.Secured(c, starttls) })
 }
 
 func (h *connHandler) Disconnected(c *listen.Conn, err error) {
-	h.inst.post(func() {
+	h.async(c, func() {
 		lc := h.inst.wrap(c, h.listener)
 		if err != nil {
 			lc.on("ondisconnect", lua.LString(errorText(err)))
@@ -92,7 +134,7 @@ func (h *connHandler) Disconnected(c *listen.Conn, err error) {
 			lc.on("ondisconnect", lua.LNil)
 		}
 		h.inst.forget(c)
-	})
+	}, func(nh listen.Handler) { nh.Disconnected(c, err) })
 }
 
 func errorText(err error) string {

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"runtime"
@@ -26,7 +27,7 @@ func (inst *Instance) boot(src []byte, saved any) error {
 	inst.installRequire()
 	fn, err := L.Load(bytes.NewReader(src), inst.Path)
 	if err != nil {
-		return fmt.Errorf("syntax error: %v", err)
+		return errors.New(luaval.SyntaxMessage(inst.Path, err))
 	}
 	if _, err := inst.protect("module body", fn, 0); err != nil {
 		return err

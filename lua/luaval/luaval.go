@@ -7,7 +7,9 @@
 package luaval
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -231,4 +233,30 @@ func isIdent(s string) bool {
 		return false
 	}
 	return true
+}
+
+var syntaxPos = regexp.MustCompile(`line:(\d+)\(column:\d+\)`)
+
+// SyntaxMessage turns gopher-lua's compile error into "file:line: message".
+func SyntaxMessage(path string, err error) string {
+	msg := err.Error()
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) && apiErr.Cause != nil {
+		msg = apiErr.Cause.Error()
+	}
+	line := 0
+	if m := syntaxPos.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+	}
+	msg = strings.TrimSpace(msg)
+	if i := strings.LastIndex(msg, "\n"); i >= 0 {
+		msg = strings.TrimSpace(msg[i+1:])
+	}
+	msg = strings.TrimPrefix(msg, path+" ")
+	msg = syntaxPos.ReplaceAllString(msg, "")
+	msg = strings.Join(strings.Fields(msg), " ")
+	if line > 0 {
+		return fmt.Sprintf("%s:%d: syntax error: %s", path, line, msg)
+	}
+	return fmt.Sprintf("%s: syntax error: %s", path, msg)
 }
