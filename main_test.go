@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/moonport/moonport/host/reload"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -113,5 +118,83 @@ log = "error"
 	}
 	if code, _, _ := runCLI(t, "run", "--config", cfg); code != exitBind {
 		t.Errorf("run: exit %d, want %d", code, exitBind)
+	}
+}
+
+// waitListen waits until something accepts on port, or fails the test.
+func waitListen(t *testing.T, port int, want bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		if (err == nil) == want {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("port %d listening should be %v", port, want)
+}
+
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var out []int
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return out
+}
+
+// TestRunReloadsOnChangeAndSIGHUP drives the real command: a config
+// change is picked up by the watcher; with reload_on_change = false only
+// SIGHUP reloads.
+func TestRunReloadsOnChangeAndSIGHUP(t *testing.T) {
+	dir, _ := filepath.Abs("examples/modules")
+	p := freePorts(t, 4)
+	cfgFor := func(watch bool, ports ...int) string {
+		var list []string
+		for _, x := range ports {
+			list = append(list, fmt.Sprint(x))
+		}
+		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nreload_on_change = %v\nlog = \"error\"\n",
+			dir, strings.Join(list, ", "), watch)
+	}
+	for _, watch := range []bool{true, false} {
+		cfg := writeConfig(t, cfgFor(watch, p[0]))
+		done := make(chan int, 1)
+		go func() { done <- run([]string{"run", "--config", cfg}, io.Discard, io.Discard) }()
+		waitListen(t, p[0], true)
+		second := p[1]
+		if !watch {
+			second = p[2]
+		}
+		if err := os.WriteFile(cfg, []byte(cfgFor(watch, p[0], second)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if watch {
+			waitListen(t, second, true)
+		} else {
+			time.Sleep(4 * reload.Debounce) // the watcher would have acted by now
+			waitListen(t, second, false)
+			syscall.Kill(os.Getpid(), syscall.SIGHUP)
+			waitListen(t, second, true)
+		}
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("run did not stop on SIGTERM")
+		}
+		waitListen(t, p[0], false)
 	}
 }
