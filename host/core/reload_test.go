@@ -325,3 +325,42 @@ func TestReloadOfEmbeddedConfigIsRefused(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestReloadLoadsAndUnloadsModules(t *testing.T) {
+	echo, chat, probePort := freePort(t), freePort(t), freePort(t)
+	watcher := `
+local reloads = 0
+module:hook("config-reloaded", function(event) reloads = reloads + 1 end)
+function module.unload() module:log("info", "watcher unloaded") end
+module:provides("net", { name = "probe", default_port = 1, listener = {
+	onconnect = function(conn) conn:write("reloads=" .. reloads .. "\n"); conn:close() end } })`
+	body := func(mods string) string {
+		return fmt.Sprintf("modules_enabled = { %s }\ninterfaces = { \"127.0.0.1\" }\necho_ports = %d\nchat_ports = %d\nprobe_ports = %d\n", mods, echo, chat, probePort)
+	}
+	th := startHost(t, body(`"echo", "watcher"`), map[string]string{"watcher": watcher})
+	cfg := filepath.Join(th.dir, "prosody.cfg.lua")
+	head, _ := os.ReadFile(cfg)
+	head = head[:bytes.Index(head, []byte("modules_enabled"))]
+	set := func(mods string) {
+		os.WriteFile(cfg, append(append([]byte(nil), head...), body(mods)...), 0o644)
+		if err := th.Reload("modules " + mods); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := dial(t, echo)
+	set(`"echo", "chat", "watcher"`)
+	if got := listening(t, []int{echo, chat}); fmt.Sprint(got) != fmt.Sprint(sorted([]int{echo, chat})) {
+		t.Fatalf("after enabling chat: %v", got)
+	}
+	dial(t, chat).expect("* welcome, guest1 (/nick NAME, /who, /quit)")
+	if got := probe(t, probePort); got != "reloads=1" {
+		t.Errorf("config-reloaded: %s", got)
+	}
+	set(`"chat"`) // echo and watcher go
+	if got := listening(t, []int{echo, chat, probePort}); fmt.Sprint(got) != fmt.Sprint([]int{chat}) {
+		t.Fatalf("after disabling echo: %v", got)
+	}
+	th.waitLog(t, "watcher unloaded")
+	c.send("echo's connection outlives its module's listener\n")
+	c.expect("echo's connection outlives its module's listener")
+}
