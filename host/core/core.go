@@ -50,7 +50,22 @@ type Host struct {
 	reloadMu sync.Mutex // one reload at a time
 	reloads  ReloadStatus
 
-	shutdown sync.Once
+	shutdown   sync.Once
+	shutdownCh chan string
+}
+
+// ShutdownRequested delivers the reason when the console asks the server
+// to stop.
+func (h *Host) ShutdownRequested() <-chan string { return h.shutdownCh }
+
+func (h *Host) requestShutdown(reason string) {
+	if reason == "" {
+		reason = "console request"
+	}
+	select {
+	case h.shutdownCh <- reason:
+	default:
+	}
 }
 
 // generation is everything one config evaluation decided.
@@ -192,10 +207,12 @@ func New(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{Log: opts.Log, opts: opts, gen: g}
+	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1)}
 	g.sinks.Install(h.Log)
+	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
+	h.Runtime.SetAdmin(&admin{h: h, started: time.Now(), failures: map[string]int{}})
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
 		g.sinks.Close()
@@ -208,6 +225,26 @@ func New(opts Options) (*Host, error) {
 	}
 	h.Pool = listen.NewPool(h.Server, h.Log)
 	return h, nil
+}
+
+// redact keeps a generation's secrets (passwords, tokens, the console
+// cookie) out of its log lines.
+func (h *Host) redact(g *generation) {
+	var list []string
+	for name, o := range g.snap.Global.Options {
+		secrets(o.Value, name, &list)
+	}
+	for _, sec := range g.snap.Hosts() {
+		for name, o := range sec.Options {
+			secrets(o.Value, name, &list)
+		}
+	}
+	if h.Runtime != nil {
+		if b, err := os.ReadFile((&admin{h: h}).cookiePathOf(g.snap)); err == nil {
+			list = append(list, strings.TrimSpace(string(b)))
+		}
+	}
+	g.sinks.Redact(list)
 }
 
 func (h *Host) current() *generation {
@@ -359,6 +396,7 @@ func (h *Host) reload() error {
 	h.gen = g
 	h.mu.Unlock()
 	res := ptx.Commit()
+	h.redact(g)
 	g.sinks.Install(h.Log)
 	old.sinks.Close()
 	for _, w := range g.warnings {

@@ -81,6 +81,13 @@ type Conn struct {
 	wantDrain atomic.Bool
 	onFinish  func(*Conn)
 
+	// Started is when the connection was accepted or dialled.
+	Started time.Time
+	// Stats are the counters of the listener it came in on (nil for
+	// outgoing connections).
+	Stats             *Stats
+	bytesIn, bytesOut atomic.Int64
+
 	tlsConfig *tls.Config // for the accept handshake or StartTLS; nil if none
 	implicit  bool        // handshake on accept
 	secure    atomic.Bool // the connection speaks TLS
@@ -89,7 +96,7 @@ type Conn struct {
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
-	c := &Conn{ID: connIDs.Add(1), nc: nc, settings: s,
+	c := &Conn{ID: connIDs.Add(1), nc: nc, settings: s, Started: time.Now(),
 		resume: make(chan struct{}, 1), done: make(chan struct{})}
 	c.hp.Store(&handlerRef{h})
 	c.SetMode(ChunkMode(s.ReadSize))
@@ -247,6 +254,18 @@ func (c *Conn) Handler() Handler { return c.handler() }
 // reloaded: an event already under way finishes with the old handler.
 func (c *Conn) SetHandler(h Handler) { c.hp.Store(&handlerRef{h}) }
 
+// Bytes is what the connection has received and sent so far.
+func (c *Conn) Bytes() (in, out int64) { return c.bytesIn.Load(), c.bytesOut.Load() }
+
+// Stats counts a listener's connections and traffic; the console and
+// metrics read it.
+type Stats struct {
+	Accepted, Rejected, Open atomic.Int64
+	// BytesIn and BytesOut are of finished connections; live ones add theirs.
+	BytesIn, BytesOut atomic.Int64
+	LuaErrors         atomic.Int64
+}
+
 // Done is closed once the connection has finished.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
@@ -388,6 +407,11 @@ func (c *Conn) finish(err error) {
 	if c.onFinish != nil {
 		c.onFinish(c)
 	}
+	if st := c.Stats; st != nil {
+		st.Open.Add(-1)
+		st.BytesIn.Add(c.bytesIn.Load())
+		st.BytesOut.Add(c.bytesOut.Load())
+	}
 	c.mu.Lock()
 	announced := c.announced
 	c.mu.Unlock()
@@ -462,6 +486,9 @@ func (c *Conn) send(batch [][]byte) error {
 			return err
 		}
 		w.buf = nil
+		if w.n > 0 {
+			c.bytesOut.Add(int64(w.n))
+		}
 		switch {
 		case w.err == nil && w.n == len(batch[0]):
 			return nil
@@ -474,12 +501,17 @@ func (c *Conn) send(batch [][]byte) error {
 	if c.settings.SendTimeout > 0 {
 		_ = c.nc.SetWriteDeadline(time.Now().Add(c.settings.SendTimeout))
 	}
+	var n int64
+	var err error
 	if len(batch) == 1 {
-		_, err := c.nc.Write(batch[0])
-		return err
+		var k int
+		k, err = c.nc.Write(batch[0])
+		n = int64(k)
+	} else {
+		c.wbufs = batch
+		n, err = c.wbufs.WriteTo(c.nc)
 	}
-	c.wbufs = batch
-	_, err := c.wbufs.WriteTo(c.nc)
+	c.bytesOut.Add(n)
 	return err
 }
 
@@ -585,8 +617,11 @@ func (c *Conn) readLoop() {
 	}
 	for {
 		data, bp, err := c.read(raw, pool)
-		if len(data) > 0 && timeout > 0 {
-			lastData = time.Now()
+		if len(data) > 0 {
+			c.bytesIn.Add(int64(len(data)))
+			if timeout > 0 {
+				lastData = time.Now()
+			}
 		}
 		if len(data) > 0 && !c.isClosing() {
 			alive := c.deliver(&f, data)

@@ -28,6 +28,9 @@ type Listener struct {
 	endpoint atomic.Pointer[Endpoint]
 	srv      *Server
 	done     chan struct{}
+	// Stats count what the listener accepted; they survive reloads that
+	// keep the socket.
+	Stats Stats
 }
 
 // Source gives the handler that will own a new connection for good: the
@@ -113,9 +116,13 @@ func (l *Listener) acceptLoop() {
 		c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
 		c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
 		if !l.srv.track(c) {
+			l.Stats.Rejected.Add(1)
 			_ = nc.Close()
 			continue
 		}
+		l.Stats.Accepted.Add(1)
+		l.Stats.Open.Add(1)
+		c.Stats = &l.Stats
 		c.start()
 	}
 }

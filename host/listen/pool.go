@@ -171,3 +171,18 @@ func (p *Pool) Open(key string) *Listener {
 	defer p.mu.Unlock()
 	return p.listeners[key]
 }
+
+// CloseWhere stops accepting on the sockets match selects (the console's
+// port:close); their connections carry on. It returns how many closed.
+func (p *Pool) CloseWhere(match func(ports.Binding) bool) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for key, l := range p.listeners {
+		if match(l.Binding) {
+			p.closeListener(key, l)
+			n++
+		}
+	}
+	return n
+}

@@ -11,7 +11,10 @@ import (
 	"io"
 	"log/syslog"
 	"os"
+	"regexp"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 
@@ -46,16 +49,65 @@ type sink struct {
 type Sinks struct {
 	sinks   []sink
 	closers []io.Closer
+	redact  *strings.Replacer
+	min     atomic.Int32 // a run-time level (log:level) over every sink's own; -1 for none
+	files   []string
 }
+
+// Files lists the log files the sinks write.
+func (s *Sinks) Files() []string { return s.files }
+
+// SetLevel makes every sink write from level up, whatever its own minimum
+// (the console's log:level); "default" goes back to the configured levels.
+func (s *Sinks) SetLevel(logger *logrus.Logger, level string) error {
+	if level == "default" {
+		s.min.Store(-1)
+		logger.SetLevel(s.Lowest())
+		return nil
+	}
+	l, ok := parseLevel(level)
+	if !ok {
+		return fmt.Errorf("unknown level %q: use debug, info, warn, error or default", level)
+	}
+	s.min.Store(int32(l))
+	logger.SetLevel(l)
+	return nil
+}
+
+// Redact replaces every secret in log lines with "[redacted]". Private
+// key blocks are always cut out.
+func (s *Sinks) Redact(secrets []string) {
+	var pairs []string
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			pairs = append(pairs, sec, "[redacted]")
+		}
+	}
+	if len(pairs) > 0 {
+		s.redact = strings.NewReplacer(pairs...)
+	}
+}
+
+var privateKey = regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`)
 
 // Levels is every level; each sink filters for itself.
 func (s *Sinks) Levels() []logrus.Level { return logrus.AllLevels }
 
 // Fire writes e to every sink that wants its level.
 func (s *Sinks) Fire(e *logrus.Entry) error {
+	override := s.min.Load()
+	clean := false
 	for _, k := range s.sinks {
-		if e.Level > k.min || e.Level < k.max {
+		min := k.min
+		if override >= 0 {
+			min = logrus.Level(override)
+		}
+		if e.Level > min || e.Level < k.max {
 			continue
+		}
+		if !clean {
+			s.scrub(e)
+			clean = true
 		}
 		b, err := k.format.Format(e)
 		if err != nil {
@@ -66,6 +118,26 @@ func (s *Sinks) Fire(e *logrus.Entry) error {
 		k.mu.Unlock()
 	}
 	return nil
+}
+
+// scrub takes secrets out of the entry's message and fields.
+func (s *Sinks) scrub(e *logrus.Entry) {
+	e.Message = s.clean(e.Message)
+	for k, v := range e.Data {
+		if str, ok := v.(string); ok {
+			e.Data[k] = s.clean(str)
+		}
+	}
+}
+
+func (s *Sinks) clean(str string) string {
+	if strings.Contains(str, "PRIVATE KEY-----") {
+		str = privateKey.ReplaceAllString(str, "[private key redacted]")
+	}
+	if s.redact != nil {
+		str = s.redact.Replace(str)
+	}
+	return str
 }
 
 // Close closes the files the sinks opened.
@@ -90,6 +162,7 @@ func (s *Sinks) Lowest() logrus.Level {
 // and above to the console). where names the option for errors.
 func Parse(v any, where string) (*Sinks, error) {
 	s := &Sinks{}
+	s.min.Store(-1)
 	consoleMu := &sync.Mutex{}
 	if err := s.add(v, where, consoleMu, true); err != nil {
 		s.Close()
@@ -226,6 +299,7 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 		}
 		k.out, k.mu = file, &sync.Mutex{}
 		s.closers = append(s.closers, file)
+		s.files = append(s.files, dest)
 	}
 	s.sinks = append(s.sinks, k)
 	return nil
@@ -237,4 +311,7 @@ func (s *Sinks) Install(logger *logrus.Logger) {
 	logger.ReplaceHooks(logrus.LevelHooks{})
 	logger.AddHook(s)
 	logger.SetLevel(s.Lowest())
+	if m := s.min.Load(); m >= 0 {
+		logger.SetLevel(logrus.Level(m))
+	}
 }

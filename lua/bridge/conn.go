@@ -190,8 +190,13 @@ func (lc *luaConn) on(name string, arg lua.LValue) {
 	} else {
 		_, err = lc.inst.protect(name, fn, 0, lc.ud, arg)
 	}
-	if err != nil && name != "ondisconnect" {
-		lc.c.Abort(err)
+	if err != nil {
+		if st := lc.c.Stats; st != nil {
+			st.LuaErrors.Add(1)
+		}
+		if name != "ondisconnect" {
+			lc.c.Abort(err)
+		}
 	}
 }
 

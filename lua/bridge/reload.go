@@ -35,8 +35,18 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Transition, 
 	for k, v := range rt.loaded {
 		active[k] = v
 	}
+	var refs []moduleRef
+	for _, m := range wanted(snap) {
+		if !rt.dropped[m.key()] {
+			refs = append(refs, m)
+		}
+	}
+	for _, m := range rt.extra {
+		refs = append(refs, m)
+	}
+	forced := rt.forced
+	rt.forced = map[string]bool{}
 	rt.mu.Unlock()
-	refs := wanted(snap)
 	seen := map[string]bool{}
 	for _, m := range refs {
 		seen[m.key()] = true
@@ -55,10 +65,11 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Transition, 
 		file, src, err := find(sources, m.name)
 		if err != nil {
 			t.Abort()
+			rt.restoreForced(forced)
 			return nil, err
 		}
 		old := active[m.key()]
-		if old != nil && old.Path == file && old.srcHash == sha256.Sum256(src) {
+		if old != nil && old.Path == file && old.srcHash == sha256.Sum256(src) && !forced[m.key()] {
 			t.kept = append(t.kept, old)
 			t.add(m.key(), old)
 			continue
@@ -70,6 +81,7 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Transition, 
 		inst, err := rt.loadInstance(m.name, m.host, file, src, snap, peers, saved)
 		if err != nil {
 			t.Abort()
+			rt.restoreForced(forced)
 			return nil, err
 		}
 		if old != nil {
@@ -86,6 +98,15 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Transition, 
 		}
 	}
 	return t, nil
+}
+
+// restoreForced keeps forced reloads for the next try after a failure.
+func (rt *Runtime) restoreForced(forced map[string]bool) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	for k := range forced {
+		rt.forced[k] = true
+	}
 }
 
 func (t *Transition) add(key string, inst *Instance) {

@@ -76,6 +76,10 @@ type Runtime struct {
 	order   []*Instance                     // active primaries in load order
 	retired map[*Instance]bool              // replaced or removed, serving their last connections
 	network atomic.Pointer[listen.Settings] // for outgoing connections
+	admin   Admin
+	extra   map[string]moduleRef // loaded from the console, beyond the config
+	dropped map[string]bool      // unloaded from the console, despite the config
+	forced  map[string]bool      // to reload at the next Stage even if unchanged
 	shared  *sharedStore
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -85,6 +89,7 @@ type Runtime struct {
 func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
+		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel}
 	rt.config.Store(opts.Config)
 	rt.network.Store(&opts.Settings)
@@ -148,6 +153,15 @@ func (rt *Runtime) Instances() []*Instance {
 	return out
 }
 
+// Primaries lists the active module instances without their copies.
+func (rt *Runtime) Primaries() []*Instance { return rt.active() }
+
+// Services lists what an instance provides.
+func (inst *Instance) Services() []*NetService { return inst.services }
+
+// Copies lists the extra copies of an instance (workers).
+func (inst *Instance) Copies() []*Instance { return inst.copies }
+
 func (rt *Runtime) active() []*Instance {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
@@ -207,6 +221,35 @@ func wanted(snap *config.Snapshot) []moduleRef {
 		}
 	}
 	return out
+}
+
+// Admin is what privileged modules (the console) may ask of the host,
+// through require "moonport.admin": call(name, args...) with results in
+// luaval's value model.
+type Admin interface {
+	Call(name string, args []any) (any, error)
+}
+
+// SetAdmin installs the host's admin interface.
+func (rt *Runtime) SetAdmin(a Admin) { rt.admin = a }
+
+// Override changes which modules the next Stage loads beyond or despite
+// the config (the console's module:load and module:unload) and forces a
+// module's reload (module:reload). They last until the process stops.
+func (rt *Runtime) Override(op, name, host string) {
+	key := moduleRef{name, host}.key()
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	switch op {
+	case "load":
+		delete(rt.dropped, key)
+		rt.extra[key] = moduleRef{name, host}
+	case "unload":
+		delete(rt.extra, key)
+		rt.dropped[key] = true
+	case "reload":
+		rt.forced[key] = true
+	}
 }
 
 // LoadAll loads the modules the config enables.

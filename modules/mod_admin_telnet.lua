@@ -1,0 +1,319 @@
+-- mod_admin_telnet: the admin console, Prosody's telnet console for
+-- moonport. A private service ("console", port 5582, local_interfaces
+-- only). Each line is a Lua expression: server:version(), port:list(), …
+-- Type "help" once connected. See the README's "Admin console" section.
+module:set_global();
+
+local admin = require "moonport.admin";
+
+local sessions = {};  -- conn -> session
+
+local function fmt_bytes(n)
+	if n >= 1048576 then return ("%.1f MiB"):format(n / 1048576) end
+	if n >= 1024 then return ("%.1f KiB"):format(n / 1024) end
+	return ("%d B"):format(n)
+end
+
+local function fmt_duration(s)
+	s = math.floor(s);
+	local d, h, m = math.floor(s / 86400), math.floor(s / 3600) % 24, math.floor(s / 60) % 60;
+	local out = {};
+	if d > 0 then out[#out + 1] = d .. "d" end
+	if d > 0 or h > 0 then out[#out + 1] = h .. "h" end
+	if d > 0 or h > 0 or m > 0 then out[#out + 1] = m .. "m" end
+	out[#out + 1] = (s % 60) .. "s";
+	return table.concat(out, " ");
+end
+
+-- print_table writes rows as aligned columns under a header.
+local function print_table(print, rows, columns)
+	local widths = {};
+	for i, col in ipairs(columns) do widths[i] = #col.title end
+	local cells = {};
+	for r, row in ipairs(rows) do
+		cells[r] = {};
+		for i, col in ipairs(columns) do
+			local v = row[col.key];
+			if col.format then v = col.format(v) end
+			v = tostring(v == nil and "" or v);
+			cells[r][i] = v;
+			if #v > widths[i] then widths[i] = #v end
+		end
+	end
+	local function line(values)
+		local parts = {};
+		for i, v in ipairs(values) do
+			parts[i] = v .. string.rep(" ", widths[i] - #v);
+		end
+		print((table.concat(parts, "  "):gsub("%s+$", "")));
+	end
+	local titles = {};
+	for i, col in ipairs(columns) do titles[i] = col.title end
+	line(titles);
+	for _, c in ipairs(cells) do line(c) end
+end
+
+local help = {
+	server = {
+		"server:version()          the moonport version",
+		"server:uptime()           how long the server has been running",
+		"server:memory()           memory in use, goroutines and connections",
+		"server:shutdown(reason)   stop the server (connections are closed cleanly)",
+	},
+	port = {
+		"port:list()               every listening socket with its service, TLS and connections",
+		"port:close(port, iface)   stop accepting on a port (every interface without iface), until the next reload",
+	},
+	module = {
+		"module:list()             loaded modules with their services and connections",
+		"module:info(name)         one module in detail",
+		"module:load(name, host)   load a module (host defaults to \"*\") until the process stops",
+		"module:unload(name, host) unload a module until the process stops",
+		"module:reload(name, host) load the module's file again (module.save/restore carry its state)",
+	},
+	config = {
+		"config:get(host, key)     an option's value as the config has it (host \"*\" for global; secrets redacted)",
+		"config:reload()           read the config again and apply the changes",
+	},
+	conn = {
+		"conn:list(service)        connections (of one service, or all): listener, peer, TLS, bytes, age",
+		"conn:close(id)            close a connection (queued data is still sent)",
+	},
+	stats = {
+		"stats:show()              per listener: open, accepted, rejected, bytes, Lua errors; reloads",
+	},
+	log = {
+		"log:level(level)          log from level up: debug, info, warn, error, or default",
+	},
+};
+local sections = { "server", "port", "module", "config", "conn", "stats", "log" };
+local about = {
+	server = "version, uptime, memory, shutdown",
+	port = "listening sockets: list, close",
+	module = "modules: list, info, load, unload, reload",
+	config = "options: get; reload the config",
+	conn = "connections: list, close",
+	stats = "counters per listener",
+	log = "change the log level at run time",
+};
+
+local function show_help(print, section)
+	if section and help[section] then
+		for _, l in ipairs(help[section]) do print(l) end
+		return true, "help for " .. section;
+	end
+	print("Commands are Lua expressions, one a line. Sections:");
+	for _, s in ipairs(sections) do
+		print(("  %-8s %s"):format(s, about[s]));
+	end
+	print("Type 'help SECTION' for a section's commands, 'quit' to leave.");
+	return true, "help";
+end
+
+-- call asks the host; an error becomes the command's error.
+local function call(name, ...)
+	local res, err = admin.call(name, ...);
+	if err then error({ message = err }, 0) end
+	return res;
+end
+
+local function commands(print)
+	local c = {};
+	c.server = {
+		version = function() return true, "moonport " .. call("version") end,
+		uptime = function() return true, "up " .. fmt_duration(call("uptime")) end,
+		memory = function()
+			local m = call("memory");
+			print(("heap in use  %s"):format(fmt_bytes(m.heap)));
+			print(("from the OS  %s"):format(fmt_bytes(m.sys)));
+			print(("goroutines   %d"):format(m.goroutines));
+			print(("connections  %d"):format(m.connections));
+			return true, "memory";
+		end,
+		shutdown = function(_, reason) return true, call("shutdown", reason) end,
+	};
+	c.port = {
+		list = function()
+			local rows = call("ports");
+			print_table(print, rows, {
+				{ key = "service", title = "SERVICE" }, { key = "listener", title = "LISTENER" },
+				{ key = "address", title = "ADDRESS" }, { key = "port", title = "PORT" },
+				{ key = "encryption", title = "ENCRYPTION" }, { key = "reach", title = "REACH" },
+				{ key = "open", title = "OPEN" }, { key = "accepted", title = "ACCEPTED" },
+			});
+			return true, #rows .. " listening socket(s)";
+		end,
+		close = function(_, port, iface)
+			if type(port) ~= "number" then error({ message = "usage: port:close(port, interface)" }, 0) end
+			return true, "closed " .. call("close_port", port, iface) .. " socket(s)";
+		end,
+	};
+	c.module = {
+		list = function()
+			local rows = call("modules");
+			print_table(print, rows, {
+				{ key = "name", title = "MODULE" }, { key = "host", title = "HOST" }, { key = "services", title = "SERVICES" },
+				{ key = "copies", title = "COPIES" }, { key = "connections", title = "CONNECTIONS" }, { key = "file", title = "FILE" },
+			});
+			return true, #rows .. " module(s)";
+		end,
+		info = function(_, name)
+			for _, m in ipairs(call("module_info", name)) do
+				print(("%s on %s"):format(m.name, m.host));
+				print("  file         " .. m.file);
+				print("  services     " .. (m.services ~= "" and m.services or "(none)"));
+				print("  copies       " .. m.copies);
+				print("  connections  " .. m.connections);
+			end
+			return true, name;
+		end,
+		load = function(_, name, host) call("module_load", name, host); return true, "loaded " .. name end,
+		unload = function(_, name, host) call("module_unload", name, host); return true, "unloaded " .. name end,
+		reload = function(_, name, host) call("module_reload", name, host); return true, "reloaded " .. name end,
+	};
+	c.config = {
+		get = function(_, host, key)
+			-- config:get(key) reads the global section. (Two assignments, not
+			-- "host, key = '*', host": gopher-lua swaps those wrongly.)
+			if key == nil then
+				key = host;
+				host = "*";
+			end
+			return true, call("config_get", host, key);
+		end,
+		reload = function() call("reload"); return true, "config reloaded" end,
+	};
+	c.conn = {
+		list = function(_, service)
+			local rows = call("conns", service);
+			print_table(print, rows, {
+				{ key = "id", title = "ID" }, { key = "service", title = "SERVICE" }, { key = "listener", title = "LISTENER" },
+				{ key = "peer", title = "PEER" }, { key = "tls", title = "TLS" },
+				{ key = "in", title = "IN", format = fmt_bytes }, { key = "out", title = "OUT", format = fmt_bytes },
+				{ key = "age", title = "AGE" },
+			});
+			return true, #rows .. " connection(s)";
+		end,
+		close = function(_, id) call("close_conn", tonumber(id)); return true, "closing connection " .. tostring(id) end,
+	};
+	c.stats = {
+		show = function()
+			local s = call("stats");
+			print_table(print, s.listeners, {
+				{ key = "listener", title = "LISTENER" }, { key = "address", title = "ADDRESS" },
+				{ key = "open", title = "OPEN" }, { key = "accepted", title = "ACCEPTED" }, { key = "rejected", title = "REJECTED" },
+				{ key = "in", title = "IN", format = fmt_bytes }, { key = "out", title = "OUT", format = fmt_bytes },
+				{ key = "lua_errors", title = "LUA ERRORS" },
+			});
+			local r = call("reload_status");
+			print(("reloads: %d (%d failed)%s"):format(r.count, r.failures, r.error ~= "" and ("; last error: " .. r.error) or ""));
+			return true, "stats";
+		end,
+	};
+	c.log = {
+		level = function(_, level) call("log_level", level); return true, "logging from " .. tostring(level) end,
+	};
+	return c;
+end
+
+-- run evaluates one console line for a session.
+local function run(session, line)
+	local conn = session.conn;
+	local function print(s) conn:write("| " .. tostring(s) .. "\n") end
+	if line == "" then return end
+	if line == "quit" or line == "exit" or line == "bye" then
+		conn:write("OK: bye\n");
+		conn:close();
+		return;
+	end
+	local word, rest = line:match("^(%a+)%s*(%a*)%s*$");
+	if word == "help" then
+		local ok, msg = show_help(print, rest ~= "" and rest or nil);
+		conn:write("OK: " .. msg .. "\n");
+		return;
+	end
+	local env = commands(print);
+	local f, err = loadstring("return " .. line, "console");
+	if not f then f, err = loadstring(line, "console") end
+	if not f then
+		local msg = tostring(err):gsub("^console%s*line:%d+%(column:%d+%)%s*", ""):gsub("%s+", " "):gsub("%s+$", "");
+		conn:write("! Syntax error: " .. msg .. "\n");
+		return;
+	end
+	setfenv(f, setmetatable(env, { __index = function(_, k)
+		error({ message = ("unknown command '%s': type 'help'"):format(tostring(k)) }, 0);
+	end }));
+	local ok, a, b = pcall(f);
+	if not ok then
+		local msg = type(a) == "table" and a.message or tostring(a);
+		conn:write("! " .. tostring(msg):gsub("^console:%d+: ", "") .. "\n");
+	elseif a == false or (a == nil and b) then
+		conn:write("! " .. tostring(b) .. "\n");
+	elseif type(a) == "function" or type(a) == "table" then
+		conn:write("! '" .. line .. "' is a section or command, not a call: try " .. line:gsub("%.", ":") .. "() or 'help'\n");
+	else
+		conn:write("OK: " .. tostring(b or a or "") .. "\n");
+	end
+end
+
+local listener = { default_mode = "*l" };
+
+function listener.onconnect(conn)
+	local secret, err = admin.call("console_secret");
+	if err then
+		module:log("error", "console: %s", err);
+		conn:write("! console unavailable: " .. err .. "\n");
+		conn:close();
+		return;
+	end
+	sessions[conn] = { conn = conn, secret = secret, authed = secret == nil };
+	conn:write("moonport console " .. admin.call("version") .. " - type 'help'\n");
+	if secret then conn:write("Password:\n") end
+end
+
+function listener.onincoming(conn, line)
+	local session = sessions[conn];
+	if not session or session.waiting then return end
+	if not session.authed then
+		if line == session.secret then
+			session.authed = true;
+			conn:write("OK: authenticated\n");
+			return;
+		end
+		session.waiting = true;
+		local delay = admin.call("auth_failed", conn:ip()) or 1;
+		module:add_timer(delay, function()
+			conn:write("! Wrong password\n");
+			conn:close();
+		end);
+		return;
+	end
+	run(session, line);
+end
+
+function listener.ondisconnect(conn)
+	sessions[conn] = nil;
+end
+
+-- A console off loopback needs a real password: a cookie readable on this
+-- machine proves nothing to a remote client.
+module:hook("server-started", function()
+	local has_password = module:get_option_string("console_password", "") ~= "";
+	for _, p in ipairs(admin.call("ports")) do
+		if p.service == "console" and p.reach == "public" then
+			if has_password then
+				module:log("warn", "console listens on %s:%d, reachable from other machines; keep it behind a firewall", p.address, p.port);
+			else
+				module:log("error", "console on %s:%d is reachable from other machines but console_password is not set; closing it", p.address, p.port);
+				admin.call("close_port", p.port, p.address);
+			end
+		end
+	end
+end);
+
+module:provides("net", {
+	name = "console";
+	listener = listener;
+	default_port = 5582;
+	private = true;
+});
