@@ -43,6 +43,7 @@ const (
 	exitConfig   = 1 // the config or a module failed to load
 	exitWarnings = 2 // check config: warnings but no errors
 	exitBind     = 3 // strict_binding and a port could not be opened
+	exitConsole  = 4 // shell/reload: the console could not be reached, or the command failed
 	exitUsage    = 64
 )
 
@@ -51,9 +52,12 @@ func usage(w io.Writer) {
 
 Usage:
   moonport [run] [--config FILE]     serve (the default command)
-  moonport check config [--config FILE]
-                                     evaluate the config and modules, print warnings and errors
+  moonport check [config|ports|certs|perms] [--config FILE]
+                                     pre-flight checks (all of them without a name) and the firewall table
   moonport ports [--config FILE]     print every listener it would bind
+  moonport shell [--config FILE] [COMMAND]
+                                     a session with the running server's console, or one command
+  moonport reload [--config FILE]    make the running server reload its config
   moonport version                   print the version
 
 Without --config, ./prosody.cfg.lua is used if present, else the embedded
@@ -80,12 +84,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	case "check":
-		if len(args) == 0 || args[0] != "config" {
-			fmt.Fprintln(stderr, "moonport check: say what to check: moonport check config")
+		what := "all"
+		if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			what, args = args[0], args[1:]
+		}
+		switch what {
+		case "all", "config", "ports", "certs", "perms":
+		default:
+			fmt.Fprintf(stderr, "moonport check: unknown check %q (config, ports, certs, perms, or none for all)\n", what)
 			return exitUsage
 		}
-		args = args[1:]
-	case "run", "ports":
+		cmd = "check " + what
+	case "run", "ports", "shell", "reload":
 	default:
 		fmt.Fprintf(stderr, "moonport: unknown command %q\n\n", cmd)
 		usage(stderr)
@@ -98,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := fl.Parse(args); err != nil {
 		return exitUsage
 	}
-	if fl.NArg() > 0 {
+	if fl.NArg() > 0 && cmd != "shell" {
 		fmt.Fprintf(stderr, "moonport %s: unexpected argument %q\n", cmd, fl.Arg(0))
 		return exitUsage
 	}
@@ -106,6 +116,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "moonport: config error:", err)
 		return exitConfig
+	}
+	switch cmd {
+	case "shell":
+		return shell(snap, fl.Args(), os.Stdin, stdout, stderr)
+	case "reload":
+		return shell(snap, []string{"config:reload()"}, os.Stdin, stdout, stderr)
 	}
 	log := logrus.New()
 	if cmd != "run" {
@@ -119,8 +135,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitConfig
 	}
 	switch cmd {
-	case "check":
-		code := check(h, stdout)
+	case "check config":
+		code := checkConfig(h, stdout)
+		h.Close()
+		return code
+	case "check all", "check ports", "check certs", "check perms":
+		code := preflight(h, snap, strings.TrimPrefix(cmd, "check "), stdout)
 		h.Close()
 		return code
 	case "ports":
@@ -202,7 +222,7 @@ func loadConfig(path string) (*config.Snapshot, []bridge.Source, error) {
 	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
 }
 
-func check(h *core.Host, out io.Writer) int {
+func checkConfig(h *core.Host, out io.Writer) int {
 	problems := 0
 	for _, p := range h.Plan().Problems {
 		fmt.Fprintln(out, "error:", p.Error())

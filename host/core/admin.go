@@ -269,9 +269,12 @@ func (a *admin) stats() *luaval.Table {
 
 // cookiePath is where the console cookie lives: console_cookie_file, else
 // console.cookie in data_path, else beside the config file.
-func (a *admin) cookiePath() string { return a.cookiePathOf(a.h.Config()) }
+func (a *admin) cookiePath() string { return CookiePath(a.h.Config()) }
 
-func (a *admin) cookiePathOf(snap *config.Snapshot) string {
+func (a *admin) cookiePathOf(snap *config.Snapshot) string { return CookiePath(snap) }
+
+// CookiePath is where the console cookie of a config lives.
+func CookiePath(snap *config.Snapshot) string {
 	if p, ok := snap.Value("*", "console_cookie_file").(string); ok && p != "" {
 		return resolve(snap.Path, p)
 	}

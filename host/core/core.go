@@ -17,6 +17,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/logging"
@@ -470,3 +471,32 @@ func (h *Host) Close() {
 
 // FS is a convenience for callers with an embedded tree.
 func FS(label string, f fs.FS) bridge.Source { return bridge.Source{Label: label, FS: f} }
+
+// TLSListeners gives the TLS of each planned binding, by binding key.
+func (h *Host) TLSListeners() map[string]*tlsconf.Listener { return h.current().tls }
+
+// SensitiveFiles lists what must stay private: the config and every file
+// it read, log files, the data folder, private keys and the console
+// cookie.
+func (h *Host) SensitiveFiles() []check.File {
+	g := h.current()
+	var out []check.File
+	for _, f := range g.snap.Files {
+		out = append(out, check.File{Path: f, Kind: check.Config})
+	}
+	for _, f := range g.sinks.Files() {
+		out = append(out, check.File{Path: f, Kind: check.Log})
+	}
+	if d, ok := g.snap.Value("*", "data_path").(string); ok && d != "" {
+		out = append(out, check.File{Path: resolve(g.snap.Path, d), Kind: check.DataDir})
+	}
+	for _, l := range g.tls {
+		for i, f := range l.Files {
+			if i%2 == 1 { // Files holds certificate, key pairs
+				out = append(out, check.File{Path: f, Kind: check.Secret})
+			}
+		}
+	}
+	out = append(out, check.File{Path: CookiePath(g.snap), Kind: check.Secret})
+	return out
+}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/core"
+	"github.com/moonport/moonport/host/ports"
+)
+
+// consoleClient is a session with a running moonport's admin console.
+type consoleClient struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// consoleAddress finds where a config's console listens, preferring a
+// loopback address, by the same rules the server binds it with.
+func consoleAddress(snap *config.Snapshot) (string, error) {
+	plan := ports.Plan(snap, []ports.Service{{Name: "console", DefaultPorts: []int{5582}, Private: true}})
+	var pick *ports.Binding
+	for i, b := range plan.Bindings {
+		if pick == nil || (b.Address.IsLoopback() && !pick.Address.IsLoopback()) || (b.Address.Is4() && !pick.Address.Is4() && b.Address.IsLoopback()) {
+			pick = &plan.Bindings[i]
+		}
+	}
+	if pick == nil {
+		return "", errors.New("the config gives the console no address")
+	}
+	if pick.Address.IsUnspecified() {
+		if pick.Address.Is4() {
+			return fmt.Sprintf("127.0.0.1:%d", pick.Port), nil
+		}
+		return fmt.Sprintf("[::1]:%d", pick.Port), nil
+	}
+	return pick.AddrPort(), nil
+}
+
+// consoleSecret is what the running console will ask for.
+func consoleSecret(snap *config.Snapshot) (string, error) {
+	if snap.Value("*", "console_auth") == false {
+		return "", nil
+	}
+	if pw := os.Getenv("MOONPORT_CONSOLE_PASSWORD"); pw != "" {
+		return pw, nil
+	}
+	if pw, ok := snap.Value("*", "console_password").(string); ok && pw != "" {
+		return pw, nil
+	}
+	path := core.CookiePath(snap)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the console cookie %s (run as the server's user, or set MOONPORT_CONSOLE_PASSWORD): %w", path, errors.Unwrap(err))
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// dialConsole connects and authenticates.
+func dialConsole(snap *config.Snapshot) (*consoleClient, error) {
+	addr, err := consoleAddress(snap)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach the console at %s (is moonport running with mod_admin_telnet enabled?): %w", addr, err)
+	}
+	c := &consoleClient{conn: conn, r: bufio.NewReader(conn)}
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	banner, err := c.r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(banner, "moonport console") {
+		conn.Close()
+		return nil, fmt.Errorf("%s did not answer as a moonport console", addr)
+	}
+	if c.r.Buffered() > 0 || peekLine(c) {
+		line, _ := c.r.ReadString('\n')
+		if strings.TrimSpace(line) == "Password:" {
+			secret, err := consoleSecret(snap)
+			if err != nil {
+				conn.Close()
+				return nil, err
+			}
+			fmt.Fprintf(conn, "%s\n", secret)
+			reply, _ := c.r.ReadString('\n')
+			if !strings.HasPrefix(reply, "OK") {
+				conn.Close()
+				return nil, fmt.Errorf("the console refused the password: %s", strings.TrimSpace(reply))
+			}
+		}
+	}
+	_ = conn.SetDeadline(time.Time{})
+	return c, nil
+}
+
+// peekLine waits briefly for a "Password:" line after the banner.
+func peekLine(c *consoleClient) bool {
+	_ = c.conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err := c.r.Peek(1)
+	_ = c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	return err == nil
+}
+
+// run sends one command and copies its output to out; ok is whether the
+// console answered OK.
+func (c *consoleClient) run(cmd string, out io.Writer) (bool, error) {
+	if _, err := fmt.Fprintf(c.conn, "%s\n", cmd); err != nil {
+		return false, err
+	}
+	for {
+		_ = c.conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return false, fmt.Errorf("the console closed the session: %w", err)
+		}
+		fmt.Fprint(out, strings.TrimPrefix(line, "| "))
+		switch {
+		case strings.HasPrefix(line, "OK"):
+			return true, nil
+		case strings.HasPrefix(line, "!"):
+			return false, nil
+		}
+	}
+}
+
+func (c *consoleClient) close() { c.conn.Close() }
+
+// shell runs `moonport shell [command]`.
+func shell(snap *config.Snapshot, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, err := dialConsole(snap)
+	if err != nil {
+		fmt.Fprintln(stderr, "moonport shell:", err)
+		return exitConsole
+	}
+	defer c.close()
+	if len(args) > 0 {
+		ok, err := c.run(strings.Join(args, " "), stdout)
+		if err != nil {
+			fmt.Fprintln(stderr, "moonport shell:", err)
+			return exitConsole
+		}
+		if !ok {
+			return exitConsole
+		}
+		return exitOK
+	}
+	if f, isFile := stdin.(*os.File); isFile && term.IsTerminal(int(f.Fd())) {
+		return interactive(c, f, stdout)
+	}
+	// Commands from a pipe, one a line.
+	code := exitOK
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		ok, err := c.run(line, stdout)
+		if err != nil {
+			return exitOK // quit closes the session
+		}
+		if !ok {
+			code = exitConsole
+		}
+	}
+	return code
+}
+
+// interactive is the terminal session: line editing and history come from
+// x/term's line reader.
+func interactive(c *consoleClient, tty *os.File, stdout io.Writer) int {
+	old, err := term.MakeRaw(int(tty.Fd()))
+	if err != nil {
+		fmt.Fprintln(stdout, "moonport shell:", err)
+		return exitConsole
+	}
+	defer term.Restore(int(tty.Fd()), old)
+	t := term.NewTerminal(struct {
+		io.Reader
+		io.Writer
+	}{tty, stdout}, "moonport> ")
+	fmt.Fprint(t, "Connected to the moonport console. Type 'help', or 'quit' to leave.\r\n")
+	for {
+		line, err := t.ReadLine()
+		if err != nil { // Ctrl-D
+			return exitOK
+		}
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if _, err := c.run(line, t); err != nil {
+			return exitOK
+		}
+		if line == "quit" || line == "exit" {
+			return exitOK
+		}
+	}
+}
