@@ -173,13 +173,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sig)
-	for s := range sig {
-		if s == syscall.SIGHUP {
-			_ = h.Reload("SIGHUP")
-			continue
+wait:
+	for {
+		select {
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				_ = h.Reload("SIGHUP")
+				continue
+			}
+			log.Infof("Received %s, shutting down", s)
+			break wait
+		case why := <-h.ShutdownRequested():
+			log.Infof("Shutting down: %s", why)
+			break wait
 		}
-		log.Infof("Received %s, shutting down", s)
-		break
 	}
 	cancel()
 	h.Shutdown()

@@ -40,7 +40,8 @@ module:provides("net", { name = "probe", default_port = 1, listener = {
 }})
 `
 
-// listening lists the loopback TCP ports in LISTEN state among candidates,
+// listening lists the loopback (or all-address) IPv4 TCP ports in LISTEN
+// state among candidates,
 // read from /proc/net/tcp as an outside observer would.
 func listening(t *testing.T, candidates []int) []int {
 	t.Helper()
@@ -60,7 +61,8 @@ func listening(t *testing.T, candidates []int) []int {
 		}
 		addr, port, _ := strings.Cut(f[1], ":")
 		p, _ := strconv.ParseUint(port, 16, 16)
-		if raw, _ := hex.DecodeString(addr); len(raw) == 4 && raw[3] == 127 && want[int(p)] {
+		// Loopback (127.x, stored little-endian) or every address (0.0.0.0).
+		if raw, _ := hex.DecodeString(addr); len(raw) == 4 && (raw[3] == 127 || addr == "00000000") && want[int(p)] {
 			out = append(out, int(p))
 		}
 	}

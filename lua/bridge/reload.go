@@ -187,6 +187,9 @@ func (t *Transition) Commit() {
 				continue
 			}
 			c.SetHandler(nh)
+			// The new instance owns the connection from now on, even before
+			// its next event: a later reload must not think it idle.
+			nh.inst.post(func() { nh.inst.wrap(c, nh.listener) })
 			h.inst.post(func() { h.inst.forget(c) })
 		}
 	}
