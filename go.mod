@@ -6,9 +6,7 @@ require (
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/sirupsen/logrus v1.10.2
 	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/term v0.48.0
 )
 
-require (
-	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/term v0.48.0 // indirect
-)
+require golang.org/x/sys v0.50.0 // indirect

@@ -38,8 +38,8 @@ func TestVersionAndUsage(t *testing.T) {
 	if code, _, errOut := runCLI(t, "frobnicate"); code != exitUsage || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: %d %q", code, errOut)
 	}
-	if code, _, _ := runCLI(t, "check"); code != exitUsage {
-		t.Errorf("check without 'config': %d", code)
+	if code, _, errOut := runCLI(t, "check", "nonsense"); code != exitUsage || !strings.Contains(errOut, `unknown check "nonsense"`) {
+		t.Errorf("check nonsense: %d %s", code, errOut)
 	}
 }
 
@@ -196,5 +196,42 @@ func TestRunReloadsOnChangeAndSIGHUP(t *testing.T) {
 			t.Fatal("run did not stop on SIGTERM")
 		}
 		waitListen(t, p[0], false)
+	}
+}
+
+func TestCheckSubcommands(t *testing.T) {
+	dir, _ := filepath.Abs("examples/modules")
+	p := freePorts(t, 1)
+	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nlog = \"error\"\n", dir, p[0]))
+	os.Chmod(cfg, 0o600)
+	for _, what := range []string{"perms", "ports", "certs"} {
+		if code, out, errOut := runCLI(t, "check", what, "--config", cfg); code != exitOK || !strings.Contains(out, "PASS") {
+			t.Errorf("check %s on a good setup: exit %d\n%s%s", what, code, out, errOut)
+		}
+	}
+	code, out, _ := runCLI(t, "check", "--config", cfg)
+	if code != exitOK || !strings.Contains(out, "== firewall") || !strings.Contains(out, fmt.Sprintf("%d/tcp  127.0.0.1  echo     echo      local only", p[0])) {
+		t.Errorf("check: exit %d\n%s", code, out)
+	}
+
+	os.Chmod(cfg, 0o666)
+	if code, out, _ := runCLI(t, "check", "perms", "--config", cfg); code != exitConfig || !strings.Contains(out, "FAIL  "+cfg+" (config file) is writable by everyone") {
+		t.Errorf("check perms, world-writable config: exit %d\n%s", code, out)
+	}
+	os.Chmod(cfg, 0o600)
+	l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if code, out, _ := runCLI(t, "check", "ports", "--config", cfg); code != exitConfig || !strings.Contains(out, "is in use by another program") {
+		t.Errorf("check ports, port taken: exit %d\n%s", code, out)
+	}
+	bad := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlisteners = { s = { service = \"echo\", bind = \"127.0.0.1:%d\", tls = { implicit = true, certificate = \"gone.crt\", key = \"gone.key\" } } }\nlog = \"error\"\n", dir, p[0]+1))
+	if code, out, _ := runCLI(t, "check", "certs", "--config", bad); code != exitConfig || !strings.Contains(out, "FAIL  TLS for listener s") {
+		t.Errorf("check certs, missing certificate: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "check", "bogus"); code != exitUsage {
+		t.Errorf("check bogus: exit %d", code)
 	}
 }
