@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // buildBinary builds moonport once for the tests that drive it as a
@@ -34,13 +36,7 @@ func startServer(t *testing.T, bin, cfg string) {
 // TestShellInATerminal drives `moonport shell` through a real terminal
 // (tmux): a command, the history (arrow up), and quit.
 func TestShellInATerminal(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is not installed; .ci/run must install it")
-		}
-		t.Skip("tmux not installed")
-	}
+	tmux := testenv.NeedTool(t, "tmux", "tmux")
 	bin := buildBinary(t)
 	shipped, _ := filepath.Abs("modules")
 	examples, _ := filepath.Abs("examples/modules")

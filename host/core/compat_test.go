@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // transcript talks to the compat module and returns everything it sent.
@@ -63,13 +65,7 @@ compat_greeting = "hello"
 		t.Fatalf("moonport said %q, want %q", got, want)
 	}
 
-	prosody, err := exec.LookPath("prosody")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("prosody is not installed; .ci/run must install it")
-		}
-		t.Skip("prosody not installed (apt-get install prosody)")
-	}
+	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	dir := t.TempDir()
 	pport := freePort(t)
 	cfg := fmt.Sprintf(`pidfile = %q

@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // freePort finds a loopback port nobody listens on.
@@ -342,13 +343,7 @@ module:provides("net", { name = "polite", default_port = 1, listener = {
 // TestBacklogApplied checks tcp_backlog reaches the kernel: ss reports a
 // listening socket's backlog as its Send-Q.
 func TestBacklogApplied(t *testing.T) {
-	ss, err := exec.LookPath("ss")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ss is not installed; .ci/run must install iproute2")
-		}
-		t.Skip("ss not installed (apt-get install iproute2)")
-	}
+	ss := testenv.NeedTool(t, "ss", "iproute2")
 	port := freePort(t)
 	startHost(t, fmt.Sprintf(`modules_enabled = { "echo" }
 interfaces = { "127.0.0.1" }

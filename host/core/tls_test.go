@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/moonport/moonport/host/tlsconf/tlstest"
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // tlsInfoModule answers every connection with whether it is secure.
@@ -60,23 +61,11 @@ VirtualHost "b.example"
 	return s
 }
 
-func needTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; .ci/run must install %s", name, pkg)
-		}
-		t.Skipf("%s not installed (apt-get install %s)", name, pkg)
-	}
-	return p
-}
-
 // sClient runs openssl s_client against port with args and stdin, and
 // returns everything it printed.
 func sClient(t *testing.T, port int, stdin string, args ...string) (string, error) {
 	t.Helper()
-	openssl := needTool(t, "openssl", "openssl")
+	openssl := testenv.NeedTool(t, "openssl", "openssl")
 	all := append([]string{"s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-ign_eof"}, args...)
 	cmd := exec.Command(openssl, all...)
 	cmd.Stdin = strings.NewReader(stdin)
@@ -182,7 +171,7 @@ func newest(t *testing.T, dir string) []byte {
 }
 
 func TestSMTPWithSwaks(t *testing.T) {
-	swaks := needTool(t, "swaks", "swaks libnet-ssleay-perl")
+	swaks := testenv.NeedTool(t, "swaks", "swaks libnet-ssleay-perl")
 	s := newTLSHost(t)
 	msg := "Subject: moonport test\r\nX-Binary: caf\xc3\xa9\r\n\r\nfirst line\r\n.a line that starts with a dot\r\n\r\nlast line"
 	msgFile := filepath.Join(s.dir, "msg.eml")
