@@ -77,7 +77,7 @@ func TestSettingsApply(t *testing.T) {
 		t.Errorf("warnings: %q", warns)
 	}
 	_, _, err = DefaultSettings().Apply(snapTable(map[any]any{"tcp_backlog": "lots"}), "network_settings")
-	if err == nil || !strings.Contains(err.Error(), `network_settings: tcp_backlog = "lots": expected a whole number above zero`) {
+	if err == nil || !strings.Contains(err.Error(), `network_settings: tcp_backlog = "lots": expected a whole number from 1 up`) {
 		t.Errorf("bad value error: %v", err)
 	}
 }

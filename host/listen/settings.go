@@ -2,25 +2,49 @@ package listen
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/moonport/moonport/lua/luaval"
 )
 
-// Settings are the network_settings that shape sockets and connections,
-// under Prosody's names; a named listener may override any of them.
+// Settings shape sockets and connections. They come from network_settings
+// (Prosody's names, plus Stalwart's socket options and moonport's
+// protections), from <service>_<name> options, and from a named
+// listener's own table, each overriding the one before.
 type Settings struct {
 	ReadTimeout      time.Duration // read_timeout: silence allowed before onreadtimeout
 	SendTimeout      time.Duration // send_timeout: how long queued data may wait for the peer
 	MaxSendBuffer    int           // max_send_buffer_size: bytes queued before the connection is cut
-	Backlog          int           // tcp_backlog
+	MaxReceiveBuffer int           // max_receive_buffer_size: bytes held for an incomplete frame before the connection is cut
+	Backlog          int           // tcp_backlog (or backlog)
 	ReadSize         int           // read_size: bytes read from the socket at a time
 	HandshakeTimeout time.Duration // ssl_handshake_timeout
-	KeepAlive        time.Duration // tcp_keepalive: 0 off, else the probe interval
-	Nagle            bool          // nagle: leave Nagle's algorithm on
+	KeepAlive        time.Duration // tcp_keepalive (or keepalive): 0 off, else the probe interval
+	Nagle            bool          // nagle (or nodelay = true for false)
 	ShutdownDeadline time.Duration // shutdown_deadline
 	ConnectTimeout   time.Duration // connect_timeout, for outgoing connections
+
+	// Socket options (Stalwart's). Zero values leave the system default.
+	ReuseAddr  bool          // reuse_addr (default true)
+	ReusePort  bool          // reuse_port
+	IPv6Only   bool          // ipv6_only (default true, so "::" and "*" coexist)
+	TTL        int           // ttl (IPv4) / hop limit (IPv6)
+	TOS        int           // tos
+	SendBuffer int           // send_buffer_size (SO_SNDBUF)
+	RecvBuffer int           // recv_buffer_size (SO_RCVBUF)
+	Linger     time.Duration // linger: -1 leaves the default, 0 resets on close, else waits
+	hasLinger  bool
+
+	// Protections.
+	MaxConnections int            // max_connections on this listener; 0 = no cap of its own
+	MaxPerAddress  int            // max_connections_per_ip from one client address
+	AcceptRate     float64        // accept_rate: new connections per second (0 = unlimited)
+	Allow, Deny    []netip.Prefix // allow / deny: client addresses (CIDR)
+	ProxyProtocol  bool           // proxy_protocol: expect a PROXY v1/v2 header
+	ProxyTrusted   []netip.Prefix // proxy_trusted: who may send one
 }
 
 // DefaultSettings are Prosody's defaults (net/server_epoll.lua), with a
@@ -30,34 +54,166 @@ func DefaultSettings() Settings {
 		ReadTimeout:      840 * time.Second,
 		SendTimeout:      180 * time.Second,
 		MaxSendBuffer:    10 << 20,
+		MaxReceiveBuffer: 1 << 20,
 		Backlog:          128,
 		ReadSize:         8192,
 		HandshakeTimeout: 60 * time.Second,
 		Nagle:            true,
 		ShutdownDeadline: 5 * time.Second,
 		ConnectTimeout:   20 * time.Second,
+		ReuseAddr:        true,
+		IPv6Only:         true,
 	}
 }
 
-type settingKind int
+type setter func(s *Settings, v any) error
 
-const (
-	seconds settingKind = iota
-	byteCount
-	count
-	flag
-	keepalive
-)
+func seconds(dst func(*Settings) *time.Duration) setter {
+	return func(s *Settings, v any) error {
+		n, ok := v.(float64)
+		if !ok || n < 0 {
+			return fmt.Errorf("expected a number of seconds")
+		}
+		*dst(s) = time.Duration(n * float64(time.Second))
+		return nil
+	}
+}
 
-var settingNames = map[string]settingKind{
-	"read_timeout": seconds, "send_timeout": seconds, "ssl_handshake_timeout": seconds,
-	"shutdown_deadline": seconds, "connect_timeout": seconds,
-	"max_send_buffer_size": byteCount, "read_size": byteCount, "tcp_backlog": count,
-	"nagle": flag, "tcp_keepalive": keepalive,
+func whole(min int, dst func(*Settings) *int) setter {
+	return func(s *Settings, v any) error {
+		n, ok := v.(float64)
+		if !ok || n < float64(min) || n != float64(int(n)) {
+			return fmt.Errorf("expected a whole number from %d up", min)
+		}
+		*dst(s) = int(n)
+		return nil
+	}
+}
+
+func boolean(dst func(*Settings) *bool, invert bool) setter {
+	return func(s *Settings, v any) error {
+		b, ok := v.(bool)
+		if !ok {
+			return fmt.Errorf("expected true or false")
+		}
+		*dst(s) = b != invert
+		return nil
+	}
+}
+
+func prefixes(dst func(*Settings) *[]netip.Prefix) setter {
+	return func(s *Settings, v any) error {
+		var out []netip.Prefix
+		for _, e := range luaval.List(v) {
+			str, _ := e.(string)
+			p, err := ParsePrefix(str)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		*dst(s) = out
+		return nil
+	}
+}
+
+// ParsePrefix reads "192.0.2.0/24", "2001:db8::/32" or a single address.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not an address or CIDR range like \"192.0.2.0/24\"", s)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an address or CIDR range like \"192.0.2.0/24\"", s)
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+func keepalive(s *Settings, v any) error {
+	switch x := v.(type) {
+	case bool:
+		s.KeepAlive = 0
+		if x {
+			s.KeepAlive = 15 * time.Second
+		}
+	case float64:
+		if x <= 0 {
+			return fmt.Errorf("expected true, false or a number of seconds")
+		}
+		s.KeepAlive = time.Duration(x * float64(time.Second))
+	default:
+		return fmt.Errorf("expected true, false or a number of seconds")
+	}
+	return nil
+}
+
+func linger(s *Settings, v any) error {
+	n, ok := v.(float64)
+	if b, isBool := v.(bool); isBool && !b {
+		n, ok = -1, true
+	}
+	if !ok {
+		return fmt.Errorf("expected a number of seconds, or false")
+	}
+	s.Linger, s.hasLinger = time.Duration(n*float64(time.Second)), true
+	return nil
+}
+
+var setters = map[string]setter{
+	"read_timeout":            seconds(func(s *Settings) *time.Duration { return &s.ReadTimeout }),
+	"send_timeout":            seconds(func(s *Settings) *time.Duration { return &s.SendTimeout }),
+	"ssl_handshake_timeout":   seconds(func(s *Settings) *time.Duration { return &s.HandshakeTimeout }),
+	"shutdown_deadline":       seconds(func(s *Settings) *time.Duration { return &s.ShutdownDeadline }),
+	"connect_timeout":         seconds(func(s *Settings) *time.Duration { return &s.ConnectTimeout }),
+	"max_send_buffer_size":    whole(1, func(s *Settings) *int { return &s.MaxSendBuffer }),
+	"max_receive_buffer_size": whole(1, func(s *Settings) *int { return &s.MaxReceiveBuffer }),
+	"read_size":               whole(1, func(s *Settings) *int { return &s.ReadSize }),
+	"tcp_backlog":             whole(1, func(s *Settings) *int { return &s.Backlog }),
+	"backlog":                 whole(1, func(s *Settings) *int { return &s.Backlog }),
+	"nagle":                   boolean(func(s *Settings) *bool { return &s.Nagle }, false),
+	"nodelay":                 boolean(func(s *Settings) *bool { return &s.Nagle }, true),
+	"tcp_keepalive":           keepalive,
+	"keepalive":               keepalive,
+	"reuse_addr":              boolean(func(s *Settings) *bool { return &s.ReuseAddr }, false),
+	"reuse_port":              boolean(func(s *Settings) *bool { return &s.ReusePort }, false),
+	"ipv6_only":               boolean(func(s *Settings) *bool { return &s.IPv6Only }, false),
+	"ttl":                     whole(1, func(s *Settings) *int { return &s.TTL }),
+	"tos":                     whole(0, func(s *Settings) *int { return &s.TOS }),
+	"send_buffer_size":        whole(1, func(s *Settings) *int { return &s.SendBuffer }),
+	"recv_buffer_size":        whole(1, func(s *Settings) *int { return &s.RecvBuffer }),
+	"linger":                  linger,
+	"max_connections":         whole(1, func(s *Settings) *int { return &s.MaxConnections }),
+	"max_connections_per_ip":  whole(1, func(s *Settings) *int { return &s.MaxPerAddress }),
+	"accept_rate": func(s *Settings, v any) error {
+		n, ok := v.(float64)
+		if !ok || n <= 0 {
+			return fmt.Errorf("expected connections per second above zero")
+		}
+		s.AcceptRate = n
+		return nil
+	},
+	"allow":          prefixes(func(s *Settings) *[]netip.Prefix { return &s.Allow }),
+	"deny":           prefixes(func(s *Settings) *[]netip.Prefix { return &s.Deny }),
+	"proxy_protocol": boolean(func(s *Settings) *bool { return &s.ProxyProtocol }, false),
+	"proxy_trusted":  prefixes(func(s *Settings) *[]netip.Prefix { return &s.ProxyTrusted }),
 }
 
 // IsSetting reports whether name is a network setting.
-func IsSetting(name string) bool { _, ok := settingNames[name]; return ok }
+func IsSetting(name string) bool { _, ok := setters[name]; return ok }
+
+// SettingNames lists every setting, sorted.
+func SettingNames() []string {
+	names := make([]string, 0, len(setters))
+	for n := range setters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // Apply returns s with the settings in t applied. Unknown names become
 // warnings (Prosody's backends ignore what they do not know); a value of
@@ -71,67 +227,20 @@ func (s Settings) Apply(t *luaval.Table, where string) (Settings, []string, erro
 	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
 	for _, k := range keys {
 		name, _ := k.(string)
-		kind, known := settingNames[name]
-		v := t.Hash[k]
+		set, known := setters[name]
 		if !known {
-			warnings = append(warnings, fmt.Sprintf("%s: unknown network setting %s (known: read_timeout, send_timeout, max_send_buffer_size, tcp_backlog, read_size, ssl_handshake_timeout, tcp_keepalive, nagle, shutdown_deadline, connect_timeout)", where, luaval.Format(k)))
+			warnings = append(warnings, fmt.Sprintf("%s: unknown network setting %s (known: %s)", where, luaval.Format(k), strings.Join(SettingNames(), ", ")))
 			continue
 		}
-		bad := func(want string) error {
-			return fmt.Errorf("%s: %s = %s: expected %s", where, name, luaval.Format(v), want)
-		}
-		num, isNum := v.(float64)
-		b, isBool := v.(bool)
-		switch kind {
-		case seconds:
-			if !isNum || num < 0 {
-				return s, warnings, bad("a number of seconds")
-			}
-			d := time.Duration(num * float64(time.Second))
-			switch name {
-			case "read_timeout":
-				s.ReadTimeout = d
-			case "send_timeout":
-				s.SendTimeout = d
-			case "ssl_handshake_timeout":
-				s.HandshakeTimeout = d
-			case "shutdown_deadline":
-				s.ShutdownDeadline = d
-			case "connect_timeout":
-				s.ConnectTimeout = d
-			}
-		case byteCount, count:
-			if !isNum || num < 1 || num != float64(int(num)) {
-				return s, warnings, bad("a whole number above zero")
-			}
-			switch name {
-			case "max_send_buffer_size":
-				s.MaxSendBuffer = int(num)
-			case "read_size":
-				s.ReadSize = int(num)
-			case "tcp_backlog":
-				s.Backlog = int(num)
-			}
-		case flag:
-			if !isBool {
-				return s, warnings, bad("true or false")
-			}
-			s.Nagle = b
-		case keepalive:
-			switch {
-			case isBool && b:
-				s.KeepAlive = 15 * time.Second
-			case isBool:
-				s.KeepAlive = 0
-			case isNum && num > 0:
-				s.KeepAlive = time.Duration(num * float64(time.Second))
-			default:
-				return s, warnings, bad("true, false or a number of seconds")
-			}
+		if err := set(&s, t.Hash[k]); err != nil {
+			return s, warnings, fmt.Errorf("%s: %s = %s: %v", where, name, luaval.Format(t.Hash[k]), err)
 		}
 	}
 	for _, n := range t.Array {
 		warnings = append(warnings, fmt.Sprintf("%s: list entry %s ignored; write name = value", where, luaval.Format(n)))
+	}
+	if s.ProxyProtocol && len(s.ProxyTrusted) == 0 {
+		return s, warnings, fmt.Errorf("%s: proxy_protocol needs proxy_trusted = { \"…\" }: the load balancers' addresses; a PROXY header from anyone else would let them pose as any client", where)
 	}
 	return s, warnings, nil
 }
