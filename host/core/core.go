@@ -81,13 +81,50 @@ type generation struct {
 	tlsErrs  []error
 }
 
+// serviceSettings gathers a service's own network settings: options
+// named <service>_<setting> (c2s_read_timeout, smtp_allow, …). Its
+// <service>_max_connections caps the whole service instead.
+func (g *generation) serviceSettings(service string) (*luaval.Table, config.Location, int) {
+	var t *luaval.Table
+	var loc config.Location
+	max := 0
+	for _, name := range listen.SettingNames() {
+		o, ok := g.snap.Get("*", service+"_"+name)
+		if !ok {
+			continue
+		}
+		if name == "max_connections" {
+			if n, ok := o.Value.(float64); ok && n >= 1 {
+				max = int(n)
+				continue
+			}
+		}
+		if t == nil {
+			t = &luaval.Table{Hash: map[any]any{}}
+		}
+		t.Hash[name] = o.Value
+		loc = o.Location
+	}
+	return t, loc, max
+}
+
+// settingsFor is the network settings of a binding: network_settings,
+// then the service's own, then the named listener's.
+func (g *generation) settingsFor(b ports.Binding) (listen.Settings, int, []string, error) {
+	st := g.settings
+	svc, loc, max := g.serviceSettings(b.Service)
+	st, w1, err := st.Apply(svc, loc.String()+": "+b.Service+"_…")
+	if err != nil {
+		return st, 0, nil, err
+	}
+	st, w2, err := st.Apply(b.Overrides, b.Source.String()+": listeners."+b.Listener)
+	return st, max, append(w1, w2...), err
+}
+
 // attach gives a binding of this generation its endpoint.
 func (g *generation) attach(b ports.Binding) listen.Endpoint {
-	st := g.settings
-	if b.Overrides != nil {
-		st, _, _ = st.Apply(b.Overrides, "listeners."+b.Listener)
-	}
-	ep := listen.Endpoint{Handlers: g.service(b.Service), Settings: st}
+	st, max, _, _ := g.settingsFor(b) // checked in planFor
+	ep := listen.Endpoint{Handlers: g.service(b.Service), Settings: st, ServiceMax: max}
 	if t := g.tls[b.Key()]; t != nil {
 		ep.TLS, ep.Implicit = t.Config, t.Implicit
 	}
@@ -141,6 +178,15 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 	return listen.DefaultSettings().Apply(t, o.Location.String()+": network_settings")
 }
 
+// maxConnections is the server-wide cap (max_connections, default 8192,
+// Stalwart's).
+func maxConnections(snap *config.Snapshot) int {
+	if n, ok := snap.Value("*", "max_connections").(float64); ok && n >= 1 {
+		return int(n)
+	}
+	return 8192
+}
+
 // prepare evaluates what does not depend on modules: logging and network
 // settings.
 func prepare(snap *config.Snapshot) (*generation, error) {
@@ -167,15 +213,18 @@ func prepare(snap *config.Snapshot) (*generation, error) {
 func (g *generation) planFor(services []ports.Service, service func(string) *bridge.NetService) error {
 	g.service = service
 	g.plan = ports.Plan(g.snap, services)
+	seen := map[string]bool{}
 	for _, b := range g.plan.Bindings {
-		if b.Overrides == nil {
-			continue
-		}
-		_, w, err := g.settings.Apply(b.Overrides, "listeners."+b.Listener)
+		_, _, w, err := g.settingsFor(b)
 		if err != nil {
-			return &config.Error{Location: b.Source, Message: err.Error()}
+			return &config.Error{Message: err.Error()}
 		}
-		g.warnings = append(g.warnings, w...)
+		for _, x := range w {
+			if !seen[x] {
+				seen[x] = true
+				g.warnings = append(g.warnings, x)
+			}
+		}
 	}
 	// A binding whose TLS is broken stays closed; its error is reported
 	// like a bind failure.
@@ -212,6 +261,7 @@ func New(opts Options) (*Host, error) {
 	g.sinks.Install(h.Log)
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
+	h.Server.SetMaxConnections(maxConnections(g.snap))
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(&admin{h: h, started: time.Now(), failures: map[string]int{}})
 	if err := h.Runtime.LoadAll(); err != nil {
@@ -393,6 +443,7 @@ func (h *Host) reload() error {
 	// Everything is ready: switch.
 	tx.Commit()
 	h.Runtime.SetNetworkSettings(g.settings)
+	h.Server.SetMaxConnections(maxConnections(snap))
 	h.mu.Lock()
 	h.gen = g
 	h.mu.Unlock()

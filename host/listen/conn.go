@@ -80,6 +80,8 @@ type Conn struct {
 	done      chan struct{}
 	wantDrain atomic.Bool
 	onFinish  func(*Conn)
+	release   func()           // gives back the connection's place in its listener's counts
+	refuse    func(why string) // counts and logs a refusal after accept (PROXY header, access list)
 
 	// Started is when the connection was accepted or dialled.
 	Started time.Time
@@ -108,12 +110,43 @@ func newConn(nc net.Conn, h Handler, s Settings) *Conn {
 
 // start runs the connection's reader; it ends when the connection
 // finishes.
-func (c *Conn) start() {
-	applyTCPOptions(c.nc, c.settings)
-	go c.run()
-}
+func (c *Conn) start() { go c.run() }
+
+// ErrReceiveBufferFull closes a connection whose incomplete frame grew past
+// max_receive_buffer_size.
+var ErrReceiveBufferFull = errors.New("receive buffer exceeded max_receive_buffer_size")
 
 func (c *Conn) run() {
+	if err := connOptions(c.nc, c.settings); err != nil {
+		c.finish(err) // the handler never saw this connection
+		if c.refuse != nil {
+			c.refuse(err.Error())
+		}
+		return
+	}
+	if c.settings.ProxyProtocol {
+		timeout := c.settings.HandshakeTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		client, nc, err := readProxyHeader(c.nc, timeout)
+		if err == nil && client != nil && !allowed(c.settings, peerAddr(client)) {
+			err = errors.New("address not allowed")
+		}
+		if err != nil {
+			c.finish(err)
+			if c.refuse != nil {
+				c.refuse(err.Error())
+			}
+			return
+		}
+		c.mu.Lock()
+		c.nc = nc
+		if client != nil {
+			c.remote = client
+		}
+		c.mu.Unlock()
+	}
 	if c.implicit {
 		if err := c.handshake(); err != nil {
 			c.finish(err) // the handler never saw this connection
@@ -228,19 +261,6 @@ func (c *Conn) upgradeNow() error {
 		c.writeOut()
 	}
 	return nil
-}
-
-func applyTCPOptions(nc net.Conn, s Settings) {
-	tc, ok := nc.(*net.TCPConn)
-	if !ok {
-		return
-	}
-	_ = tc.SetNoDelay(!s.Nagle)
-	if s.KeepAlive > 0 {
-		_ = tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: s.KeepAlive, Interval: s.KeepAlive, Count: 3})
-	} else {
-		_ = tc.SetKeepAlive(false)
-	}
 }
 
 type handlerRef struct{ Handler }
@@ -406,6 +426,9 @@ func (c *Conn) finish(err error) {
 	c.Resume()
 	if c.onFinish != nil {
 		c.onFinish(c)
+	}
+	if c.release != nil {
+		c.release()
 	}
 	if st := c.Stats; st != nil {
 		st.Open.Add(-1)
@@ -727,6 +750,10 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 			if !ok {
 				f.add(data)
 				data, direct = nil, false
+				if f.pending() > c.settings.MaxReceiveBuffer {
+					c.finish(ErrReceiveBufferFull)
+					return false
+				}
 				continue
 			}
 			if len(data) == 0 {
@@ -735,6 +762,10 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 			}
 		} else {
 			if frame, ok = f.next(c.Mode()); !ok {
+				if f.pending() > c.settings.MaxReceiveBuffer {
+					c.finish(ErrReceiveBufferFull)
+					return false
+				}
 				f.release()
 				return true
 			}
@@ -784,9 +815,6 @@ func ParseMode(v any, readSize int) (Mode, error) {
 	return Mode{}, fmt.Errorf("read mode %v: expected \"*a\", \"*l\" or a number of bytes", v)
 }
 
-// maxLine bounds a line held while waiting for its end.
-const maxLine = 1 << 20
-
 // framer holds bytes of a frame not yet complete; frames before off have
 // been handed over.
 type framer struct {
@@ -817,8 +845,7 @@ func (f *framer) release() {
 }
 
 // next cuts one frame off the held bytes, or reports that none is
-// complete. A line longer than maxLine is handed over as it is, so a peer
-// that never sends a newline cannot grow memory without limit.
+// complete; the connection bounds what may wait (max_receive_buffer_size).
 func (f *framer) next(m Mode) ([]byte, bool) {
 	pending := f.buf[f.off:]
 	if len(pending) == 0 {
@@ -826,14 +853,14 @@ func (f *framer) next(m Mode) ([]byte, bool) {
 	}
 	frame, rest, ok := cut(pending, m)
 	if !ok {
-		if len(pending) < maxLine {
-			return nil, false
-		}
-		frame, rest = pending, nil
+		return nil, false
 	}
 	f.off = len(f.buf) - len(rest)
 	return frame, true
 }
+
+// pending is how many bytes wait for their frame to complete.
+func (f *framer) pending() int { return len(f.buf) - f.off }
 
 // cut takes one frame off the front of data without copying. It reports
 // false when data holds no complete frame (the caller keeps it).

@@ -31,6 +31,7 @@ type Listener struct {
 	// Stats count what the listener accepted; they survive reloads that
 	// keep the socket.
 	Stats Stats
+	guard *guard
 }
 
 // Source gives the handler that will own a new connection for good: the
@@ -73,7 +74,7 @@ func (e *BindError) Unwrap() error { return e.Err }
 // always listens with the system maximum; listen(2) called again on the
 // open socket sets the backlog the operator asked for.
 func listenTCP(b ports.Binding, s Settings) (net.Listener, error) {
-	lc := net.ListenConfig{KeepAlive: -1}
+	lc := net.ListenConfig{KeepAlive: -1, Control: socketControl(s, b.Network)}
 	ln, err := lc.Listen(context.Background(), b.Network, b.AddrPort())
 	if err != nil {
 		return nil, &BindError{Binding: b, Err: err}
@@ -90,6 +91,15 @@ func listenTCP(b ports.Binding, s Settings) (net.Listener, error) {
 	}
 	return ln, nil
 }
+
+// refuse closes a connection the listener will not take.
+func (l *Listener) refuse(nc net.Conn, why string) {
+	l.Stats.Rejected.Add(1)
+	_ = nc.Close()
+	l.guard.refuse(l.logWarn, why)
+}
+
+func (l *Listener) logWarn(msg string) { l.srv.log.Warn(msg) }
 
 func (l *Listener) acceptLoop() {
 	defer close(l.done)
@@ -112,12 +122,19 @@ func (l *Listener) acceptLoop() {
 		}
 		delay = 0
 		ep := l.endpoint.Load()
+		peer := peerAddr(nc.RemoteAddr())
+		if why := l.guard.admit(ep.Settings, &l.Stats, peer); why != "" {
+			l.refuse(nc, why)
+			continue
+		}
 		c := newConn(nc, ep.Handlers.Pick(), ep.Settings)
 		c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
 		c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
-		if !l.srv.track(c) {
-			l.Stats.Rejected.Add(1)
-			_ = nc.Close()
+		c.release = func() { l.guard.release(peer) }
+		c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }
+		if why := l.srv.track(c, ep.ServiceMax); why != "" {
+			l.guard.release(peer)
+			l.refuse(nc, why)
 			continue
 		}
 		l.Stats.Accepted.Add(1)
@@ -131,32 +148,51 @@ func (l *Listener) acceptLoop() {
 // wait for their handlers.
 type Server struct {
 	log   logrus.FieldLogger
-	mu    sync.Mutex
-	conns map[uint64]*Conn
-	wg    sync.WaitGroup
-	shut  bool
+	mu         sync.Mutex
+	conns      map[uint64]*Conn
+	perService map[string]int
+	max        int
+	wg         sync.WaitGroup
+	shut       bool
 }
 
 // NewServer returns an empty connection registry.
 func NewServer(log logrus.FieldLogger) *Server {
-	return &Server{log: log, conns: map[uint64]*Conn{}}
+	return &Server{log: log, conns: map[uint64]*Conn{}, perService: map[string]int{}}
 }
 
-func (s *Server) track(c *Conn) bool {
+// SetMaxConnections caps the connections of the whole server
+// (max_connections); 0 removes the cap.
+func (s *Server) SetMaxConnections(n int) {
+	s.mu.Lock()
+	s.max = n
+	s.mu.Unlock()
+}
+
+// track registers a connection, unless the server or its service is full
+// (the reason is returned then).
+func (s *Server) track(c *Conn, serviceMax int) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shut {
-		return false
+	switch {
+	case s.shut:
+		return "shutting down"
+	case s.max > 0 && len(s.conns) >= s.max && c.nc != nil:
+		return "server full (max_connections)"
+	case serviceMax > 0 && s.perService[c.Service] >= serviceMax:
+		return "service full (" + c.Service + "_max_connections)"
 	}
 	s.conns[c.ID] = c
+	s.perService[c.Service]++
 	s.wg.Add(1)
 	c.onFinish = s.untrack
-	return true
+	return ""
 }
 
 func (s *Server) untrack(c *Conn) {
 	s.mu.Lock()
 	delete(s.conns, c.ID)
+	s.perService[c.Service]--
 	s.mu.Unlock()
 	s.wg.Done()
 }
@@ -184,7 +220,7 @@ func (s *Server) Count() int {
 func (s *Server) Dial(ctx context.Context, address string, h Handler, st Settings) *Conn {
 	c := newConn(nil, h, st)
 	c.announced = true // a failed dial is reported to the handler too
-	if !s.track(c) {
+	if s.track(c, 0) != "" {
 		go h.Disconnected(c, ErrShutdown)
 		return c
 	}

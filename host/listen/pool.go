@@ -33,6 +33,9 @@ type Endpoint struct {
 	// else for conn:starttls(). Nil for a plain listener.
 	TLS      *tls.Config
 	Implicit bool
+	// ServiceMax caps the connections of the binding's whole service
+	// (<service>_max_connections); 0 for none.
+	ServiceMax int
 }
 
 // Attach gives the endpoint of a binding's new connections.
@@ -81,7 +84,7 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 			tx.Failed = append(tx.Failed, err.(*BindError))
 			continue
 		}
-		l := &Listener{Binding: b, ln: ln, srv: p.srv, done: make(chan struct{})}
+		l := &Listener{Binding: b, ln: ln, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
 		l.Update(ep)
 		tx.opened[key] = l
 	}
