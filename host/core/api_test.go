@@ -265,3 +265,41 @@ func TestWorkersBadValue(t *testing.T) {
 		t.Fatalf("error = %v", err)
 	}
 }
+
+func TestRunawayCallbackIsStopped(t *testing.T) {
+	port, echo := freePort(t), freePort(t)
+	th := startHost(t, fmt.Sprintf(`modules_enabled = { "spin", "echo" }
+interfaces = { "127.0.0.1" }
+spin_ports = %d
+echo_ports = %d
+lua_timeout = 0.3
+`, port, echo), map[string]string{"spin": `
+local function recurse(n) return recurse(n + 1) + 1 end
+module:provides("net", { name = "spin", default_port = 1, listener = {
+	default_mode = "*l";
+	onincoming = function(conn, line)
+		if line == "loop" then while true do end end
+		if line == "recurse" then recurse(1) end
+		conn:write("ok " .. line .. "\n")
+	end;
+}})`})
+	e := dial(t, echo)
+	looper := dial(t, port)
+	looper.send("loop\n")
+	// Another module keeps serving while the loop runs.
+	e.send("meanwhile\n")
+	e.expect("meanwhile")
+	looper.expectClosed()
+	th.waitLog(t, "stopped after running longer than lua_timeout (300ms)")
+	// The module itself serves again.
+	again := dial(t, port)
+	again.send("fine\n")
+	again.expect("ok fine")
+	// Runaway recursion hits the bounded stack instead of the host's memory.
+	deep := dial(t, port)
+	deep.send("recurse\n")
+	deep.expectClosed()
+	th.waitLog(t, "stack overflow")
+	again.send("still\n")
+	again.expect("ok still")
+}

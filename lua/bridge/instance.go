@@ -1,11 +1,13 @@
 package bridge
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
@@ -50,6 +52,13 @@ type Instance struct {
 	snap     atomic.Pointer[config.Snapshot]
 	// viaDepends marks a module another one loaded with module:depends.
 	viaDepends bool
+
+	// The run budget: busy is when the outermost callback began (0 when
+	// idle); the watchdog cancels the state's context through cancelFn.
+	busy     atomic.Int64
+	depth    int
+	cancel   context.CancelFunc
+	cancelFn atomic.Pointer[context.CancelFunc]
 }
 
 type hook struct {
@@ -61,9 +70,36 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 	inst := &Instance{rt: rt, Name: name, Host: host, Path: path,
 		hooks: map[string][]hook{}, timers: map[*timer]struct{}{}, conns: map[*listen.Conn]*luaConn{},
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
-	inst.L = lua.NewState()
+	// Bounded stacks: runaway recursion is an error, not the host's memory.
+	inst.L = lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 8192, RegistryMaxSize: 256 * 1024, RegistryGrowStep: 1024})
 	inst.snap.Store(snap)
+	inst.arm()
 	return inst
+}
+
+// arm gives the state a fresh context for the run budget. A state without
+// a budget (lua_timeout = 0) runs without one, which is faster.
+func (inst *Instance) arm() {
+	if inst.rt.budget.Load() <= 0 {
+		inst.L.RemoveContext()
+		inst.cancel = nil
+		inst.cancelFn.Store(nil)
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	inst.L.SetContext(ctx)
+	inst.cancel = cancel
+	inst.cancelFn.Store(&cancel)
+}
+
+// overrun is called by the runtime's watchdog: it stops the callback that
+// has run past the budget.
+func (inst *Instance) overrun(now int64, budget int64) {
+	if start := inst.busy.Load(); start != 0 && now-start > budget {
+		if c := inst.cancelFn.Load(); c != nil {
+			(*c)()
+		}
+	}
 }
 
 // post queues f and runs the queue now unless another goroutine is running
@@ -162,6 +198,9 @@ func (inst *Instance) stop() {
 	inst.stopped = true
 	inst.queue = nil
 	inst.mu.Unlock()
+	if inst.cancel != nil {
+		inst.cancel()
+	}
 	inst.L.Close()
 }
 
@@ -174,13 +213,28 @@ func (inst *Instance) protect(what string, fn lua.LValue, nret int, args ...lua.
 	for _, a := range args {
 		L.Push(a)
 	}
-	if err := L.PCall(len(args), nret, nil); err != nil {
+	if inst.depth == 0 && inst.cancel != nil {
+		inst.busy.Store(time.Now().UnixNano())
+	}
+	inst.depth++
+	err := L.PCall(len(args), nret, nil)
+	inst.depth--
+	if inst.depth == 0 {
+		inst.busy.Store(0)
+	}
+	if err != nil {
 		msg := err.Error()
 		var apiErr *lua.ApiError
 		if errors.As(err, &apiErr) {
 			msg = apiErr.Object.String()
 			if tb := strings.TrimSpace(apiErr.StackTrace); tb != "" {
 				msg += "\n" + tb
+			}
+		}
+		if inst.cancel != nil && L.Context() != nil && L.Context().Err() != nil {
+			msg = fmt.Sprintf("stopped after running longer than lua_timeout (%s)", time.Duration(inst.rt.budget.Load()))
+			if inst.depth == 0 {
+				inst.arm()
 			}
 		}
 		L.SetTop(top)

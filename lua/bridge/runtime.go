@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	lua "github.com/yuin/gopher-lua"
@@ -77,6 +78,7 @@ type Runtime struct {
 	retired map[*Instance]bool              // replaced or removed, serving their last connections
 	network atomic.Pointer[listen.Settings] // for outgoing connections
 	admin   Admin
+	budget  atomic.Int64         // lua_timeout in nanoseconds; 0 for none
 	extra   map[string]moduleRef // loaded from the console, beyond the config
 	dropped map[string]bool      // unloaded from the console, despite the config
 	forced  map[string]bool      // to reload at the next Stage even if unchanged
@@ -93,7 +95,49 @@ func New(opts Options) *Runtime {
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel}
 	rt.config.Store(opts.Config)
 	rt.network.Store(&opts.Settings)
+	rt.budget.Store(int64(budgetOf(opts.Config)))
+	go rt.watchdog()
 	return rt
+}
+
+// budgetOf reads lua_timeout: how long one callback may run (default 1 s;
+// 0 turns the budget off).
+func budgetOf(snap *config.Snapshot) time.Duration {
+	if n, ok := snap.Value("*", "lua_timeout").(float64); ok && n >= 0 {
+		return time.Duration(n * float64(time.Second))
+	}
+	return time.Second
+}
+
+// watchdog stops callbacks that run past the budget; it ends with the
+// runtime.
+func (rt *Runtime) watchdog() {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-rt.ctx.Done():
+			return
+		case now := <-t.C:
+			budget := rt.budget.Load()
+			if budget <= 0 {
+				continue
+			}
+			rt.mu.Lock()
+			var insts []*Instance
+			for _, inst := range rt.order {
+				insts = append(insts, inst)
+				insts = append(insts, inst.copies...)
+			}
+			for inst := range rt.retired {
+				insts = append(insts, inst)
+			}
+			rt.mu.Unlock()
+			for _, inst := range insts {
+				inst.overrun(now.UnixNano(), budget)
+			}
+		}
+	}
 }
 
 // SetNetworkSettings sets what new outgoing connections get.
