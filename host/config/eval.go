@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -50,8 +52,17 @@ func Load(path string) (*Snapshot, error) {
 // Evaluate evaluates config source src named name (a file path, used for
 // messages and to resolve relative Include paths).
 func Evaluate(name string, src []byte) (*Snapshot, error) {
+	return evaluate(name, src, 10*time.Second)
+}
+
+// evaluate bounds the evaluation's time: a config that loops forever is an
+// error, not a hung start.
+func evaluate(name string, src []byte, limit time.Duration) (*Snapshot, error) {
 	e := newEvaluator(name)
 	defer e.L.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	e.L.SetContext(ctx)
 	if err := e.run(name, src); err != nil {
 		return nil, err
 	}
@@ -423,6 +434,9 @@ func (e *evaluator) run(name string, src []byte) error {
 	e.snap.Files = append(e.snap.Files, name)
 	e.L.Push(fn)
 	if err := e.L.PCall(0, 0, nil); err != nil {
+		if ctxErr := e.L.Context().Err(); ctxErr != nil {
+			return &Error{Location: e.where(), Message: "the config took too long to evaluate (does it loop forever?)"}
+		}
 		var apiErr *lua.ApiError
 		msg := err.Error()
 		if errors.As(err, &apiErr) {

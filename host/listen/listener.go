@@ -147,7 +147,7 @@ func (l *Listener) acceptLoop() {
 // Server tracks every live connection, so shutdown can close them all and
 // wait for their handlers.
 type Server struct {
-	log   logrus.FieldLogger
+	log        logrus.FieldLogger
 	mu         sync.Mutex
 	conns      map[uint64]*Conn
 	perService map[string]int
