@@ -19,6 +19,7 @@ import (
 
 	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/logging"
 	"github.com/moonport/moonport/host/ports"
@@ -53,6 +54,7 @@ type Host struct {
 
 	shutdown   sync.Once
 	shutdownCh chan string
+	started    time.Time
 }
 
 // ShutdownRequested delivers the reason when the console asks the server
@@ -79,6 +81,7 @@ type generation struct {
 	sinks    *logging.Sinks
 	warnings []string
 	tlsErrs  []error
+	router   *httpserve.Router
 }
 
 // serviceSettings gathers a service's own network settings: options
@@ -124,7 +127,11 @@ func (g *generation) settingsFor(b ports.Binding) (listen.Settings, int, []strin
 // attach gives a binding of this generation its endpoint.
 func (g *generation) attach(b ports.Binding) listen.Endpoint {
 	st, max, _, _ := g.settingsFor(b) // checked in planFor
-	ep := listen.Endpoint{Handlers: g.service(b.Service), Settings: st, ServiceMax: max}
+	svc := g.service(b.Service)
+	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max}
+	if svc.Serve == "http" {
+		ep.HTTP, ep.HTTPLimits = g.httpFor(b)
+	}
 	if t := g.tls[b.Key()]; t != nil {
 		ep.TLS, ep.Implicit = t.Config, t.Implicit
 	}
@@ -257,7 +264,7 @@ func New(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1)}
+	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1), started: time.Now()}
 	g.sinks.Install(h.Log)
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
@@ -274,6 +281,7 @@ func New(opts Options) (*Host, error) {
 		g.sinks.Close()
 		return nil, err
 	}
+	h.buildRouter(g, h.Runtime.HTTPApps())
 	h.Pool = listen.NewPool(h.Server, h.Log)
 	return h, nil
 }
@@ -429,6 +437,7 @@ func (h *Host) reload() error {
 	if err := g.planFor(tx.PortServices(), tx.Service); err != nil {
 		return fail(err)
 	}
+	h.buildRouter(g, tx.HTTPApps())
 	if len(g.plan.Problems) > 0 {
 		return fail(g.plan.Problems[0])
 	}

@@ -219,6 +219,13 @@ func (c *Conn) handshake() error {
 	}
 	err := tc.Handshake()
 	_ = raw.SetDeadline(time.Time{})
+	if st := c.Stats; st != nil {
+		if err != nil {
+			st.TLSFailures.Add(1)
+		} else {
+			st.TLSHandshakes.Add(1)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)
 	}
@@ -284,6 +291,8 @@ type Stats struct {
 	// BytesIn and BytesOut are of finished connections; live ones add theirs.
 	BytesIn, BytesOut atomic.Int64
 	LuaErrors         atomic.Int64
+	// TLS handshakes on the listener's Lua connections (direct or STARTTLS).
+	TLSHandshakes, TLSFailures atomic.Int64
 }
 
 // Done is closed once the connection has finished.

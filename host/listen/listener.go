@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -32,6 +33,9 @@ type Listener struct {
 	// keep the socket.
 	Stats Stats
 	guard *guard
+
+	httpMu  sync.Mutex
+	httpSrv *http.Server // in HTTP mode
 }
 
 // Source gives the handler that will own a new connection for good: the

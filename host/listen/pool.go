@@ -2,6 +2,7 @@ package listen
 
 import (
 	"crypto/tls"
+	"net/http"
 	"sort"
 	"sync"
 
@@ -36,6 +37,10 @@ type Endpoint struct {
 	// ServiceMax caps the connections of the binding's whole service
 	// (<service>_max_connections); 0 for none.
 	ServiceMax int
+	// HTTP, when set, makes the listener an HTTP server (net/http) instead
+	// of handing connections to Handlers.
+	HTTP       http.Handler
+	HTTPLimits HTTPLimits
 }
 
 // Attach gives the endpoint of a binding's new connections.
@@ -112,7 +117,11 @@ func (tx *Transaction) Commit() ApplyResult {
 		want[key] = true
 		if l, ok := tx.opened[key]; ok {
 			p.listeners[key] = l
-			go l.acceptLoop()
+			if l.endpoint.Load().HTTP != nil {
+				go l.serveHTTP()
+			} else {
+				go l.acceptLoop()
+			}
 			res.Opened = append(res.Opened, l)
 			delete(tx.opened, key)
 			continue
@@ -135,6 +144,7 @@ func (tx *Transaction) Commit() ApplyResult {
 func (p *Pool) closeListener(key string, l *Listener) {
 	_ = l.ln.Close()
 	<-l.done
+	l.stopHTTP()
 	delete(p.listeners, key)
 }
 

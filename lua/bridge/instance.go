@@ -59,6 +59,8 @@ type Instance struct {
 	depth    int
 	cancel   context.CancelFunc
 	cancelFn atomic.Pointer[context.CancelFunc]
+
+	http []*httpApp // module:provides("http", …)
 }
 
 type hook struct {
@@ -213,14 +215,19 @@ func (inst *Instance) protect(what string, fn lua.LValue, nret int, args ...lua.
 	for _, a := range args {
 		L.Push(a)
 	}
-	if inst.depth == 0 && inst.cancel != nil {
-		inst.busy.Store(time.Now().UnixNano())
+	var start time.Time
+	if inst.depth == 0 {
+		start = time.Now()
+		if inst.cancel != nil {
+			inst.busy.Store(start.UnixNano())
+		}
 	}
 	inst.depth++
 	err := L.PCall(len(args), nret, nil)
 	inst.depth--
 	if inst.depth == 0 {
 		inst.busy.Store(0)
+		inst.rt.hist.observe(time.Since(start))
 	}
 	if err != nil {
 		msg := err.Error()

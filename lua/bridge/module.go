@@ -367,6 +367,12 @@ func (inst *Instance) apiProvides(L *lua.LState) int {
 		item.RawSetString("name", lua.LString(n))
 	}
 	item.RawSetString("_provided_by", lua.LString(inst.Name))
+	if kind == "http" {
+		if err := inst.addHTTP(item); err != nil {
+			L.RaiseError("module:provides(\"http\"): %v", err)
+		}
+		return 0
+	}
 	if kind != "net" {
 		return 0
 	}
@@ -436,7 +442,8 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		h.mode, h.hasMode = m, true
 	}
-	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
+	serve, _ := item.RawGetString("serve").(lua.LString)
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: string(serve), Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
 }
 
 // workers reads how many copies of the module serve a service: the

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/ports"
 )
 
@@ -119,6 +120,17 @@ func (t *Transition) PortServices() []ports.Service { return portServices(servic
 
 // Service finds a service as it will be after Commit.
 func (t *Transition) Service(name string) *NetService { return findService(servicesOf(t.order), name) }
+
+// HTTPApps lists the routes the modules will serve after Commit.
+func (t *Transition) HTTPApps() []httpserve.App {
+	var apps []httpserve.App
+	for _, inst := range t.order {
+		for _, app := range inst.http {
+			apps = append(apps, inst.appOf(app))
+		}
+	}
+	return apps
+}
 
 // Changes counts what Commit would do, for the log.
 func (t *Transition) Changes() (kept, added, replaced, removed int) {

@@ -56,6 +56,9 @@ type NetService struct {
 	SSLConfig *luaval.Table
 	// Multiplex holds the listener's multiplex settings, for a multiplexer.
 	Multiplex bool
+	// Serve is "http" for the services net/http serves (mod_http's http
+	// and https) instead of the listener callbacks.
+	Serve string
 }
 
 // Pick gives a new connection to the next copy of the module in turn.
@@ -79,6 +82,7 @@ type Runtime struct {
 	network atomic.Pointer[listen.Settings] // for outgoing connections
 	admin   Admin
 	budget  atomic.Int64         // lua_timeout in nanoseconds; 0 for none
+	hist    histogram            // how long callbacks run
 	extra   map[string]moduleRef // loaded from the console, beyond the config
 	dropped map[string]bool      // unloaded from the console, despite the config
 	forced  map[string]bool      // to reload at the next Stage even if unchanged
@@ -487,3 +491,31 @@ func toLua(L *lua.LState, v any) lua.LValue {
 }
 
 func listOf(v any) []any { return luaval.List(v) }
+
+// histogram counts callback durations in fixed buckets (seconds).
+type histogram struct {
+	counts [7]atomic.Int64
+	sumNs  atomic.Int64
+}
+
+var histogramBounds = []float64{0.0001, 0.001, 0.01, 0.1, 1, 10}
+
+func (h *histogram) observe(d time.Duration) {
+	s := d.Seconds()
+	i := 0
+	for i < len(histogramBounds) && s > histogramBounds[i] {
+		i++
+	}
+	h.counts[i].Add(1)
+	h.sumNs.Add(int64(d))
+}
+
+// CallbackHistogram reports how long Lua callbacks ran: bucket upper
+// bounds, counts per bucket (the last for longer ones) and the sum.
+func (rt *Runtime) CallbackHistogram() ([]float64, []int64, float64) {
+	counts := make([]int64, len(histogramBounds)+1)
+	for i := range counts {
+		counts[i] = rt.hist.counts[i].Load()
+	}
+	return histogramBounds, counts, float64(rt.hist.sumNs.Load()) / 1e9
+}

@@ -1,0 +1,222 @@
+// Package httpserve routes HTTP requests to the routes modules provide
+// with module:provides("http", …), under Prosody's rules for mount paths
+// and route patterns, and applies the HTTP policy: body limits, redirect
+// to HTTPS, HSTS, and the built-in /metrics and status pages.
+//
+// It knows net/http and plain Go values; it does not know Lua (the bridge
+// turns routes into Handle functions) or sockets (host/listen serves it).
+package httpserve
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Request is what a route handler sees.
+type Request struct {
+	Method, Path, Query string
+	Headers             map[string]string // lower-case names
+	Body                []byte
+	IP                  string
+	Port                int
+	Wildcard            string // what "*" matched
+	Secure              bool
+}
+
+// Response is what a route handler returns.
+type Response struct {
+	Status  int
+	Headers map[string]string
+	Body    []byte
+}
+
+// Route is one entry of a module's route table: "GET /items/*", "/static/*".
+type Route struct {
+	Method string // "" for any
+	Path   string // relative to the mount, without a final "*"
+	Prefix bool   // the pattern ended in "*"
+	Handle func(*Request) *Response
+}
+
+// App is one module's routes under its mount path.
+type App struct {
+	Module, Host string
+	Mount        string
+	Routes       []Route
+}
+
+// ParsePattern reads a route key: "GET /hello", "POST /items/*", "/x".
+func ParsePattern(key string) (method, path string, prefix bool, err error) {
+	key = strings.TrimSpace(key)
+	if m, p, ok := strings.Cut(key, " "); ok {
+		method, key = strings.ToUpper(m), strings.TrimSpace(p)
+	}
+	if !strings.HasPrefix(key, "/") {
+		return "", "", false, fmt.Errorf("route %q: the path must start with /", key)
+	}
+	if strings.HasSuffix(key, "*") {
+		return method, strings.TrimSuffix(key, "*"), true, nil
+	}
+	return method, key, false, nil
+}
+
+// Policy is the HTTP policy of a listener.
+type Policy struct {
+	MaxBody       int64 // http_max_body_size
+	RedirectHTTPS int   // redirect every request to https on this port (0 = off)
+	HSTS          int   // Strict-Transport-Security max-age on TLS responses (0 = off)
+}
+
+// Router serves Apps and the extra handlers (metrics, status).
+type Router struct {
+	apps   []App
+	extra  map[string]http.Handler
+	policy Policy
+}
+
+// NewRouter builds a router; longer mounts are matched first.
+func NewRouter(apps []App, extra map[string]http.Handler, p Policy) *Router {
+	sorted := append([]App(nil), apps...)
+	sort.SliceStable(sorted, func(i, j int) bool { return len(sorted[i].Mount) > len(sorted[j].Mount) })
+	return &Router{apps: sorted, extra: extra, policy: p}
+}
+
+// WithPolicy is the router with another listener's policy.
+func (r *Router) WithPolicy(p Policy) *Router {
+	c := *r
+	c.policy = p
+	return &c
+}
+
+func under(path, mount string) (string, bool) {
+	if mount == "/" {
+		return path, true
+	}
+	if path == mount {
+		return "/", true
+	}
+	if strings.HasPrefix(path, mount+"/") {
+		return path[len(mount):], true
+	}
+	return "", false
+}
+
+// match finds the route for a request: the longest mount, then a route
+// with the request's method before one for any method, exact paths before
+// the longest wildcard.
+func (r *Router) match(method, path string) (*App, *Route, string) {
+	for i := range r.apps {
+		app := &r.apps[i]
+		rel, ok := under(path, app.Mount)
+		if !ok {
+			continue
+		}
+		var best *Route
+		bestScore, wildcard := -1, ""
+		for j := range app.Routes {
+			rt := &app.Routes[j]
+			if rt.Method != "" && rt.Method != method && !(method == "HEAD" && rt.Method == "GET") {
+				continue
+			}
+			score := 0
+			w := ""
+			switch {
+			case !rt.Prefix && rel == rt.Path:
+				score = 1 << 20
+			case rt.Prefix && strings.HasPrefix(rel, rt.Path):
+				score = len(rt.Path)
+				w = rel[len(rt.Path):]
+			default:
+				continue
+			}
+			if rt.Method != "" {
+				score++
+			}
+			if score > bestScore {
+				best, bestScore, wildcard = rt, score, w
+			}
+		}
+		if best != nil {
+			return app, best, wildcard
+		}
+	}
+	return nil, nil, ""
+}
+
+// ServeHTTP routes one request.
+func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	secure := req.TLS != nil
+	if r.policy.RedirectHTTPS > 0 && !secure {
+		host := req.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		target := "https://" + net.JoinHostPort(host, strconv.Itoa(r.policy.RedirectHTTPS)) + req.URL.RequestURI()
+		http.Redirect(w, req, target, http.StatusPermanentRedirect)
+		return
+	}
+	if secure && r.policy.HSTS > 0 {
+		w.Header().Set("Strict-Transport-Security", "max-age="+strconv.Itoa(r.policy.HSTS))
+	}
+	if h, ok := r.extra[req.URL.Path]; ok {
+		h.ServeHTTP(w, req)
+		return
+	}
+	_, route, wildcard := r.match(req.Method, req.URL.Path)
+	if route == nil {
+		http.Error(w, "404 Not Found", http.StatusNotFound)
+		return
+	}
+	var body []byte
+	if req.Body != nil {
+		limit := r.policy.MaxBody
+		if limit <= 0 {
+			limit = 1 << 20
+		}
+		b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, limit))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "413 Request Entity Too Large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "400 Bad Request", http.StatusBadRequest)
+			return
+		}
+		body = b
+	}
+	headers := map[string]string{}
+	for k, v := range req.Header {
+		headers[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	ip, port := req.RemoteAddr, 0
+	if h, p, err := net.SplitHostPort(req.RemoteAddr); err == nil {
+		ip = h
+		port, _ = strconv.Atoi(p)
+	}
+	resp := route.Handle(&Request{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Headers: headers,
+		Body: body, IP: ip, Port: port, Wildcard: wildcard, Secure: secure})
+	if resp == nil {
+		resp = &Response{Status: http.StatusInternalServerError, Body: []byte("500 Internal Server Error\n")}
+	}
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	if w.Header().Get("Content-Type") == "" && len(resp.Body) > 0 {
+		w.Header().Set("Content-Type", http.DetectContentType(resp.Body))
+	}
+	status := resp.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(resp.Body)
+	}
+}

@@ -1,0 +1,23 @@
+-- mod_http: the HTTP services, under Prosody's names and defaults.
+--   http   port 5280, private (local_interfaces) as in Prosody 0.12
+--   https  port 5281, TLS from the first byte (HTTP/2 when the client asks)
+-- Requests are served by Go's net/http and routed to what modules provide
+-- with module:provides("http", { route = { … } }). Modules that provide
+-- routes load this module by themselves.
+module:set_global();
+
+module:provides("net", {
+	name = "http";
+	listener = {};
+	default_port = 5280;
+	private = true;
+	serve = "http";
+});
+
+module:provides("net", {
+	name = "https";
+	listener = {};
+	default_port = 5281;
+	encryption = "ssl";
+	serve = "http";
+});
