@@ -11,4 +11,10 @@ require (
 	golang.org/x/time v0.16.0
 )
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/prometheus/client_model v0.6.1 // indirect
+	github.com/prometheus/common v0.62.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+	google.golang.org/protobuf v1.36.1 // indirect
+)
