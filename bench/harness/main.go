@@ -51,7 +51,7 @@ func main() {
 	size := flag.Int("size", 64, "echo message size in bytes")
 	idle := flag.Int("idle", 10000, "idle connections held for the memory figure")
 	pingN := flag.Int("ping-requests", 200000, "requests per redis-benchmark run without pipelining (x10 with -P 16)")
-	only := flag.String("peers", "moonport,prosody,haproxy-lua,redis,plain-go", "peers to run, comma separated")
+	only := flag.String("peers", "moonport,prosody,haproxy-lua,redis,plain-go,nginx-lua", "peers to run, comma separated")
 	bin := flag.String("bin", "bench/out/bin", "folder with the moonport and plain binaries")
 	workers := flag.String("workers", "", "moonport: bench_*_workers option (e.g. auto); empty leaves the module default")
 	flag.Parse()
@@ -123,6 +123,16 @@ func runPeer(p peer, cmds []*exec.Cmd, res results, runs int, dur time.Duration,
 				res.add("echo p99", p.name, float64(r.P99.Microseconds()))
 			}
 			fmt.Fprintf(os.Stderr, "   echo run %d: %.0f rt/s p50 %s p99 %s errors %d %v\n", i+1, r.RoundTrips, r.P50, r.P99, r.Errors, err)
+		}
+		if p.http != "" {
+			rps, err := wrk(p.http, dur)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "   wrk: %v\n", err)
+				res.fail("http", p.name, "failed")
+			} else {
+				res.add("http", p.name, rps)
+				fmt.Fprintf(os.Stderr, "   http run %d: %.0f req/s\n", i+1, rps)
+			}
 		}
 		if p.resp != "" {
 			for _, pipe := range []int{1, 16} {
@@ -198,12 +208,26 @@ func startPeer(p peer, dir string) ([]*exec.Cmd, error) {
 		}
 	}()
 	var addrs []string
-	for _, a := range []string{p.echo, p.resp} {
+	for _, a := range []string{p.echo, p.resp, p.http} {
 		if a != "" {
 			addrs = append(addrs, a)
 		}
 	}
 	return cmds, waitListening(addrs, cmds)
+}
+
+// wrk runs wrk -t2 -c64 against the hello route and returns requests/s.
+func wrk(address string, d time.Duration) (float64, error) {
+	out, err := exec.Command("wrk", "-t2", "-c64", "-d", fmt.Sprintf("%ds", int(d.Seconds())), "http://"+address+"/bench/hello").CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("wrk: %w: %s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Requests/sec:"); ok {
+			return strconv.ParseFloat(strings.TrimSpace(v), 64)
+		}
+	}
+	return 0, fmt.Errorf("no Requests/sec in wrk's output: %s", out)
 }
 
 // redisBenchmark runs redis-benchmark's PING tests and returns requests/s
@@ -286,6 +310,7 @@ func printTable(res results, order []string, conns, size, idle int) {
 		{"PING_MBULK -P 1", "PING RESP req/s, -c 50"},
 		{"PING_INLINE -P 16", "PING inline req/s, -c 50 -P 16"},
 		{"PING_MBULK -P 16", "PING RESP req/s, -c 50 -P 16"},
+		{"http", "HTTP hello req/s (wrk -t2 -c64)"},
 		{"echo cpu", "server CPU µs per echo round-trip (lower is better)"},
 		{"ping cpu -P 1", "server CPU ns per PING, -P 1 (lower is better)"},
 		{"ping cpu -P 16", "server CPU ns per PING, -P 16 (lower is better)"},

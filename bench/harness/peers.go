@@ -18,6 +18,7 @@ type peer struct {
 	name     string
 	echo     string // address of the echo service, "" if none
 	resp     string // address of the PING service, "" if none
+	http     string // address of the HTTP hello route, "" if none
 	start    func(dir string) ([]*exec.Cmd, error)
 	logFile  string
 	rssOfPID func(cmds []*exec.Cmd) int // which process holds the echo connections
@@ -25,11 +26,12 @@ type peer struct {
 }
 
 const (
-	portMoonEcho, portMoonResp       = 7101, 7102
-	portProsodyEcho, portProsodyResp = 7111, 7112
-	portHAEcho, portHAResp           = 7121, 7122
-	portRedis                        = 7131
-	portPlainEcho, portPlainResp     = 7141, 7142
+	portMoonEcho, portMoonResp             = 7101, 7102
+	portProsodyEcho, portProsodyResp       = 7111, 7112
+	portHAEcho, portHAResp                 = 7121, 7122
+	portRedis                              = 7131
+	portPlainEcho, portPlainResp           = 7141, 7142
+	portMoonHTTP, portNginx, portPlainHTTP = 7151, 7152, 7153
 )
 
 func addr(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
@@ -51,20 +53,23 @@ func peers(bin, modules, workers string) []peer {
 	first := func(cmds []*exec.Cmd) int { return cmds[0].Process.Pid }
 	return []peer{
 		{
-			name: "moonport", echo: addr(portMoonEcho), resp: addr(portMoonResp), logFile: "moonport.log", rssOfPID: first,
+			name: "moonport", echo: addr(portMoonEcho), resp: addr(portMoonResp), http: addr(portMoonHTTP), logFile: "moonport.log", rssOfPID: first,
 			start: func(dir string) ([]*exec.Cmd, error) {
 				cfg := filepath.Join(dir, "moonport.cfg.lua")
 				extra := ""
 				if workers != "" {
-					extra = fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\n", workers, workers)
+					extra = fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\nbench_http_workers = %q\n", workers, workers, workers)
 				}
 				if err := writeFile(cfg, fmt.Sprintf(`plugin_paths = { %q }
-modules_enabled = { "bench_echo", "bench_resp" }
+modules_enabled = { "bench_echo", "bench_resp", "bench_http" }
 interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
 bench_echo_ports = { %d }
 bench_resp_ports = { %d }
+http_ports = { %d }
+https_ports = { }
 log = "warn"
-%s`, modules, portMoonEcho, portMoonResp, extra)); err != nil {
+%s`, modules, portMoonEcho, portMoonResp, portMoonHTTP, extra)); err != nil {
 					return nil, err
 				}
 				cmd, err := command(dir, "moonport.log", filepath.Join(bin, "moonport"), "run", "--config", cfg)
@@ -134,7 +139,7 @@ frontend bench_resp
 			},
 		},
 		{
-			name: "plain-go", echo: addr(portPlainEcho), resp: addr(portPlainResp), logFile: "plain-echo.log", rssOfPID: first,
+			name: "plain-go", echo: addr(portPlainEcho), resp: addr(portPlainResp), http: addr(portPlainHTTP), logFile: "plain-echo.log", rssOfPID: first,
 			respPID: func(cmds []*exec.Cmd) int { return cmds[1].Process.Pid },
 			start: func(dir string) ([]*exec.Cmd, error) {
 				e, err := command(dir, "plain-echo.log", filepath.Join(bin, "plain"), "-mode", "echo", "-listen", addr(portPlainEcho))
@@ -142,7 +147,41 @@ frontend bench_resp
 					return nil, err
 				}
 				r, err := command(dir, "plain-resp.log", filepath.Join(bin, "plain"), "-mode", "resp", "-listen", addr(portPlainResp))
-				return []*exec.Cmd{e, r}, err
+				if err != nil {
+					return nil, err
+				}
+				h, err := command(dir, "plain-http.log", filepath.Join(bin, "plain"), "-mode", "http", "-listen", addr(portPlainHTTP))
+				return []*exec.Cmd{e, r, h}, err
+			},
+		},
+		{
+			name: "nginx-lua", http: addr(portNginx), logFile: "nginx-error.log", rssOfPID: first,
+			start: func(dir string) ([]*exec.Cmd, error) {
+				cfg := filepath.Join(dir, "nginx.conf")
+				if err := writeFile(cfg, fmt.Sprintf(`load_module /usr/share/nginx/modules/ndk_http_module.so;
+load_module /usr/share/nginx/modules/ngx_http_lua_module.so;
+worker_processes auto;
+daemon off;
+pid %s/nginx.pid;
+error_log %s/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path %s;
+	lua_package_path "/usr/share/lua/5.1/?.lua;;";
+	server {
+		listen 127.0.0.1:%d;
+		location = /bench/hello {
+			default_type text/plain;
+			content_by_lua_block { ngx.say("hello") }
+		}
+	}
+}
+`, dir, dir, dir, portNginx)); err != nil {
+					return nil, err
+				}
+				cmd, err := command(dir, "nginx.out", "nginx", "-c", cfg, "-p", dir)
+				return []*exec.Cmd{cmd}, err
 			},
 		},
 	}

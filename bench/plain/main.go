@@ -10,13 +10,22 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 )
 
 func main() {
 	addr := flag.String("listen", "127.0.0.1:7201", "address to listen on")
-	mode := flag.String("mode", "echo", "echo or resp")
+	mode := flag.String("mode", "echo", "echo, resp or http")
 	flag.Parse()
+	if *mode == "http" {
+		// The HTTP workload's handler in plain net/http.
+		http.HandleFunc("/bench/hello", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write([]byte("hello\n"))
+		})
+		log.Fatal(http.ListenAndServe(*addr, nil))
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)

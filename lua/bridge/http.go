@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -40,6 +41,13 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 	})
 	if bad != nil {
 		return bad
+	}
+	w, err := inst.workers(inst.Name, item.RawGetString("workers"))
+	if err != nil {
+		return err
+	}
+	if w > inst.httpWorkers {
+		inst.httpWorkers = w
 	}
 	inst.http = append(inst.http, app)
 	if inst.Name != "http" {
@@ -91,11 +99,27 @@ func (inst *Instance) appOf(app *httpApp) httpserve.App {
 		})
 	})
 	sort.Strings(keys)
+	// With copies (workers), each request goes to the next copy in turn;
+	// copy i registered its own app at the same index.
+	idx := 0
+	for i, a := range inst.http {
+		if a == app {
+			idx = i
+		}
+	}
+	copies := append([]*Instance{inst}, inst.copies...)
+	var next atomic.Uint64
 	for _, k := range keys {
 		method, path, prefix, _ := httpserve.ParsePattern(k)
 		key := k
 		out.Routes = append(out.Routes, httpserve.Route{Method: method, Path: path, Prefix: prefix,
-			Handle: func(r *httpserve.Request) *httpserve.Response { return inst.serveHTTP(app, key, r) }})
+			Handle: func(r *httpserve.Request) *httpserve.Response {
+				c := copies[int(next.Add(1)%uint64(len(copies)))]
+				if idx >= len(c.http) {
+					c = inst
+				}
+				return c.serveHTTP(c.http[idx], key, r)
+			}})
 	}
 	return out
 }
@@ -108,32 +132,23 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 	ok := inst.call(func() {
 		L := inst.L
 		fn := app.routes.RawGetString(key)
-		req := L.NewTable()
+		req := L.CreateTable(0, 8)
 		req.RawSetString("method", lua.LString(r.Method))
 		req.RawSetString("path", lua.LString(r.Path))
 		req.RawSetString("query", lua.LString(r.Query))
-		url := L.NewTable()
-		url.RawSetString("path", lua.LString(r.Path))
-		url.RawSetString("query", lua.LString(r.Query))
-		req.RawSetString("url", url)
 		req.RawSetString("body", lua.LString(r.Body))
 		req.RawSetString("ip", lua.LString(r.IP))
 		req.RawSetString("port", lua.LNumber(r.Port))
 		req.RawSetString("secure", lua.LBool(r.Secure))
-		headers := L.NewTable()
+		headers := L.CreateTable(0, len(r.Headers))
 		for k, v := range r.Headers {
-			headers.RawSetString(k, lua.LString(v))                               // "content-type"
 			headers.RawSetString(strings.ReplaceAll(k, "-", "_"), lua.LString(v)) // Prosody's "content_type"
 		}
 		req.RawSetString("headers", headers)
-		res := L.NewTable()
+		res := L.CreateTable(0, 4)
 		res.RawSetString("status_code", lua.LNumber(200))
-		res.RawSetString("headers", L.NewTable())
-		res.RawSetString("send", L.NewFunction(func(L *lua.LState) int {
-			res.RawSetString("body", L.Get(2))
-			L.Push(lua.LTrue)
-			return 1
-		}))
+		res.RawSetString("headers", L.CreateTable(0, 2))
+		res.RawSetString("send", inst.sendFn())
 		event := L.NewTable()
 		event.RawSetString("request", req)
 		event.RawSetString("response", res)
@@ -148,6 +163,18 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 		return &httpserve.Response{Status: http.StatusServiceUnavailable, Body: []byte("503 Service Unavailable\n")}
 	}
 	return resp
+}
+
+// sendFn is response:send(body), shared by every request of the state.
+func (inst *Instance) sendFn() *lua.LFunction {
+	if inst.send == nil {
+		inst.send = inst.L.NewFunction(func(L *lua.LState) int {
+			L.CheckTable(1).RawSetString("body", L.Get(2))
+			L.Push(lua.LTrue)
+			return 1
+		})
+	}
+	return inst.send
 }
 
 func responseOf(res *lua.LTable, ret lua.LValue) *httpserve.Response {

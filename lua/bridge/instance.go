@@ -60,7 +60,9 @@ type Instance struct {
 	cancel   context.CancelFunc
 	cancelFn atomic.Pointer[context.CancelFunc]
 
-	http []*httpApp // module:provides("http", …)
+	http        []*httpApp // module:provides("http", …)
+	httpWorkers int        // copies its HTTP routes ask for (workers)
+	send        *lua.LFunction
 }
 
 type hook struct {

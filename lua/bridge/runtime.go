@@ -386,7 +386,7 @@ func (rt *Runtime) loadInstance(name, host, file string, src []byte, snap *confi
 // the copies run in parallel. Only modules that keep no state between
 // connections (or keep it in module:shared) should ask for this.
 func (rt *Runtime) copies(primary *Instance, src []byte, saved any) error {
-	want := 1
+	want := primary.httpWorkers
 	for _, s := range primary.services {
 		if s.Workers > want {
 			want = s.Workers
