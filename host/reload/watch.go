@@ -91,6 +91,21 @@ func sum(path string) [32]byte {
 	return sha256.Sum256(b)
 }
 
+// snapshot sums every watched file's current contents into one string.
+func (w *Watcher) snapshot() string {
+	files := make([]string, 0, len(w.sums))
+	for f := range w.sums {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	var b strings.Builder
+	for _, f := range files {
+		s := sum(f)
+		b.Write(s[:])
+	}
+	return b.String()
+}
+
 // changed lists the files whose contents differ, and whether any is
 // missing right now.
 func (w *Watcher) changed() (changed []string, anyMissing bool) {
@@ -113,6 +128,7 @@ func (w *Watcher) run(ctx context.Context) {
 	var timer *time.Timer
 	var fire <-chan time.Time
 	var firstEvent time.Time
+	lastSeen := ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -129,7 +145,9 @@ func (w *Watcher) run(ctx context.Context) {
 			_ = ev
 			if timer == nil {
 				timer = time.NewTimer(w.debounce)
-				firstEvent = time.Now()
+				if lastSeen == "" {
+					firstEvent = time.Now()
+				}
 			} else {
 				timer.Reset(w.debounce)
 			}
@@ -140,12 +158,18 @@ func (w *Watcher) run(ctx context.Context) {
 			if len(changed) == 0 {
 				continue
 			}
-			if anyMissing && time.Since(firstEvent) < maxWait {
-				// Deleted and not yet created again: give the writer time.
+			// Reload only once the contents hold still: a writer may have
+			// created the file and not yet filled it, or be halfway
+			// through; and a deleted file may not be back yet.
+			now := w.snapshot()
+			stable := now == lastSeen
+			lastSeen = now
+			if (!stable || anyMissing) && time.Since(firstEvent) < maxWait {
 				timer = time.NewTimer(w.debounce)
 				fire = timer.C
 				continue
 			}
+			lastSeen = ""
 			w.reload("changed: " + strings.Join(changed, ", "))
 			w.refresh()
 		}
