@@ -132,6 +132,9 @@ func (g *generation) attach(b ports.Binding) listen.Endpoint {
 	if svc.Serve == "http" {
 		ep.HTTP, ep.HTTPLimits = g.httpFor(b)
 	}
+	if svc.Transport == "udp" {
+		ep.Packets = svc.PacketHandler()
+	}
 	if t := g.tls[b.Key()]; t != nil {
 		ep.TLS, ep.Implicit = t.Config, t.Implicit
 	}

@@ -52,13 +52,14 @@ func contains(list []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
-// allowed applies allow and deny to a client address: deny wins; a
-// non-empty allow list admits only its members.
+// allowed applies allow and deny to a client address: deny wins; an allow
+// list, once given, admits only its members (so allow = { } admits nobody,
+// as Vodia's empty trusted-address list does).
 func allowed(s Settings, a netip.Addr) bool {
 	if contains(s.Deny, a) {
 		return false
 	}
-	return len(s.Allow) == 0 || contains(s.Allow, a)
+	return s.Allow == nil || contains(s.Allow, a)
 }
 
 // admit says why a new connection from peer must be refused ("" admits

@@ -26,6 +26,7 @@ import (
 type Listener struct {
 	Binding  ports.Binding
 	ln       net.Listener
+	pc       *net.UDPConn // for a UDP binding, instead of ln
 	endpoint atomic.Pointer[Endpoint]
 	srv      *Server
 	done     chan struct{}
@@ -45,7 +46,20 @@ type Source interface {
 }
 
 // Addr is the bound address (with the real port when 0 was asked for).
-func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+func (l *Listener) Addr() net.Addr {
+	if l.pc != nil {
+		return l.pc.LocalAddr()
+	}
+	return l.ln.Addr()
+}
+
+func (l *Listener) closeSocket() {
+	if l.pc != nil {
+		_ = l.pc.Close()
+		return
+	}
+	_ = l.ln.Close()
+}
 
 // Update swaps the endpoint new connections get.
 func (l *Listener) Update(ep Endpoint) { l.endpoint.Store(&ep) }

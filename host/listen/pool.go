@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/moonport/moonport/host/ports"
@@ -41,6 +42,8 @@ type Endpoint struct {
 	// of handing connections to Handlers.
 	HTTP       http.Handler
 	HTTPLimits HTTPLimits
+	// Packets receives the datagrams of a UDP binding.
+	Packets PacketHandler
 }
 
 // Attach gives the endpoint of a binding's new connections.
@@ -84,12 +87,17 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 			continue
 		}
 		ep := attach(b)
-		ln, err := listenTCP(b, ep.Settings)
+		l := &Listener{Binding: b, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
+		var err error
+		if strings.HasPrefix(b.Network, "udp") {
+			l.pc, err = listenUDP(b, ep.Settings)
+		} else {
+			l.ln, err = listenTCP(b, ep.Settings)
+		}
 		if err != nil {
 			tx.Failed = append(tx.Failed, err.(*BindError))
 			continue
 		}
-		l := &Listener{Binding: b, ln: ln, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
 		l.Update(ep)
 		tx.opened[key] = l
 	}
@@ -99,7 +107,7 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 // Abort closes the sockets Prepare opened; the pool is as it was.
 func (tx *Transaction) Abort() {
 	for _, l := range tx.opened {
-		_ = l.ln.Close()
+		l.closeSocket()
 	}
 }
 
@@ -117,9 +125,12 @@ func (tx *Transaction) Commit() ApplyResult {
 		want[key] = true
 		if l, ok := tx.opened[key]; ok {
 			p.listeners[key] = l
-			if l.endpoint.Load().HTTP != nil {
+			switch {
+			case l.pc != nil:
+				go l.packetLoop()
+			case l.endpoint.Load().HTTP != nil:
 				go l.serveHTTP()
-			} else {
+			default:
 				go l.acceptLoop()
 			}
 			res.Opened = append(res.Opened, l)
@@ -142,7 +153,7 @@ func (tx *Transaction) Commit() ApplyResult {
 }
 
 func (p *Pool) closeListener(key string, l *Listener) {
-	_ = l.ln.Close()
+	l.closeSocket()
 	<-l.done
 	l.stopHTTP()
 	delete(p.listeners, key)

@@ -45,6 +45,7 @@ type Settings struct {
 	Allow, Deny    []netip.Prefix // allow / deny: client addresses (CIDR)
 	ProxyProtocol  bool           // proxy_protocol: expect a PROXY v1/v2 header
 	ProxyTrusted   []netip.Prefix // proxy_trusted: who may send one
+	PacketRate     float64        // packet_rate: datagrams per second from one sender (UDP)
 }
 
 // DefaultSettings are Prosody's defaults (net/server_epoll.lua), with a
@@ -103,7 +104,7 @@ func boolean(dst func(*Settings) *bool, invert bool) setter {
 
 func prefixes(dst func(*Settings) *[]netip.Prefix) setter {
 	return func(s *Settings, v any) error {
-		var out []netip.Prefix
+		out := []netip.Prefix{} // set but empty is not unset: an empty allow list admits nobody
 		for _, e := range luaval.List(v) {
 			str, _ := e.(string)
 			p, err := ParsePrefix(str)
@@ -194,6 +195,14 @@ var setters = map[string]setter{
 			return fmt.Errorf("expected connections per second above zero")
 		}
 		s.AcceptRate = n
+		return nil
+	},
+	"packet_rate": func(s *Settings, v any) error {
+		n, ok := v.(float64)
+		if !ok || n <= 0 {
+			return fmt.Errorf("expected datagrams per second above zero")
+		}
+		s.PacketRate = n
 		return nil
 	},
 	"allow":          prefixes(func(s *Settings) *[]netip.Prefix { return &s.Allow }),

@@ -27,10 +27,18 @@ type Service struct {
 	Encryption   string // "ssl" for direct TLS, "starttls" for conn:starttls()
 	Module       string // the module that provides it, for messages
 	Host         string
+	Transport    string // "tcp" (default) or "udp"
+	// PrefixSet marks a config_prefix given explicitly, so "" can mean no
+	// prefix at all (options "ports", "interfaces"), as for Prosody's
+	// multiplex service.
+	PrefixSet bool
 }
 
 func (s Service) prefix() string {
-	if s.ConfigPrefix != "" {
+	switch {
+	case s.PrefixSet && s.ConfigPrefix == "":
+		return ""
+	case s.ConfigPrefix != "":
 		return s.ConfigPrefix + "_"
 	}
 	return s.Name + "_"
@@ -40,7 +48,7 @@ func (s Service) prefix() string {
 type Binding struct {
 	Service    string
 	Listener   string // the service name, or the id of a named listener
-	Network    string // "tcp4" or "tcp6"
+	Network    string // "tcp4", "tcp6", "udp4" or "udp6"
 	Address    netip.Addr
 	Port       int
 	Encryption string        // "ssl" (direct TLS), "starttls" or ""
@@ -106,7 +114,11 @@ func (p *planner) global(name string) (config.Option, bool) {
 // interfaces resolves a service's interfaces: <prefix>interfaces, then
 // local_interfaces for private services, then interfaces, then defaults.
 func (p *planner) interfaces(svc Service) (config.Option, []any) {
-	for _, name := range []string{svc.prefix() + "interfaces", svc.prefix() + "interface"} {
+	names := []string{svc.prefix() + "interfaces", svc.prefix() + "interface"}
+	if svc.prefix() == "" {
+		names = nil // "interfaces" itself is the next rule
+	}
+	for _, name := range names {
 		if o, ok := p.global(name); ok {
 			return o, luaval.List(o.Value)
 		}
@@ -252,7 +264,11 @@ func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option
 }
 
 func (p *planner) add(svc Service, listener string, ep endpoint, port int, loc config.Location, overrides, tlsTable *luaval.Table) {
-	b := Binding{Service: svc.Name, Listener: listener, Network: ep.network, Address: ep.addr, Port: port,
+	network := ep.network
+	if svc.Transport == "udp" {
+		network = "udp" + strings.TrimPrefix(network, "tcp")
+	}
+	b := Binding{Service: svc.Name, Listener: listener, Network: network, Address: ep.addr, Port: port,
 		Encryption: svc.Encryption, Overrides: overrides, TLS: tlsTable, Source: loc}
 	who := svc.Name
 	if listener != svc.Name {

@@ -394,7 +394,15 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	}
 	svc := ports.Service{Name: name, Module: inst.Name, Host: inst.Host}
 	if p, ok := item.RawGetString("config_prefix").(lua.LString); ok {
-		svc.ConfigPrefix = string(p)
+		svc.ConfigPrefix, svc.PrefixSet = string(p), true
+	}
+	switch t := item.RawGetString("transport").(type) {
+	case *lua.LNilType:
+	case lua.LString:
+		if t != "tcp" && t != "udp" {
+			return nil, fmt.Errorf("service '%s': transport = %q: expected \"tcp\" or \"udp\"", name, string(t))
+		}
+		svc.Transport = string(t)
 	}
 	svc.Private = lua.LVAsBool(item.RawGetString("private"))
 	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
