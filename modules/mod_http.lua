@@ -12,6 +12,7 @@ module:provides("net", {
 	default_port = 5280;
 	private = true;
 	serve = "http";
+	multiplex = { pattern = "^%u+ /[^ ]* HTTP/1" };
 });
 
 module:provides("net", {
@@ -20,4 +21,5 @@ module:provides("net", {
 	default_port = 5281;
 	encryption = "ssl";
 	serve = "http";
+	multiplex = { protocol = "http/1.1" };
 });

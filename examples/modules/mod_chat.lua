@@ -69,4 +69,5 @@ module:provides("net", {
 	name = "chat";
 	listener = listener;
 	default_port = 7008;
+	multiplex = { pattern = "^/nick ", sni = "chat.localhost" };
 });

@@ -19,4 +19,5 @@ module:provides("net", {
 	name = "echo";
 	listener = listener;
 	default_port = 7007;
+	multiplex = { pattern = "^ECHO " };
 });

@@ -129,6 +129,15 @@ func (a *admin) Call(name string, args []any) (any, error) {
 		return nil, fmt.Errorf("no connection %v", id)
 	case "stats":
 		return a.stats(), nil
+	case "multiplex_services":
+		var rows []*luaval.Table
+		for _, s := range h.Runtime.Services() {
+			if s.Multiplex != nil {
+				rows = append(rows, row("name", s.Name, "pattern", s.Multiplex.Field("pattern"), "protocol", s.Multiplex.Field("protocol"),
+					"sni", s.Multiplex.Field("sni")))
+			}
+		}
+		return list(rows), nil
 	case "log_level":
 		return nil, h.current().sinks.SetLevel(h.Log, str(args, 0))
 	case "console_secret":

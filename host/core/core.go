@@ -55,6 +55,9 @@ type Host struct {
 	shutdown   sync.Once
 	shutdownCh chan string
 	started    time.Time
+
+	divertMu sync.Mutex
+	diverted map[string]*chanListener // HTTP servers for sockets a multiplexer hands over
 }
 
 // ShutdownRequested delivers the reason when the console asks the server
@@ -243,11 +246,7 @@ func (g *generation) planFor(services []ports.Service, service func(string) *bri
 	var kept []ports.Binding
 	for _, bind := range g.plan.Bindings {
 		svc := service(bind.Service)
-		prefix := svc.ConfigPrefix
-		if prefix == "" {
-			prefix = svc.Name
-		}
-		l, err := b.Build(bind, prefix+"_", svc.SSLConfig)
+		l, err := b.Build(bind, svc.OptionPrefix(), svc.SSLConfig)
 		if err != nil {
 			g.tlsErrs = append(g.tlsErrs, err)
 			continue
@@ -267,13 +266,14 @@ func New(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1), started: time.Now()}
+	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1), started: time.Now(), diverted: map[string]*chanListener{}}
 	g.sinks.Install(h.Log)
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
 	h.Server.SetMaxConnections(maxConnections(g.snap))
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(&admin{h: h, started: time.Now(), failures: map[string]int{}})
+	h.Runtime.SetDivert(h.divertHTTP)
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
 		g.sinks.Close()
@@ -285,6 +285,7 @@ func New(opts Options) (*Host, error) {
 		return nil, err
 	}
 	h.buildRouter(g, h.Runtime.HTTPApps())
+	g.alpnForMultiplex(h.Runtime.Services())
 	h.Pool = listen.NewPool(h.Server, h.Log)
 	return h, nil
 }
@@ -441,6 +442,7 @@ func (h *Host) reload() error {
 		return fail(err)
 	}
 	h.buildRouter(g, tx.HTTPApps())
+	g.alpnForMultiplex(tx.Services())
 	if len(g.plan.Problems) > 0 {
 		return fail(g.plan.Problems[0])
 	}
@@ -518,6 +520,7 @@ func (h *Host) Shutdown() { h.shutdown.Do(h.stop) }
 
 func (h *Host) stop() {
 	h.Pool.Close()
+	h.closeDiverted()
 	ctx, cancel := context.WithTimeout(context.Background(), h.Settings().ShutdownDeadline)
 	defer cancel()
 	start := time.Now()
@@ -534,6 +537,30 @@ func (h *Host) Close() {
 
 // FS is a convenience for callers with an embedded tree.
 func FS(label string, f fs.FS) bridge.Source { return bridge.Source{Label: label, FS: f} }
+
+// alpnForMultiplex offers, on the multiplexer's TLS ports, the ALPN
+// protocols of the services it can route to.
+func (g *generation) alpnForMultiplex(services []*bridge.NetService) {
+	var protos []string
+	for _, s := range services {
+		if p, ok := s.Multiplex.Field("protocol").(string); ok && s.Multiplex != nil {
+			protos = append(protos, p)
+		}
+	}
+	if len(protos) == 0 {
+		return
+	}
+	for _, b := range g.plan.Bindings {
+		if !strings.HasPrefix(b.Service, "multiplex") {
+			continue
+		}
+		if l := g.tls[b.Key()]; l != nil && l.Config != nil {
+			c := l.Config.Clone()
+			c.NextProtos = append(append([]string(nil), protos...), c.NextProtos...)
+			l.Config = c
+		}
+	}
+}
 
 // TLSListeners gives the TLS of each planned binding, by binding key.
 func (h *Host) TLSListeners() map[string]*tlsconf.Listener { return h.current().tls }

@@ -3,9 +3,13 @@ package core
 import (
 	"fmt"
 	"html/template"
+	"io"
+	"log"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/moonport/moonport/host/httpserve"
@@ -179,4 +183,69 @@ func (h *Host) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = statusPage.Execute(w, data)
+}
+
+// chanListener feeds diverted sockets to an http.Server.
+type chanListener struct {
+	ch     chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (c *chanListener) Accept() (net.Conn, error) {
+	select {
+	case nc := <-c.ch:
+		return nc, nil
+	case <-c.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (c *chanListener) Close() error   { c.once.Do(func() { close(c.closed) }); return nil }
+func (c *chanListener) Addr() net.Addr { return &net.TCPAddr{} }
+
+// divertHTTP serves a socket a multiplexer handed to an HTTP service,
+// with the same routes and limits as that service's own ports.
+func (h *Host) divertHTTP(service string, nc net.Conn) error {
+	h.divertMu.Lock()
+	ln := h.diverted[service]
+	if ln == nil {
+		ln = &chanListener{ch: make(chan net.Conn), closed: make(chan struct{})}
+		h.diverted[service] = ln
+		g := h.current()
+		handler, limits := g.httpFor(ports.Binding{Service: service, Encryption: map[bool]string{true: "ssl"}[service == "https"]})
+		srv := &http.Server{
+			Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.currentHTTP(service, handler).ServeHTTP(w, r) }),
+			ReadHeaderTimeout: limits.ReadHeaderTimeout, IdleTimeout: limits.IdleTimeout, MaxHeaderBytes: limits.MaxHeaderBytes,
+			ErrorLog: log.New(io.Discard, "", 0),
+		}
+		go func() { _ = srv.Serve(ln) }()
+	}
+	h.divertMu.Unlock()
+	select {
+	case ln.ch <- nc:
+		return nil
+	case <-ln.closed:
+		nc.Close()
+		return net.ErrClosed
+	}
+}
+
+// currentHTTP is the HTTP handler of the running generation (routes
+// change with reloads).
+func (h *Host) currentHTTP(service string, fallback http.Handler) http.Handler {
+	g := h.current()
+	if g.router == nil {
+		return fallback
+	}
+	handler, _ := g.httpFor(ports.Binding{Service: service, Encryption: map[bool]string{true: "ssl"}[service == "https"]})
+	return handler
+}
+
+func (h *Host) closeDiverted() {
+	h.divertMu.Lock()
+	defer h.divertMu.Unlock()
+	for _, ln := range h.diverted {
+		ln.Close()
+	}
 }

@@ -94,7 +94,10 @@ type Conn struct {
 	implicit  bool        // handshake on accept
 	secure    atomic.Bool // the connection speaks TLS
 	upgrade   bool        // StartTLS asked for; the reader does it after delivery
-	announced bool        // the handler has seen Connected, so Disconnected follows
+	replay    []byte      // bytes to frame again after the current delivery (Redeliver)
+	tlsReplay []byte      // bytes the TLS handshake reads first (StartTLSReplay)
+	detach    func(net.Conn)
+	announced bool // the handler has seen Connected, so Disconnected follows
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
@@ -207,11 +210,55 @@ func (c *Conn) StartTLS() error {
 	return nil
 }
 
+// StartTLSReplay is StartTLS for a peer that already sent its TLS
+// ClientHello (a multiplexer detected it): the handshake reads hello first.
+func (c *Conn) StartTLSReplay(hello []byte) error {
+	if err := c.StartTLS(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.tlsReplay = append([]byte(nil), hello...)
+	c.mu.Unlock()
+	return nil
+}
+
+// Redeliver makes data be framed again, under the current read mode and
+// handler, once the current callback returns: a multiplexer that read the
+// first bytes hands them to the service it chose this way.
+func (c *Conn) Redeliver(data []byte) {
+	c.mu.Lock()
+	c.replay = append([]byte(nil), data...)
+	c.mu.Unlock()
+}
+
+func (c *Conn) takeReplay() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.replay
+	c.replay = nil
+	return r
+}
+
+// Detach hands the socket to fn once the current callback returns (the
+// multiplexer giving a connection to net/http): the connection's own
+// reading stops, data already read is replayed to fn's reader first, and
+// the handler sees Disconnected with a nil error.
+func (c *Conn) Detach(data []byte, fn func(net.Conn)) {
+	c.mu.Lock()
+	c.replay = append([]byte(nil), data...)
+	c.detach = fn
+	c.mu.Unlock()
+}
+
 // handshake runs a server TLS handshake on the socket within
 // ssl_handshake_timeout and makes the connection use it.
 func (c *Conn) handshake() error {
 	c.mu.Lock()
 	raw := c.nc
+	if len(c.tlsReplay) > 0 {
+		raw = &prefixConn{Conn: raw, rest: c.tlsReplay}
+		c.tlsReplay = nil
+	}
 	c.mu.Unlock()
 	tc := tls.Server(raw, c.tlsConfig)
 	if t := c.settings.HandshakeTimeout; t > 0 {
@@ -661,6 +708,11 @@ func (c *Conn) readLoop() {
 				pool.Put(bp)
 				return
 			}
+			if fn, rest := c.takeDetach(); fn != nil {
+				pool.Put(bp)
+				c.finishDetached(fn, rest)
+				return
+			}
 			if c.wantsUpgrade() {
 				pool.Put(bp)
 				f.reset()
@@ -708,6 +760,42 @@ func (c *Conn) readLoop() {
 		}
 		return
 	}
+}
+
+func (c *Conn) takeDetach() (func(net.Conn), []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fn, rest := c.detach, c.replay
+	c.detach, c.replay = nil, nil
+	return fn, rest
+}
+
+// finishDetached ends the connection's own life without closing its
+// socket, which goes on with fn.
+func (c *Conn) finishDetached(fn func(net.Conn), rest []byte) {
+	c.mu.Lock()
+	if c.finished {
+		c.mu.Unlock()
+		return
+	}
+	c.finished = true
+	nc := c.nc
+	c.mu.Unlock()
+	close(c.done)
+	if c.onFinish != nil {
+		c.onFinish(c)
+	}
+	if c.release != nil {
+		c.release()
+	}
+	if st := c.Stats; st != nil {
+		st.Open.Add(-1)
+	}
+	c.handler().Disconnected(c, nil)
+	if len(rest) > 0 {
+		nc = &prefixConn{Conn: nc, rest: rest}
+	}
+	go fn(nc)
 }
 
 func (c *Conn) wantsUpgrade() bool {
@@ -767,7 +855,11 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 			}
 			if len(data) == 0 {
 				c.handler().Incoming(c, frame)
-				return true
+				if !c.replayed(f, nil) {
+					return true
+				}
+				direct = false
+				continue
 			}
 		} else {
 			if frame, ok = f.next(c.Mode()); !ok {
@@ -780,10 +872,37 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 			}
 		}
 		c.handler().Incoming(c, frame)
-		if c.wantsUpgrade() {
-			return true // what follows STARTTLS is dropped
+		if c.wantsUpgrade() || c.detaching() {
+			return true // what follows STARTTLS is dropped; a detached socket is read elsewhere
+		}
+		if c.replayed(f, data) {
+			data, direct = nil, false
 		}
 	}
+}
+
+func (c *Conn) detaching() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.detach != nil
+}
+
+// replayed puts bytes a callback asked to redeliver in front of what is
+// left (rest, or the framer's own), and reports whether it did.
+func (c *Conn) replayed(f *framer, rest []byte) bool {
+	if c.detaching() {
+		return false
+	}
+	r := c.takeReplay()
+	if r == nil {
+		return false
+	}
+	left := append([]byte(nil), f.buf[f.off:]...)
+	f.reset()
+	f.add(r)
+	f.add(rest)
+	f.add(left)
+	return true
 }
 
 // ModeKind says how incoming data is cut into frames.

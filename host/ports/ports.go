@@ -34,6 +34,10 @@ type Service struct {
 	PrefixSet bool
 }
 
+// OptionPrefix is what the service's option names start with ("c2s_",
+// or "" for a service with config_prefix = "").
+func (s Service) OptionPrefix() string { return s.prefix() }
+
 func (s Service) prefix() string {
 	switch {
 	case s.PrefixSet && s.ConfigPrefix == "":

@@ -280,7 +280,27 @@ func registerConnType(L *lua.LState) {
 			L.Push(lua.LTrue)
 			return 1
 		},
-		"ssl":           func(L *lua.LState) int { L.Push(lua.LBool(checkConn(L).c.Secure())); return 1 },
+		"ssl": func(L *lua.LState) int { L.Push(lua.LBool(checkConn(L).c.Secure())); return 1 },
+		"alpn": func(L *lua.LState) int {
+			st, _ := checkConn(L).c.TLSState()
+			L.Push(lua.LString(st.NegotiatedProtocol))
+			return 1
+		},
+		"sni": func(L *lua.LState) int {
+			st, _ := checkConn(L).c.TLSState()
+			L.Push(lua.LString(st.ServerName))
+			return 1
+		},
+		"starttls_replay": func(L *lua.LState) int {
+			if err := checkConn(L).c.StartTLSReplay([]byte(L.CheckString(2))); err != nil {
+				L.Push(lua.LNil)
+				L.Push(lua.LString(err.Error()))
+				return 2
+			}
+			L.Push(lua.LTrue)
+			return 1
+		},
+		"divert":        connDivert,
 		"tls_available": func(L *lua.LState) int { L.Push(lua.LBool(checkConn(L).c.TLSAvailable())); return 1 },
 		"starttls": func(L *lua.LState) int {
 			if err := checkConn(L).c.StartTLS(); err != nil {
@@ -339,5 +359,44 @@ func connWrite(L *lua.LState) int {
 		return 2
 	}
 	L.Push(lua.LNumber(len(data)))
+	return 1
+}
+
+// connDivert is conn:divert(service, data): the connection leaves this
+// module for another service, which sees it connect and then receives
+// data (the bytes the multiplexer read) framed by its own read mode.
+func connDivert(L *lua.LState) int {
+	lc := checkConn(L)
+	name := L.CheckString(2)
+	data := []byte(L.OptString(3, ""))
+	rt := lc.inst.rt
+	target := rt.Service(name)
+	if target == nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString("no service " + name))
+		return 2
+	}
+	c := lc.c
+	lc.inst.forget(c)
+	if target.Serve == "http" {
+		if rt.divert == nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString("no HTTP server in this process"))
+			return 2
+		}
+		c.Detach(data, func(nc net.Conn) { _ = rt.divert(name, nc) })
+		L.Push(lua.LTrue)
+		return 1
+	}
+	h := target.Pick()
+	c.SetHandler(h)
+	h.Connected(c)
+	if c.Secure() {
+		h.Secured(c, false)
+	}
+	if len(data) > 0 {
+		c.Redeliver(data)
+	}
+	L.Push(lua.LTrue)
 	return 1
 }

@@ -451,7 +451,15 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		h.mode, h.hasMode = m, true
 	}
 	serve, _ := item.RawGetString("serve").(lua.LString)
-	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: string(serve), Multiplex: item.RawGetString("multiplex") != lua.LNil}, nil
+	var multiplex *luaval.Table
+	if t, ok := item.RawGetString("multiplex").(*lua.LTable); ok {
+		gv, err := luaval.ToGo(t)
+		if err != nil {
+			return nil, fmt.Errorf("service '%s': multiplex: %v", name, err)
+		}
+		multiplex = gv.(*luaval.Table)
+	}
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: string(serve), Multiplex: multiplex}, nil
 }
 
 // workers reads how many copies of the module serve a service: the

@@ -115,6 +115,9 @@ func (t *Transition) add(key string, inst *Instance) {
 	t.order = append(t.order, inst)
 }
 
+// Services lists the net services after Commit.
+func (t *Transition) Services() []*NetService { return servicesOf(t.order) }
+
 // PortServices lists the services the modules will provide after Commit.
 func (t *Transition) PortServices() []ports.Service { return portServices(servicesOf(t.order)) }
 

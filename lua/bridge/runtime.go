@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
+	"net"
 	"path"
 	"strings"
 	"sync"
@@ -54,8 +55,9 @@ type NetService struct {
 	// SSLConfig is the module's own TLS defaults (ssl_config), which sit
 	// between <service>_ssl and the global ssl in precedence.
 	SSLConfig *luaval.Table
-	// Multiplex holds the listener's multiplex settings, for a multiplexer.
-	Multiplex bool
+	// Multiplex is how a multiplexer recognises the service's clients:
+	// a Lua pattern for the first bytes, an ALPN protocol, SNI names.
+	Multiplex *luaval.Table
 	// Serve is "http" for the services net/http serves (mod_http's http
 	// and https) instead of the listener callbacks.
 	Serve string
@@ -81,11 +83,12 @@ type Runtime struct {
 	retired map[*Instance]bool              // replaced or removed, serving their last connections
 	network atomic.Pointer[listen.Settings] // for outgoing connections
 	admin   Admin
-	budget  atomic.Int64         // lua_timeout in nanoseconds; 0 for none
-	hist    histogram            // how long callbacks run
-	extra   map[string]moduleRef // loaded from the console, beyond the config
-	dropped map[string]bool      // unloaded from the console, despite the config
-	forced  map[string]bool      // to reload at the next Stage even if unchanged
+	divert  func(service string, nc net.Conn) error // hands a socket to a net/http service
+	budget  atomic.Int64                            // lua_timeout in nanoseconds; 0 for none
+	hist    histogram                               // how long callbacks run
+	extra   map[string]moduleRef                    // loaded from the console, beyond the config
+	dropped map[string]bool                         // unloaded from the console, despite the config
+	forced  map[string]bool                         // to reload at the next Stage even if unchanged
 	shared  *sharedStore
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -277,6 +280,9 @@ func wanted(snap *config.Snapshot) []moduleRef {
 type Admin interface {
 	Call(name string, args []any) (any, error)
 }
+
+// SetDivert installs how a socket is handed to a service net/http serves.
+func (rt *Runtime) SetDivert(fn func(service string, nc net.Conn) error) { rt.divert = fn }
 
 // SetAdmin installs the host's admin interface.
 func (rt *Runtime) SetAdmin(a Admin) { rt.admin = a }
