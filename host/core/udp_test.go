@@ -133,3 +133,28 @@ func TestTFTPUploadWhenAllowed(t *testing.T) {
 	}
 	t.Fatal("the upload was not stored byte-exact")
 }
+
+func TestPacketRatePerSender(t *testing.T) {
+	port := freeUDPPort(t)
+	startHost(t, fmt.Sprintf("modules_enabled = { \"time\" }\ninterfaces = { \"127.0.0.1\" }\ntime_ports = { }\ntime_udp_ports = { %d }\ntime_udp_packet_rate = 2\n", port), nil)
+	u, err := net.Dial("udp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	for i := 0; i < 10; i++ {
+		u.Write([]byte{byte(i)})
+	}
+	answers := 0
+	buf := make([]byte, 16)
+	for {
+		_ = u.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if _, err := u.Read(buf); err != nil {
+			break
+		}
+		answers++
+	}
+	if answers < 1 || answers > 3 {
+		t.Errorf("packet_rate = 2 answered %d of 10 immediate datagrams; want the burst of 2", answers)
+	}
+}
