@@ -478,6 +478,18 @@ func (c *Conn) finish(err error) {
 	if nc != nil {
 		_ = nc.Close()
 	}
+	c.settle()
+	c.mu.Lock()
+	announced := c.announced
+	c.mu.Unlock()
+	if announced {
+		c.handler().Disconnected(c, err)
+	}
+}
+
+// settle does the bookkeeping of a connection that has ended: its
+// goroutines stop, the server and its listener's counts let it go.
+func (c *Conn) settle() {
 	close(c.done)
 	c.Resume()
 	if c.onFinish != nil {
@@ -490,12 +502,6 @@ func (c *Conn) finish(err error) {
 		st.Open.Add(-1)
 		st.BytesIn.Add(c.bytesIn.Load())
 		st.BytesOut.Add(c.bytesOut.Load())
-	}
-	c.mu.Lock()
-	announced := c.announced
-	c.mu.Unlock()
-	if announced {
-		c.handler().Disconnected(c, err)
 	}
 }
 
@@ -781,16 +787,7 @@ func (c *Conn) finishDetached(fn func(net.Conn), rest []byte) {
 	c.finished = true
 	nc := c.nc
 	c.mu.Unlock()
-	close(c.done)
-	if c.onFinish != nil {
-		c.onFinish(c)
-	}
-	if c.release != nil {
-		c.release()
-	}
-	if st := c.Stats; st != nil {
-		st.Open.Add(-1)
-	}
+	c.settle()
 	c.handler().Disconnected(c, nil)
 	if len(rest) > 0 {
 		nc = &prefixConn{Conn: nc, rest: rest}

@@ -196,29 +196,22 @@ func connOptions(nc net.Conn, s Settings) error {
 	}
 	v6 := peerAddr(tc.LocalAddr()).Is6()
 	var serr error
-	_ = rc.Control(func(fd uintptr) {
-		if s.TTL > 0 {
-			if v6 {
-				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_UNICAST_HOPS, s.TTL)
-			} else {
-				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TTL, s.TTL)
-			}
-			if serr != nil {
-				serr = fmt.Errorf("socket option ttl = %d: %w", s.TTL, serr)
-				return
-			}
+	set := func(name string, v4opt, v6opt, val int) {
+		if val <= 0 || serr != nil {
+			return
 		}
-		if s.TOS > 0 {
-			if v6 {
-				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IPV6, syscall.IPV6_TCLASS, s.TOS)
-			} else {
-				serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_TOS, s.TOS)
-			}
-			if serr != nil {
-				serr = fmt.Errorf("socket option tos = %d: %w", s.TOS, serr)
-			}
+		level, opt := syscall.IPPROTO_IP, v4opt
+		if v6 {
+			level, opt = syscall.IPPROTO_IPV6, v6opt
 		}
-	})
+		_ = rc.Control(func(fd uintptr) {
+			if err := syscall.SetsockoptInt(int(fd), level, opt, val); err != nil {
+				serr = fmt.Errorf("socket option %s = %d: %w", name, val, err)
+			}
+		})
+	}
+	set("ttl", syscall.IP_TTL, syscall.IPV6_UNICAST_HOPS, s.TTL)
+	set("tos", syscall.IP_TOS, syscall.IPV6_TCLASS, s.TOS)
 	return serr
 }
 
