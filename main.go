@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -18,6 +19,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/sirupsen/logrus"
 
 	"github.com/moonport/moonport/host/config"
@@ -156,11 +158,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
+	if inherited, _ := activation.Listeners(); len(inherited) > 0 {
+		// Socket activation: systemd opened some of the ports for us.
+		var ls []net.Listener
+		for _, l := range inherited {
+			if l != nil {
+				ls = append(ls, l)
+			}
+		}
+		h.Pool.Adopt(ls)
+	}
 	if err := h.Start(); err != nil {
 		log.Error(err)
 		h.Shutdown()
 		return exitBind
 	}
+	notify(log, "READY=1", status(h))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if h.Config().Value("*", "reload_on_change") != false {
@@ -171,14 +184,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
 	defer signal.Stop(sig)
 wait:
 	for {
 		select {
 		case s := <-sig:
-			if s == syscall.SIGHUP {
+			switch s {
+			case syscall.SIGHUP:
+				notify(log, "RELOADING=1", "STATUS=reloading")
 				_ = h.Reload("SIGHUP")
+				notify(log, "READY=1", status(h))
+				continue
+			case syscall.SIGUSR1:
+				if err := h.ReopenLogs(); err != nil {
+					log.Error(err)
+				}
 				continue
 			}
 			log.Infof("Received %s, shutting down", s)
@@ -189,6 +210,7 @@ wait:
 		}
 	}
 	cancel()
+	notify(log, "STOPPING=1", "STATUS=shutting down")
 	h.Shutdown()
 	return exitOK
 }

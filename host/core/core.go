@@ -408,6 +408,15 @@ func (h *Host) Reload(why string) error {
 	return nil
 }
 
+// ReopenLogs opens the log files again (after logrotate moved them).
+func (h *Host) ReopenLogs() error {
+	err := h.current().sinks.Reopen()
+	if err == nil {
+		h.Log.Info("Reopened log files")
+	}
+	return err
+}
+
 // ReloadStatus says how reloads went.
 func (h *Host) ReloadStatus() ReloadStatus {
 	h.mu.Lock()

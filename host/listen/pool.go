@@ -2,7 +2,9 @@ package listen
 
 import (
 	"crypto/tls"
+	"net"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +22,30 @@ type Pool struct {
 	log       logrus.FieldLogger
 	mu        sync.Mutex
 	listeners map[string]*Listener
+	adopted   map[string]net.Listener // sockets systemd passed, not yet used
+}
+
+// Adopt hands the pool listening sockets opened by someone else (systemd
+// socket activation): a binding on the same address uses one instead of
+// binding itself.
+func (p *Pool) Adopt(ls []net.Listener) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.adopted == nil {
+		p.adopted = map[string]net.Listener{}
+	}
+	for _, l := range ls {
+		ta, ok := l.Addr().(*net.TCPAddr)
+		if !ok {
+			continue
+		}
+		ap := ta.AddrPort()
+		network := "tcp4"
+		if ap.Addr().Unmap().Is6() {
+			network = "tcp6"
+		}
+		p.adopted[network+" "+netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()] = l
+	}
 }
 
 // NewPool returns an empty pool whose connections srv tracks.
@@ -89,9 +115,14 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 		ep := attach(b)
 		l := &Listener{Binding: b, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
 		var err error
-		if strings.HasPrefix(b.Network, "udp") {
+		switch {
+		case strings.HasPrefix(b.Network, "udp"):
 			l.pc, err = listenUDP(b, ep.Settings)
-		} else {
+		case p.adopted[key] != nil:
+			l.ln = p.adopted[key]
+			delete(p.adopted, key)
+			p.log.Infof("listener %s uses the socket systemd passed for %s", b.Listener, b.AddrPort())
+		default:
 			l.ln, err = listenTCP(b, ep.Settings)
 		}
 		if err != nil {

@@ -43,11 +43,12 @@ type sink struct {
 	out      io.Writer
 	format   logrus.Formatter
 	mu       *sync.Mutex
+	path     string // a log file's name, for Reopen
 }
 
 // Sinks is a configured set of log destinations; it is a logrus hook.
 type Sinks struct {
-	sinks   []sink
+	sinks   []*sink
 	closers []io.Closer
 	redact  *strings.Replacer
 	min     atomic.Int32 // a run-time level (log:level) over every sink's own; -1 for none
@@ -145,6 +146,43 @@ func (s *Sinks) Close() {
 	for _, c := range s.closers {
 		_ = c.Close()
 	}
+	for _, k := range s.sinks {
+		if k.path != "" {
+			k.mu.Lock()
+			if c, ok := k.out.(io.Closer); ok {
+				_ = c.Close()
+			}
+			k.mu.Unlock()
+		}
+	}
+}
+
+// Reopen opens every log file again by name, as logrotate expects after
+// it moved them (SIGUSR1). A file that cannot be opened keeps the old one
+// and is reported.
+func (s *Sinks) Reopen() error {
+	var errs []string
+	for _, k := range s.sinks {
+		if k.path == "" {
+			continue
+		}
+		f, err := os.OpenFile(k.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o640)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		k.mu.Lock()
+		old := k.out
+		k.out = f
+		k.mu.Unlock()
+		if c, ok := old.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("reopening logs: %s", strings.Join(errs, "; "))
+	}
+	return nil
 }
 
 // Lowest is the most verbose level any sink wants, to set on the logger.
@@ -278,7 +316,7 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 	if json {
 		f = &logrus.JSONFormatter{}
 	}
-	k := sink{min: min, max: max, format: f, mu: consoleMu}
+	k := &sink{min: min, max: max, format: f, mu: consoleMu}
 	switch dest {
 	case "*console", "*stdout", "*stderr":
 		k.out = os.Stderr
@@ -297,8 +335,7 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 		if err != nil {
 			return fmt.Errorf("%s: cannot open log file: %v", where, err)
 		}
-		k.out, k.mu = file, &sync.Mutex{}
-		s.closers = append(s.closers, file)
+		k.out, k.mu, k.path = file, &sync.Mutex{}, dest
 		s.files = append(s.files, dest)
 	}
 	s.sinks = append(s.sinks, k)
