@@ -24,6 +24,7 @@ import (
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/core"
+	"github.com/moonport/moonport/host/privilege"
 	"github.com/moonport/moonport/host/reload"
 	"github.com/moonport/moonport/lua/bridge"
 )
@@ -41,12 +42,13 @@ const defaultConfigName = "prosody.cfg.lua"
 
 // Exit codes, documented in the README.
 const (
-	exitOK       = 0
-	exitConfig   = 1 // the config or a module failed to load
-	exitWarnings = 2 // check config: warnings but no errors
-	exitBind     = 3 // strict_binding and a port could not be opened
-	exitConsole  = 4 // shell/reload: the console could not be reached, or the command failed
-	exitUsage    = 64
+	exitOK        = 0
+	exitConfig    = 1 // the config or a module failed to load
+	exitWarnings  = 2 // check config: warnings but no errors
+	exitBind      = 3 // strict_binding and a port could not be opened
+	exitConsole   = 4 // shell/reload: the console could not be reached, or the command failed
+	exitPrivilege = 5 // root without prosody_user or run_as_root, or the drop failed
+	exitUsage     = 64
 )
 
 func usage(w io.Writer) {
@@ -173,6 +175,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		h.Shutdown()
 		return exitBind
 	}
+	if code := dropRoot(h, log); code != exitOK {
+		h.Shutdown()
+		return code
+	}
 	notify(log, "READY=1", status(h))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -194,6 +200,10 @@ wait:
 			case syscall.SIGHUP:
 				notify(log, "RELOADING=1", "STATUS=reloading")
 				_ = h.Reload("SIGHUP")
+				if code := dropRoot(h, log); code != exitOK {
+					h.Shutdown()
+					return code
+				}
 				notify(log, "READY=1", status(h))
 				continue
 			case syscall.SIGUSR1:
@@ -212,6 +222,34 @@ wait:
 	cancel()
 	notify(log, "STOPPING=1", "STATUS=shutting down")
 	h.Shutdown()
+	return exitOK
+}
+
+// dropRoot becomes prosody_user/prosody_group once the ports are bound,
+// keeping only the right to bind ports below 1024 (for reloads). Root
+// without a user to become is refused unless run_as_root = true.
+func dropRoot(h *core.Host, log logrus.FieldLogger) int {
+	if os.Geteuid() != 0 {
+		return exitOK
+	}
+	snap := h.Config()
+	userName, _ := snap.Value("*", "prosody_user").(string)
+	if userName == "" {
+		if snap.Value("*", "run_as_root") == true {
+			log.Warn("Running as root (run_as_root = true); set prosody_user to drop privileges after binding")
+			return exitOK
+		}
+		log.Error("Refusing to run as root: set prosody_user = \"…\" (and prosody_group) to drop privileges after binding, or run_as_root = true")
+		return exitPrivilege
+	}
+	groupName, _ := snap.Value("*", "prosody_group").(string)
+	binder, err := privilege.Drop(userName, groupName)
+	if err != nil {
+		log.Errorf("Cannot drop privileges: %v", err)
+		return exitPrivilege
+	}
+	h.Pool.SetBinder(binder.Run)
+	log.Infof("Now running as %s (uid %d, gid %d), keeping CAP_NET_BIND_SERVICE for binds", userName, os.Getuid(), os.Getgid())
 	return exitOK
 }
 

@@ -163,7 +163,7 @@ func TestRunReloadsOnChangeAndSIGHUP(t *testing.T) {
 		for _, x := range ports {
 			list = append(list, fmt.Sprint(x))
 		}
-		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nreload_on_change = %v\nlog = \"error\"\n",
+		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nreload_on_change = %v\nlog = \"error\"\nrun_as_root = true\n",
 			dir, strings.Join(list, ", "), watch)
 	}
 	for _, watch := range []bool{true, false} {

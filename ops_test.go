@@ -17,7 +17,7 @@ import (
 func echoConfig(t *testing.T, port int, extra string) string {
 	t.Helper()
 	dir, _ := filepath.Abs("examples/modules")
-	return writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\n%s", dir, port, extra))
+	return writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nrun_as_root = true\n%s", dir, port, extra))
 }
 
 func echoes(t *testing.T, port int) {
@@ -120,4 +120,99 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	expect("STOPPING=1")
+}
+
+// lowPort finds a free loopback port below 1024.
+func lowPort(t *testing.T, skip int) int {
+	t.Helper()
+	for p := 900; p < 1000; p++ {
+		if p == skip {
+			continue
+		}
+		if l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			l.Close()
+			return p
+		}
+	}
+	t.Fatal("no free port below 1024")
+	return 0
+}
+
+func TestPrivilegeDrop(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI runs as root; this test needs it")
+		}
+		t.Skip("needs root")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	first := lowPort(t, 0)
+	second := lowPort(t, first)
+	mods, _ := filepath.Abs("examples/modules")
+	cfg := filepath.Join(dir, "prosody.cfg.lua")
+	write := func(ports string) {
+		os.WriteFile(cfg, []byte(fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nprosody_user = \"nobody\"\nprosody_group = \"nogroup\"\nreload_on_change = false\n", mods, ports)), 0o644)
+	}
+	write(fmt.Sprint(first))
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	waitListen(t, first, true)
+	deadline := time.Now().Add(10 * time.Second)
+	var status string
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+		status = string(b)
+		if strings.Contains(status, "Uid:\t65534\t65534\t65534\t65534") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(status, "Uid:\t65534\t65534\t65534\t65534") || !strings.Contains(status, "Gid:\t65534\t65534\t65534\t65534") {
+		t.Fatalf("still not nobody/nogroup:\n%s", status)
+	}
+	// Every thread is unprivileged but the binder, which holds only
+	// CAP_NET_BIND_SERVICE (bit 10).
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", cmd.Process.Pid))
+	binders := 0
+	for _, task := range tasks {
+		b, _ := os.ReadFile(task)
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "CapEff:\t"); ok {
+				switch v {
+				case "0000000000000000":
+				case "0000000000000400":
+					binders++
+				default:
+					t.Errorf("thread %s has capabilities %s", task, v)
+				}
+			}
+		}
+	}
+	if binders != 1 {
+		t.Errorf("%d threads can bind low ports, want 1", binders)
+	}
+	echoes(t, first)
+	// A reload adding another low port still binds it.
+	write(fmt.Sprintf("%d, %d", first, second))
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitListen(t, second, true)
+	echoes(t, second)
+}
+
+func TestRootWithoutUserIsRefused(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	port := freePorts(t, 1)[0]
+	dir, _ := filepath.Abs("examples/modules")
+	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nlog = \"error\"\n", dir, port))
+	if code, _, _ := runCLI(t, "run", "--config", cfg); code != exitPrivilege {
+		t.Fatalf("exit %d, want %d", code, exitPrivilege)
+	}
 }

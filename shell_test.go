@@ -41,7 +41,7 @@ func TestShellInATerminal(t *testing.T) {
 	shipped, _ := filepath.Abs("modules")
 	examples, _ := filepath.Abs("examples/modules")
 	p := freePorts(t, 2)
-	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nlog = \"error\"\n", shipped, examples, p[0], p[1]))
+	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nlog = \"error\"\nrun_as_root = true\n", shipped, examples, p[0], p[1]))
 	startServer(t, bin, cfg)
 	waitListen(t, p[0], true)
 

@@ -2,3 +2,6 @@
 -- ./prosody.cfg.lua: the example echo and chat services, on loopback only.
 modules_enabled = { "echo", "chat" }
 interfaces = { "127.0.0.1", "::1" }
+-- A demo that listens on loopback only may run as root (say, in a
+-- container); a real config sets prosody_user instead.
+run_as_root = true

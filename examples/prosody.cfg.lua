@@ -56,6 +56,13 @@ listeners = {
 -- The forward module's upstream.
 forward_upstream = "127.0.0.1:7007"
 
+-- Started as root (to bind ports below 1024), moonport becomes this user
+-- and group once the ports are bound, keeping only the right to bind low
+-- ports for reloads. As root without prosody_user it refuses to run,
+-- unless run_as_root = true.
+-- prosody_user = "moonport"
+-- prosody_group = "moonport"
+
 -- Make any port that cannot be opened fatal at startup (exit code 3),
 -- instead of logging it and serving the rest.
 strict_binding = false

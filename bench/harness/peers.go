@@ -69,6 +69,7 @@ bench_resp_ports = { %d }
 http_ports = { %d }
 https_ports = { }
 log = "warn"
+run_as_root = true
 %s`, modules, portMoonEcho, portMoonResp, portMoonHTTP, extra)); err != nil {
 					return nil, err
 				}

@@ -23,6 +23,22 @@ type Pool struct {
 	mu        sync.Mutex
 	listeners map[string]*Listener
 	adopted   map[string]net.Listener // sockets systemd passed, not yet used
+	binder    func(func())            // runs binds where the right to bind low ports is (after a privilege drop)
+}
+
+// SetBinder makes every later bind run through run (privilege.Binder).
+func (p *Pool) SetBinder(run func(func())) {
+	p.mu.Lock()
+	p.binder = run
+	p.mu.Unlock()
+}
+
+func (p *Pool) bind(f func()) {
+	if p.binder != nil {
+		p.binder(f)
+		return
+	}
+	f()
 }
 
 // Adopt hands the pool listening sockets opened by someone else (systemd
@@ -117,13 +133,13 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 		var err error
 		switch {
 		case strings.HasPrefix(b.Network, "udp"):
-			l.pc, err = listenUDP(b, ep.Settings)
+			p.bind(func() { l.pc, err = listenUDP(b, ep.Settings) })
 		case p.adopted[key] != nil:
 			l.ln = p.adopted[key]
 			delete(p.adopted, key)
 			p.log.Infof("listener %s uses the socket systemd passed for %s", b.Listener, b.AddrPort())
 		default:
-			l.ln, err = listenTCP(b, ep.Settings)
+			p.bind(func() { l.ln, err = listenTCP(b, ep.Settings) })
 		}
 		if err != nil {
 			tx.Failed = append(tx.Failed, err.(*BindError))
