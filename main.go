@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/cloudflare/tableflip"
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/sirupsen/logrus"
 
@@ -70,7 +71,33 @@ default config (the example echo and chat services on loopback).
 }
 
 func main() {
+	if len(os.Args) < 2 || os.Args[1] == "run" || strings.HasPrefix(os.Args[1], "-") {
+		if u, err := tableflip.New(tableflip.Options{PIDFile: pidfileArg(os.Args[1:])}); err == nil {
+			upgrader = u
+		}
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// pidfileArg is where an upgraded process writes its PID: the pidfile
+// option of the config on the command line (read cheaply, before the
+// config is evaluated for real), else nowhere.
+func pidfileArg(args []string) string {
+	path := ""
+	for i, a := range args {
+		if (a == "--config" || a == "-c") && i+1 < len(args) {
+			path = args[i+1]
+		}
+	}
+	if path == "" {
+		path = defaultConfigName
+	}
+	snap, err := config.Load(path)
+	if err != nil {
+		return ""
+	}
+	p, _ := snap.Value("*", "pidfile").(string)
+	return p
 }
 
 func init() { core.Version = version }
@@ -160,6 +187,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		defer stop()
 	}
+	if upgrader != nil {
+		h.Pool.SetSockets(upgradeSockets{upgrader})
+		h.SetUpgrade(func() error { return upgrader.Upgrade() })
+	}
 	if inherited, _ := activation.Listeners(); len(inherited) > 0 {
 		// Socket activation: systemd opened some of the ports for us.
 		var ls []net.Listener
@@ -179,6 +210,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		h.Shutdown()
 		return code
 	}
+	var upgraded <-chan struct{}
+	if upgrader != nil {
+		if err := upgrader.Ready(); err != nil {
+			log.Warnf("zero-downtime upgrades unavailable: %v", err)
+		}
+		upgraded = upgrader.Exit()
+	}
 	notify(log, "READY=1", status(h))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -190,7 +228,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sig)
 wait:
 	for {
@@ -211,11 +249,19 @@ wait:
 					log.Error(err)
 				}
 				continue
+			case syscall.SIGUSR2:
+				if err := h.Upgrade(); err != nil {
+					log.Errorf("Upgrade failed, still serving: %v", err)
+				}
+				continue
 			}
 			log.Infof("Received %s, shutting down", s)
 			break wait
 		case why := <-h.ShutdownRequested():
 			log.Infof("Shutting down: %s", why)
+			break wait
+		case <-upgraded:
+			log.Info("The new process is ready: no longer accepting, finishing connections")
 			break wait
 		}
 	}

@@ -216,3 +216,76 @@ func TestRootWithoutUserIsRefused(t *testing.T) {
 		t.Fatalf("exit %d, want %d", code, exitPrivilege)
 	}
 }
+
+// TestZeroDowntimeUpgrade hands the listening socket to a new process
+// (SIGUSR2) while clients keep connecting: none may be refused.
+func TestZeroDowntimeUpgrade(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	pidfile := filepath.Join(dir, "moonport.pid")
+	port := freePorts(t, 1)[0]
+	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\nlog = \"error\"\nnetwork_settings = { shutdown_deadline = 2 }\n", pidfile))
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	oldPID := cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var newPID int
+	defer func() {
+		cmd.Process.Kill()
+		if newPID > 0 {
+			syscall.Kill(newPID, syscall.SIGKILL)
+		}
+	}()
+	waitListen(t, port, true)
+
+	stop := make(chan struct{})
+	result := make(chan [2]int, 1)
+	go func() {
+		ok, failed := 0, 0
+		for {
+			select {
+			case <-stop:
+				result <- [2]int{ok, failed}
+				return
+			default:
+			}
+			c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 2*time.Second)
+			if err != nil {
+				failed++
+				continue
+			}
+			c.SetDeadline(time.Now().Add(3 * time.Second))
+			fmt.Fprintf(c, "hi\n")
+			buf := make([]byte, 3)
+			if n, err := c.Read(buf); err != nil || string(buf[:n]) != "hi\n" {
+				failed++
+			} else {
+				ok++
+			}
+			c.Close()
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // traffic before the upgrade
+	cmd.Process.Signal(syscall.SIGUSR2)
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the old process did not exit after the upgrade")
+	}
+	b, _ := os.ReadFile(pidfile)
+	fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &newPID)
+	if newPID == 0 || newPID == oldPID {
+		t.Fatalf("pidfile says %q; want the new process's PID (old was %d)", b, oldPID)
+	}
+	time.Sleep(200 * time.Millisecond) // traffic after it
+	close(stop)
+	r := <-result
+	if r[1] != 0 || r[0] < 10 {
+		t.Fatalf("%d connections served, %d refused or broken during the upgrade", r[0], r[1])
+	}
+	t.Logf("%d connections across the upgrade, none refused", r[0])
+	syscall.Kill(newPID, syscall.SIGTERM)
+}

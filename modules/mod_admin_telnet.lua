@@ -59,6 +59,7 @@ local help = {
 		"server:uptime()           how long the server has been running",
 		"server:memory()           memory in use, goroutines and connections",
 		"server:shutdown(reason)   stop the server (connections are closed cleanly)",
+		"server:upgrade()          start the new binary with the listening sockets (zero downtime)",
 	},
 	port = {
 		"port:list()               every listening socket with its service, TLS and connections",
@@ -88,7 +89,7 @@ local help = {
 };
 local sections = { "server", "port", "module", "config", "conn", "stats", "log" };
 local about = {
-	server = "version, uptime, memory, shutdown",
+	server = "version, uptime, memory, shutdown, upgrade",
 	port = "listening sockets: list, close",
 	module = "modules: list, info, load, unload, reload",
 	config = "options: get; reload the config",
@@ -131,6 +132,7 @@ local function commands(print)
 			return true, "memory";
 		end,
 		shutdown = function(_, reason) return true, call("shutdown", reason) end,
+		upgrade = function() return true, call("upgrade") end,
 	};
 	c.port = {
 		list = function()

@@ -78,6 +78,11 @@ func (a *admin) Call(name string, args []any) (any, error) {
 	case "shutdown":
 		h.requestShutdown(str(args, 0))
 		return "shutting down", nil
+	case "upgrade":
+		if err := h.Upgrade(); err != nil {
+			return nil, err
+		}
+		return "the new process is ready; this one finishes its connections and exits", nil
 	case "ports":
 		return a.ports(), nil
 	case "close_port":

@@ -56,8 +56,24 @@ type Host struct {
 	shutdownCh chan string
 	started    time.Time
 
+	upgrade func() error
+
 	divertMu sync.Mutex
 	diverted map[string]*chanListener // HTTP servers for sockets a multiplexer hands over
+}
+
+// SetUpgrade installs how a zero-downtime upgrade starts (main's
+// upgrader); Upgrade fails without one.
+func (h *Host) SetUpgrade(fn func() error) { h.upgrade = fn }
+
+// Upgrade starts the new binary with the listening sockets; this process
+// goes on until the new one is ready.
+func (h *Host) Upgrade() error {
+	if h.upgrade == nil {
+		return errors.New("this process cannot upgrade itself (started by a test or an unsupported platform)")
+	}
+	h.Log.Info("Upgrading: starting the new binary with the listening sockets")
+	return h.upgrade()
 }
 
 // ShutdownRequested delivers the reason when the console asks the server

@@ -2,6 +2,8 @@ package listen
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -24,6 +26,22 @@ type Pool struct {
 	listeners map[string]*Listener
 	adopted   map[string]net.Listener // sockets systemd passed, not yet used
 	binder    func(func())            // runs binds where the right to bind low ports is (after a privilege drop)
+	sockets   Sockets                 // the upgrader, when there is one
+}
+
+// Sockets opens listening sockets; a zero-downtime upgrader implements
+// it to hand the sockets it was given to the pool, and to pass the pool's
+// sockets to the next process.
+type Sockets interface {
+	Listen(network, addr string, open func() (net.Listener, error)) (net.Listener, error)
+	ListenPacket(network, addr string, open func() (net.PacketConn, error)) (net.PacketConn, error)
+}
+
+// SetSockets routes every later bind through s.
+func (p *Pool) SetSockets(s Sockets) {
+	p.mu.Lock()
+	p.sockets = s
+	p.mu.Unlock()
 }
 
 // SetBinder makes every later bind run through run (privilege.Binder).
@@ -31,6 +49,35 @@ func (p *Pool) SetBinder(run func(func())) {
 	p.mu.Lock()
 	p.binder = run
 	p.mu.Unlock()
+}
+
+func (p *Pool) openTCP(b ports.Binding, s Settings) (net.Listener, error) {
+	if p.sockets == nil {
+		return listenTCP(b, s)
+	}
+	ln, err := p.sockets.Listen(b.Network, b.AddrPort(), func() (net.Listener, error) { return listenTCP(b, s) })
+	if err != nil {
+		var be *BindError
+		if !errors.As(err, &be) {
+			err = &BindError{Binding: b, Err: err}
+		}
+	}
+	return ln, err
+}
+
+func (p *Pool) openUDP(b ports.Binding, s Settings) (*net.UDPConn, error) {
+	if p.sockets == nil {
+		return listenUDP(b, s)
+	}
+	pc, err := p.sockets.ListenPacket(b.Network, b.AddrPort(), func() (net.PacketConn, error) { return listenUDP(b, s) })
+	if err != nil {
+		return nil, &BindError{Binding: b, Err: err}
+	}
+	udp, ok := pc.(*net.UDPConn)
+	if !ok {
+		return nil, &BindError{Binding: b, Err: fmt.Errorf("%T is not a UDP socket", pc)}
+	}
+	return udp, nil
 }
 
 func (p *Pool) bind(f func()) {
@@ -133,13 +180,13 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 		var err error
 		switch {
 		case strings.HasPrefix(b.Network, "udp"):
-			p.bind(func() { l.pc, err = listenUDP(b, ep.Settings) })
+			p.bind(func() { l.pc, err = p.openUDP(b, ep.Settings) })
 		case p.adopted[key] != nil:
 			l.ln = p.adopted[key]
 			delete(p.adopted, key)
 			p.log.Infof("listener %s uses the socket systemd passed for %s", b.Listener, b.AddrPort())
 		default:
-			p.bind(func() { l.ln, err = listenTCP(b, ep.Settings) })
+			p.bind(func() { l.ln, err = p.openTCP(b, ep.Settings) })
 		}
 		if err != nil {
 			tx.Failed = append(tx.Failed, err.(*BindError))
