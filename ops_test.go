@@ -289,3 +289,73 @@ func TestZeroDowntimeUpgrade(t *testing.T) {
 	t.Logf("%d connections across the upgrade, none refused", r[0])
 	syscall.Kill(newPID, syscall.SIGTERM)
 }
+
+// TestScaleOutRecipe runs examples/scale-out end to end: HAProxy in front
+// of two moonport instances sharing one port with reuse_port, PROXY v2 and
+// health checks; clients are spread over both with their own address, and
+// stopping one instance loses no client.
+func TestScaleOutRecipe(t *testing.T) {
+	haproxy := testenv.NeedTool(t, "haproxy", "haproxy")
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	back, front := freePorts(t, 2)[0], freePorts(t, 2)[1]
+	os.WriteFile(filepath.Join(dir, "mod_whoami.lua"), []byte(`module:provides("net", { name = "echo", default_port = 1, listener = {
+	onconnect = function(conn) conn:write(module:get_option_string("instance_name") .. " " .. conn:ip() .. "\n"); conn:close() end } })`), 0o644)
+	recipe, _ := os.ReadFile("examples/scale-out/moonport.cfg.lua")
+	cfgText := strings.ReplaceAll(string(recipe), `"echo"`, `"whoami"`)
+	cfgText = strings.ReplaceAll(cfgText, "7700", fmt.Sprint(back))
+	var instances []*exec.Cmd
+	for _, name := range []string{"a", "b"} {
+		cfg := filepath.Join(dir, name+".cfg.lua")
+		os.WriteFile(cfg, []byte(cfgText+fmt.Sprintf("\ninstance_name = %q\nrun_as_root = true\nlog = \"error\"\nplugin_paths = { %q }\n", name, dir)), 0o644)
+		cmd := exec.Command(bin, "run", "--config", cfg)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		instances = append(instances, cmd)
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	}
+	hcfg, _ := os.ReadFile("examples/scale-out/haproxy.cfg")
+	h := strings.ReplaceAll(strings.ReplaceAll(string(hcfg), "7700", fmt.Sprint(back)), "7800", fmt.Sprint(front))
+	hpath := filepath.Join(dir, "haproxy.cfg")
+	os.WriteFile(hpath, []byte(h), 0o644)
+	hp := exec.Command(haproxy, "-db", "-f", hpath)
+	if err := hp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { hp.Process.Kill(); hp.Wait() }()
+	waitListen(t, front, true)
+	ask := func() string {
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.9")}}
+		c, err := d.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", front))
+		if err != nil {
+			return "dial: " + err.Error()
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 64)
+		n, _ := c.Read(buf)
+		return strings.TrimSpace(string(buf[:n]))
+	}
+	seen := map[string]int{}
+	deadline := time.Now().Add(15 * time.Second)
+	for (seen["a 127.0.0.9"] == 0 || seen["b 127.0.0.9"] == 0) && time.Now().Before(deadline) {
+		seen[ask()]++
+	}
+	if seen["a 127.0.0.9"] == 0 || seen["b 127.0.0.9"] == 0 {
+		t.Fatalf("clients were not spread over both instances with their own address: %v", seen)
+	}
+	for k := range seen {
+		if k != "a 127.0.0.9" && k != "b 127.0.0.9" {
+			t.Errorf("unexpected answer %q", k)
+		}
+	}
+	// Stop one instance: the other serves every client.
+	instances[0].Process.Signal(syscall.SIGTERM)
+	instances[0].Wait()
+	for i := 0; i < 20; i++ {
+		if got := ask(); got != "b 127.0.0.9" {
+			t.Fatalf("after stopping a: %q", got)
+		}
+	}
+}
