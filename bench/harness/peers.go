@@ -56,9 +56,9 @@ func peers(bin, modules, workers string) []peer {
 			name: "moonport", echo: addr(portMoonEcho), resp: addr(portMoonResp), http: addr(portMoonHTTP), logFile: "moonport.log", rssOfPID: first,
 			start: func(dir string) ([]*exec.Cmd, error) {
 				cfg := filepath.Join(dir, "moonport.cfg.lua")
-				extra := ""
+				extra := os.Getenv("MOONPORT_BENCH_EXTRA") + "\n" // e.g. "lua_timeout = 0" to measure the run budget's cost
 				if workers != "" {
-					extra = fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\nbench_http_workers = %q\n", workers, workers, workers)
+					extra += fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\nbench_http_workers = %q\n", workers, workers, workers)
 				}
 				if err := writeFile(cfg, fmt.Sprintf(`plugin_paths = { %q }
 modules_enabled = { "bench_echo", "bench_resp", "bench_http" }
@@ -70,6 +70,7 @@ http_ports = { %d }
 https_ports = { }
 log = "warn"
 run_as_root = true
+max_connections = 20000 -- the idle row holds 10,000 (the default cap is 8192)
 %s`, modules, portMoonEcho, portMoonResp, portMoonHTTP, extra)); err != nil {
 					return nil, err
 				}

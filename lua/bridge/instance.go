@@ -90,10 +90,31 @@ func (inst *Instance) arm() {
 		inst.cancelFn.Store(nil)
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx := &budgetContext{Context: context.Background(), done: make(chan struct{})}
+	var once sync.Once
+	cancel := context.CancelFunc(func() { once.Do(func() { close(ctx.done) }) })
 	inst.L.SetContext(ctx)
 	inst.cancel = cancel
 	inst.cancelFn.Store(&cancel)
+}
+
+// budgetContext is the cheapest context gopher-lua can poll: the VM asks
+// for Done() before every instruction, and a plain channel costs less
+// there than context.WithCancel's lazily made one.
+type budgetContext struct {
+	context.Context
+	done chan struct{}
+}
+
+func (b *budgetContext) Done() <-chan struct{} { return b.done }
+
+func (b *budgetContext) Err() error {
+	select {
+	case <-b.done:
+		return context.Canceled
+	default:
+		return nil
+	}
 }
 
 // overrun is called by the runtime's watchdog: it stops the callback that
