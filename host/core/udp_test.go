@@ -18,15 +18,7 @@ import (
 )
 
 // freeUDPPort finds a loopback UDP port nobody uses.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+func freeUDPPort(t *testing.T) int { return testenv.FreePort(t, "udp4") }
 
 func rfc868(b []byte) time.Time {
 	return time.Unix(int64(binary.BigEndian.Uint32(b))-2208988800, 0)

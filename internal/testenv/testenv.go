@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -20,4 +21,23 @@ func NeedTool(t testing.TB, name, pkg string) string {
 		t.Skipf("%s not installed (apt-get install %s)", name, pkg)
 	}
 	return p
+}
+
+// FreePort finds a loopback TCP ("tcp4") or UDP ("udp4") port nobody uses.
+func FreePort(t testing.TB, network string) int {
+	t.Helper()
+	if network == "udp4" {
+		c, err := net.ListenPacket(network, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port
+	}
+	l, err := net.Listen(network, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
