@@ -262,6 +262,7 @@ wait:
 			break wait
 		case <-upgraded:
 			log.Info("The new process is ready: no longer accepting, finishing connections")
+			h.Drain()
 			break wait
 		}
 	}

@@ -539,6 +539,16 @@ func (h *Host) WatchedFiles() []string {
 	return files
 }
 
+// Drain stops accepting and lets the connections end by themselves,
+// for up to shutdown_deadline: after a zero-downtime upgrade, requests
+// already under way in this process finish here. Shutdown follows.
+func (h *Host) Drain() {
+	h.Pool.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), h.Settings().ShutdownDeadline)
+	defer cancel()
+	h.Server.WaitIdle(ctx)
+}
+
 // Shutdown stops accepting, closes every connection within the
 // shutdown_deadline and unloads the modules. Later calls do nothing.
 func (h *Host) Shutdown() { h.shutdown.Do(h.stop) }

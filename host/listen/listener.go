@@ -270,6 +270,16 @@ func (s *Server) Dial(ctx context.Context, address string, h Handler, st Setting
 	return c
 }
 
+// WaitIdle waits until every connection has ended by itself, or ctx ends.
+func (s *Server) WaitIdle(ctx context.Context) {
+	idle := make(chan struct{})
+	go func() { s.wg.Wait(); close(idle) }()
+	select {
+	case <-idle:
+	case <-ctx.Done():
+	}
+}
+
 // Shutdown stops new connections, asks every connection to close (sending
 // what it has queued) and waits until they are gone or ctx ends, when the
 // rest are cut.
