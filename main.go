@@ -201,6 +201,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		h.Pool.Adopt(ls)
 	}
+	// Signals are ours before anyone is told we are ready: a SIGHUP right
+	// after READY=1 must reload, not kill.
+	sig := make(chan os.Signal, 4)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sig)
 	if err := h.Start(); err != nil {
 		log.Error(err)
 		h.Shutdown()
@@ -227,9 +232,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
-	defer signal.Stop(sig)
 wait:
 	for {
 		select {
