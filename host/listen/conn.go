@@ -478,13 +478,16 @@ func (c *Conn) finish(err error) {
 	if nc != nil {
 		_ = nc.Close()
 	}
-	c.settle()
+	// The handler hears of it before the server lets the connection go,
+	// so a shutdown waiting for connections also waits for this news to
+	// be queued.
 	c.mu.Lock()
 	announced := c.announced
 	c.mu.Unlock()
 	if announced {
 		c.handler().Disconnected(c, err)
 	}
+	c.settle()
 }
 
 // settle does the bookkeeping of a connection that has ended: its
@@ -787,8 +790,8 @@ func (c *Conn) finishDetached(fn func(net.Conn), rest []byte) {
 	c.finished = true
 	nc := c.nc
 	c.mu.Unlock()
-	c.settle()
 	c.handler().Disconnected(c, nil)
+	c.settle()
 	if len(rest) > 0 {
 		nc = &prefixConn{Conn: nc, rest: rest}
 	}
