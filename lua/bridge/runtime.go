@@ -1,5 +1,5 @@
 // Package bridge runs Lua modules against the host: it loads each enabled
-// module into its own Lua state with its own event loop, gives it
+// module into its own Lua state (run one callback at a time), gives it
 // Prosody's module, connection and net.server APIs, and turns the services
 // modules provide into ports.Service values.
 //
