@@ -824,6 +824,10 @@ func (c *Conn) deliver(f *framer, data []byte) bool {
 
 func (c *Conn) handOver(f *framer, data []byte) bool {
 	direct := f.off == len(f.buf) // no partial frame held: frame data in place
+	if !direct {
+		f.add(data) // complete the frame held from earlier reads
+		data = nil
+	}
 	for {
 		for c.paused.Load() {
 			if direct {

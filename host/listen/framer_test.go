@@ -97,3 +97,30 @@ func BenchmarkFrameLines(b *testing.B) {
 		f.release()
 	}
 }
+
+// recorder is a Handler that keeps the frames it is given.
+type recorder struct{ frames []string }
+
+func (r *recorder) Connected(*Conn)            {}
+func (r *recorder) Incoming(_ *Conn, d []byte) { r.frames = append(r.frames, string(d)) }
+func (r *recorder) ReadTimeout(*Conn) bool     { return false }
+func (r *recorder) Drained(*Conn)              {}
+func (r *recorder) Secured(*Conn, bool)        {}
+func (r *recorder) Disconnected(*Conn, error)  {}
+
+// TestHandOverAcrossReads delivers a line that arrives in several reads
+// whole, once, and the lines after it too.
+func TestHandOverAcrossReads(t *testing.T) {
+	rec := &recorder{}
+	c := newConn(nil, rec, DefaultSettings())
+	c.SetMode(Mode{Kind: Lines, N: 8192})
+	var f framer
+	for _, chunk := range []string{"ha", "lf and ", "half\nnext\nla", "st\n"} {
+		if !c.handOver(&f, []byte(chunk)) {
+			t.Fatal("connection gone")
+		}
+	}
+	if got := strings.Join(rec.frames, "|"); got != "half and half|next|last" {
+		t.Fatalf("frames %q", got)
+	}
+}
