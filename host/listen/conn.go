@@ -98,6 +98,7 @@ type Conn struct {
 	tlsReplay []byte      // bytes the TLS handshake reads first (StartTLSReplay)
 	detach    func(net.Conn)
 	announced bool // the handler has seen Connected, so Disconnected follows
+	diverts   uint64 // how often Divert handed the connection to another handler
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
@@ -150,6 +151,7 @@ func (c *Conn) run() {
 		}
 		c.mu.Unlock()
 	}
+	diverts := c.Diverts()
 	if c.implicit {
 		if err := c.handshake(); err != nil {
 			c.finish(err) // the handler never saw this connection
@@ -164,8 +166,11 @@ func (c *Conn) run() {
 	}
 	c.mu.Lock()
 	c.announced = true
+	diverted := c.diverts != diverts
 	c.mu.Unlock()
-	c.handler().Connected(c)
+	if !diverted { // a handler that diverted from Secured has announced it already
+		c.handler().Connected(c)
+	}
 	c.readLoop()
 }
 

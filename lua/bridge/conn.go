@@ -65,8 +65,13 @@ func (h *connHandler) Connected(c *listen.Conn) {
 		c.SetMode(h.mode)
 	}
 	c.WantDrain(h.drain)
+	diverts := c.Diverts()
 	h.async(c, func() { h.inst.wrap(c, h.listener).on("onconnect", lua.LNil) },
-		func(nh listen.Handler) { nh.Connected(c) })
+		func(nh listen.Handler) {
+			if c.Diverts() == diverts { // else the divert announced it to nh
+				nh.Connected(c)
+			}
+		})
 }
 
 func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
@@ -116,13 +121,18 @@ func (h *connHandler) Drained(c *listen.Conn) {
 }
 
 func (h *connHandler) Secured(c *listen.Conn, starttls bool) {
+	diverts := c.Diverts()
 	h.async(c, func() {
 		lc := h.inst.wrap(c, h.listener)
 		if starttls {
 			lc.on("onstarttls", lua.LNil)
 		}
 		lc.on("onstatus", lua.LString("ssl-handshake-complete"))
-	}, func(nh listen.Handler) { nh.Secured(c, starttls) })
+	}, func(nh listen.Handler) {
+		if c.Diverts() == diverts {
+			nh.Secured(c, starttls)
+		}
+	})
 }
 
 func (h *connHandler) Disconnected(c *listen.Conn, err error) {
@@ -388,12 +398,7 @@ func connDivert(L *lua.LState) int {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	h := target.Pick()
-	c.SetHandler(h)
-	h.Connected(c)
-	if c.Secure() {
-		h.Secured(c, false)
-	}
+	c.Divert(target.Pick())
 	if len(data) > 0 {
 		c.Redeliver(data)
 	}
