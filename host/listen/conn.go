@@ -97,7 +97,7 @@ type Conn struct {
 	replay    []byte      // bytes to frame again after the current delivery (Redeliver)
 	tlsReplay []byte      // bytes the TLS handshake reads first (StartTLSReplay)
 	detach    func(net.Conn)
-	announced bool // the handler has seen Connected, so Disconnected follows
+	announced bool   // the handler has seen Connected, so Disconnected follows
 	diverts   uint64 // how often Divert handed the connection to another handler
 }
 
