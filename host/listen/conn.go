@@ -764,7 +764,9 @@ func (c *Conn) readLoop() {
 		case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, net.ErrClosed):
 			c.finish(nil)
 		case errors.Is(err, io.EOF):
-			// The peer may only have shut down its side: send what is queued.
+			// The peer may only have shut down its side: its last bytes are
+			// still a frame, and what is queued (or the answer to them) is sent.
+			c.deliverTail(&f)
 			c.closeGracefully(ErrClosedByPeer)
 		case errors.Is(err, syscall.ECONNRESET):
 			c.finish(ErrClosedByPeer)

@@ -12,10 +12,51 @@ import (
 // holding while paused, then writes out what the handler queued. It
 // reports false once the connection is gone.
 func (c *Conn) deliver(f *framer, data []byte) bool {
+	c.beginDelivery()
+	alive := c.handOver(f, data)
+	c.endDelivery()
+	return alive
+}
+
+// deliverTail hands over what the peer sent after its last complete frame,
+// once the peer has shut down its side: in "*l" mode a last line without
+// its newline is still a line. LuaSocket returns it as the partial result
+// and Prosody gives it to onincoming before ondisconnect; so do we.
+func (c *Conn) deliverTail(f *framer) {
+	frame, ok := f.tail(c.Mode())
+	if !ok {
+		return
+	}
+	c.beginDelivery()
+	if c.waitResumed() && !c.isClosing() {
+		c.handler().Incoming(c, frame)
+	}
+	c.endDelivery()
+}
+
+// waitResumed holds while the connection is paused; it reports false if
+// the connection ended meanwhile.
+func (c *Conn) waitResumed() bool {
+	for c.paused.Load() {
+		select {
+		case <-c.resume:
+		case <-c.done:
+			return false
+		}
+	}
+	return true
+}
+
+// beginDelivery marks the reader as handing data over: what the handler
+// queues meanwhile waits for endDelivery, which writes it out from the
+// reader itself.
+func (c *Conn) beginDelivery() {
 	c.mu.Lock()
 	c.delivering = true
 	c.mu.Unlock()
-	alive := c.handOver(f, data)
+}
+
+func (c *Conn) endDelivery() {
 	c.mu.Lock()
 	c.delivering = false
 	flush := c.takeWriterLocked()
@@ -23,7 +64,6 @@ func (c *Conn) deliver(f *framer, data []byte) bool {
 	if flush {
 		c.writeOut()
 	}
-	return alive
 }
 
 func (c *Conn) handOver(f *framer, data []byte) bool {
@@ -195,6 +235,21 @@ func (f *framer) next(m Mode) ([]byte, bool) {
 	return frame, true
 }
 
+// tail gives up the held bytes as a last frame, for when no more data
+// can complete it (the peer shut down its side): a final line without its
+// end, CRs dropped. It reports false when nothing is held.
+func (f *framer) tail(m Mode) ([]byte, bool) {
+	pending := f.buf[f.off:]
+	if len(pending) == 0 {
+		return nil, false
+	}
+	f.off = len(f.buf)
+	if m.Kind == Lines {
+		return dropCRs(pending), true
+	}
+	return pending, true
+}
+
 // pending is how many bytes wait for their frame to complete.
 func (f *framer) pending() int { return len(f.buf) - f.off }
 
@@ -207,20 +262,7 @@ func cut(data []byte, m Mode) (frame, rest []byte, ok bool) {
 		if i < 0 {
 			return nil, data, false
 		}
-		frame, rest = data[:i], data[i+1:]
-		// LuaSocket's "*l" drops every CR in the line, not just a final
-		// one. The bytes are ours and consumed, so squeeze them in place.
-		if j := bytes.IndexByte(frame, '\r'); j >= 0 {
-			w := j
-			for _, ch := range frame[j+1:] {
-				if ch != '\r' {
-					frame[w] = ch
-					w++
-				}
-			}
-			frame = frame[:w]
-		}
-		return frame, rest, true
+		return dropCRs(data[:i]), data[i+1:], true
 	default:
 		take := len(data)
 		if m.N > 0 && take > m.N {
@@ -228,4 +270,21 @@ func cut(data []byte, m Mode) (frame, rest []byte, ok bool) {
 		}
 		return data[:take], data[take:], true
 	}
+}
+
+// dropCRs removes every CR from a line, as LuaSocket's "*l" does (not just
+// a final one). The bytes are ours and consumed, so it squeezes in place.
+func dropCRs(line []byte) []byte {
+	j := bytes.IndexByte(line, '\r')
+	if j < 0 {
+		return line
+	}
+	w := j
+	for _, ch := range line[j+1:] {
+		if ch != '\r' {
+			line[w] = ch
+			w++
+		}
+	}
+	return line[:w]
 }
