@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os/exec"
+	"strings"
 	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // linesModule answers each line it is given, then says goodbye when the
@@ -33,5 +37,28 @@ func TestLastLineBeforeHalfClose(t *testing.T) {
 	}
 	if string(got) != "got first\ngot last without end\n" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestForwardKeepsTheReplyAfterHalfClose: nc -N sends its input, shuts
+// down its sending side and reads on; mod_forward must pass the half-close
+// to the upstream and the upstream's reply back before it hangs up.
+func TestForwardKeepsTheReplyAfterHalfClose(t *testing.T) {
+	nc := testenv.NeedTool(t, "nc", "netcat-openbsd")
+	echo, fwd := freePort(t), freePort(t)
+	startHost(t, fmt.Sprintf(`modules_enabled = { "echo", "forward" }
+interfaces = { "127.0.0.1" }
+echo_ports = { %d }
+forward_ports = { %d }
+forward_upstream = "127.0.0.1:%d"
+`, echo, fwd, echo), nil)
+	for i := 0; i < 10; i++ {
+		msg := fmt.Sprintf("request %d\n", i)
+		cmd := exec.Command(nc, "-N", "-w", "5", "127.0.0.1", fmt.Sprint(fwd))
+		cmd.Stdin = strings.NewReader(msg)
+		out, err := cmd.CombinedOutput()
+		if err != nil || string(out) != msg {
+			t.Errorf("nc -N, try %d: got %q (%v), want %q", i, out, err, msg)
+		}
 	}
 }

@@ -98,6 +98,8 @@ type Conn struct {
 	detach    func(net.Conn)
 	announced bool   // the handler has seen Connected, so Disconnected follows
 	diverts   uint64 // how often Divert handed the connection to another handler
+	wantShut  bool   // CloseWrite asked: shut the sending side once the queue is sent
+	shutDone  bool   // that shutdown has been claimed
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
@@ -379,7 +381,7 @@ func (c *Conn) Resume() {
 // max_send_buffer_size finishes the connection with ErrSendBufferFull.
 func (c *Conn) Write(data []byte) error {
 	c.mu.Lock()
-	if c.closing || c.finished {
+	if c.closing || c.finished || c.wantShut {
 		c.mu.Unlock()
 		return net.ErrClosed
 	}
@@ -537,9 +539,12 @@ func (c *Conn) writeOut() {
 		if c.queued == 0 {
 			c.writing = false
 			closing, err := c.closing, c.closeErr
+			shut := !closing && c.takeShutLocked()
 			c.mu.Unlock()
 			if closing {
 				c.finish(err)
+			} else if shut {
+				c.shutWrite()
 			}
 			return
 		}
@@ -767,6 +772,10 @@ func (c *Conn) readLoop() {
 			// The peer may only have shut down its side: its last bytes are
 			// still a frame, and what is queued (or the answer to them) is sent.
 			c.deliverTail(&f)
+			if c.keepHalfOpen() {
+				c.waitHalfOpen(timeout)
+				return
+			}
 			c.closeGracefully(ErrClosedByPeer)
 		case errors.Is(err, syscall.ECONNRESET):
 			c.finish(ErrClosedByPeer)

@@ -91,6 +91,23 @@ func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
 }
 
 func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
+	return h.ask(c, "onreadtimeout", func(nh listen.Handler) bool { return nh.ReadTimeout(c) })
+}
+
+// ReadClosed calls onreadclosed: the peer shut down its sending side. The
+// connection stays open for sending if it returns true (moonport's
+// addition, for relays; Prosody only knows a hang-up).
+func (h *connHandler) ReadClosed(c *listen.Conn) bool {
+	return h.ask(c, "onreadclosed", func(nh listen.Handler) bool {
+		rc, ok := nh.(listen.ReadCloser)
+		return ok && rc.ReadClosed(c)
+	})
+}
+
+// ask calls the listener's callback name and waits for its answer: true
+// keeps the connection. again asks the connection's new handler if it
+// moved meanwhile.
+func (h *connHandler) ask(c *listen.Conn, name string, again func(listen.Handler) bool) bool {
 	keep, ran := false, false
 	h.inst.call(func() {
 		if _, moved := h.moved(c); moved {
@@ -98,11 +115,11 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 		}
 		ran = true
 		lc := h.inst.wrap(c, h.listener)
-		fn := lc.callback("onreadtimeout")
+		fn := lc.callback(name)
 		if fn == lua.LNil {
 			return
 		}
-		out, err := lc.inst.protect("onreadtimeout", fn, 1, lc.ud)
+		out, err := lc.inst.protect(name, fn, 1, lc.ud)
 		if err != nil {
 			lc.c.Abort(err)
 			return
@@ -110,7 +127,7 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 		keep = lua.LVAsBool(out[0])
 	})
 	if nh, moved := h.moved(c); !ran && moved {
-		return nh.ReadTimeout(c)
+		return again(nh)
 	}
 	return keep
 }
@@ -267,8 +284,9 @@ func registerConnType(L *lua.LState) {
 			lc.on("onattach", L.Get(3))
 			return 0
 		},
-		"pause":  func(L *lua.LState) int { checkConn(L).c.Pause(); return 0 },
-		"resume": func(L *lua.LState) int { checkConn(L).c.Resume(); return 0 },
+		"shutdown": connShutdown,
+		"pause":    func(L *lua.LState) int { checkConn(L).c.Pause(); return 0 },
+		"resume":   func(L *lua.LState) int { checkConn(L).c.Resume(); return 0 },
 		"set_mode": func(L *lua.LState) int {
 			lc := checkConn(L)
 			v, _ := luaval.ToGo(L.Get(2))
@@ -369,6 +387,23 @@ func connWrite(L *lua.LState) int {
 		return 2
 	}
 	L.Push(lua.LNumber(len(data)))
+	return 1
+}
+
+// connShutdown is conn:shutdown("send"), LuaSocket's name: send what is
+// queued, then shut down the sending side (a half-close) and go on
+// reading. The other directions are conn:close().
+func connShutdown(L *lua.LState) int {
+	lc := checkConn(L)
+	if how := L.OptString(2, "both"); how != "send" {
+		L.ArgError(2, `only "send" can be shut down alone; use conn:close() for the rest`)
+	}
+	if err := lc.c.CloseWrite(); err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LTrue)
 	return 1
 }
 
