@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moonport/moonport/internal/testenv"
 )
@@ -60,5 +61,14 @@ forward_upstream = "127.0.0.1:%d"
 		if err != nil || string(out) != msg {
 			t.Errorf("nc -N, try %d: got %q (%v), want %q", i, out, err, msg)
 		}
+	}
+	// A client that half-closes at once, likely before the upstream
+	// connection is up: the half-close must still reach the upstream, so
+	// the connection ends at once rather than when nc -w gives up.
+	start := time.Now()
+	cmd := exec.Command(nc, "-N", "-w", "10", "127.0.0.1", fmt.Sprint(fwd))
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) != 0 || time.Since(start) > 5*time.Second {
+		t.Errorf("nc -N with nothing to send: %q (%v) after %s", out, err, time.Since(start))
 	}
 }
