@@ -1,8 +1,11 @@
 -- mod_forward: relays each connection to an upstream TCP server.
 --   forward_upstream = "127.0.0.1:7007"   -- where to send connections
 -- Data is relayed both ways; what the client sends before the upstream
--- connection is up is queued and sent once it is. Either side hanging up
--- closes the other.
+-- connection is up is queued and sent once it is. A side that shuts down
+-- only its sending half (`nc -N`, `shutdown(SHUT_WR)`) has that passed on
+-- (onreadclosed, conn:shutdown("send")), so the other side's answer still
+-- comes back; once neither side has more to send, or either hangs up,
+-- both close after sending what is queued.
 
 local server = require "net.server";
 
@@ -13,44 +16,53 @@ if not up_host then
 end
 up_port = tonumber(up_port);
 
-local pairs_by_conn = {}; -- client -> upstream and upstream -> client
+local peer_of = {};   -- client -> upstream and upstream -> client
+local finished = {};  -- conns whose peer has sent all it will send
 
-local upstream_listener = {};
-
-function upstream_listener.onincoming(up, data)
-	local client = pairs_by_conn[up];
-	if client then client:write(data); end
+-- relay passes data on to the other side.
+local function relay(conn, data)
+	local other = peer_of[conn];
+	if other then other:write(data); end
 end
 
-function upstream_listener.ondisconnect(up, err)
-	local client = pairs_by_conn[up];
-	pairs_by_conn[up] = nil;
-	if client then
-		pairs_by_conn[client] = nil;
-		client:close();
+-- half_close passes a half-close on. It returns true to keep conn open for
+-- sending while the other side may still answer.
+local function half_close(conn)
+	local other = peer_of[conn];
+	finished[conn] = true;
+	if not other or finished[other] then
+		return false; -- nothing more either way: conn closes, and so does the other
+	end
+	other:shutdown("send");
+	return true;
+end
+
+-- hang_up closes the other side once it has sent what is queued.
+local function hang_up(conn)
+	local other = peer_of[conn];
+	peer_of[conn], finished[conn] = nil, nil;
+	if other then
+		peer_of[other], finished[other] = nil, nil;
+		other:close();
 	end
 end
 
-local listener = {};
+local upstream_listener = {
+	onincoming = relay;
+	onreadclosed = half_close;
+	ondisconnect = hang_up;
+};
+
+local listener = {
+	onincoming = relay;
+	onreadclosed = half_close;
+	ondisconnect = hang_up;
+};
 
 function listener.onconnect(client)
 	local up = server.addclient(up_host, up_port, upstream_listener);
-	pairs_by_conn[client] = up;
-	pairs_by_conn[up] = client;
-end
-
-function listener.onincoming(client, data)
-	local up = pairs_by_conn[client];
-	if up then up:write(data); end
-end
-
-function listener.ondisconnect(client, err)
-	local up = pairs_by_conn[client];
-	pairs_by_conn[client] = nil;
-	if up then
-		pairs_by_conn[up] = nil;
-		up:close();
-	end
+	peer_of[client] = up;
+	peer_of[up] = client;
 end
 
 module:provides("net", {

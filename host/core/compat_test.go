@@ -29,6 +29,24 @@ func transcript(t *testing.T, port int) string {
 	return first + "\n" + string(rest)
 }
 
+// halfClosed sends a last line without its newline and shuts down its
+// side: Prosody hands that line to onincoming before ondisconnect.
+func halfClosed(t *testing.T, port int) string {
+	t.Helper()
+	c := dial(t, port)
+	c.send("abc\nlast")
+	if err := c.Conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(c.r)
+	if err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	return string(rest)
+}
+
+const halfClosedWant = "hello from compat\nABC 3\nLAST 4\n"
+
 // waitPort waits until something accepts connections on port.
 func waitPort(t *testing.T, port int, exited <-chan error) {
 	t.Helper()
@@ -64,6 +82,9 @@ compat_greeting = "hello"
 	if got != want {
 		t.Fatalf("moonport said %q, want %q", got, want)
 	}
+	if got := halfClosed(t, port); got != halfClosedWant {
+		t.Errorf("moonport, after a half-close, said %q, want %q", got, halfClosedWant)
+	}
 
 	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	dir := t.TempDir()
@@ -98,5 +119,8 @@ VirtualHost "localhost"
 	if got := transcript(t, pport); got != want {
 		log, _ := os.ReadFile(filepath.Join(dir, "prosody.log"))
 		t.Fatalf("prosody said %q, want %q\n%s", got, want, strings.TrimSpace(string(log)))
+	}
+	if got := halfClosed(t, pport); got != halfClosedWant {
+		t.Errorf("prosody, after a half-close, said %q, want %q", got, halfClosedWant)
 	}
 }

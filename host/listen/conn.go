@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -97,7 +96,10 @@ type Conn struct {
 	replay    []byte      // bytes to frame again after the current delivery (Redeliver)
 	tlsReplay []byte      // bytes the TLS handshake reads first (StartTLSReplay)
 	detach    func(net.Conn)
-	announced bool // the handler has seen Connected, so Disconnected follows
+	announced bool   // the handler has seen Connected, so Disconnected follows
+	diverts   uint64 // how often Divert handed the connection to another handler
+	wantShut  bool   // CloseWrite asked: shut the sending side once the queue is sent
+	shutDone  bool   // that shutdown has been claimed
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
@@ -150,6 +152,7 @@ func (c *Conn) run() {
 		}
 		c.mu.Unlock()
 	}
+	diverts := c.Diverts()
 	if c.implicit {
 		if err := c.handshake(); err != nil {
 			c.finish(err) // the handler never saw this connection
@@ -164,8 +167,11 @@ func (c *Conn) run() {
 	}
 	c.mu.Lock()
 	c.announced = true
+	diverted := c.diverts != diverts
 	c.mu.Unlock()
-	c.handler().Connected(c)
+	if !diverted { // a handler that diverted from Secured has announced it already
+		c.handler().Connected(c)
+	}
 	c.readLoop()
 }
 
@@ -375,7 +381,7 @@ func (c *Conn) Resume() {
 // max_send_buffer_size finishes the connection with ErrSendBufferFull.
 func (c *Conn) Write(data []byte) error {
 	c.mu.Lock()
-	if c.closing || c.finished {
+	if c.closing || c.finished || c.wantShut {
 		c.mu.Unlock()
 		return net.ErrClosed
 	}
@@ -533,9 +539,12 @@ func (c *Conn) writeOut() {
 		if c.queued == 0 {
 			c.writing = false
 			closing, err := c.closing, c.closeErr
+			shut := !closing && c.takeShutLocked()
 			c.mu.Unlock()
 			if closing {
 				c.finish(err)
+			} else if shut {
+				c.shutWrite()
 			}
 			return
 		}
@@ -760,7 +769,13 @@ func (c *Conn) readLoop() {
 		case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, net.ErrClosed):
 			c.finish(nil)
 		case errors.Is(err, io.EOF):
-			// The peer may only have shut down its side: send what is queued.
+			// The peer may only have shut down its side: its last bytes are
+			// still a frame, and what is queued (or the answer to them) is sent.
+			c.deliverTail(&f)
+			if c.keepHalfOpen() {
+				c.waitHalfOpen(timeout)
+				return
+			}
 			c.closeGracefully(ErrClosedByPeer)
 		case errors.Is(err, syscall.ECONNRESET):
 			c.finish(ErrClosedByPeer)
@@ -802,226 +817,4 @@ func (c *Conn) wantsUpgrade() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.upgrade
-}
-
-// deliver frames data by the current mode and hands each frame over,
-// holding while paused, then writes out what the handler queued. It
-// reports false once the connection is gone.
-func (c *Conn) deliver(f *framer, data []byte) bool {
-	c.mu.Lock()
-	c.delivering = true
-	c.mu.Unlock()
-	alive := c.handOver(f, data)
-	c.mu.Lock()
-	c.delivering = false
-	flush := c.takeWriterLocked()
-	c.mu.Unlock()
-	if flush {
-		c.writeOut()
-	}
-	return alive
-}
-
-func (c *Conn) handOver(f *framer, data []byte) bool {
-	direct := f.off == len(f.buf) // no partial frame held: frame data in place
-	if !direct {
-		f.add(data) // complete the frame held from earlier reads
-		data = nil
-	}
-	for {
-		for c.paused.Load() {
-			if direct {
-				f.add(data)
-				data, direct = nil, false
-			}
-			select {
-			case <-c.resume:
-			case <-c.done:
-				return false
-			}
-		}
-		if c.isClosing() {
-			f.reset()
-			return !c.isFinished()
-		}
-		var frame []byte
-		var ok bool
-		if direct {
-			frame, data, ok = cut(data, c.Mode())
-			if !ok {
-				f.add(data)
-				data, direct = nil, false
-				if f.pending() > c.settings.MaxReceiveBuffer {
-					c.finish(ErrReceiveBufferFull)
-					return false
-				}
-				continue
-			}
-			if len(data) == 0 {
-				c.handler().Incoming(c, frame)
-				if !c.replayed(f, nil) {
-					return true
-				}
-				direct = false
-				continue
-			}
-		} else {
-			if frame, ok = f.next(c.Mode()); !ok {
-				if f.pending() > c.settings.MaxReceiveBuffer {
-					c.finish(ErrReceiveBufferFull)
-					return false
-				}
-				f.release()
-				return true
-			}
-		}
-		c.handler().Incoming(c, frame)
-		if c.wantsUpgrade() || c.detaching() {
-			return true // what follows STARTTLS is dropped; a detached socket is read elsewhere
-		}
-		if c.replayed(f, data) {
-			data, direct = nil, false
-		}
-	}
-}
-
-func (c *Conn) detaching() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.detach != nil
-}
-
-// replayed puts bytes a callback asked to redeliver in front of what is
-// left (rest, or the framer's own), and reports whether it did.
-func (c *Conn) replayed(f *framer, rest []byte) bool {
-	if c.detaching() {
-		return false
-	}
-	r := c.takeReplay()
-	if r == nil {
-		return false
-	}
-	left := append([]byte(nil), f.buf[f.off:]...)
-	f.reset()
-	f.add(r)
-	f.add(rest)
-	f.add(left)
-	return true
-}
-
-// ModeKind says how incoming data is cut into frames.
-type ModeKind int
-
-const (
-	Chunks ModeKind = iota // "*a": whatever arrived, up to N bytes
-	Lines                  // "*l": one line at a time, without its end
-	Bytes                  // a number: up to N bytes at a time
-)
-
-// Mode is a Prosody read mode.
-type Mode struct {
-	Kind ModeKind
-	N    int
-}
-
-// ChunkMode delivers data as it arrives, in pieces of at most n bytes.
-func ChunkMode(n int) Mode { return Mode{Kind: Chunks, N: n} }
-
-// ParseMode reads a Prosody read mode: "*a", "*l" or a byte count.
-func ParseMode(v any, readSize int) (Mode, error) {
-	switch x := v.(type) {
-	case nil:
-		return ChunkMode(readSize), nil
-	case string:
-		switch x {
-		case "*a", "a":
-			return ChunkMode(readSize), nil
-		case "*l", "l":
-			return Mode{Kind: Lines, N: readSize}, nil
-		}
-	case float64:
-		if x >= 1 && x == float64(int(x)) {
-			return Mode{Kind: Bytes, N: int(x)}, nil
-		}
-	}
-	return Mode{}, fmt.Errorf("read mode %v: expected \"*a\", \"*l\" or a number of bytes", v)
-}
-
-// framer holds bytes of a frame not yet complete; frames before off have
-// been handed over.
-type framer struct {
-	buf []byte
-	off int
-}
-
-func (f *framer) reset() { f.buf, f.off = f.buf[:0], 0 }
-
-// add appends newly read data, first dropping what was handed over.
-func (f *framer) add(data []byte) {
-	if f.off > 0 {
-		n := copy(f.buf, f.buf[f.off:])
-		f.buf, f.off = f.buf[:n], 0
-	}
-	f.buf = append(f.buf, data...)
-}
-
-// release drops a large buffer once it is empty, so an idle connection
-// does not keep the memory of its biggest message.
-func (f *framer) release() {
-	if f.off == len(f.buf) {
-		f.reset()
-		if cap(f.buf) > 4096 {
-			f.buf = nil
-		}
-	}
-}
-
-// next cuts one frame off the held bytes, or reports that none is
-// complete; the connection bounds what may wait (max_receive_buffer_size).
-func (f *framer) next(m Mode) ([]byte, bool) {
-	pending := f.buf[f.off:]
-	if len(pending) == 0 {
-		return nil, false
-	}
-	frame, rest, ok := cut(pending, m)
-	if !ok {
-		return nil, false
-	}
-	f.off = len(f.buf) - len(rest)
-	return frame, true
-}
-
-// pending is how many bytes wait for their frame to complete.
-func (f *framer) pending() int { return len(f.buf) - f.off }
-
-// cut takes one frame off the front of data without copying. It reports
-// false when data holds no complete frame (the caller keeps it).
-func cut(data []byte, m Mode) (frame, rest []byte, ok bool) {
-	switch m.Kind {
-	case Lines:
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			return nil, data, false
-		}
-		frame, rest = data[:i], data[i+1:]
-		// LuaSocket's "*l" drops every CR in the line, not just a final
-		// one. The bytes are ours and consumed, so squeeze them in place.
-		if j := bytes.IndexByte(frame, '\r'); j >= 0 {
-			w := j
-			for _, ch := range frame[j+1:] {
-				if ch != '\r' {
-					frame[w] = ch
-					w++
-				}
-			}
-			frame = frame[:w]
-		}
-		return frame, rest, true
-	default:
-		take := len(data)
-		if m.N > 0 && take > m.N {
-			take = m.N
-		}
-		return data[:take], data[take:], true
-	}
 }

@@ -1,9 +1,13 @@
 package listen
 
 import (
-	"github.com/moonport/moonport/lua/luaval"
+	"net"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/moonport/moonport/lua/luaval"
 )
 
 func frames(m Mode, chunks ...string) []string {
@@ -122,5 +126,83 @@ func TestHandOverAcrossReads(t *testing.T) {
 	}
 	if got := strings.Join(rec.frames, "|"); got != "half and half|next|last" {
 		t.Fatalf("frames %q", got)
+	}
+}
+
+// eventLog is a Handler that notes the frames and the end of a connection
+// in order; it is safe to use from the connection's goroutines.
+type eventLog struct {
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *eventLog) note(s string) {
+	l.mu.Lock()
+	l.events = append(l.events, s)
+	l.mu.Unlock()
+}
+
+func (l *eventLog) Connected(*Conn)               {}
+func (l *eventLog) Incoming(_ *Conn, d []byte)    { l.note(string(d)) }
+func (l *eventLog) ReadTimeout(*Conn) bool        { return false }
+func (l *eventLog) Drained(*Conn)                 {}
+func (l *eventLog) Secured(*Conn, bool)           {}
+func (l *eventLog) Disconnected(_ *Conn, e error) { l.note("disconnected: " + errorString(e)) }
+
+func errorString(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	return err.Error()
+}
+
+// TestLastLineWithoutEndAtEOF: in "*l" mode the bytes after the last
+// newline are a line too once the peer closes its side; they reach the
+// handler before the disconnect, as in Prosody (LuaSocket's partial result).
+func TestLastLineWithoutEndAtEOF(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &eventLog{}
+	c := newConn(server, log, DefaultSettings())
+	c.SetMode(Mode{Kind: Lines, N: 8192})
+	c.start()
+	client.Write([]byte("first\r\nsecond line\r\nno e\rnd"))
+	client.(*net.TCPConn).CloseWrite()
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection did not end after the peer closed")
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if got := strings.Join(log.events, "|"); got != "first|second line|no end|disconnected: closed" {
+		t.Fatalf("events %q", got)
+	}
+}
+
+// TestTail: the framer gives its held bytes up as a last frame.
+func TestTail(t *testing.T) {
+	var f framer
+	f.add([]byte("a\nb\rc"))
+	if fr, ok := f.next(Mode{Kind: Lines}); !ok || string(fr) != "a" {
+		t.Fatalf("first line %q %v", fr, ok)
+	}
+	if fr, ok := f.tail(Mode{Kind: Lines}); !ok || string(fr) != "bc" {
+		t.Fatalf("tail %q %v", fr, ok)
+	}
+	if fr, ok := f.tail(Mode{Kind: Lines}); ok {
+		t.Fatalf("a second tail %q", fr)
 	}
 }

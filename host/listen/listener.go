@@ -259,13 +259,7 @@ func (s *Server) Dial(ctx context.Context, address string, h Handler, st Setting
 			return
 		}
 		c.start()
-		// Send what was written while connecting.
-		c.mu.Lock()
-		spawn := c.takeWriterLocked()
-		c.mu.Unlock()
-		if spawn {
-			go c.writeOut()
-		}
+		c.flushDialled()
 	}()
 	return c
 }

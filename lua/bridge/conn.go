@@ -65,8 +65,13 @@ func (h *connHandler) Connected(c *listen.Conn) {
 		c.SetMode(h.mode)
 	}
 	c.WantDrain(h.drain)
+	diverts := c.Diverts()
 	h.async(c, func() { h.inst.wrap(c, h.listener).on("onconnect", lua.LNil) },
-		func(nh listen.Handler) { nh.Connected(c) })
+		func(nh listen.Handler) {
+			if c.Diverts() == diverts { // else the divert announced it to nh
+				nh.Connected(c)
+			}
+		})
 }
 
 func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
@@ -86,6 +91,23 @@ func (h *connHandler) Incoming(c *listen.Conn, data []byte) {
 }
 
 func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
+	return h.ask(c, "onreadtimeout", func(nh listen.Handler) bool { return nh.ReadTimeout(c) })
+}
+
+// ReadClosed calls onreadclosed: the peer shut down its sending side. The
+// connection stays open for sending if it returns true (moonport's
+// addition, for relays; Prosody only knows a hang-up).
+func (h *connHandler) ReadClosed(c *listen.Conn) bool {
+	return h.ask(c, "onreadclosed", func(nh listen.Handler) bool {
+		rc, ok := nh.(listen.ReadCloser)
+		return ok && rc.ReadClosed(c)
+	})
+}
+
+// ask calls the listener's callback name and waits for its answer: true
+// keeps the connection. again asks the connection's new handler if it
+// moved meanwhile.
+func (h *connHandler) ask(c *listen.Conn, name string, again func(listen.Handler) bool) bool {
 	keep, ran := false, false
 	h.inst.call(func() {
 		if _, moved := h.moved(c); moved {
@@ -93,11 +115,11 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 		}
 		ran = true
 		lc := h.inst.wrap(c, h.listener)
-		fn := lc.callback("onreadtimeout")
+		fn := lc.callback(name)
 		if fn == lua.LNil {
 			return
 		}
-		out, err := lc.inst.protect("onreadtimeout", fn, 1, lc.ud)
+		out, err := lc.inst.protect(name, fn, 1, lc.ud)
 		if err != nil {
 			lc.c.Abort(err)
 			return
@@ -105,7 +127,7 @@ func (h *connHandler) ReadTimeout(c *listen.Conn) bool {
 		keep = lua.LVAsBool(out[0])
 	})
 	if nh, moved := h.moved(c); !ran && moved {
-		return nh.ReadTimeout(c)
+		return again(nh)
 	}
 	return keep
 }
@@ -116,13 +138,18 @@ func (h *connHandler) Drained(c *listen.Conn) {
 }
 
 func (h *connHandler) Secured(c *listen.Conn, starttls bool) {
+	diverts := c.Diverts()
 	h.async(c, func() {
 		lc := h.inst.wrap(c, h.listener)
 		if starttls {
 			lc.on("onstarttls", lua.LNil)
 		}
 		lc.on("onstatus", lua.LString("ssl-handshake-complete"))
-	}, func(nh listen.Handler) { nh.Secured(c, starttls) })
+	}, func(nh listen.Handler) {
+		if c.Diverts() == diverts {
+			nh.Secured(c, starttls)
+		}
+	})
 }
 
 func (h *connHandler) Disconnected(c *listen.Conn, err error) {
@@ -257,8 +284,9 @@ func registerConnType(L *lua.LState) {
 			lc.on("onattach", L.Get(3))
 			return 0
 		},
-		"pause":  func(L *lua.LState) int { checkConn(L).c.Pause(); return 0 },
-		"resume": func(L *lua.LState) int { checkConn(L).c.Resume(); return 0 },
+		"shutdown": connShutdown,
+		"pause":    func(L *lua.LState) int { checkConn(L).c.Pause(); return 0 },
+		"resume":   func(L *lua.LState) int { checkConn(L).c.Resume(); return 0 },
 		"set_mode": func(L *lua.LState) int {
 			lc := checkConn(L)
 			v, _ := luaval.ToGo(L.Get(2))
@@ -362,6 +390,23 @@ func connWrite(L *lua.LState) int {
 	return 1
 }
 
+// connShutdown is conn:shutdown("send"), LuaSocket's name: send what is
+// queued, then shut down the sending side (a half-close) and go on
+// reading. The other directions are conn:close().
+func connShutdown(L *lua.LState) int {
+	lc := checkConn(L)
+	if how := L.OptString(2, "both"); how != "send" {
+		L.ArgError(2, `only "send" can be shut down alone; use conn:close() for the rest`)
+	}
+	if err := lc.c.CloseWrite(); err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	L.Push(lua.LTrue)
+	return 1
+}
+
 // connDivert is conn:divert(service, data): the connection leaves this
 // module for another service, which sees it connect and then receives
 // data (the bytes the multiplexer read) framed by its own read mode.
@@ -388,12 +433,7 @@ func connDivert(L *lua.LState) int {
 		L.Push(lua.LTrue)
 		return 1
 	}
-	h := target.Pick()
-	c.SetHandler(h)
-	h.Connected(c)
-	if c.Secure() {
-		h.Secured(c, false)
-	}
+	c.Divert(target.Pick())
 	if len(data) > 0 {
 		c.Redeliver(data)
 	}

@@ -22,6 +22,7 @@ func (inst *Instance) installRequire() {
 			return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"add_task": inst.apiAddTask})
 		},
 		"moonport.admin": inst.adminLib,
+		"moonport.files": inst.filesLib,
 		"util.set": func() lua.LValue {
 			return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"new": func(L *lua.LState) int {
 				t, _ := L.Get(1).(*lua.LTable)
