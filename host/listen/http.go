@@ -76,7 +76,7 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // current handler, so a reload swaps routes without touching the socket.
 func (l *Listener) serveHTTP() {
 	ep := l.endpoint.Load()
-	srv := NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { l.endpoint.Load().HTTP.ServeHTTP(w, r) }), ep.HTTPLimits)
+	srv := NewHTTPServer(http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
 	front := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: l.ln.Addr()}
 	if ep.Implicit && ep.TLS != nil {
 		srv.TLSConfig = l.httpTLS()
@@ -120,16 +120,19 @@ func (l *Listener) stopHTTP() {
 	}()
 }
 
-// newHTTPConn makes c an HTTP connection of the listener: once admitted
-// it goes to net/http, and the console's conn:close (or shutdown) lets
-// the request under way finish first.
-func (l *Listener) newHTTPConn(c *Conn) {
+func (l *Listener) httpFront() *httpFront {
 	l.httpMu.Lock()
-	front := l.front
-	l.httpMu.Unlock()
-	hc := &httpConn{c: c}
-	c.handOff = func(*Conn) { front.take(hc) }
-	c.closer = hc.closeWhenIdle
+	defer l.httpMu.Unlock()
+	return l.front
+}
+
+// serveRequest sends a request to the endpoint's current routes.
+func (l *Listener) serveRequest(w http.ResponseWriter, r *http.Request) {
+	if h := l.endpoint.Load().HTTP; h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "503 Service Unavailable", http.StatusServiceUnavailable)
 }
 
 // httpFront is the net.Listener net/http serves: it yields the
@@ -153,6 +156,15 @@ func (f *httpFront) Accept() (net.Conn, error) {
 
 func (f *httpFront) Close() error   { f.once.Do(func() { close(f.closed) }); return nil }
 func (f *httpFront) Addr() net.Addr { return f.addr }
+
+// adopt makes c an HTTP connection: once admitted it goes to net/http,
+// and the console's conn:close (or shutdown) lets the request under way
+// finish first.
+func (f *httpFront) adopt(c *Conn) {
+	hc := &httpConn{c: c}
+	c.handOff = func(*Conn) { f.take(hc) }
+	c.closer = hc.closeWhenIdle
+}
 
 // take hands an admitted connection to net/http; it runs on the
 // connection's own goroutine, after the PROXY header.

@@ -156,8 +156,11 @@ func (l *Listener) take(nc net.Conn) {
 		l.refuse(nc, why)
 		return
 	}
+	// The socket's mode is fixed when it opens: a reload that gives the
+	// address to a service of the other kind keeps it in that mode.
+	front := l.httpFront()
 	var h Handler = httpHandler{}
-	if ep.HTTP == nil {
+	if front == nil {
 		h = ep.Handlers.Pick()
 	}
 	c := newConn(nc, h, ep.Settings)
@@ -166,8 +169,8 @@ func (l *Listener) take(nc net.Conn) {
 	c.release = func() { l.guard.release(sl) }
 	c.admitClient = func(a netip.Addr) string { return l.guard.admitClient(ep.Settings, sl, a) }
 	c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }
-	if ep.HTTP != nil {
-		l.newHTTPConn(c)
+	if front != nil {
+		front.adopt(c)
 	}
 	if why := l.srv.track(c, ep.ServiceMax); why != "" {
 		l.guard.release(sl)
