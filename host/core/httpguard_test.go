@@ -213,6 +213,19 @@ http_max_connections = 5
 	if n := th.Server.Count(); n != 6 {
 		t.Errorf("the server counts %d connections; want 5 HTTP and the console", n)
 	}
+	// conn:close closes an idle HTTP connection, which gives its place back.
+	id := strings.Fields(rows[1])[0]
+	s.ok("conn:close(" + id + ")")
+	deadline := time.Now().Add(5 * time.Second)
+	for th.Server.Count() != 5 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := th.Server.Count(); n != 5 {
+		t.Errorf("after conn:close(%s) the server counts %d connections", id, n)
+	}
+	if n := holdHTTP(t, plain, 2); n != 1 {
+		t.Errorf("after conn:close one more HTTP connection may come in; %d did", n)
+	}
 
 	other := freePort(t)
 	startHost(t, fmt.Sprintf(`plugin_paths = { %q }

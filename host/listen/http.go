@@ -120,6 +120,8 @@ func (l *Listener) stopHTTP() {
 	}()
 }
 
+// httpFront is where the listener hands its connections to net/http;
+// nil for a listener of Lua connections.
 func (l *Listener) httpFront() *httpFront {
 	l.httpMu.Lock()
 	defer l.httpMu.Unlock()

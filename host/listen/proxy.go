@@ -91,11 +91,17 @@ func (r *headerReader) fill(n int) error {
 	for len(r.buf) < n && !r.lineDone() {
 		k, err := r.nc.Read(r.buf[len(r.buf):n])
 		r.buf = r.buf[:len(r.buf)+k]
+		// The reasons are few and fixed (no bytes, no addresses), so the
+		// refusal log can add them up.
 		if !plausible(r.buf) {
-			return fmt.Errorf("%q does not start a PROXY header", r.buf)
+			return errors.New("the first bytes are not a PROXY header")
 		}
-		if err != nil {
-			return err
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout():
+			return errors.New("no complete header within ssl_handshake_timeout")
+		case err != nil:
+			return errors.New("closed before the header ended")
 		}
 	}
 	return nil
