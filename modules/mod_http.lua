@@ -4,6 +4,9 @@
 -- Requests are served by Go's net/http and routed to what modules provide
 -- with module:provides("http", { route = { … } }). Modules that provide
 -- routes load this module by themselves.
+-- Connections are admitted like any service's: http_allow, http_deny,
+-- http_max_connections(_per_ip), http_proxy_protocol and the rest apply,
+-- to the original client behind a proxy, and the console lists them.
 module:set_global();
 
 module:provides("net", {

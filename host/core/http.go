@@ -3,8 +3,6 @@ package core
 import (
 	"fmt"
 	"html/template"
-	"io"
-	"log"
 	"net"
 	"net/http"
 	"sort"
@@ -26,12 +24,14 @@ func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) 
 		}
 		return def
 	}
+	st, _, _, _ := g.settingsFor(b) // checked in planFor
 	limits := listen.HTTPLimits{
 		MaxHeaderBytes:    int(num("http_max_header_size", 64<<10)),
 		ReadHeaderTimeout: time.Duration(num("http_header_timeout", 10) * float64(time.Second)),
 		IdleTimeout:       time.Duration(num("http_idle_timeout", 120) * float64(time.Second)),
+		BodyTimeout:       time.Duration(num("http_body_timeout", st.ReadTimeout.Seconds()) * float64(time.Second)),
 	}
-	p := httpserve.Policy{MaxBody: int64(num("http_max_content_size", 10<<20))}
+	p := httpserve.Policy{MaxBody: int64(num("http_max_content_size", 10<<20)), Pages: g.pagesOn(b, st)}
 	if b.Encryption == "ssl" {
 		p.HSTS = int(num("https_hsts", 0))
 	} else if g.snap.Value("*", "http_redirect_https") == true {
@@ -43,6 +43,19 @@ func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) 
 		}
 	}
 	return g.router.WithPolicy(p), limits
+}
+
+// pagesOn says whether a listener serves the built-in pages (/metrics,
+// /status): they tell anyone who asks what the server runs, so only
+// listeners bound to a loopback or private address that do not take
+// clients through a load balancer (proxy_protocol) serve them, unless
+// http_builtin_public = true. Sockets a multiplexer hands over count as
+// public.
+func (g *generation) pagesOn(b ports.Binding, st listen.Settings) bool {
+	if g.snap.Value("*", "http_builtin_public") == true {
+		return true
+	}
+	return (b.Address.IsLoopback() || b.Address.IsPrivate()) && !st.ProxyProtocol
 }
 
 // buildRouter gathers the modules' routes and the built-in pages.
@@ -214,11 +227,7 @@ func (h *Host) divertHTTP(service string, nc net.Conn) error {
 		h.diverted[service] = ln
 		g := h.current()
 		handler, limits := g.httpFor(ports.Binding{Service: service, Encryption: map[bool]string{true: "ssl"}[service == "https"]})
-		srv := &http.Server{
-			Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.currentHTTP(service, handler).ServeHTTP(w, r) }),
-			ReadHeaderTimeout: limits.ReadHeaderTimeout, IdleTimeout: limits.IdleTimeout, MaxHeaderBytes: limits.MaxHeaderBytes,
-			ErrorLog: log.New(io.Discard, "", 0),
-		}
+		srv := listen.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.currentHTTP(service, handler).ServeHTTP(w, r) }), limits)
 		go func() { _ = srv.Serve(ln) }()
 	}
 	h.divertMu.Unlock()

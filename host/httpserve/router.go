@@ -71,6 +71,7 @@ type Policy struct {
 	MaxBody       int64 // http_max_body_size
 	RedirectHTTPS int   // redirect every request to https on this port (0 = off)
 	HSTS          int   // Strict-Transport-Security max-age on TLS responses (0 = off)
+	Pages         bool  // serve the built-in pages (metrics, status) on this listener
 }
 
 // Router serves Apps and the extra handlers (metrics, status).
@@ -164,7 +165,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if secure && r.policy.HSTS > 0 {
 		w.Header().Set("Strict-Transport-Security", "max-age="+strconv.Itoa(r.policy.HSTS))
 	}
-	if h, ok := r.extra[req.URL.Path]; ok {
+	if h, ok := r.extra[req.URL.Path]; ok && r.policy.Pages {
 		h.ServeHTTP(w, req)
 		return
 	}
@@ -184,6 +185,12 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
 				http.Error(w, "413 Request Entity Too Large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				w.Header().Set("Connection", "close")
+				http.Error(w, "408 Request Timeout", http.StatusRequestTimeout)
 				return
 			}
 			http.Error(w, "400 Bad Request", http.StatusBadRequest)

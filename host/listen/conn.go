@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,12 @@ type Conn struct {
 	onFinish  func(*Conn)
 	release   func()           // gives back the connection's place in its listener's counts
 	refuse    func(why string) // counts and logs a refusal after accept (PROXY header, access list)
+	// admitClient judges the client a PROXY header names (access lists,
+	// per-address cap); handOff takes an HTTP connection over once it is
+	// admitted; closer replaces Close's flush-then-close for it.
+	admitClient func(netip.Addr) string
+	handOff     func(*Conn)
+	closer      func()
 
 	// Started is when the connection was accepted or dialled.
 	Started time.Time
@@ -130,27 +137,17 @@ func (c *Conn) run() {
 		return
 	}
 	if c.settings.ProxyProtocol {
-		timeout := c.settings.HandshakeTimeout
-		if timeout <= 0 {
-			timeout = 10 * time.Second
-		}
-		client, nc, err := readProxyHeader(c.nc, timeout)
-		if err == nil && client != nil && !allowed(c.settings, peerAddr(client)) {
-			err = errors.New("address not allowed")
-		}
-		if err != nil {
+		if err := c.takeProxyHeader(); err != nil {
 			c.finish(err)
 			if c.refuse != nil {
 				c.refuse(err.Error())
 			}
 			return
 		}
-		c.mu.Lock()
-		c.nc = nc
-		if client != nil {
-			c.remote = client
-		}
-		c.mu.Unlock()
+	}
+	if c.handOff != nil {
+		c.handOff(c) // an HTTP connection: net/http reads it from here on
+		return
 	}
 	diverts := c.Diverts()
 	if c.implicit {
@@ -419,7 +416,13 @@ func (c *Conn) Queued() int {
 
 // Close sends what is queued, then closes; incoming data is dropped from
 // now on. Disconnected follows with a nil error.
-func (c *Conn) Close() { c.closeGracefully(nil) }
+func (c *Conn) Close() {
+	if c.closer != nil {
+		c.closer()
+		return
+	}
+	c.closeGracefully(nil)
+}
 
 // closeGracefully flushes the queue, then finishes with err.
 func (c *Conn) closeGracefully(err error) {

@@ -1,8 +1,6 @@
 package listen
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,14 +10,14 @@ import (
 	"syscall"
 	"time"
 
-	proxyproto "github.com/pires/go-proxyproto"
 	"golang.org/x/time/rate"
 )
 
 // guard decides at accept time whether a listener takes a connection:
 // access lists, its own cap, the cap per client address and the accept
-// rate. Refusals are counted and logged at most once a second, so a flood
-// cannot become a log flood.
+// rate. Refusals are counted and logged at most once a second; those held
+// back are reported when the second ends, so a flood cannot become a log
+// flood and no refusal goes unmentioned.
 type guard struct {
 	mu       sync.Mutex
 	limiter  *rate.Limiter
@@ -27,8 +25,12 @@ type guard struct {
 	perAddr  map[netip.Addr]int
 	refused  map[string]int
 	lastLog  time.Time
+	tail     *time.Timer // reports the refusals held back; nil when none wait
 	listener string
 }
+
+// refuseWindow is how often a listener's refusals are logged at most.
+const refuseWindow = time.Second
 
 func newGuard(listener string) *guard {
 	return &guard{perAddr: map[netip.Addr]int{}, refused: map[string]int{}, listener: listener}
@@ -62,59 +64,108 @@ func allowed(s Settings, a netip.Addr) bool {
 	return s.Allow == nil || contains(s.Allow, a)
 }
 
+// slot is a connection's place in its listener's count per client
+// address. On a PROXY-protocol listener the client is known only once the
+// header is read, so the slot is taken then.
+type slot struct {
+	addr netip.Addr
+	held bool // counted in perAddr
+	gone bool // released: a late header must not take a place
+}
+
 // admit says why a new connection from peer must be refused ("" admits
-// it and counts it against the per-address cap).
-func (g *guard) admit(s Settings, st *Stats, peer netip.Addr) string {
+// it). On a PROXY-protocol listener peer is the proxy, and the client it
+// speaks for is judged later by admitClient.
+func (g *guard) admit(s Settings, st *Stats, peer netip.Addr) (string, *slot) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if s.ProxyProtocol {
-		if !contains(s.ProxyTrusted, peer) {
-			return "not a trusted proxy"
-		}
-	} else if !allowed(s, peer) {
-		return "address not allowed"
+	if s.ProxyProtocol && !contains(s.ProxyTrusted, peer) {
+		return "not a trusted proxy", nil
+	}
+	if !s.ProxyProtocol && !allowed(s, peer) {
+		return "address not allowed", nil
 	}
 	if s.AcceptRate > 0 {
 		if g.limiter == nil || g.rate != s.AcceptRate {
-			burst := int(s.AcceptRate)
-			if burst < 1 {
-				burst = 1
-			}
+			burst := max(int(s.AcceptRate), 1)
 			g.limiter, g.rate = rate.NewLimiter(rate.Limit(s.AcceptRate), burst), s.AcceptRate
 		}
 		if !g.limiter.Allow() {
-			return "accept rate exceeded"
+			return "accept rate exceeded", nil
 		}
 	}
 	if s.MaxConnections > 0 && int(st.Open.Load()) >= s.MaxConnections {
-		return "listener full (max_connections)"
+		return "listener full (max_connections)", nil
 	}
-	if s.MaxPerAddress > 0 && !s.ProxyProtocol && g.perAddr[peer] >= s.MaxPerAddress {
+	sl := &slot{}
+	if !s.ProxyProtocol {
+		if why := g.holdLocked(s, sl, peer); why != "" {
+			return why, nil
+		}
+	}
+	return "", sl
+}
+
+// admitClient judges the client a PROXY header named: allow, deny and
+// max_connections_per_ip apply to it as to a direct peer.
+func (g *guard) admitClient(s Settings, sl *slot, client netip.Addr) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if sl.gone {
+		return "closed before its PROXY header was read"
+	}
+	if !allowed(s, client) {
+		return "address not allowed"
+	}
+	return g.holdLocked(s, sl, client)
+}
+
+// holdLocked counts a connection against its address's cap.
+func (g *guard) holdLocked(s Settings, sl *slot, a netip.Addr) string {
+	if s.MaxPerAddress > 0 && g.perAddr[a] >= s.MaxPerAddress {
 		return "too many connections from this address (max_connections_per_ip)"
 	}
-	g.perAddr[peer]++
+	g.perAddr[a]++
+	sl.addr, sl.held = a, true
 	return ""
 }
 
 // release gives back a connection's place in the per-address count.
-func (g *guard) release(peer netip.Addr) {
+func (g *guard) release(sl *slot) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.perAddr[peer] <= 1 {
-		delete(g.perAddr, peer)
+	sl.gone = true
+	if !sl.held {
+		return
+	}
+	sl.held = false
+	if g.perAddr[sl.addr] <= 1 {
+		delete(g.perAddr, sl.addr)
 	} else {
-		g.perAddr[peer]--
+		g.perAddr[sl.addr]--
 	}
 }
 
-// refuse counts a refusal and logs the refusals of the last second.
+// refuse counts a refusal. The first of a window is logged at once; the
+// ones after it are reported together when the window ends.
 func (g *guard) refuse(log func(string), why string) {
 	g.mu.Lock()
 	g.refused[why]++
-	if time.Since(g.lastLog) < time.Second {
+	if wait := refuseWindow - time.Since(g.lastLog); wait > 0 {
+		if g.tail == nil {
+			g.tail = time.AfterFunc(wait, func() { g.report(log, "more ") })
+		}
 		g.mu.Unlock()
 		return
 	}
+	g.mu.Unlock()
+	g.report(log, "")
+}
+
+// report logs the refusals counted since the last report, if any.
+func (g *guard) report(log func(string), more string) {
+	g.mu.Lock()
+	g.tail = nil
 	var parts []string
 	total := 0
 	for w, n := range g.refused {
@@ -122,10 +173,27 @@ func (g *guard) refuse(log func(string), why string) {
 		total += n
 	}
 	sort.Strings(parts)
-	g.refused = map[string]int{}
+	clear(g.refused)
 	g.lastLog = time.Now()
 	g.mu.Unlock()
-	log(fmt.Sprintf("listener %s refused %d connection(s): %s", g.listener, total, strings.Join(parts, ", ")))
+	if total == 0 {
+		return
+	}
+	since := ""
+	if more != "" {
+		since = " in the last " + refuseWindow.String()
+	}
+	log(fmt.Sprintf("listener %s refused %d %sconnection(s)%s: %s", g.listener, total, more, since, strings.Join(parts, ", ")))
+}
+
+// flush reports the refusals held back at once (the listener is closing).
+func (g *guard) flush(log func(string)) {
+	g.mu.Lock()
+	waiting := g.tail != nil && g.tail.Stop()
+	g.mu.Unlock()
+	if waiting {
+		g.report(log, "more ")
+	}
 }
 
 // socketControl sets the listening socket's options before bind.
@@ -213,45 +281,4 @@ func connOptions(nc net.Conn, s Settings) error {
 	set("ttl", syscall.IP_TTL, syscall.IPV6_UNICAST_HOPS, s.TTL)
 	set("tos", syscall.IP_TOS, syscall.IPV6_TCLASS, s.TOS)
 	return serr
-}
-
-// errProxyHeader is why a connection on a PROXY-protocol listener closed.
-var errProxyHeader = errors.New("missing or malformed PROXY protocol header")
-
-// prefixConn replays bytes read past a PROXY header before the socket's
-// own data.
-type prefixConn struct {
-	net.Conn
-	rest []byte
-}
-
-func (p *prefixConn) Read(b []byte) (int, error) {
-	if len(p.rest) > 0 {
-		n := copy(b, p.rest)
-		p.rest = p.rest[n:]
-		return n, nil
-	}
-	return p.Conn.Read(b)
-}
-
-// readProxyHeader reads a PROXY v1 or v2 header within timeout and
-// returns the original client's address (nil for a LOCAL header, as
-// health checks send) and the connection to read the rest from.
-func readProxyHeader(nc net.Conn, timeout time.Duration) (net.Addr, net.Conn, error) {
-	_ = nc.SetReadDeadline(time.Now().Add(timeout))
-	defer nc.SetReadDeadline(time.Time{})
-	br := bufio.NewReaderSize(nc, 256)
-	h, err := proxyproto.Read(br)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", errProxyHeader, err)
-	}
-	var out net.Conn = nc
-	if n := br.Buffered(); n > 0 {
-		rest, _ := br.Peek(n)
-		out = &prefixConn{Conn: nc, rest: append([]byte(nil), rest...)}
-	}
-	if h.Command.IsLocal() {
-		return nil, out, nil
-	}
-	return h.SourceAddr, out, nil
 }

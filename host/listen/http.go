@@ -3,12 +3,13 @@ package listen
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"io"
 	"log"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,50 +18,101 @@ type HTTPLimits struct {
 	MaxHeaderBytes    int           // http_max_header_size
 	ReadHeaderTimeout time.Duration // http_header_timeout: a client trickling headers (slowloris) is cut off
 	IdleTimeout       time.Duration // http_idle_timeout: keep-alive connections with nothing to do
+	BodyTimeout       time.Duration // http_body_timeout: a request body trickled in slower is cut off
+}
+
+// NewHTTPServer is net/http with the limits, for a listener's own
+// connections and for those a multiplexer hands over.
+func NewHTTPServer(h http.Handler, lim HTTPLimits) *http.Server {
+	return &http.Server{
+		Handler:           bodyDeadline(h, lim.BodyTimeout),
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
+		ConnState:         connState,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+}
+
+// bodyDeadline gives a request's body d from the end of its headers:
+// net/http bounds the headers but not the body, so a client sending one
+// byte every few seconds would hold its connection for ever.
+func bodyDeadline(h http.Handler, d time.Duration) http.Handler {
+	if d <= 0 {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+			rc := http.NewResponseController(w)
+			if rc.SetReadDeadline(time.Now().Add(d)) == nil {
+				r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody lifts the body's deadline once it is all read, so a
+// handler that takes its time afterwards is not cut short.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if errors.Is(err, io.EOF) && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // serveHTTP runs net/http on the listener's socket: HTTP/1.1, and HTTP/2
-// over TLS. The guard (access lists, caps, accept rate) still decides who
-// gets in, and each request goes to the endpoint's current handler, so a
-// reload swaps routes without touching the socket.
+// over TLS. Connections are accepted and admitted like any other (guard,
+// PROXY header, the server's and service's caps, the console's listing)
+// and then handed to net/http; each request goes to the endpoint's
+// current handler, so a reload swaps routes without touching the socket.
 func (l *Listener) serveHTTP() {
-	defer close(l.done)
 	ep := l.endpoint.Load()
-	srv := &http.Server{
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { l.endpoint.Load().HTTP.ServeHTTP(w, r) }),
-		ReadHeaderTimeout: ep.HTTPLimits.ReadHeaderTimeout,
-		IdleTimeout:       ep.HTTPLimits.IdleTimeout,
-		MaxHeaderBytes:    ep.HTTPLimits.MaxHeaderBytes,
-		ErrorLog:          log.New(io.Discard, "", 0),
+	srv := NewHTTPServer(http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
+	front := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: l.ln.Addr()}
+	if ep.Implicit && ep.TLS != nil {
+		srv.TLSConfig = l.httpTLS()
+		front.tls = srv.TLSConfig
 	}
 	l.httpMu.Lock()
-	l.httpSrv = srv
+	l.httpSrv, l.front = srv, front
 	l.httpMu.Unlock()
-	gl := &guardedListener{l: l}
-	if ep.Implicit && ep.TLS != nil {
-		cfg := ep.TLS.Clone()
-		cfg.NextProtos = []string{"h2", "http/1.1"}
-		cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			c := l.endpoint.Load().TLS.Clone()
-			c.NextProtos = []string{"h2", "http/1.1"}
-			return c, nil
-		}
-		srv.TLSConfig = cfg
-		_ = srv.ServeTLS(gl, "", "")
-		return
+	go func() { _ = srv.Serve(front) }() // ends when stopHTTP closes front
+	l.acceptLoop()
+}
+
+// httpTLS offers HTTP/2 and takes the endpoint's current certificates for
+// each handshake.
+func (l *Listener) httpTLS() *tls.Config {
+	protos := []string{"h2", "http/1.1"}
+	cfg := l.endpoint.Load().TLS.Clone()
+	cfg.NextProtos = protos
+	cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		c := l.endpoint.Load().TLS.Clone()
+		c.NextProtos = protos
+		return c, nil
 	}
-	_ = srv.Serve(gl)
+	return cfg
 }
 
 // stopHTTP lets requests under way finish (within a few seconds) after the
 // socket closed.
 func (l *Listener) stopHTTP() {
 	l.httpMu.Lock()
-	srv := l.httpSrv
+	srv, front := l.httpSrv, l.front
 	l.httpMu.Unlock()
 	if srv == nil {
 		return
 	}
+	_ = front.Close()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -68,56 +120,142 @@ func (l *Listener) stopHTTP() {
 	}()
 }
 
-// guardedListener admits HTTP connections through the listener's guard
-// and counts them.
-type guardedListener struct{ l *Listener }
+// httpFront is where the listener hands its connections to net/http;
+// nil for a listener of Lua connections.
+func (l *Listener) httpFront() *httpFront {
+	l.httpMu.Lock()
+	defer l.httpMu.Unlock()
+	return l.front
+}
 
-func (g *guardedListener) Accept() (net.Conn, error) {
-	l := g.l
-	for {
-		nc, err := l.ln.Accept()
-		if err != nil {
-			return nil, err
-		}
-		ep := l.endpoint.Load()
-		peer := peerAddr(nc.RemoteAddr())
-		if why := l.guard.admit(ep.Settings, &l.Stats, peer); why != "" {
-			l.refuse(nc, why)
-			continue
-		}
-		l.Stats.Accepted.Add(1)
-		l.Stats.Open.Add(1)
-		return &countedConn{Conn: nc, l: l, peer: peer}, nil
+// serveRequest sends a request to the endpoint's current routes.
+func (l *Listener) serveRequest(w http.ResponseWriter, r *http.Request) {
+	if h := l.endpoint.Load().HTTP; h != nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	http.Error(w, "503 Service Unavailable", http.StatusServiceUnavailable)
+}
+
+// httpFront is the net.Listener net/http serves: it yields the
+// connections the listener admitted.
+type httpFront struct {
+	ch     chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+	addr   net.Addr
+	tls    *tls.Config // direct TLS (https)
+}
+
+func (f *httpFront) Accept() (net.Conn, error) {
+	select {
+	case nc := <-f.ch:
+		return nc, nil
+	case <-f.closed:
+		return nil, net.ErrClosed
 	}
 }
 
-func (g *guardedListener) Close() error   { return g.l.ln.Close() }
-func (g *guardedListener) Addr() net.Addr { return g.l.ln.Addr() }
+func (f *httpFront) Close() error   { f.once.Do(func() { close(f.closed) }); return nil }
+func (f *httpFront) Addr() net.Addr { return f.addr }
 
-// countedConn keeps the listener's counters for an HTTP connection.
-type countedConn struct {
-	net.Conn
-	l    *Listener
-	peer netip.Addr
-	once sync.Once
+// adopt makes c an HTTP connection: once admitted it goes to net/http,
+// and the console's conn:close (or shutdown) lets the request under way
+// finish first.
+func (f *httpFront) adopt(c *Conn) {
+	hc := &httpConn{c: c}
+	c.handOff = func(*Conn) { f.take(hc) }
+	c.closer = hc.closeWhenIdle
 }
 
-func (c *countedConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.l.Stats.BytesIn.Add(int64(n))
+// take hands an admitted connection to net/http; it runs on the
+// connection's own goroutine, after the PROXY header.
+func (f *httpFront) take(hc *httpConn) {
+	c := hc.c
+	c.mu.Lock()
+	hc.Conn = c.nc
+	var nc net.Conn = hc
+	if f.tls != nil {
+		tc := tls.Server(hc, f.tls)
+		c.nc, nc = tc, tc // conn:list shows its TLS version; closing it says close_notify
+		c.secure.Store(true)
+	}
+	c.mu.Unlock()
+	select {
+	case f.ch <- nc:
+	case <-f.closed:
+		c.finish(ErrShutdown)
+	}
+}
+
+// httpConn is what net/http reads and writes: the socket, counted as the
+// connection's bytes, reporting the client a PROXY header named.
+type httpConn struct {
+	net.Conn // the socket after its PROXY header, set by httpFront.take
+	c        *Conn
+	busy     atomic.Bool // a request is under way
+	closing  atomic.Bool // Close was asked for: close once idle
+}
+
+func (h *httpConn) Read(b []byte) (int, error) {
+	n, err := h.Conn.Read(b)
+	h.c.bytesIn.Add(int64(n))
 	return n, err
 }
 
-func (c *countedConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
-	c.l.Stats.BytesOut.Add(int64(n))
+func (h *httpConn) Write(b []byte) (int, error) {
+	n, err := h.Conn.Write(b)
+	h.c.bytesOut.Add(int64(n))
 	return n, err
 }
 
-func (c *countedConn) Close() error {
-	c.once.Do(func() {
-		c.l.Stats.Open.Add(-1)
-		c.l.guard.release(c.peer)
-	})
-	return c.Conn.Close()
+// Close is net/http closing the connection: the socket, then the
+// connection's bookkeeping.
+func (h *httpConn) Close() error {
+	err := h.Conn.Close()
+	h.c.finish(nil)
+	return err
 }
+
+func (h *httpConn) RemoteAddr() net.Addr { return h.c.RemoteAddr() }
+
+// closeWhenIdle closes now if no request is under way, else once its
+// response is written.
+func (h *httpConn) closeWhenIdle() {
+	h.closing.Store(true)
+	if !h.busy.Load() {
+		h.c.finish(nil)
+	}
+}
+
+// connState follows net/http's view of a connection, so closeWhenIdle
+// knows when a request is under way.
+func connState(nc net.Conn, st http.ConnState) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	h, ok := nc.(*httpConn)
+	if !ok {
+		return
+	}
+	switch st {
+	case http.StateActive:
+		h.busy.Store(true)
+	case http.StateIdle:
+		h.busy.Store(false)
+		if h.closing.Load() {
+			h.c.finish(nil)
+		}
+	}
+}
+
+// httpHandler is the handler of an HTTP connection, which has no Lua
+// callbacks: net/http serves it.
+type httpHandler struct{}
+
+func (httpHandler) Connected(*Conn)           {}
+func (httpHandler) Incoming(*Conn, []byte)    {}
+func (httpHandler) ReadTimeout(*Conn) bool    { return false }
+func (httpHandler) Drained(*Conn)             {}
+func (httpHandler) Secured(*Conn, bool)       {}
+func (httpHandler) Disconnected(*Conn, error) {}

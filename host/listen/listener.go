@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,6 +38,7 @@ type Listener struct {
 
 	httpMu  sync.Mutex
 	httpSrv *http.Server // in HTTP mode
+	front   *httpFront   // hands admitted connections to httpSrv
 }
 
 // Source gives the handler that will own a new connection for good: the
@@ -139,27 +141,46 @@ func (l *Listener) acceptLoop() {
 			continue
 		}
 		delay = 0
-		ep := l.endpoint.Load()
-		peer := peerAddr(nc.RemoteAddr())
-		if why := l.guard.admit(ep.Settings, &l.Stats, peer); why != "" {
-			l.refuse(nc, why)
-			continue
-		}
-		c := newConn(nc, ep.Handlers.Pick(), ep.Settings)
-		c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
-		c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
-		c.release = func() { l.guard.release(peer) }
-		c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }
-		if why := l.srv.track(c, ep.ServiceMax); why != "" {
-			l.guard.release(peer)
-			l.refuse(nc, why)
-			continue
-		}
-		l.Stats.Accepted.Add(1)
-		l.Stats.Open.Add(1)
-		c.Stats = &l.Stats
-		c.start()
+		l.take(nc)
 	}
+}
+
+// take admits an accepted socket through the guard and the server's caps
+// and starts its connection; Lua and HTTP connections alike, so both are
+// counted, listed and refused the same way.
+func (l *Listener) take(nc net.Conn) {
+	ep := l.endpoint.Load()
+	peer := peerAddr(nc.RemoteAddr())
+	why, sl := l.guard.admit(ep.Settings, &l.Stats, peer)
+	if why != "" {
+		l.refuse(nc, why)
+		return
+	}
+	// The socket's mode is fixed when it opens: a reload that gives the
+	// address to a service of the other kind keeps it in that mode.
+	front := l.httpFront()
+	var h Handler = httpHandler{}
+	if front == nil {
+		h = ep.Handlers.Pick()
+	}
+	c := newConn(nc, h, ep.Settings)
+	c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
+	c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
+	c.release = func() { l.guard.release(sl) }
+	c.admitClient = func(a netip.Addr) string { return l.guard.admitClient(ep.Settings, sl, a) }
+	c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }
+	if front != nil {
+		front.adopt(c)
+	}
+	if why := l.srv.track(c, ep.ServiceMax); why != "" {
+		l.guard.release(sl)
+		l.refuse(nc, why)
+		return
+	}
+	l.Stats.Accepted.Add(1)
+	l.Stats.Open.Add(1)
+	c.Stats = &l.Stats
+	c.start()
 }
 
 // Server tracks every live connection, so shutdown can close them all and
