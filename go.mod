@@ -3,7 +3,6 @@ module github.com/moonport/moonport
 go 1.26.8
 
 require (
-	github.com/cloudflare/tableflip v1.2.3
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/pires/go-proxyproto v0.8.1

@@ -19,13 +19,11 @@ import (
 	"syscall"
 	"text/tabwriter"
 
-	"github.com/cloudflare/tableflip"
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/sirupsen/logrus"
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/core"
-	"github.com/moonport/moonport/host/privilege"
 	"github.com/moonport/moonport/host/reload"
 	"github.com/moonport/moonport/lua/bridge"
 )
@@ -72,32 +70,11 @@ default config (the example echo and chat services on loopback).
 
 func main() {
 	if len(os.Args) < 2 || os.Args[1] == "run" || strings.HasPrefix(os.Args[1], "-") {
-		if u, err := tableflip.New(tableflip.Options{PIDFile: pidfileArg(os.Args[1:])}); err == nil {
-			upgrader = u
+		if !startUpgrader(os.Stderr) {
+			os.Exit(exitUsage)
 		}
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// pidfileArg is where an upgraded process writes its PID: the pidfile
-// option of the config on the command line (read cheaply, before the
-// config is evaluated for real), else nowhere.
-func pidfileArg(args []string) string {
-	path := ""
-	for i, a := range args {
-		if (a == "--config" || a == "-c") && i+1 < len(args) {
-			path = args[i+1]
-		}
-	}
-	if path == "" {
-		path = defaultConfigName
-	}
-	snap, err := config.Load(path)
-	if err != nil {
-		return ""
-	}
-	p, _ := snap.Value("*", "pidfile").(string)
-	return p
 }
 
 func init() { core.Version = version }
@@ -188,8 +165,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		defer stop()
 	}
 	if upgrader != nil {
-		h.Pool.SetSockets(upgradeSockets{upgrader})
-		h.SetUpgrade(func() error { return upgrader.Upgrade() })
+		h.Pool.SetSockets(upgrader)
+		h.SetUpgrade(upgradeNow)
 	}
 	if inherited, _ := activation.Listeners(); len(inherited) > 0 {
 		// Socket activation: systemd opened some of the ports for us.
@@ -211,14 +188,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		h.Shutdown()
 		return exitBind
 	}
-	if code := dropRoot(h, log); code != exitOK {
+	pidfile, _ := h.Config().Value("*", "pidfile").(string)
+	if code := dropRoot(h, log, pidfile); code != exitOK {
 		h.Shutdown()
 		return code
+	}
+	// The pidfile names this process before an old one is told to go.
+	if err := writePidfile(pidfile); err != nil {
+		log.Error(err)
 	}
 	var upgraded <-chan struct{}
 	if upgrader != nil {
 		if err := upgrader.Ready(); err != nil {
-			log.Warnf("zero-downtime upgrades unavailable: %v", err)
+			log.Warn(err)
 		}
 		upgraded = upgrader.Exit()
 	}
@@ -227,7 +209,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if h.Config().Value("*", "reload_on_change") != false {
 		if _, err := os.Stat(h.Config().Path); err == nil {
-			if _, err := reload.Watch(ctx, log, h.WatchedFiles, func(why string) { _ = h.Reload(why) }); err != nil {
+			watched := func() reload.Watched { return reload.Watched{Files: h.WatchedFiles(), Patterns: h.WatchedPatterns()} }
+			if _, err := reload.Watch(ctx, log, watched, func(why string) { _ = h.Reload(why) }); err != nil {
 				log.Warnf("cannot watch files for changes (reload with SIGHUP instead): %v", err)
 			}
 		}
@@ -240,7 +223,7 @@ wait:
 			case syscall.SIGHUP:
 				notify(log, "RELOADING=1", "STATUS=reloading")
 				_ = h.Reload("SIGHUP")
-				if code := dropRoot(h, log); code != exitOK {
+				if code := dropRoot(h, log, pidfile); code != exitOK {
 					h.Shutdown()
 					return code
 				}
@@ -271,34 +254,6 @@ wait:
 	cancel()
 	notify(log, "STOPPING=1", "STATUS=shutting down")
 	h.Shutdown()
-	return exitOK
-}
-
-// dropRoot becomes prosody_user/prosody_group once the ports are bound,
-// keeping only the right to bind ports below 1024 (for reloads). Root
-// without a user to become is refused unless run_as_root = true.
-func dropRoot(h *core.Host, log logrus.FieldLogger) int {
-	if os.Geteuid() != 0 {
-		return exitOK
-	}
-	snap := h.Config()
-	userName, _ := snap.Value("*", "prosody_user").(string)
-	if userName == "" {
-		if snap.Value("*", "run_as_root") == true {
-			log.Warn("Running as root (run_as_root = true); set prosody_user to drop privileges after binding")
-			return exitOK
-		}
-		log.Error("Refusing to run as root: set prosody_user = \"…\" (and prosody_group) to drop privileges after binding, or run_as_root = true")
-		return exitPrivilege
-	}
-	groupName, _ := snap.Value("*", "prosody_group").(string)
-	binder, err := privilege.Drop(userName, groupName)
-	if err != nil {
-		log.Errorf("Cannot drop privileges: %v", err)
-		return exitPrivilege
-	}
-	h.Pool.SetBinder(binder.Run)
-	log.Infof("Now running as %s (uid %d, gid %d), keeping CAP_NET_BIND_SERVICE for binds", userName, os.Getuid(), os.Getgid())
 	return exitOK
 }
 

@@ -1,24 +1,40 @@
 package main
 
 import (
-	"net"
+	"context"
+	"fmt"
+	"io"
+	"time"
 
-	"github.com/cloudflare/tableflip"
+	"github.com/moonport/moonport/host/upgrade"
 )
 
 // upgrader hands listening sockets to a new moonport binary (SIGUSR2 or
 // the console's server:upgrade()). main sets it; in-process callers of
 // run (the tests) have none.
-var upgrader *tableflip.Upgrader
+var upgrader *upgrade.Upgrader
 
-// upgradeSockets lets the pool take inherited sockets from the upgrader
-// and register new ones with it, so the next binary gets them all.
-type upgradeSockets struct{ u *tableflip.Upgrader }
+// upgradeTimeout is how long the new process of an upgrade has to become
+// ready (load its modules, take the sockets, bind new ones) before it is
+// stopped and this one carries on.
+const upgradeTimeout = time.Minute
 
-func (s upgradeSockets) Listen(network, addr string, open func() (net.Listener, error)) (net.Listener, error) {
-	return s.u.ListenWithCallback(network, addr, func(string, string) (net.Listener, error) { return open() })
+// startUpgrader makes the process's upgrader. A process started by an
+// upgrade whose hand-over cannot be read is refused: it could not serve
+// the sockets the old one still holds.
+func startUpgrader(stderr io.Writer) bool {
+	u, err := upgrade.New()
+	if err != nil {
+		fmt.Fprintln(stderr, "moonport: zero-downtime upgrade:", err)
+		return false
+	}
+	upgrader = u
+	return true
 }
 
-func (s upgradeSockets) ListenPacket(network, addr string, open func() (net.PacketConn, error)) (net.PacketConn, error) {
-	return s.u.ListenPacketWithCallback(network, addr, func(string, string) (net.PacketConn, error) { return open() })
+// upgradeNow runs one upgrade, bounded by upgradeTimeout.
+func upgradeNow() error {
+	ctx, cancel := context.WithTimeout(context.Background(), upgradeTimeout)
+	defer cancel()
+	return upgrader.Upgrade(ctx)
 }

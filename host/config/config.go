@@ -96,6 +96,12 @@ type Snapshot struct {
 	order    []string
 	Files    []string // every file read, the main one first
 	Warnings []Diagnostic
+	// Patterns are the wildcard Include patterns, resolved like Files:
+	// a file that comes to match one changes the config too.
+	Patterns []string
+	// Empty lists the Lua files evaluated (the config, Included and
+	// RunScript files) that were empty or only whitespace when read.
+	Empty []string
 }
 
 // Hosts returns host sections in the order they were declared.

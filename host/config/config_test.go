@@ -205,6 +205,35 @@ lines = FileLines "secret.txt"
 	}
 }
 
+// TestPatternsAndEmptyFiles: the snapshot names its wildcard Include
+// patterns (for the file watcher) and the Lua files that were empty (for
+// reload's check of a save caught half-way); an empty data file is not
+// one of them.
+func TestPatternsAndEmptyFiles(t *testing.T) {
+	path := writeFiles(t, map[string]string{
+		"prosody.cfg.lua":  "Include \"conf.d/*.cfg.lua\"\nInclude \"blank.lua\"\nx = FileContents \"data.txt\"\n",
+		"conf.d/a.cfg.lua": " \n\t\n",
+		"blank.lua":        "",
+		"data.txt":         "",
+	})
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(path)
+	if want := filepath.Join(dir, "conf.d", "*.cfg.lua"); len(s.Patterns) != 1 || s.Patterns[0] != want {
+		t.Errorf("patterns = %v, want [%s]", s.Patterns, want)
+	}
+	want := []string{filepath.Join(dir, "conf.d", "a.cfg.lua"), filepath.Join(dir, "blank.lua")}
+	if strings.Join(s.Empty, " ") != strings.Join(want, " ") {
+		t.Errorf("empty = %v, want %v", s.Empty, want)
+	}
+	s, err = Evaluate(path, nil)
+	if err != nil || len(s.Empty) == 0 || s.Empty[0] != path {
+		t.Errorf("an empty main file: empty = %v (%v)", s.Empty, err)
+	}
+}
+
 func TestIsNetworkOption(t *testing.T) {
 	for name, want := range map[string]bool{
 		"interfaces": true, "c2s_ports": true, "https_ssl": true, "console_interfaces": true,

@@ -320,6 +320,7 @@ func (e *evaluator) include(L *lua.LState) int {
 	pattern := L.CheckString(1)
 	target := e.resolve(pattern)
 	if strings.ContainsAny(filepath.Base(pattern), "*?[") {
+		e.snap.Patterns = append(e.snap.Patterns, target)
 		matches, err := filepath.Glob(target)
 		if err != nil {
 			L.RaiseError("Include %q: bad pattern: %v", pattern, err)
@@ -375,7 +376,15 @@ func (e *evaluator) compile(L *lua.LState, path string, src []byte) *lua.LFuncti
 	}
 	fn.Env = e.env
 	e.addFile(path)
+	e.noteEmpty(path, src)
 	return fn
+}
+
+// noteEmpty records a Lua file with nothing in it (see Snapshot.Empty).
+func (e *evaluator) noteEmpty(path string, src []byte) {
+	if len(bytes.TrimSpace(src)) == 0 {
+		e.snap.Empty = append(e.snap.Empty, path)
+	}
 }
 
 func (e *evaluator) readArg(L *lua.LState, fn string) string {
@@ -432,6 +441,7 @@ func (e *evaluator) run(name string, src []byte) error {
 	}
 	fn.Env = e.env
 	e.snap.Files = append(e.snap.Files, name)
+	e.noteEmpty(name, src)
 	e.L.Push(fn)
 	if err := e.L.PCall(0, 0, nil); err != nil {
 		if ctxErr := e.L.Context().Err(); ctxErr != nil {

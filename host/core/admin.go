@@ -104,12 +104,7 @@ func (a *admin) Call(name string, args []any) (any, error) {
 		}
 		return rows, nil
 	case "module_load", "module_unload", "module_reload":
-		host := str(args, 1)
-		if host == "" {
-			host = "*"
-		}
-		h.Runtime.Override(strings.TrimPrefix(name, "module_"), str(args, 0), host)
-		return nil, h.Reload("console " + strings.Replace(name, "_", ":", 1) + "(" + str(args, 0) + ")")
+		return nil, a.moduleOp(strings.TrimPrefix(name, "module_"), str(args, 0), str(args, 1))
 	case "config_get":
 		return a.configGet(str(args, 0), str(args, 1)), nil
 	case "reload":
@@ -151,6 +146,46 @@ func (a *admin) Call(name string, args []any) (any, error) {
 		return a.authFailed(str(args, 0)), nil
 	}
 	return nil, fmt.Errorf("unknown admin call %q", name)
+}
+
+// moduleOp runs the console's module:load, module:unload and
+// module:reload as a reload. A load or unload whose reload fails is taken
+// back, so later reloads do not fail for it; reloading a module that is
+// not loaded is an error naming it.
+func (a *admin) moduleOp(op, module, host string) error {
+	if host == "" {
+		host = "*"
+	}
+	if op == "reload" {
+		if err := a.loaded(module, host); err != nil {
+			return err
+		}
+	}
+	undo := a.h.Runtime.Override(op, module, host)
+	err := a.h.Reload("console module:" + op + "(" + module + ")")
+	if err != nil && op != "reload" {
+		undo()
+	}
+	return err
+}
+
+// loaded says whether module runs on host, and where it does if not there.
+func (a *admin) loaded(module, host string) error {
+	var elsewhere []string
+	for _, inst := range a.h.Runtime.Primaries() {
+		if inst.Name != module {
+			continue
+		}
+		if inst.Host == host {
+			return nil
+		}
+		elsewhere = append(elsewhere, inst.Host)
+	}
+	if len(elsewhere) > 0 {
+		return fmt.Errorf("module '%s' is not loaded on %s (it is on %s: name the host, module:reload(%q, %q))",
+			module, host, strings.Join(elsewhere, ", "), module, elsewhere[0])
+	}
+	return fmt.Errorf("module '%s' is not loaded; module:list() shows what is", module)
 }
 
 func (a *admin) ports() *luaval.Table {

@@ -416,7 +416,12 @@ func (h *Host) Reload(why string) error {
 		h.reloads.LastError = err.Error()
 	}
 	h.mu.Unlock()
-	if err != nil {
+	var empty *EmptyFileError
+	switch {
+	case errors.As(err, &empty):
+		h.Log.Warnf("Reload (%s) not applied, still running the previous config: %v", why, err)
+		return err
+	case err != nil:
 		h.Log.Errorf("Reload (%s) failed, still running the previous config: %v", why, err)
 		return err
 	}
@@ -447,6 +452,9 @@ func (h *Host) reload() error {
 	}
 	snap, err := config.Load(old.snap.Path)
 	if err != nil {
+		return err
+	}
+	if err := emptied(old.snap, snap); err != nil {
 		return err
 	}
 	g, err := prepare(snap)
@@ -538,6 +546,11 @@ func (h *Host) WatchedFiles() []string {
 	}
 	return files
 }
+
+// WatchedPatterns lists the wildcard Include patterns of the running
+// config: a file that comes to match one, or stops matching, should
+// trigger a reload too.
+func (h *Host) WatchedPatterns() []string { return h.current().snap.Patterns }
 
 // Drain stops accepting and lets the connections end by themselves,
 // for up to shutdown_deadline: after a zero-downtime upgrade, requests

@@ -74,18 +74,23 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // PROXY header, the server's and service's caps, the console's listing)
 // and then handed to net/http; each request goes to the endpoint's
 // current handler, so a reload swaps routes without touching the socket.
+//
+// A listener whose socket was reopened (see Pool.openOrSwap) serves it
+// with the same server, which still owns the connections accepted before.
 func (l *Listener) serveHTTP() {
-	ep := l.endpoint.Load()
-	srv := NewHTTPServer(http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
-	front := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: l.ln.Addr()}
-	if ep.Implicit && ep.TLS != nil {
-		srv.TLSConfig = l.httpTLS()
-		front.tls = srv.TLSConfig
-	}
 	l.httpMu.Lock()
-	l.httpSrv, l.front = srv, front
+	if l.httpSrv == nil {
+		ep := l.endpoint.Load()
+		srv := NewHTTPServer(http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
+		front := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: l.ln.Addr()}
+		if ep.Implicit && ep.TLS != nil {
+			srv.TLSConfig = l.httpTLS()
+			front.tls = srv.TLSConfig
+		}
+		l.httpSrv, l.front = srv, front
+		go func() { _ = srv.Serve(front) }() // ends when stopHTTP closes front
+	}
 	l.httpMu.Unlock()
-	go func() { _ = srv.Serve(front) }() // ends when stopHTTP closes front
 	l.acceptLoop()
 }
 

@@ -39,6 +39,13 @@ type Listener struct {
 	httpMu  sync.Mutex
 	httpSrv *http.Server // in HTTP mode
 	front   *httpFront   // hands admitted connections to httpSrv
+
+	// release tells the upgrader the socket is closed, so that it is not
+	// handed to a new process (nil without an upgrader).
+	release func()
+	// suspended is set while the socket is closed to let an overlapping
+	// bind of a reload have the port (see Pool.openOrSwap).
+	suspended bool
 }
 
 // Source gives the handler that will own a new connection for good: the
@@ -55,12 +62,30 @@ func (l *Listener) Addr() net.Addr {
 	return l.ln.Addr()
 }
 
+// closeSocket closes the listening socket, so the address is free again,
+// and takes it off the upgrader's list.
 func (l *Listener) closeSocket() {
 	if l.pc != nil {
 		_ = l.pc.Close()
-		return
+	} else {
+		_ = l.ln.Close()
 	}
-	_ = l.ln.Close()
+	if l.release != nil {
+		l.release()
+		l.release = nil
+	}
+}
+
+// start runs the loop that serves the socket until it closes.
+func (l *Listener) start() {
+	switch {
+	case l.pc != nil:
+		go l.packetLoop()
+	case l.endpoint.Load().HTTP != nil:
+		go l.serveHTTP()
+	default:
+		go l.acceptLoop()
+	}
 }
 
 // Update swaps the endpoint new connections get.

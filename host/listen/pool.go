@@ -29,12 +29,13 @@ type Pool struct {
 	sockets   Sockets                 // the upgrader, when there is one
 }
 
-// Sockets opens listening sockets; a zero-downtime upgrader implements
-// it to hand the sockets it was given to the pool, and to pass the pool's
-// sockets to the next process.
+// Sockets opens listening sockets; a zero-downtime upgrader
+// (host/upgrade) implements it to hand the sockets it was given to the
+// pool, and to pass the pool's sockets to the next process. release is
+// called once the pool closed the socket, so that it is not passed on.
 type Sockets interface {
-	Listen(network, addr string, open func() (net.Listener, error)) (net.Listener, error)
-	ListenPacket(network, addr string, open func() (net.PacketConn, error)) (net.PacketConn, error)
+	Listen(network, addr string, open func() (net.Listener, error)) (ln net.Listener, release func(), err error)
+	ListenPacket(network, addr string, open func() (net.PacketConn, error)) (pc net.PacketConn, release func(), err error)
 }
 
 // SetSockets routes every later bind through s.
@@ -51,33 +52,43 @@ func (p *Pool) SetBinder(run func(func())) {
 	p.mu.Unlock()
 }
 
-func (p *Pool) openTCP(b ports.Binding, s Settings) (net.Listener, error) {
+func (p *Pool) openTCP(b ports.Binding, s Settings) (net.Listener, func(), error) {
 	if p.sockets == nil {
-		return listenTCP(b, s)
+		ln, err := listenTCP(b, s)
+		return ln, nil, err
 	}
-	ln, err := p.sockets.Listen(b.Network, b.AddrPort(), func() (net.Listener, error) { return listenTCP(b, s) })
+	ln, release, err := p.sockets.Listen(b.Network, b.AddrPort(), func() (net.Listener, error) { return listenTCP(b, s) })
 	if err != nil {
 		var be *BindError
 		if !errors.As(err, &be) {
 			err = &BindError{Binding: b, Err: err}
 		}
 	}
-	return ln, err
+	return ln, release, err
 }
 
-func (p *Pool) openUDP(b ports.Binding, s Settings) (*net.UDPConn, error) {
+func (p *Pool) openUDP(b ports.Binding, s Settings) (*net.UDPConn, func(), error) {
 	if p.sockets == nil {
-		return listenUDP(b, s)
+		pc, err := listenUDP(b, s)
+		return pc, nil, err
 	}
-	pc, err := p.sockets.ListenPacket(b.Network, b.AddrPort(), func() (net.PacketConn, error) { return listenUDP(b, s) })
+	pc, release, err := p.sockets.ListenPacket(b.Network, b.AddrPort(), func() (net.PacketConn, error) { return listenUDP(b, s) })
 	if err != nil {
-		return nil, &BindError{Binding: b, Err: err}
+		var be *BindError
+		if !errors.As(err, &be) {
+			err = &BindError{Binding: b, Err: err}
+		}
+		return nil, nil, err
 	}
 	udp, ok := pc.(*net.UDPConn)
 	if !ok {
-		return nil, &BindError{Binding: b, Err: fmt.Errorf("%T is not a UDP socket", pc)}
+		_ = pc.Close()
+		if release != nil {
+			release()
+		}
+		return nil, nil, &BindError{Binding: b, Err: fmt.Errorf("%T is not a UDP socket", pc)}
 	}
-	return udp, nil
+	return udp, release, nil
 }
 
 func (p *Pool) bind(f func()) {
@@ -159,7 +170,10 @@ type Transaction struct {
 	want   []ports.Binding
 	attach Attach
 	opened map[string]*Listener
-	Failed []*BindError
+	// suspended are open listeners the new plan drops whose sockets were
+	// closed early to free their port for an overlapping new one.
+	suspended []*Listener
+	Failed    []*BindError
 }
 
 // Prepare binds the sockets bindings need that are not open yet.
@@ -167,6 +181,10 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	tx := &Transaction{p: p, want: bindings, attach: attach, opened: map[string]*Listener{}}
+	want := map[string]bool{}
+	for _, b := range bindings {
+		want[b.Key()] = true
+	}
 	for _, b := range bindings {
 		key := b.Key()
 		if _, ok := p.listeners[key]; ok {
@@ -175,34 +193,51 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 		if _, ok := tx.opened[key]; ok {
 			continue
 		}
-		ep := attach(b)
 		l := &Listener{Binding: b, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
-		var err error
-		switch {
-		case strings.HasPrefix(b.Network, "udp"):
-			p.bind(func() { l.pc, err = p.openUDP(b, ep.Settings) })
-		case p.adopted[key] != nil:
-			l.ln = p.adopted[key]
-			delete(p.adopted, key)
-			p.log.Infof("listener %s uses the socket systemd passed for %s", b.Listener, b.AddrPort())
-		default:
-			p.bind(func() { l.ln, err = p.openTCP(b, ep.Settings) })
-		}
-		if err != nil {
+		l.Update(attach(b))
+		if err := p.openOrSwap(tx, l, want); err != nil {
 			tx.Failed = append(tx.Failed, err.(*BindError))
 			continue
 		}
-		l.Update(ep)
 		tx.opened[key] = l
 	}
 	return tx
 }
 
-// Abort closes the sockets Prepare opened; the pool is as it was.
+// open binds l's socket: the one systemd passed for its address, else a
+// new one (through the binder when there is one); the upgrader, when
+// there is one, registers either.
+func (p *Pool) open(l *Listener) error {
+	b, st := l.Binding, l.endpoint.Load().Settings
+	key := b.Key()
+	var err error
+	switch {
+	case strings.HasPrefix(b.Network, "udp"):
+		p.bind(func() { l.pc, l.release, err = p.openUDP(b, st) })
+	case p.adopted[key] != nil:
+		ln := p.adopted[key]
+		delete(p.adopted, key)
+		l.ln = ln
+		if p.sockets != nil {
+			// Registered like the rest, so that an upgrade hands it over.
+			l.ln, l.release, err = p.sockets.Listen(b.Network, b.AddrPort(), func() (net.Listener, error) { return ln, nil })
+		}
+		p.log.Infof("listener %s uses the socket systemd passed for %s", b.Listener, b.AddrPort())
+	default:
+		p.bind(func() { l.ln, l.release, err = p.openTCP(b, st) })
+	}
+	return err
+}
+
+// Abort closes the sockets Prepare opened and reopens those it closed to
+// make room; the pool is as it was.
 func (tx *Transaction) Abort() {
+	tx.p.mu.Lock()
+	defer tx.p.mu.Unlock()
 	for _, l := range tx.opened {
 		l.closeSocket()
 	}
+	tx.p.resume(tx.suspended)
 }
 
 // Commit starts accepting on the new sockets, gives kept ones their new
@@ -219,14 +254,7 @@ func (tx *Transaction) Commit() ApplyResult {
 		want[key] = true
 		if l, ok := tx.opened[key]; ok {
 			p.listeners[key] = l
-			switch {
-			case l.pc != nil:
-				go l.packetLoop()
-			case l.endpoint.Load().HTTP != nil:
-				go l.serveHTTP()
-			default:
-				go l.acceptLoop()
-			}
+			l.start()
 			res.Opened = append(res.Opened, l)
 			delete(tx.opened, key)
 			continue

@@ -30,25 +30,35 @@ func (b *Binder) Run(f func()) {
 	<-done
 }
 
-// Drop switches the process to userName and groupName (the user's own
-// group when empty). It must run as root.
-func Drop(userName, groupName string) (*Binder, error) {
+// Identity is the user and group the process becomes.
+type Identity struct {
+	User     string
+	UID, GID int
+}
+
+// Lookup finds userName and groupName (the user's own group when empty).
+func Lookup(userName, groupName string) (Identity, error) {
 	u, err := user.Lookup(userName)
 	if err != nil {
-		return nil, fmt.Errorf("prosody_user %q: %w", userName, err)
+		return Identity{}, fmt.Errorf("prosody_user %q: %w", userName, err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	if groupName != "" {
 		g, err := user.LookupGroup(groupName)
 		if err != nil {
-			return nil, fmt.Errorf("prosody_group %q: %w", groupName, err)
+			return Identity{}, fmt.Errorf("prosody_group %q: %w", groupName, err)
 		}
 		gid, _ = strconv.Atoi(g.Gid)
 	}
+	return Identity{User: userName, UID: uid, GID: gid}, nil
+}
+
+// Drop switches the process to id. It must run as root.
+func Drop(id Identity) (*Binder, error) {
 	b := &Binder{calls: make(chan func())}
 	ready := make(chan error)
-	go b.serve(uid, gid, ready)
+	go b.serve(id.UID, id.GID, ready)
 	if err := <-ready; err != nil {
 		return nil, err
 	}

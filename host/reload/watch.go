@@ -6,6 +6,8 @@
 // file renamed over the old one, delete then create, and the symlink swap
 // Kubernetes uses for ConfigMaps. It compares contents, not events, so a
 // burst of events is one reload and a touch that changes nothing is none.
+// A wildcard Include's folder is watched too, so a file that comes to
+// match the pattern, or stops matching, is a change like an edit.
 // It does not evaluate config or apply anything: that is the Reload it
 // calls.
 package reload
@@ -23,15 +25,24 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// Watched is what a running config depends on.
+type Watched struct {
+	Files []string // files whose contents matter
+	// Patterns are wildcard Include patterns ("/etc/moonport/conf.d/*.cfg.lua"):
+	// the set of files matching one matters.
+	Patterns []string
+}
+
 // Watcher asks for a reload when a watched file's contents change.
 type Watcher struct {
-	files    func() []string
+	list     func() Watched
 	reload   func(why string)
 	log      logrus.FieldLogger
 	w        *fsnotify.Watcher
 	debounce time.Duration
 	dirs     map[string]bool
 	sums     map[string][32]byte
+	globs    map[string][32]byte // by pattern: the names matching it
 	done     chan struct{}
 }
 
@@ -42,15 +53,16 @@ const Debounce = 150 * time.Millisecond
 // delay the reload.
 const maxWait = 3 * time.Second
 
-// Watch starts watching files() until ctx ends. After each reload the list
-// is asked for again, since a reload may include other files.
-func Watch(ctx context.Context, log logrus.FieldLogger, files func() []string, reload func(why string)) (*Watcher, error) {
+// Watch starts watching what list() names until ctx ends. After each
+// reload the list is asked for again, since a reload may include other
+// files.
+func Watch(ctx context.Context, log logrus.FieldLogger, list func() Watched, reload func(why string)) (*Watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
 	}
-	w := &Watcher{files: files, reload: reload, log: log, w: fw, debounce: Debounce,
-		dirs: map[string]bool{}, sums: map[string][32]byte{}, done: make(chan struct{})}
+	w := &Watcher{list: list, reload: reload, log: log, w: fw, debounce: Debounce,
+		dirs: map[string]bool{}, sums: map[string][32]byte{}, globs: map[string][32]byte{}, done: make(chan struct{})}
 	w.refresh()
 	go w.run(ctx)
 	return w, nil
@@ -59,26 +71,48 @@ func Watch(ctx context.Context, log logrus.FieldLogger, files func() []string, r
 // Done is closed when the watcher has stopped.
 func (w *Watcher) Done() <-chan struct{} { return w.done }
 
-// refresh watches the folders of the current files and records their
-// contents.
+// refresh watches the folders of the current files and patterns and
+// records their contents and matches.
 func (w *Watcher) refresh() {
-	sums := map[string][32]byte{}
-	for _, f := range w.files() {
-		abs, err := filepath.Abs(f)
-		if err != nil {
-			continue
-		}
-		sums[abs] = sum(abs)
-		dir := filepath.Dir(abs)
-		if !w.dirs[dir] {
-			if err := w.w.Add(dir); err != nil {
-				w.log.Warnf("cannot watch %s for changes: %v", dir, err)
-				continue
-			}
-			w.dirs[dir] = true
+	list := w.list()
+	sums, globs := map[string][32]byte{}, map[string][32]byte{}
+	for _, f := range list.Files {
+		if abs, err := filepath.Abs(f); err == nil {
+			sums[abs] = sum(abs)
+			w.watchDir(filepath.Dir(abs))
 		}
 	}
-	w.sums = sums
+	for _, p := range list.Patterns {
+		if abs, err := filepath.Abs(p); err == nil {
+			globs[abs] = matches(abs)
+			w.watchDir(filepath.Dir(abs))
+		}
+	}
+	w.sums, w.globs = sums, globs
+}
+
+func (w *Watcher) watchDir(dir string) {
+	if w.dirs[dir] {
+		return
+	}
+	if err := w.w.Add(dir); err != nil {
+		w.log.Warnf("cannot watch %s for changes: %v", dir, err)
+		return
+	}
+	w.dirs[dir] = true
+}
+
+// matches sums the names matching a wildcard Include pattern, skipping
+// dot files as Include does (editors' swap files come and go).
+func matches(pattern string) [32]byte {
+	names, _ := filepath.Glob(pattern)
+	var kept []string
+	for _, n := range names {
+		if !strings.HasPrefix(filepath.Base(n), ".") {
+			kept = append(kept, n)
+		}
+	}
+	return sha256.Sum256([]byte(strings.Join(kept, "\x00")))
 }
 
 var missing = [32]byte{}
@@ -103,6 +137,15 @@ func (w *Watcher) snapshot() string {
 		s := sum(f)
 		b.Write(s[:])
 	}
+	patterns := make([]string, 0, len(w.globs))
+	for p := range w.globs {
+		patterns = append(patterns, p)
+	}
+	sort.Strings(patterns)
+	for _, p := range patterns {
+		s := matches(p)
+		b.Write(s[:])
+	}
 	return b.String()
 }
 
@@ -116,6 +159,11 @@ func (w *Watcher) changed() (changed []string, anyMissing bool) {
 		}
 		if now != old {
 			changed = append(changed, f)
+		}
+	}
+	for p, old := range w.globs {
+		if matches(p) != old {
+			changed = append(changed, p+" (a file came or went)")
 		}
 	}
 	sort.Strings(changed)

@@ -16,7 +16,7 @@ func watchOne(t *testing.T, files ...string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	reasons := make(chan string, 16)
-	w, err := Watch(ctx, logrus.New(), func() []string { return files }, func(why string) { reasons <- why })
+	w, err := Watch(ctx, logrus.New(), func() Watched { return Watched{Files: files} }, func(why string) { reasons <- why })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestListRefreshedAfterReload(t *testing.T) {
 	files := []string{main}
 	ctx, cancel := context.WithCancel(context.Background())
 	reasons := make(chan string, 16)
-	w, err := Watch(ctx, logrus.New(), func() []string { return files }, func(why string) {
+	w, err := Watch(ctx, logrus.New(), func() Watched { return Watched{Files: files} }, func(why string) {
 		files = []string{main, inc} // the new config includes inc
 		reasons <- why
 	})
@@ -147,4 +147,33 @@ func TestListRefreshedAfterReload(t *testing.T) {
 	expectReload(t, reasons, main)
 	write(t, inc, "b = 2\n")
 	expectReload(t, reasons, inc)
+}
+
+// TestWildcardIncludeFolder: a file that comes to match a wildcard
+// Include, or stops matching, is a change; dot files (editors' swap
+// files) and names that do not match are not.
+func TestWildcardIncludeFolder(t *testing.T) {
+	dir := t.TempDir()
+	main, confd := filepath.Join(dir, "prosody.cfg.lua"), filepath.Join(dir, "conf.d")
+	os.Mkdir(confd, 0o755)
+	write(t, main, "Include 'conf.d/*.cfg.lua'\n")
+	pattern := filepath.Join(confd, "*.cfg.lua")
+	ctx, cancel := context.WithCancel(context.Background())
+	reasons := make(chan string, 16)
+	w, err := Watch(ctx, logrus.New(), func() Watched { return Watched{Files: []string{main}, Patterns: []string{pattern}} },
+		func(why string) { reasons <- why })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); <-w.Done() }()
+	added := filepath.Join(confd, "extra.cfg.lua")
+	write(t, added, "b = 1\n")
+	expectReload(t, reasons, pattern)
+	write(t, filepath.Join(confd, ".extra.cfg.lua.swp"), "x")
+	write(t, filepath.Join(confd, "notes.txt"), "x")
+	expectNone(t, reasons)
+	if err := os.Remove(added); err != nil {
+		t.Fatal(err)
+	}
+	expectReload(t, reasons, pattern)
 }

@@ -290,10 +290,26 @@ func (rt *Runtime) SetAdmin(a Admin) { rt.admin = a }
 // Override changes which modules the next Stage loads beyond or despite
 // the config (the console's module:load and module:unload) and forces a
 // module's reload (module:reload). They last until the process stops.
-func (rt *Runtime) Override(op, name, host string) {
+// undo takes a load or unload back (when the reload it was for failed),
+// so it does not haunt every later reload.
+func (rt *Runtime) Override(op, name, host string) (undo func()) {
 	key := moduleRef{name, host}.key()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
+	extra, wasExtra := rt.extra[key]
+	wasDropped := rt.dropped[key]
+	undo = func() {
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		delete(rt.extra, key)
+		if wasExtra {
+			rt.extra[key] = extra
+		}
+		delete(rt.dropped, key)
+		if wasDropped {
+			rt.dropped[key] = true
+		}
+	}
 	switch op {
 	case "load":
 		delete(rt.dropped, key)
@@ -304,6 +320,7 @@ func (rt *Runtime) Override(op, name, host string) {
 	case "reload":
 		rt.forced[key] = true
 	}
+	return undo
 }
 
 // LoadAll loads the modules the config enables.

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
+)
+
+// startMoonport runs the binary on cfg until the test ends.
+func startMoonport(t *testing.T, bin, cfg string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+// waitLog waits until file holds at least n lines containing what.
+func waitLog(t *testing.T, file, what string, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var b []byte
+	for time.Now().Before(deadline) {
+		b, _ = os.ReadFile(file)
+		if strings.Count(string(b), what) >= n {
+			return string(b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the log never had %d line(s) with %q:\n%s", n, what, b)
+	return ""
+}
+
+// waitReloaded waits until the log tells of n reloads for why ("SIGHUP",
+// "changed"), and fails the test as soon as it tells of a failed one.
+func waitReloaded(t *testing.T, file, why string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var log string
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(file)
+		log = string(b)
+		if strings.Contains(log, "Reload ("+why) {
+			t.Fatalf("a reload (%s) failed:\n%s", why, log)
+		}
+		if strings.Count(log, "Reloaded ("+why) >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("the log never told of %d reload(s) (%s):\n%s", n, why, log)
+}
+
+func moonportShell(t *testing.T, bin, cfg, command string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "shell", "--config", cfg, command).CombinedOutput()
+	if err != nil {
+		t.Fatalf("moonport shell %q: %v\n%s", command, err, out)
+	}
+	return string(out)
+}
+
+func portList(ports ...int) string {
+	var s []string
+	for _, p := range ports {
+		s = append(s, fmt.Sprint(p))
+	}
+	return strings.Join(s, ", ")
+}
+
+func loopback(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
+
+// TestClosedListenersAreReleased: an open listener has one file
+// descriptor; a listener removed by a reload, closed with port:close, or
+// left over by a reload that failed part-way no longer listens, holds no
+// file descriptor, and its port can be bound again. A
+// config file caught empty in the middle of a save is not applied.
+func TestClosedListenersAreReleased(t *testing.T) {
+	bin := buildBinary(t)
+	shipped, _ := filepath.Abs("modules")
+	examples, _ := filepath.Abs("examples/modules")
+	p := freePorts(t, 5)
+	console := p[4]
+	logFile := filepath.Join(t.TempDir(), "moonport.log")
+	cfgText := func(echo ...int) string {
+		return fmt.Sprintf(`plugin_paths = { %q, %q }
+modules_enabled = { "admin_telnet", "echo" }
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+console_ports = { %d }
+echo_ports = { %s }
+run_as_root = true
+log = { { to = "file", filename = %q } }
+`, shipped, examples, console, portList(echo...), logFile)
+	}
+	cfg := writeConfig(t, cfgText(p[0], p[1]))
+	save := func(text string) {
+		t.Helper()
+		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, p[1], loopback(p[1]))
+
+	// Removed by a reload.
+	save(cfgText(p[0]))
+	waitReloaded(t, logFile, "changed", 1)
+	testenv.WaitListening(t, p[1])
+
+	// Open, the socket has one descriptor: the upgrader keeps no copy.
+	inode := testenv.Listening(t, p[0])[loopback(p[0])]
+	if n := testenv.SocketFds(t, cmd.Process.Pid, inode); n != 1 {
+		t.Errorf("%d descriptors refer to the listening socket of port %d; want 1", n, p[0])
+	}
+	// Closed from the console: no socket and no descriptor left.
+	moonportShell(t, bin, cfg, fmt.Sprintf("port:close(%d)", p[0]))
+	testenv.WaitListening(t, p[0])
+	if n := testenv.SocketFds(t, cmd.Process.Pid, inode); n != 0 {
+		t.Errorf("%d descriptor(s) still refer to the closed socket of port %d", n, p[0])
+	}
+	if c, err := net.DialTimeout("tcp", loopback(p[0]), 2*time.Second); err == nil {
+		c.Close()
+		t.Errorf("port %d still accepts connections after port:close", p[0])
+	}
+
+	// Both ports can be bound again.
+	save(cfgText(p[0], p[1]))
+	waitReloaded(t, logFile, "changed", 2)
+	testenv.WaitListening(t, p[0], loopback(p[0]))
+	testenv.WaitListening(t, p[1], loopback(p[1]))
+	echoes(t, p[0])
+	echoes(t, p[1])
+
+	// A reload that fails part-way (p[3] is taken) leaves p[2] closed.
+	blocker, err := net.Listen("tcp4", loopback(p[3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close()
+	save(cfgText(p[0], p[1], p[2], p[3]))
+	waitLog(t, logFile, "failed, still running the previous config", 1)
+	if got := testenv.ListeningAddrs(t, p[2]); len(got) != 0 {
+		t.Errorf("after the failed reload port %d still listens on %v", p[2], got)
+	}
+	blocker.Close()
+
+	// An empty config (a save caught half-way) is not applied; the save
+	// that follows is.
+	save("")
+	waitLog(t, logFile, cfg+" is empty", 1)
+	save("  \n\t\n")
+	waitLog(t, logFile, cfg+" is empty", 2)
+	for _, port := range []int{p[0], p[1], console} {
+		testenv.WaitListening(t, port, loopback(port))
+	}
+	echoes(t, p[0])
+	save(cfgText(p[1], p[2], p[3]))
+	testenv.WaitListening(t, p[0])
+	testenv.WaitListening(t, p[3], loopback(p[3]))
+	echoes(t, p[3])
+	cmd.Process.Signal(syscall.SIGTERM)
+}
+
+// TestReloadWidensAndNarrowsAListener moves a listener from 127.0.0.1:P
+// to 0.0.0.0:P and back by reloads; a connection accepted before carries
+// on throughout.
+func TestReloadWidensAndNarrowsAListener(t *testing.T) {
+	bin := buildBinary(t)
+	port := freePorts(t, 1)[0]
+	logFile := filepath.Join(t.TempDir(), "moonport.log")
+	dir, _ := filepath.Abs("examples/modules")
+	cfgText := func(bind string) string {
+		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { %q }\nrun_as_root = true\nreload_on_change = false\nlog = { { to = \"file\", filename = %q } }\n", dir, bind, logFile)
+	}
+	cfg := writeConfig(t, cfgText(loopback(port)))
+	cmd := startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, port, loopback(port))
+	early, err := net.DialTimeout("tcp", loopback(port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Close()
+	talk := func(c net.Conn, what string) {
+		t.Helper()
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(c, "%s\n", what)
+		buf := make([]byte, len(what)+1)
+		if n, err := c.Read(buf); err != nil || string(buf[:n]) != what+"\n" {
+			t.Fatalf("echo of %q: %q %v", what, buf[:n], err)
+		}
+	}
+	talk(early, "before")
+
+	steps := []struct{ bind, listening string }{
+		{fmt.Sprintf("0.0.0.0:%d", port), fmt.Sprintf("0.0.0.0:%d", port)},
+		{loopback(port), loopback(port)},
+	}
+	for i, s := range steps {
+		if err := os.WriteFile(cfg, []byte(cfgText(s.bind)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Process.Signal(syscall.SIGHUP)
+		waitReloaded(t, logFile, "SIGHUP", i+1)
+		testenv.WaitListening(t, port, s.listening)
+		echoes(t, port)
+		talk(early, fmt.Sprintf("after step %d", i))
+	}
+}
+
+// TestPublicConsoleWithoutPasswordIsReleased: the console module closes a
+// console reachable from other machines when there is no
+// console_password; its socket must really go.
+func TestPublicConsoleWithoutPasswordIsReleased(t *testing.T) {
+	bin := buildBinary(t)
+	shipped, _ := filepath.Abs("modules")
+	p := freePorts(t, 2)
+	logFile := filepath.Join(t.TempDir(), "moonport.log")
+	cfg := writeConfig(t, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "admin_telnet" }
+console_ports = { "127.0.0.1:%d", "0.0.0.0:%d" }
+run_as_root = true
+reload_on_change = false
+log = { { to = "file", filename = %q } }
+`, shipped, p[0], p[1], logFile))
+	startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, p[0], loopback(p[0]))
+	waitLog(t, logFile, "console_password is not set; closing it", 1)
+	testenv.WaitListening(t, p[1])
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
+)
+
+// waitNobody waits until process pid runs as nobody/nogroup (65534).
+func waitNobody(t *testing.T, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var status string
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		status = string(b)
+		if strings.Contains(status, "Uid:\t65534\t65534\t65534\t65534") && strings.Contains(status, "Gid:\t65534\t65534\t65534\t65534") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("process %d is still not nobody/nogroup:\n%s", pid, status)
+}
+
+// killServing kills every process running the binary with config cfg (a
+// path unique to the test): after an upgrade the new process is no child
+// of the test, and a test that failed may not know its PID.
+func killServing(cfg string) {
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), "\x00"+cfg) {
+			var pid int
+			fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+}
+
+// TestPrivilegeDropKeepsFilesWritable: after dropping to prosody_user,
+// the log file keeps receiving lines through a SIGHUP reload, SIGUSR1
+// (in place and after a rotation) and a SIGUSR2 upgrade; the console
+// cookie and the pidfile work too.
+func TestPrivilegeDropKeepsFilesWritable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI runs as root; this test needs it")
+		}
+		t.Skip("needs root")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
+	// Like /var/log/moonport: a folder the service user owns. The pidfile's
+	// folder, like /run, and the config's stay root's.
+	logDir, runDir := filepath.Join(dir, "log"), filepath.Join(dir, "run")
+	os.Mkdir(logDir, 0o755)
+	os.Chown(logDir, 65534, 65534)
+	os.Mkdir(runDir, 0o755)
+	logFile, pidfile := filepath.Join(logDir, "moonport.log"), filepath.Join(runDir, "moonport.pid")
+	first := lowPort(t, 0)
+	second := lowPort(t, first)
+	console := freePorts(t, 1)[0]
+	shipped, _ := filepath.Abs("modules")
+	mods, _ := filepath.Abs("examples/modules")
+	cfg := filepath.Join(dir, "prosody.cfg.lua")
+	write := func(echo string) {
+		os.WriteFile(cfg, []byte(fmt.Sprintf(`plugin_paths = { %q, %q }
+modules_enabled = { "admin_telnet", "echo" }
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+echo_ports = { %s }
+console_ports = { %d }
+prosody_user = "nobody"
+prosody_group = "nogroup"
+reload_on_change = false
+pidfile = %q
+log = { { to = "file", filename = %q } }
+network_settings = { shutdown_deadline = 1 }
+`, shipped, mods, echo, console, pidfile, logFile)), 0o644)
+	}
+	write(fmt.Sprint(first))
+	cmd := exec.Command(bin, "run", "--config", cfg)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var newPID int
+	defer func() {
+		cmd.Process.Kill()
+		killServing(cfg)
+	}()
+	waitListen(t, first, true)
+	waitNobody(t, cmd.Process.Pid)
+	waitLog(t, logFile, "Now running as nobody", 1)
+
+	// The console's cookie, made before the drop, is the server's to read.
+	if out := moonportShell(t, bin, cfg, "server:version()"); !strings.Contains(out, "OK: moonport") {
+		t.Errorf("console: %s", out)
+	}
+	// A reload opens the log file again and binds another low port.
+	write(fmt.Sprintf("%d, %d", first, second))
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitReloaded(t, logFile, "SIGHUP", 1)
+	waitListen(t, second, true)
+	echoes(t, second)
+	// SIGUSR1 in place, then after logrotate moved the file away.
+	cmd.Process.Signal(syscall.SIGUSR1)
+	waitLog(t, logFile, "Reopened log files", 1)
+	if err := os.Rename(logFile, logFile+".1"); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGUSR1)
+	waitLog(t, logFile, "Reopened log files", 1)
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitReloaded(t, logFile, "SIGHUP", 1)
+
+	// An upgrade: the new process (started as nobody) opens the log file,
+	// writes the pidfile and serves.
+	cmd.Process.Signal(syscall.SIGUSR2)
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		b, _ := os.ReadFile(logFile)
+		t.Fatalf("the old process did not exit after the upgrade:\n%s", b)
+	}
+	b, _ := os.ReadFile(pidfile)
+	fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &newPID)
+	if newPID == 0 || newPID == cmd.Process.Pid {
+		lb, _ := os.ReadFile(logFile)
+		t.Fatalf("pidfile says %q; want the new process's PID (old was %d)\n%s", b, cmd.Process.Pid, lb)
+	}
+	waitNobody(t, newPID)
+	waitLog(t, logFile, "Activated service 'echo'", 1)
+	echoes(t, first)
+	echoes(t, second)
+	testenv.WaitListening(t, console, loopback(console))
+	syscall.Kill(newPID, syscall.SIGHUP)
+	waitReloaded(t, logFile, "SIGHUP", 2)
+	syscall.Kill(newPID, syscall.SIGTERM)
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
+)
+
+// TestStrayUpgradeVariableIsRefused: MOONPORT_UPGRADE_FDS without the
+// descriptors an upgrade passes stops the server with exit code 64 and
+// says what to do.
+func TestStrayUpgradeVariableIsRefused(t *testing.T) {
+	bin := buildBinary(t)
+	port := freePorts(t, 1)[0]
+	cmd := exec.Command(bin, "run", "--config", echoConfig(t, port, ""))
+	cmd.Env = append(os.Environ(), "MOONPORT_UPGRADE_FDS=4:tcp4:127.0.0.1:1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(string(out), "unset it to start normally") {
+		t.Errorf("exit %v, output %q; want code %d and what to do", err, out, exitUsage)
+	}
+}
+
+// TestUpgradeHandsOverActivatedSockets: a socket systemd passed is handed
+// to the new process of an upgrade like the ones moonport bound, so the
+// port keeps answering once the old process is gone.
+func TestUpgradeHandsOverActivatedSockets(t *testing.T) {
+	activate := testenv.NeedTool(t, "systemd-socket-activate", "systemd")
+	bin := buildBinary(t)
+	port := freePorts(t, 1)[0]
+	logFile := filepath.Join(t.TempDir(), "moonport.log")
+	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\nnetwork_settings = { shutdown_deadline = 1 }\n", logFile))
+	cmd := exec.Command(activate, "-l", loopback(port), bin, "run", "--config", cfg)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cmd.Process.Kill(); killServing(cfg) }()
+	waitListen(t, port, true) // systemd-socket-activate's own socket
+	echoes(t, port)           // which starts moonport on the first connection
+	waitLog(t, logFile, "uses the socket systemd passed", 1)
+
+	cmd.Process.Signal(syscall.SIGUSR2)
+	select {
+	case <-exited:
+	case <-time.After(20 * time.Second):
+		b, _ := os.ReadFile(logFile)
+		t.Fatalf("the old process did not exit after the upgrade:\n%s", b)
+	}
+	if b, _ := os.ReadFile(logFile); strings.Contains(string(b), "in use") {
+		t.Errorf("the new process had to bind the passed socket's address itself:\n%s", b)
+	}
+	echoes(t, port)
+}
