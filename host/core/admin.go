@@ -206,7 +206,7 @@ func (a *admin) ports() *luaval.Table {
 func (a *admin) modules(only string) *luaval.Table {
 	conns := map[string]int{}
 	for _, c := range a.h.Server.Conns() {
-		conns[c.Service]++
+		conns[c.Serving()]++
 	}
 	var rows []*luaval.Table
 	for _, inst := range a.h.Runtime.Primaries() {
@@ -273,7 +273,8 @@ func (a *admin) conns(service string) *luaval.Table {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
 	var rows []*luaval.Table
 	for _, c := range cs {
-		if service != "" && c.Service != service {
+		serving := c.Serving() // a multiplexed HTTP connection shows as HTTP
+		if service != "" && serving != service {
 			continue
 		}
 		tlsState := "no"
@@ -289,7 +290,7 @@ func (a *admin) conns(service string) *luaval.Table {
 		if listener == "" {
 			listener = "(outgoing)"
 		}
-		rows = append(rows, row("id", float64(c.ID), "service", c.Service, "listener", listener, "peer", peer, "tls", tlsState,
+		rows = append(rows, row("id", float64(c.ID), "service", serving, "listener", listener, "peer", peer, "tls", tlsState,
 			"in", float64(in), "out", float64(out), "age", time.Since(c.Started).Round(time.Second).String()))
 	}
 	return list(rows)

@@ -59,7 +59,7 @@ type Host struct {
 	upgrade func() error
 
 	divertMu sync.Mutex
-	diverted map[string]*chanListener // HTTP servers for sockets a multiplexer hands over
+	diverted map[string]*listen.HTTPFront // net/http for connections a multiplexer hands over
 }
 
 // SetUpgrade installs how a zero-downtime upgrade starts (main's
@@ -282,7 +282,7 @@ func New(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1), started: time.Now(), diverted: map[string]*chanListener{}}
+	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1), started: time.Now(), diverted: map[string]*listen.HTTPFront{}}
 	g.sinks.Install(h.Log)
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)

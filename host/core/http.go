@@ -3,11 +3,9 @@ package core
 import (
 	"fmt"
 	"html/template"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/moonport/moonport/host/httpserve"
@@ -198,46 +196,21 @@ func (h *Host) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	_ = statusPage.Execute(w, data)
 }
 
-// chanListener feeds diverted sockets to an http.Server.
-type chanListener struct {
-	ch     chan net.Conn
-	closed chan struct{}
-	once   sync.Once
-}
-
-func (c *chanListener) Accept() (net.Conn, error) {
-	select {
-	case nc := <-c.ch:
-		return nc, nil
-	case <-c.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (c *chanListener) Close() error   { c.once.Do(func() { close(c.closed) }); return nil }
-func (c *chanListener) Addr() net.Addr { return &net.TCPAddr{} }
-
-// divertHTTP serves a socket a multiplexer handed to an HTTP service,
-// with the same routes and limits as that service's own ports.
-func (h *Host) divertHTTP(service string, nc net.Conn) error {
+// divertHTTP is the net/http that serves connections a multiplexer hands
+// to an HTTP service, with the same routes and limits as that service's
+// own ports. The connections stay counted and listed on the multiplex
+// listener that admitted them (see listen.HTTPFront).
+func (h *Host) divertHTTP(service string) *listen.HTTPFront {
 	h.divertMu.Lock()
-	ln := h.diverted[service]
-	if ln == nil {
-		ln = &chanListener{ch: make(chan net.Conn), closed: make(chan struct{})}
-		h.diverted[service] = ln
+	defer h.divertMu.Unlock()
+	f := h.diverted[service]
+	if f == nil {
 		g := h.current()
 		handler, limits := g.httpFor(ports.Binding{Service: service, Encryption: map[bool]string{true: "ssl"}[service == "https"]})
-		srv := listen.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.currentHTTP(service, handler).ServeHTTP(w, r) }), limits)
-		go func() { _ = srv.Serve(ln) }()
+		f = listen.ServeHTTPFront(service, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.currentHTTP(service, handler).ServeHTTP(w, r) }), limits)
+		h.diverted[service] = f
 	}
-	h.divertMu.Unlock()
-	select {
-	case ln.ch <- nc:
-		return nil
-	case <-ln.closed:
-		nc.Close()
-		return net.ErrClosed
-	}
+	return f
 }
 
 // currentHTTP is the HTTP handler of the running generation (routes
@@ -254,7 +227,7 @@ func (h *Host) currentHTTP(service string, fallback http.Handler) http.Handler {
 func (h *Host) closeDiverted() {
 	h.divertMu.Lock()
 	defer h.divertMu.Unlock()
-	for _, ln := range h.diverted {
-		ln.Close()
+	for _, f := range h.diverted {
+		f.Close()
 	}
 }

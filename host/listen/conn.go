@@ -102,7 +102,10 @@ type Conn struct {
 	upgrade   bool        // StartTLS asked for; the reader does it after delivery
 	replay    []byte      // bytes to frame again after the current delivery (Redeliver)
 	tlsReplay []byte      // bytes the TLS handshake reads first (StartTLSReplay)
-	detach    func(net.Conn)
+	// detach is set by DetachHTTP: net/http takes the socket after the
+	// callback; serving is then the HTTP service that has it.
+	detach    *HTTPFront
+	serving   string
 	announced bool   // the handler has seen Connected, so Disconnected follows
 	diverts   uint64 // how often Divert handed the connection to another handler
 	wantShut  bool   // CloseWrite asked: shut the sending side once the queue is sent
@@ -242,17 +245,6 @@ func (c *Conn) takeReplay() []byte {
 	return r
 }
 
-// Detach hands the socket to fn once the current callback returns (the
-// multiplexer giving a connection to net/http): the connection's own
-// reading stops, data already read is replayed to fn's reader first, and
-// the handler sees Disconnected with a nil error.
-func (c *Conn) Detach(data []byte, fn func(net.Conn)) {
-	c.mu.Lock()
-	c.replay = append([]byte(nil), data...)
-	c.detach = fn
-	c.mu.Unlock()
-}
-
 // handshake runs a server TLS handshake on the socket within
 // ssl_handshake_timeout and makes the connection use it.
 func (c *Conn) handshake() error {
@@ -378,7 +370,7 @@ func (c *Conn) Resume() {
 // max_send_buffer_size finishes the connection with ErrSendBufferFull.
 func (c *Conn) Write(data []byte) error {
 	c.mu.Lock()
-	if c.closing || c.finished || c.wantShut {
+	if c.closing || c.finished || c.wantShut || c.handOff != nil { // handOff: net/http has the socket
 		c.mu.Unlock()
 		return net.ErrClosed
 	}
@@ -417,8 +409,11 @@ func (c *Conn) Queued() int {
 // Close sends what is queued, then closes; incoming data is dropped from
 // now on. Disconnected follows with a nil error.
 func (c *Conn) Close() {
-	if c.closer != nil {
-		c.closer()
+	c.mu.Lock()
+	closer := c.closer // set later for a connection handed to net/http
+	c.mu.Unlock()
+	if closer != nil {
+		closer()
 		return
 	}
 	c.closeGracefully(nil)
@@ -729,9 +724,9 @@ func (c *Conn) readLoop() {
 				pool.Put(bp)
 				return
 			}
-			if fn, rest := c.takeDetach(); fn != nil {
+			if to, rest := c.takeDetach(); to != nil {
 				pool.Put(bp)
-				c.finishDetached(fn, rest)
+				c.handToHTTP(to, rest)
 				return
 			}
 			if c.wantsUpgrade() {
@@ -787,33 +782,6 @@ func (c *Conn) readLoop() {
 		}
 		return
 	}
-}
-
-func (c *Conn) takeDetach() (func(net.Conn), []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fn, rest := c.detach, c.replay
-	c.detach, c.replay = nil, nil
-	return fn, rest
-}
-
-// finishDetached ends the connection's own life without closing its
-// socket, which goes on with fn.
-func (c *Conn) finishDetached(fn func(net.Conn), rest []byte) {
-	c.mu.Lock()
-	if c.finished {
-		c.mu.Unlock()
-		return
-	}
-	c.finished = true
-	nc := c.nc
-	c.mu.Unlock()
-	c.handler().Disconnected(c, nil)
-	c.settle()
-	if len(rest) > 0 {
-		nc = &prefixConn{Conn: nc, rest: rest}
-	}
-	go fn(nc)
 }
 
 func (c *Conn) wantsUpgrade() bool {

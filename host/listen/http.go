@@ -166,22 +166,30 @@ func (f *httpFront) Addr() net.Addr { return f.addr }
 
 // adopt makes c an HTTP connection: once admitted it goes to net/http,
 // and the console's conn:close (or shutdown) lets the request under way
-// finish first.
-func (f *httpFront) adopt(c *Conn) {
+// finish first. A connection a multiplexer hands over is adopted while
+// it is already listed, hence the lock.
+func (f *httpFront) adopt(c *Conn) *httpConn {
 	hc := &httpConn{c: c}
-	c.handOff = func(*Conn) { f.take(hc) }
+	c.mu.Lock()
+	c.handOff = func(*Conn) { f.take(hc, nil) }
 	c.closer = hc.closeWhenIdle
+	c.mu.Unlock()
+	return hc
 }
 
-// take hands an admitted connection to net/http; it runs on the
-// connection's own goroutine, after the PROXY header.
-func (f *httpFront) take(hc *httpConn) {
+// take hands an admitted connection to net/http, which reads rest (bytes
+// a multiplexer already read) first; it runs on the connection's own
+// goroutine, after the PROXY header.
+func (f *httpFront) take(hc *httpConn, rest []byte) {
 	c := hc.c
 	c.mu.Lock()
 	hc.Conn = c.nc
 	var nc net.Conn = hc
+	if len(rest) > 0 {
+		nc = &prefixConn{Conn: hc, rest: rest} // above hc: they were counted when first read
+	}
 	if f.tls != nil {
-		tc := tls.Server(hc, f.tls)
+		tc := tls.Server(nc, f.tls)
 		c.nc, nc = tc, tc // conn:list shows its TLS version; closing it says close_notify
 		c.secure.Store(true)
 	}
@@ -238,6 +246,9 @@ func (h *httpConn) closeWhenIdle() {
 func connState(nc net.Conn, st http.ConnState) {
 	if tc, ok := nc.(*tls.Conn); ok {
 		nc = tc.NetConn()
+	}
+	if p, ok := nc.(*prefixConn); ok {
+		nc = p.Conn
 	}
 	h, ok := nc.(*httpConn)
 	if !ok {

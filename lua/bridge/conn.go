@@ -429,7 +429,7 @@ func connDivert(L *lua.LState) int {
 			L.Push(lua.LString("no HTTP server in this process"))
 			return 2
 		}
-		c.Detach(data, func(nc net.Conn) { _ = rt.divert(name, nc) })
+		c.DetachHTTP(data, rt.divert(name))
 		L.Push(lua.LTrue)
 		return 1
 	}

@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
-	"net"
 	"path"
 	"strings"
 	"sync"
@@ -83,7 +82,7 @@ type Runtime struct {
 	retired map[*Instance]bool              // replaced or removed, serving their last connections
 	network atomic.Pointer[listen.Settings] // for outgoing connections
 	admin   Admin
-	divert  func(service string, nc net.Conn) error // hands a socket to a net/http service
+	divert  func(name string) (f *listen.HTTPFront) // the net/http serving an HTTP service
 	budget  atomic.Int64                            // lua_timeout in nanoseconds; 0 for none
 	hist    histogram                               // how long callbacks run
 	extra   map[string]moduleRef                    // loaded from the console, beyond the config
@@ -281,8 +280,9 @@ type Admin interface {
 	Call(name string, args []any) (any, error)
 }
 
-// SetDivert installs how a socket is handed to a service net/http serves.
-func (rt *Runtime) SetDivert(fn func(service string, nc net.Conn) error) { rt.divert = fn }
+// SetDivert installs where a connection handed to an HTTP service goes:
+// the net/http serving that service.
+func (rt *Runtime) SetDivert(fn func(service string) *listen.HTTPFront) { rt.divert = fn }
 
 // SetAdmin installs the host's admin interface.
 func (rt *Runtime) SetAdmin(a Admin) { rt.admin = a }
