@@ -298,20 +298,29 @@ function listener.ondisconnect(conn)
 end
 
 -- A console off loopback needs a real password: a cookie readable on this
--- machine proves nothing to a remote client.
-module:hook("server-started", function()
-	local has_password = module:get_option_string("console_password", "") ~= "";
-	for _, p in ipairs(admin.call("ports")) do
+-- machine proves nothing to a remote client, and console_auth = false asks
+-- for nothing at all. Checked once the listeners are open, at startup and
+-- after every reload (which opens the sockets of its config again).
+local function close_public_consoles()
+	local reason;
+	if module:get_option("console_auth") == false then
+		reason = "console_auth = false turns its password off";
+	elseif module:get_option_string("console_password", "") == "" then
+		reason = "console_password is not set";
+	end
+	for _, p in ipairs(admin.call("ports") or {}) do
 		if p.service == "console" and p.reach == "public" then
-			if has_password then
+			if not reason then
 				module:log("warn", "console listens on %s:%d, reachable from other machines; keep it behind a firewall", p.address, p.port);
 			else
-				module:log("error", "console on %s:%d is reachable from other machines but console_password is not set; closing it", p.address, p.port);
+				module:log("error", "console on %s:%d is reachable from other machines but %s; closing it", p.address, p.port, reason);
 				admin.call("close_port", p.port, p.address);
 			end
 		end
 	end
-end);
+end
+module:hook("server-started", close_public_consoles);
+module:hook("server-reloaded", close_public_consoles); -- moonport's event: after a reload's sockets are in place
 
 module:provides("net", {
 	name = "console";

@@ -506,6 +506,9 @@ func (h *Host) reload() error {
 	h.Log.Infof("Reload: %d listener(s) kept, %d opened, %d closed; %d module(s) kept, %d loaded, %d reloaded, %d unloaded",
 		len(res.Kept), len(res.Opened), len(res.Closed), kept, added, replaced, removed)
 	h.closeRemovedLater(res.Closed, snap)
+	// config-reloaded fired before the sockets changed; modules that judge
+	// the listeners (the console closing a public one) look now.
+	h.Runtime.FireEvent("*", "server-reloaded", map[string]any{"filename": snap.Path})
 	return nil
 }
 

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
+)
+
+// TestPublicConsoleStaysClosedAfterReload: the console module closes a
+// console reachable from other machines that has no password to ask for
+// (none set, or console_auth = false) at startup and after every reload,
+// also when a reload is what adds the public address. A reload used to
+// open it again: the module only checked at server-started.
+func TestPublicConsoleStaysClosedAfterReload(t *testing.T) {
+	bin := buildBinary(t)
+	shipped, _ := filepath.Abs("modules")
+	for _, c := range []struct {
+		name, secret string
+		publicFirst  bool // public from the start, else added by the reload
+	}{
+		{"no console_password", "", true},
+		{"console_auth = false, with a password", "console_auth = false\nconsole_password = \"correct horse battery\"\n", true},
+		{"no console_password, public address added by a reload", "", false},
+		{"console_auth = false, public address added by a reload", "console_auth = false\nconsole_password = \"correct horse battery\"\n", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := freePorts(t, 2)
+			logFile := filepath.Join(t.TempDir(), "moonport.log")
+			cfgFor := func(public bool) string {
+				ports := fmt.Sprintf("%q", loopback(p[0]))
+				if public {
+					ports += fmt.Sprintf(", \"0.0.0.0:%d\"", p[1])
+				}
+				return fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "admin_telnet" }
+console_ports = { %s }
+run_as_root = true
+reload_on_change = false
+log = { { to = "file", filename = %q } }
+%s`, shipped, ports, logFile, c.secret)
+			}
+			cfg := writeConfig(t, cfgFor(c.publicFirst))
+			cmd := startMoonport(t, bin, cfg)
+			testenv.WaitListening(t, p[0], loopback(p[0]))
+			closings := 0
+			if c.publicFirst {
+				waitLog(t, logFile, "; closing it", 1)
+				closings++
+				testenv.WaitListening(t, p[1])
+			} else {
+				if err := os.WriteFile(cfg, []byte(cfgFor(true)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 1; i <= 2; i++ {
+				if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+					t.Fatal(err)
+				}
+				waitReloaded(t, logFile, "SIGHUP", i)
+				closings++
+				// Closed before the reload is reported done: no waiting.
+				if got := testenv.ListeningTCP(t, cmd.Process.Pid); strings.Join(got, " ") != loopback(p[0]) {
+					t.Fatalf("after reload %d the process listens on %v; want only the loopback console %s", i, got, loopback(p[0]))
+				}
+				waitLog(t, logFile, "; closing it", closings)
+			}
+			if b, _ := os.ReadFile(logFile); strings.Contains(string(b), "keep it behind a firewall") {
+				t.Errorf("a console without a password to ask was only warned about:\n%s", b)
+			}
+		})
+	}
+}
