@@ -1,237 +1,42 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
-	"io"
-	"net"
-	"os"
+	"embed"
+	"io/fs"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/moonport/moonport/host/reload"
+	"github.com/moonport/moonport/cli"
 )
 
-func runCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut)
-	return code, out.String(), errOut.String()
-}
-
-func writeConfig(t *testing.T, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "prosody.cfg.lua")
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
+// TestEmbeddedFiles: the binary carries the default config and every
+// module file of examples/modules and modules (go:embed leaves out, without
+// a word, files whose names begin with . or _).
+func TestEmbeddedFiles(t *testing.T) {
+	if _, err := examples.ReadFile("examples/default.cfg.lua"); err != nil {
+		t.Error(err)
 	}
-	return p
-}
-
-func TestVersionAndUsage(t *testing.T) {
-	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "moonport ") {
-		t.Errorf("version: %d %q", code, out)
-	}
-	if code, _, errOut := runCLI(t, "frobnicate"); code != exitUsage || !strings.Contains(errOut, `unknown command "frobnicate"`) {
-		t.Errorf("unknown command: %d %q", code, errOut)
-	}
-	if code, _, errOut := runCLI(t, "check", "nonsense"); code != exitUsage || !strings.Contains(errOut, `unknown check "nonsense"`) {
-		t.Errorf("check nonsense: %d %s", code, errOut)
-	}
-}
-
-func TestPortsOnExampleConfig(t *testing.T) {
-	code, out, errOut := runCLI(t, "ports", "--config", "examples/prosody.cfg.lua")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
-	}
-	for _, want := range []string{
-		"SERVICE  LISTENER   ADDRESS    PORT  TRANSPORT  ENCRYPTION  REACH",
-		"echo     echo       127.0.0.1  7007  tcp4       none        local",
-		"echo     echo_slow  127.0.0.1  7027  tcp4       none        local",
-		"chat     chat       127.0.0.1  7008  tcp4       none        local",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("ports output lacks %q:\n%s", want, out)
+	for _, dir := range []struct {
+		files embed.FS
+		path  string
+	}{{examples, "examples/modules"}, {shipped, "modules"}} {
+		onDisk, _ := filepath.Glob(filepath.Join(dir.path, "*.lua"))
+		if len(onDisk) == 0 {
+			t.Errorf("no modules in %s", dir.path)
 		}
-	}
-}
-
-func TestCheckConfig(t *testing.T) {
-	if code, out, errOut := runCLI(t, "check", "config", "--config", "examples/prosody.cfg.lua"); code != exitOK || !strings.Contains(out, "config OK") {
-		t.Errorf("example config: exit %d\n%s%s", code, out, errOut)
-	}
-	dir, _ := filepath.Abs("examples/modules")
-	warn := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\nx = 1\nx = 2\nnetwork_settings = { bogus = 1 }\n", dir))
-	code, out, _ := runCLI(t, "check", "config", "--config", warn)
-	if code != exitWarnings || !strings.Contains(out, warn+":4: Duplicate option 'x'") || !strings.Contains(out, `unknown network setting "bogus"`) {
-		t.Errorf("warnings: exit %d\n%s", code, out)
-	}
-	bad := writeConfig(t, "a = 1\nb = {\n")
-	code, _, errOut := runCLI(t, "check", "config", "--config", bad)
-	if code != exitConfig || !strings.Contains(errOut, bad+":") || !strings.Contains(errOut, "syntax error") {
-		t.Errorf("syntax error: exit %d %q", code, errOut)
-	}
-	badPort := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { \"nope\" }\n", dir))
-	code, out, _ = runCLI(t, "check", "config", "--config", badPort)
-	if code != exitConfig || !strings.Contains(out, badPort+`:3: option 'echo_ports' of service 'echo': "nope" is not a port`) {
-		t.Errorf("bad port: exit %d\n%s", code, out)
-	}
-	missing := writeConfig(t, "modules_enabled = { \"no_such_module\" }\n")
-	code, _, errOut = runCLI(t, "check", "config", "--config", missing)
-	if code != exitConfig || !strings.Contains(errOut, "module 'no_such_module' not found") {
-		t.Errorf("missing module: exit %d %q", code, errOut)
-	}
-}
-
-func TestStrictBindingExitCode(t *testing.T) {
-	blocker, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blocker.Close()
-	port := blocker.Addr().(*net.TCPAddr).Port
-	dir, _ := filepath.Abs("examples/modules")
-	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nstrict_binding = true\nlog = \"error\"\n", dir, port))
-	code, _, _ := runCLI(t, "run", "--config", cfg)
-	if code != exitBind {
-		t.Fatalf("exit %d, want %d", code, exitBind)
-	}
-}
-
-func TestStrictBindingFailsOnBrokenTLS(t *testing.T) {
-	dir, _ := filepath.Abs("examples/modules")
-	cfg := writeConfig(t, fmt.Sprintf(`plugin_paths = { %q }
-modules_enabled = { "smtp_sink" }
-interfaces = { "127.0.0.1" }
-smtp_ports = { }
-listeners = { smtps = { service = "smtp", bind = "127.0.0.1:4659", tls = { implicit = true, certificate = "nope.crt", key = "nope.key" } } }
-strict_binding = true
-log = "error"
-`, dir))
-	code, out, _ := runCLI(t, "check", "config", "--config", cfg)
-	if code != exitConfig || !strings.Contains(out, "TLS for listener smtps (127.0.0.1:4659)") || !strings.Contains(out, "nope.crt: cannot read certificate") {
-		t.Errorf("check config: exit %d\n%s", code, out)
-	}
-	if code, _, _ := runCLI(t, "run", "--config", cfg); code != exitBind {
-		t.Errorf("run: exit %d, want %d", code, exitBind)
-	}
-}
-
-// waitListen waits until something accepts on port, or fails the test.
-func waitListen(t *testing.T, port int, want bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
-		if err == nil {
-			c.Close()
-		}
-		if (err == nil) == want {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("port %d listening should be %v", port, want)
-}
-
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var out []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp4", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		out = append(out, l.Addr().(*net.TCPAddr).Port)
-	}
-	return out
-}
-
-// TestRunReloadsOnChangeAndSIGHUP drives the real command: a config
-// change is picked up by the watcher; with reload_on_change = false only
-// SIGHUP reloads.
-func TestRunReloadsOnChangeAndSIGHUP(t *testing.T) {
-	dir, _ := filepath.Abs("examples/modules")
-	p := freePorts(t, 4)
-	cfgFor := func(watch bool, ports ...int) string {
-		var list []string
-		for _, x := range ports {
-			list = append(list, fmt.Sprint(x))
-		}
-		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nreload_on_change = %v\nlog = \"error\"\nrun_as_root = true\n",
-			dir, strings.Join(list, ", "), watch)
-	}
-	for _, watch := range []bool{true, false} {
-		cfg := writeConfig(t, cfgFor(watch, p[0]))
-		done := make(chan int, 1)
-		go func() { done <- run([]string{"run", "--config", cfg}, io.Discard, io.Discard) }()
-		waitListen(t, p[0], true)
-		second := p[1]
-		if !watch {
-			second = p[2]
-		}
-		if err := os.WriteFile(cfg, []byte(cfgFor(watch, p[0], second)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if watch {
-			waitListen(t, second, true)
-		} else {
-			time.Sleep(4 * reload.Debounce) // the watcher would have acted by now
-			waitListen(t, second, false)
-			syscall.Kill(os.Getpid(), syscall.SIGHUP)
-			waitListen(t, second, true)
-		}
-		syscall.Kill(os.Getpid(), syscall.SIGTERM)
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Fatalf("exit %d", code)
+		for _, p := range onDisk {
+			if _, err := fs.Stat(dir.files, p); err != nil {
+				t.Errorf("%s is not embedded: %v", p, err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("run did not stop on SIGTERM")
 		}
-		waitListen(t, p[0], false)
 	}
 }
 
-func TestCheckSubcommands(t *testing.T) {
-	dir, _ := filepath.Abs("examples/modules")
-	p := freePorts(t, 1)
-	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nlog = \"error\"\n", dir, p[0]))
-	os.Chmod(cfg, 0o600)
-	for _, what := range []string{"perms", "ports", "certs"} {
-		if code, out, errOut := runCLI(t, "check", what, "--config", cfg); code != exitOK || !strings.Contains(out, "PASS") {
-			t.Errorf("check %s on a good setup: exit %d\n%s%s", what, code, out, errOut)
-		}
-	}
-	code, out, _ := runCLI(t, "check", "--config", cfg)
-	if code != exitOK || !strings.Contains(out, "== firewall") || !strings.Contains(out, fmt.Sprintf("%d/tcp  127.0.0.1  echo     echo      local only", p[0])) {
-		t.Errorf("check: exit %d\n%s", code, out)
-	}
-
-	os.Chmod(cfg, 0o666)
-	if code, out, _ := runCLI(t, "check", "perms", "--config", cfg); code != exitConfig || !strings.Contains(out, "FAIL  "+cfg+" (config file) is writable by everyone") {
-		t.Errorf("check perms, world-writable config: exit %d\n%s", code, out)
-	}
-	os.Chmod(cfg, 0o600)
-	l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	if code, out, _ := runCLI(t, "check", "ports", "--config", cfg); code != exitConfig || !strings.Contains(out, "is in use by another program") {
-		t.Errorf("check ports, port taken: exit %d\n%s", code, out)
-	}
-	bad := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlisteners = { s = { service = \"echo\", bind = \"127.0.0.1:%d\", tls = { implicit = true, certificate = \"gone.crt\", key = \"gone.key\" } } }\nlog = \"error\"\n", dir, p[0]+1))
-	if code, out, _ := runCLI(t, "check", "certs", "--config", bad); code != exitConfig || !strings.Contains(out, "FAIL  TLS for listener s") {
-		t.Errorf("check certs, missing certificate: exit %d\n%s", code, out)
-	}
-	if code, _, _ := runCLI(t, "check", "bogus"); code != exitUsage {
-		t.Errorf("check bogus: exit %d", code)
+// TestDefaultConfigChecks: without --config and ./prosody.cfg.lua, the
+// embedded default config and the modules it enables load and plan.
+func TestDefaultConfigChecks(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if code := cli.Main([]string{"check", "config"}, cli.Build{Version: version, Examples: examples, Shipped: shipped}); code != 0 {
+		t.Errorf("moonport check config on the embedded default: exit %d", code)
 	}
 }

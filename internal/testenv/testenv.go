@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -40,4 +41,31 @@ func FreePort(t testing.TB, network string) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// FreePorts finds n distinct loopback TCP ports nobody uses: each is held
+// until all are found, so none is handed out twice.
+func FreePorts(t testing.TB, n int) []int {
+	t.Helper()
+	var out []int
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	return out
+}
+
+// WriteConfig writes body as prosody.cfg.lua in a new temporary folder of
+// the test and returns the file's path.
+func WriteConfig(t testing.TB, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "prosody.cfg.lua")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

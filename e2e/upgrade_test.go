@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"errors"
@@ -18,8 +18,8 @@ import (
 // descriptors an upgrade passes stops the server with exit code 64 and
 // says what to do.
 func TestStrayUpgradeVariableIsRefused(t *testing.T) {
-	bin := buildBinary(t)
-	port := freePorts(t, 1)[0]
+	bin := testenv.Binary(t)
+	port := testenv.FreePorts(t, 1)[0]
 	cmd := exec.Command(bin, "run", "--config", echoConfig(t, port, ""))
 	cmd.Env = append(os.Environ(), "MOONPORT_UPGRADE_FDS=4:tcp4:127.0.0.1:1")
 	out, err := cmd.CombinedOutput()
@@ -34,8 +34,8 @@ func TestStrayUpgradeVariableIsRefused(t *testing.T) {
 // port keeps answering once the old process is gone.
 func TestUpgradeHandsOverActivatedSockets(t *testing.T) {
 	activate := testenv.NeedTool(t, "systemd-socket-activate", "systemd")
-	bin := buildBinary(t)
-	port := freePorts(t, 1)[0]
+	bin := testenv.Binary(t)
+	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\nnetwork_settings = { shutdown_deadline = 1 }\n", logFile))
 	cmd := exec.Command(activate, "-l", loopback(port), bin, "run", "--config", cfg)
@@ -45,8 +45,8 @@ func TestUpgradeHandsOverActivatedSockets(t *testing.T) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer func() { cmd.Process.Kill(); killServing(cfg) }()
-	waitListen(t, port, true) // systemd-socket-activate's own socket
-	echoes(t, port)           // which starts moonport on the first connection
+	testenv.WaitListening(t, port, loopback(port)) // systemd-socket-activate's own socket
+	echoes(t, port)                                // which starts moonport on the first connection
 	waitLog(t, logFile, "uses the socket systemd passed", 1)
 
 	cmd.Process.Signal(syscall.SIGUSR2)

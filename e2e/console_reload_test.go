@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -17,8 +17,8 @@ import (
 // also when a reload is what adds the public address. A reload used to
 // open it again: the module only checked at server-started.
 func TestPublicConsoleStaysClosedAfterReload(t *testing.T) {
-	bin := buildBinary(t)
-	shipped, _ := filepath.Abs("modules")
+	bin := testenv.Binary(t)
+	shipped, _ := filepath.Abs("../modules")
 	for _, c := range []struct {
 		name, secret string
 		publicFirst  bool // public from the start, else added by the reload
@@ -29,7 +29,7 @@ func TestPublicConsoleStaysClosedAfterReload(t *testing.T) {
 		{"console_auth = false, public address added by a reload", "console_auth = false\nconsole_password = \"correct horse battery\"\n", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p := freePorts(t, 2)
+			p := testenv.FreePorts(t, 2)
 			logFile := filepath.Join(t.TempDir(), "moonport.log")
 			cfgFor := func(public bool) string {
 				ports := fmt.Sprintf("%q", loopback(p[0]))
@@ -44,7 +44,7 @@ reload_on_change = false
 log = { { to = "file", filename = %q } }
 %s`, shipped, ports, logFile, c.secret)
 			}
-			cfg := writeConfig(t, cfgFor(c.publicFirst))
+			cfg := testenv.WriteConfig(t, cfgFor(c.publicFirst))
 			cmd := startMoonport(t, bin, cfg)
 			testenv.WaitListening(t, p[0], loopback(p[0]))
 			closings := 0

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -12,38 +12,17 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// buildBinary builds moonport once for the tests that drive it as a
-// separate process.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "moonport")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-func startServer(t *testing.T, bin, cfg string) {
-	t.Helper()
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-}
-
 // TestShellInATerminal drives `moonport shell` through a real terminal
 // (tmux): a command, the history (arrow up), and quit.
 func TestShellInATerminal(t *testing.T) {
 	tmux := testenv.NeedTool(t, "tmux", "tmux")
-	bin := buildBinary(t)
-	shipped, _ := filepath.Abs("modules")
-	examples, _ := filepath.Abs("examples/modules")
-	p := freePorts(t, 2)
-	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nlog = \"error\"\nrun_as_root = true\n", shipped, examples, p[0], p[1]))
-	startServer(t, bin, cfg)
-	waitListen(t, p[0], true)
+	bin := testenv.Binary(t)
+	shipped, _ := filepath.Abs("../modules")
+	examples, _ := filepath.Abs("../examples/modules")
+	p := testenv.FreePorts(t, 2)
+	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nlog = \"error\"\nrun_as_root = true\n", shipped, examples, p[0], p[1]))
+	startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, p[0], loopback(p[0]))
 
 	// One command: its output and exit status.
 	out, err := exec.Command(bin, "shell", "--config", cfg, "port:list()").CombinedOutput()

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -14,31 +14,10 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-func echoConfig(t *testing.T, port int, extra string) string {
-	t.Helper()
-	dir, _ := filepath.Abs("examples/modules")
-	return writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nrun_as_root = true\n%s", dir, port, extra))
-}
-
-func echoes(t *testing.T, port int) {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	fmt.Fprintf(c, "ping\n")
-	buf := make([]byte, 5)
-	if n, err := c.Read(buf); err != nil || string(buf[:n]) != "ping\n" {
-		t.Fatalf("echo: %q %v", buf[:n], err)
-	}
-}
-
 func TestSocketActivation(t *testing.T) {
 	activate := testenv.NeedTool(t, "systemd-socket-activate", "systemd")
-	bin := buildBinary(t)
-	port := freePorts(t, 1)[0]
+	bin := testenv.Binary(t)
+	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\n", logFile))
 	cmd := exec.Command(activate, "-l", fmt.Sprintf("127.0.0.1:%d", port), bin, "run", "--config", cfg)
@@ -46,8 +25,8 @@ func TestSocketActivation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
-	waitListen(t, port, true) // systemd-socket-activate's own socket
-	echoes(t, port)           // answered by moonport through that socket
+	testenv.WaitListening(t, port, loopback(port)) // systemd-socket-activate's own socket
+	echoes(t, port)                                // answered by moonport through that socket
 	b, _ := os.ReadFile(logFile)
 	if !strings.Contains(string(b), "uses the socket systemd passed for 127.0.0.1:") || strings.Contains(string(b), "in use") {
 		t.Errorf("moonport did not adopt the passed socket:\n%s", b)
@@ -55,7 +34,7 @@ func TestSocketActivation(t *testing.T) {
 }
 
 func TestSystemdNotifyAndLogReopen(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	sockPath := filepath.Join(dir, "notify.sock")
 	sock, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
@@ -63,7 +42,7 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sock.Close()
-	port := freePorts(t, 1)[0]
+	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(dir, "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\n", logFile))
 	cmd := exec.Command(bin, "run", "--config", cfg)
@@ -122,22 +101,6 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 	expect("STOPPING=1")
 }
 
-// lowPort finds a free loopback port below 1024.
-func lowPort(t *testing.T, skip int) int {
-	t.Helper()
-	for p := 900; p < 1000; p++ {
-		if p == skip {
-			continue
-		}
-		if l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
-			l.Close()
-			return p
-		}
-	}
-	t.Fatal("no free port below 1024")
-	return 0
-}
-
 func TestPrivilegeDrop(t *testing.T) {
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") != "" {
@@ -145,13 +108,13 @@ func TestPrivilegeDrop(t *testing.T) {
 		}
 		t.Skip("needs root")
 	}
-	bin := buildBinary(t)
+	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
 	first := lowPort(t, 0)
 	second := lowPort(t, first)
-	mods, _ := filepath.Abs("examples/modules")
+	mods, _ := filepath.Abs("../examples/modules")
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
 	write := func(ports string) {
 		os.WriteFile(cfg, []byte(fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nprosody_user = \"nobody\"\nprosody_group = \"nogroup\"\nreload_on_change = false\n", mods, ports)), 0o644)
@@ -162,20 +125,8 @@ func TestPrivilegeDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	waitListen(t, first, true)
-	deadline := time.Now().Add(10 * time.Second)
-	var status string
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-		status = string(b)
-		if strings.Contains(status, "Uid:\t65534\t65534\t65534\t65534") {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(status, "Uid:\t65534\t65534\t65534\t65534") || !strings.Contains(status, "Gid:\t65534\t65534\t65534\t65534") {
-		t.Fatalf("still not nobody/nogroup:\n%s", status)
-	}
+	testenv.WaitListening(t, first, loopback(first))
+	waitNobody(t, cmd.Process.Pid)
 	// Every thread is unprivileged but the binder, which holds only
 	// CAP_NET_BIND_SERVICE (bit 10).
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", cmd.Process.Pid))
@@ -201,29 +152,17 @@ func TestPrivilegeDrop(t *testing.T) {
 	// A reload adding another low port still binds it.
 	write(fmt.Sprintf("%d, %d", first, second))
 	cmd.Process.Signal(syscall.SIGHUP)
-	waitListen(t, second, true)
+	testenv.WaitListening(t, second, loopback(second))
 	echoes(t, second)
-}
-
-func TestRootWithoutUserIsRefused(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	port := freePorts(t, 1)[0]
-	dir, _ := filepath.Abs("examples/modules")
-	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nlog = \"error\"\n", dir, port))
-	if code, _, _ := runCLI(t, "run", "--config", cfg); code != exitPrivilege {
-		t.Fatalf("exit %d, want %d", code, exitPrivilege)
-	}
 }
 
 // TestZeroDowntimeUpgrade hands the listening socket to a new process
 // (SIGUSR2) while clients keep connecting: none may be refused.
 func TestZeroDowntimeUpgrade(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	pidfile := filepath.Join(dir, "moonport.pid")
-	port := freePorts(t, 1)[0]
+	port := testenv.FreePorts(t, 1)[0]
 	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\nlog = \"error\"\nnetwork_settings = { shutdown_deadline = 2 }\n", pidfile))
 	cmd := exec.Command(bin, "run", "--config", cfg)
 	if err := cmd.Start(); err != nil {
@@ -239,7 +178,7 @@ func TestZeroDowntimeUpgrade(t *testing.T) {
 			syscall.Kill(newPID, syscall.SIGKILL)
 		}
 	}()
-	waitListen(t, port, true)
+	testenv.WaitListening(t, port, loopback(port))
 
 	stop := make(chan struct{})
 	result := make(chan [2]int, 1)
@@ -296,12 +235,13 @@ func TestZeroDowntimeUpgrade(t *testing.T) {
 // stopping one instance loses no client.
 func TestScaleOutRecipe(t *testing.T) {
 	haproxy := testenv.NeedTool(t, "haproxy", "haproxy")
-	bin := buildBinary(t)
+	bin := testenv.Binary(t)
 	dir := t.TempDir()
-	back, front := freePorts(t, 2)[0], freePorts(t, 2)[1]
+	p := testenv.FreePorts(t, 2)
+	back, front := p[0], p[1]
 	os.WriteFile(filepath.Join(dir, "mod_whoami.lua"), []byte(`module:provides("net", { name = "echo", default_port = 1, listener = {
 	onconnect = function(conn) conn:write(module:get_option_string("instance_name") .. " " .. conn:ip() .. "\n"); conn:close() end } })`), 0o644)
-	recipe, _ := os.ReadFile("examples/scale-out/moonport.cfg.lua")
+	recipe, _ := os.ReadFile("../examples/scale-out/moonport.cfg.lua")
 	cfgText := strings.ReplaceAll(string(recipe), `"echo"`, `"whoami"`)
 	cfgText = strings.ReplaceAll(cfgText, "7700", fmt.Sprint(back))
 	var instances []*exec.Cmd
@@ -315,7 +255,7 @@ func TestScaleOutRecipe(t *testing.T) {
 		instances = append(instances, cmd)
 		defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	}
-	hcfg, _ := os.ReadFile("examples/scale-out/haproxy.cfg")
+	hcfg, _ := os.ReadFile("../examples/scale-out/haproxy.cfg")
 	h := strings.ReplaceAll(strings.ReplaceAll(string(hcfg), "7700", fmt.Sprint(back)), "7800", fmt.Sprint(front))
 	hpath := filepath.Join(dir, "haproxy.cfg")
 	os.WriteFile(hpath, []byte(h), 0o644)
@@ -324,7 +264,7 @@ func TestScaleOutRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { hp.Process.Kill(); hp.Wait() }()
-	waitListen(t, front, true)
+	testenv.WaitListening(t, front, loopback(front))
 	ask := func() string {
 		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.9")}}
 		c, err := d.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", front))

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -16,10 +16,10 @@ import (
 // of an `Include "conf.d/*.cfg.lua"` is picked up by the watcher, and one
 // that goes is dropped.
 func TestNewFileInWildcardIncludeReloads(t *testing.T) {
-	bin := buildBinary(t)
+	bin := testenv.Binary(t)
 	dir := t.TempDir()
-	mods, _ := filepath.Abs("examples/modules")
-	p := freePorts(t, 2)
+	mods, _ := filepath.Abs("../examples/modules")
+	p := testenv.FreePorts(t, 2)
 	logFile := filepath.Join(dir, "moonport.log")
 	confd := filepath.Join(dir, "conf.d")
 	if err := os.Mkdir(confd, 0o755); err != nil {
@@ -49,8 +49,8 @@ func TestRunningAsRootWarnsOnce(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
-	bin := buildBinary(t)
-	port := freePorts(t, 1)[0]
+	bin := testenv.Binary(t)
+	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("reload_on_change = false\nlog = { { to = \"file\", filename = %q } }\n", logFile))
 	cmd := startMoonport(t, bin, cfg)
@@ -69,11 +69,11 @@ func TestRunningAsRootWarnsOnce(t *testing.T) {
 // not make later reloads fail, and module:reload of a module that is not
 // loaded is an error naming it.
 func TestConsoleModuleLoadFailureLeavesNoTrace(t *testing.T) {
-	bin := buildBinary(t)
-	shipped, _ := filepath.Abs("modules")
-	examples, _ := filepath.Abs("examples/modules")
-	p := freePorts(t, 2)
-	cfg := writeConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nrun_as_root = true\nlog = \"error\"\n",
+	bin := testenv.Binary(t)
+	shipped, _ := filepath.Abs("../modules")
+	examples, _ := filepath.Abs("../examples/modules")
+	p := testenv.FreePorts(t, 2)
+	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nrun_as_root = true\nlog = \"error\"\n",
 		shipped, examples, p[0], p[1]))
 	startMoonport(t, bin, cfg)
 	testenv.WaitListening(t, p[0], loopback(p[0]))

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"fmt"
@@ -13,37 +13,6 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// waitNobody waits until process pid runs as nobody/nogroup (65534).
-func waitNobody(t *testing.T, pid int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	var status string
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		status = string(b)
-		if strings.Contains(status, "Uid:\t65534\t65534\t65534\t65534") && strings.Contains(status, "Gid:\t65534\t65534\t65534\t65534") {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("process %d is still not nobody/nogroup:\n%s", pid, status)
-}
-
-// killServing kills every process running the binary with config cfg (a
-// path unique to the test): after an upgrade the new process is no child
-// of the test, and a test that failed may not know its PID.
-func killServing(cfg string) {
-	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, f := range cmdlines {
-		b, _ := os.ReadFile(f)
-		if strings.Contains(string(b), "\x00"+cfg) {
-			var pid int
-			fmt.Sscanf(filepath.Base(filepath.Dir(f)), "%d", &pid)
-			syscall.Kill(pid, syscall.SIGKILL)
-		}
-	}
-}
-
 // TestPrivilegeDropKeepsFilesWritable: after dropping to prosody_user,
 // the log file keeps receiving lines through a SIGHUP reload, SIGUSR1
 // (in place and after a rotation) and a SIGUSR2 upgrade; the console
@@ -55,7 +24,7 @@ func TestPrivilegeDropKeepsFilesWritable(t *testing.T) {
 		}
 		t.Skip("needs root")
 	}
-	bin := buildBinary(t)
+	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
 	os.Chmod(filepath.Dir(dir), 0o755)
@@ -68,9 +37,9 @@ func TestPrivilegeDropKeepsFilesWritable(t *testing.T) {
 	logFile, pidfile := filepath.Join(logDir, "moonport.log"), filepath.Join(runDir, "moonport.pid")
 	first := lowPort(t, 0)
 	second := lowPort(t, first)
-	console := freePorts(t, 1)[0]
-	shipped, _ := filepath.Abs("modules")
-	mods, _ := filepath.Abs("examples/modules")
+	console := testenv.FreePorts(t, 1)[0]
+	shipped, _ := filepath.Abs("../modules")
+	mods, _ := filepath.Abs("../examples/modules")
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
 	write := func(echo string) {
 		os.WriteFile(cfg, []byte(fmt.Sprintf(`plugin_paths = { %q, %q }
@@ -99,7 +68,7 @@ network_settings = { shutdown_deadline = 1 }
 		cmd.Process.Kill()
 		killServing(cfg)
 	}()
-	waitListen(t, first, true)
+	testenv.WaitListening(t, first, loopback(first))
 	waitNobody(t, cmd.Process.Pid)
 	waitLog(t, logFile, "Now running as nobody", 1)
 
@@ -111,7 +80,7 @@ network_settings = { shutdown_deadline = 1 }
 	write(fmt.Sprintf("%d, %d", first, second))
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitReloaded(t, logFile, "SIGHUP", 1)
-	waitListen(t, second, true)
+	testenv.WaitListening(t, second, loopback(second))
 	echoes(t, second)
 	// SIGUSR1 in place, then after logrotate moved the file away.
 	cmd.Process.Signal(syscall.SIGUSR1)

@@ -1,12 +1,10 @@
-package main
+package e2e
 
 import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -14,82 +12,16 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// startMoonport runs the binary on cfg until the test ends.
-func startMoonport(t *testing.T, bin, cfg string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd
-}
-
-// waitLog waits until file holds at least n lines containing what.
-func waitLog(t *testing.T, file, what string, n int) string {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	var b []byte
-	for time.Now().Before(deadline) {
-		b, _ = os.ReadFile(file)
-		if strings.Count(string(b), what) >= n {
-			return string(b)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("the log never had %d line(s) with %q:\n%s", n, what, b)
-	return ""
-}
-
-// waitReloaded waits until the log tells of n reloads for why ("SIGHUP",
-// "changed"), and fails the test as soon as it tells of a failed one.
-func waitReloaded(t *testing.T, file, why string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	var log string
-	for time.Now().Before(deadline) {
-		b, _ := os.ReadFile(file)
-		log = string(b)
-		if strings.Contains(log, "Reload ("+why) {
-			t.Fatalf("a reload (%s) failed:\n%s", why, log)
-		}
-		if strings.Count(log, "Reloaded ("+why) >= n {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("the log never told of %d reload(s) (%s):\n%s", n, why, log)
-}
-
-func moonportShell(t *testing.T, bin, cfg, command string) string {
-	t.Helper()
-	out, err := exec.Command(bin, "shell", "--config", cfg, command).CombinedOutput()
-	if err != nil {
-		t.Fatalf("moonport shell %q: %v\n%s", command, err, out)
-	}
-	return string(out)
-}
-
-func portList(ports ...int) string {
-	var s []string
-	for _, p := range ports {
-		s = append(s, fmt.Sprint(p))
-	}
-	return strings.Join(s, ", ")
-}
-
-func loopback(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
-
 // TestClosedListenersAreReleased: an open listener has one file
 // descriptor; a listener removed by a reload, closed with port:close, or
 // left over by a reload that failed part-way no longer listens, holds no
 // file descriptor, and its port can be bound again. A
 // config file caught empty in the middle of a save is not applied.
 func TestClosedListenersAreReleased(t *testing.T) {
-	bin := buildBinary(t)
-	shipped, _ := filepath.Abs("modules")
-	examples, _ := filepath.Abs("examples/modules")
-	p := freePorts(t, 5)
+	bin := testenv.Binary(t)
+	shipped, _ := filepath.Abs("../modules")
+	examples, _ := filepath.Abs("../examples/modules")
+	p := testenv.FreePorts(t, 5)
 	console := p[4]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfgText := func(echo ...int) string {
@@ -103,7 +35,7 @@ run_as_root = true
 log = { { to = "file", filename = %q } }
 `, shipped, examples, console, portList(echo...), logFile)
 	}
-	cfg := writeConfig(t, cfgText(p[0], p[1]))
+	cfg := testenv.WriteConfig(t, cfgText(p[0], p[1]))
 	save := func(text string) {
 		t.Helper()
 		if err := os.WriteFile(cfg, []byte(text), 0o644); err != nil {
@@ -176,14 +108,14 @@ log = { { to = "file", filename = %q } }
 // to 0.0.0.0:P and back by reloads; a connection accepted before carries
 // on throughout.
 func TestReloadWidensAndNarrowsAListener(t *testing.T) {
-	bin := buildBinary(t)
-	port := freePorts(t, 1)[0]
+	bin := testenv.Binary(t)
+	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
-	dir, _ := filepath.Abs("examples/modules")
+	dir, _ := filepath.Abs("../examples/modules")
 	cfgText := func(bind string) string {
 		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { %q }\nrun_as_root = true\nreload_on_change = false\nlog = { { to = \"file\", filename = %q } }\n", dir, bind, logFile)
 	}
-	cfg := writeConfig(t, cfgText(loopback(port)))
+	cfg := testenv.WriteConfig(t, cfgText(loopback(port)))
 	cmd := startMoonport(t, bin, cfg)
 	testenv.WaitListening(t, port, loopback(port))
 	early, err := net.DialTimeout("tcp", loopback(port), 5*time.Second)
@@ -222,11 +154,11 @@ func TestReloadWidensAndNarrowsAListener(t *testing.T) {
 // console reachable from other machines when there is no
 // console_password; its socket must really go.
 func TestPublicConsoleWithoutPasswordIsReleased(t *testing.T) {
-	bin := buildBinary(t)
-	shipped, _ := filepath.Abs("modules")
-	p := freePorts(t, 2)
+	bin := testenv.Binary(t)
+	shipped, _ := filepath.Abs("../modules")
+	p := testenv.FreePorts(t, 2)
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
-	cfg := writeConfig(t, fmt.Sprintf(`plugin_paths = { %q }
+	cfg := testenv.WriteConfig(t, fmt.Sprintf(`plugin_paths = { %q }
 modules_enabled = { "admin_telnet" }
 console_ports = { "127.0.0.1:%d", "0.0.0.0:%d" }
 run_as_root = true

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// A command is one word of the command line (moonport check, moonport
+// shell, …): help prints its Name, Usage and Short, and Run does it.
+type command struct {
+	Name  string // the word after moonport
+	Usage string // its arguments and flags, as help shows them
+	Short string // what it does, in one line
+	// Run does the command with the arguments after its name and returns
+	// the process's exit code.
+	Run func(inv *invocation, args []string) int
+}
+
+// serveCommand is the command run without a name (no arguments, or a flag
+// first): moonport serves.
+const serveCommand = "run"
+
+// commands is the command table: help prints it in this order and run
+// looks names up in it. init fills it, since help's Run reads it.
+var commands []command
+
+func init() {
+	commands = []command{
+		{Name: serveCommand, Usage: "[--config FILE]", Short: "serve (the default command)", Run: runServe},
+		{Name: "check", Usage: "[config|ports|certs|perms] [--config FILE]", Short: "pre-flight checks (all of them without a name) and the firewall table", Run: runCheck},
+		{Name: "ports", Usage: "[--config FILE]", Short: "print every listener it would bind", Run: runPorts},
+		{Name: "shell", Usage: "[--config FILE] [COMMAND]", Short: "a session with the running server's console, or one command", Run: runShell},
+		{Name: "reload", Usage: "[--config FILE]", Short: "make the running server reload its config", Run: runReload},
+		{Name: "version", Short: "print the version", Run: runVersion},
+		{Name: "help", Short: "print this list", Run: runHelp},
+	}
+}
+
+// lookup finds the command called name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// shortColumn is where help starts each command's Short; a longer
+// synopsis puts it on a line of its own.
+const shortColumn = 37
+
+// usage prints the command table.
+func usage(w io.Writer) {
+	fmt.Fprint(w, "moonport: a Lua-scriptable listener host with Prosody's config and module API\n\nUsage:\n")
+	for _, c := range commands {
+		name := c.Name
+		if name == serveCommand {
+			name = "[" + name + "]"
+		}
+		line := strings.TrimSpace("  moonport " + name + " " + c.Usage)
+		line = "  " + line
+		if len(line) < shortColumn-1 {
+			line += strings.Repeat(" ", shortColumn-len(line))
+		} else {
+			line += "\n" + strings.Repeat(" ", shortColumn)
+		}
+		fmt.Fprintln(w, line+c.Short)
+	}
+	fmt.Fprint(w, `
+Without --config, ./prosody.cfg.lua is used if present, else the embedded
+default config (the example echo and chat services on loopback).
+`)
+}
+
+func runHelp(inv *invocation, _ []string) int {
+	usage(inv.stdout)
+	return exitOK
+}
+
+func runVersion(inv *invocation, _ []string) int {
+	fmt.Fprintln(inv.stdout, "moonport", inv.build.Version)
+	return exitOK
+}
+
+// runServe serves until SIGINT, SIGTERM, the console or an upgrade stops
+// it.
+func runServe(inv *invocation, args []string) int {
+	cfg, code := inv.configFor(serveCommand, args, false)
+	if code != exitOK {
+		return code
+	}
+	h, log, code := inv.newHost(cfg, logrus.InfoLevel)
+	if code != exitOK {
+		return code
+	}
+	return inv.serve(h, log)
+}
+
+// checks are the names `moonport check NAME` takes; none is all of them.
+var checks = []string{"config", "ports", "certs", "perms"}
+
+func runCheck(inv *invocation, args []string) int {
+	what := "all"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		what, args = args[0], args[1:]
+	}
+	if what != "all" && !slices.Contains(checks, what) {
+		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q (config, ports, certs, perms, or none for all)\n", what)
+		return exitUsage
+	}
+	cfg, code := inv.configFor("check "+what, args, false)
+	if code != exitOK {
+		return code
+	}
+	h, _, code := inv.newHost(cfg, logrus.WarnLevel)
+	if code != exitOK {
+		return code
+	}
+	defer h.Close()
+	if what == "config" {
+		return checkConfig(h, inv.stdout)
+	}
+	return preflight(h, cfg.snap, what, inv.stdout)
+}
+
+func runPorts(inv *invocation, args []string) int {
+	cfg, code := inv.configFor("ports", args, false)
+	if code != exitOK {
+		return code
+	}
+	h, _, code := inv.newHost(cfg, logrus.WarnLevel)
+	if code != exitOK {
+		return code
+	}
+	h.Close()
+	printPorts(h, inv.stdout)
+	return exitOK
+}
+
+func runShell(inv *invocation, args []string) int {
+	cfg, code := inv.configFor("shell", args, true)
+	if code != exitOK {
+		return code
+	}
+	return shell(cfg.snap, cfg.args, inv.stdin, inv.stdout, inv.stderr)
+}
+
+func runReload(inv *invocation, args []string) int {
+	cfg, code := inv.configFor("reload", args, false)
+	if code != exitOK {
+		return code
+	}
+	return shell(cfg.snap, []string{"config:reload()"}, inv.stdin, inv.stdout, inv.stderr)
+}

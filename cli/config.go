@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/core"
+	"github.com/moonport/moonport/lua/bridge"
+)
+
+const defaultConfigName = "prosody.cfg.lua"
+
+// commandConfig is a command's evaluated config and the arguments after
+// its flags.
+type commandConfig struct {
+	snap  *config.Snapshot
+	extra []bridge.Source // the embedded example modules, for the embedded default config
+	args  []string
+}
+
+// configFor parses the flags of command name (--config, or -c) and
+// evaluates the config they name. Only a command that takesArgs (shell:
+// the console command) may have arguments after them. On an error it has
+// said why on stderr, and the code is not exitOK.
+func (inv *invocation) configFor(name string, args []string, takesArgs bool) (commandConfig, int) {
+	fl := flag.NewFlagSet("moonport "+name, flag.ContinueOnError)
+	fl.SetOutput(inv.stderr)
+	cfgPath := fl.String("config", "", "config file (default ./"+defaultConfigName+", else the embedded default)")
+	fl.StringVar(cfgPath, "c", "", "shorthand for --config")
+	if err := fl.Parse(args); err != nil {
+		return commandConfig{}, exitUsage
+	}
+	if fl.NArg() > 0 && !takesArgs {
+		fmt.Fprintf(inv.stderr, "moonport %s: unexpected argument %q\n", name, fl.Arg(0))
+		return commandConfig{}, exitUsage
+	}
+	snap, extra, err := inv.loadConfig(*cfgPath)
+	if err != nil {
+		fmt.Fprintln(inv.stderr, "moonport: config error:", err)
+		return commandConfig{}, exitConfig
+	}
+	return commandConfig{snap: snap, extra: extra, args: fl.Args()}, exitOK
+}
+
+// loadConfig finds and evaluates the config. The embedded default comes
+// with the example modules to serve.
+func (inv *invocation) loadConfig(path string) (*config.Snapshot, []bridge.Source, error) {
+	if path == "" {
+		if _, err := os.Stat(defaultConfigName); err == nil {
+			path = defaultConfigName
+		}
+	}
+	if path != "" {
+		snap, err := config.Load(path)
+		return snap, nil, err
+	}
+	src, err := fs.ReadFile(inv.build.Examples, "examples/default.cfg.lua")
+	if err != nil {
+		return nil, nil, err
+	}
+	snap, err := config.Evaluate("embedded:default.cfg.lua", src)
+	mods, _ := fs.Sub(inv.build.Examples, "examples/modules")
+	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
+}
+
+// newHost loads the config's modules and plans its listeners, logging at
+// level: a report (check, ports) shows warnings only, since planning runs
+// module code and its chatter does not belong in the report.
+func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Host, *logrus.Logger, int) {
+	log := logrus.New()
+	log.SetLevel(level)
+	modules, _ := fs.Sub(inv.build.Shipped, "modules")
+	h, err := core.New(core.Options{Config: cfg.snap, Log: log, Extra: cfg.extra, Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
+	if err != nil {
+		fmt.Fprintln(inv.stderr, "moonport: error:", err)
+		return nil, nil, exitConfig
+	}
+	return h, log, exitOK
+}
