@@ -62,9 +62,8 @@ func usage(w io.Writer) {
 		if name == serveCommand {
 			name = "[" + name + "]"
 		}
-		line := strings.TrimSpace("  moonport " + name + " " + c.Usage)
-		line = "  " + line
-		if len(line) < shortColumn-1 {
+		line := "  moonport " + strings.TrimSpace(name+" "+c.Usage)
+		if len(line)+2 <= shortColumn { // two spaces at least before Short
 			line += strings.Repeat(" ", shortColumn-len(line))
 		} else {
 			line += "\n" + strings.Repeat(" ", shortColumn)

@@ -1,6 +1,7 @@
 // Package e2e holds tests that drive the real moonport binary as an
-// operator would: signals, reloads, the console and shutdown, through
-// main's own wiring.
+// operator would: signals, reloads, upgrades, the privilege drop, systemd,
+// the console and shutdown, through main's own wiring. Tests that can run
+// the command line in-process sit beside it in package cli.
 package e2e
 
 import (
