@@ -112,3 +112,72 @@ func TestReloadRefusesOutOfRangeValue(t *testing.T) {
 		t.Fatalf("the server died:\n%s", out.String())
 	}
 }
+
+// TestCheckConfigBoundsWhatTheConfigReads: a 50 MB config file is refused
+// at once with the limit (it took 146 s before), and a named pipe read
+// with FileContents is refused instead of blocking.
+func TestCheckConfigBoundsWhatTheConfigReads(t *testing.T) {
+	big := writeConfig(t, "a = 1\n")
+	if err := os.Truncate(big, 50<<20); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, _, errOut := runCLI(t, "check", "config", "--config", big)
+	if code != exitConfig || !strings.Contains(errOut, "config file "+big+" is 52428800 bytes, more than the 1048576 bytes (1 MiB) a config file may have") {
+		t.Errorf("50 MB config: exit %d\n%s", code, errOut)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %s to refuse a 50 MB config", d)
+	}
+	cfg := writeConfig(t, "secret = FileContents \"pipe\"\n")
+	fifo := filepath.Join(filepath.Dir(cfg), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string, 1)
+	go func() { _, _, e := runCLI(t, "check", "config", "--config", cfg); done <- e }()
+	select {
+	case e := <-done:
+		if !strings.Contains(e, cfg+`:1: FileContents("pipe"): `+fifo+" is a named pipe (FIFO); the config reads only regular files") {
+			t.Errorf("FileContents of a pipe: %s", e)
+		}
+	case <-time.After(10 * time.Second):
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close() // let the blocked check end
+		}
+		t.Fatal("check config blocks on a named pipe")
+	}
+}
+
+// TestReloadAfterANamedPipe: a reload whose config reads a named pipe
+// fails at once, and later reloads work (the first used to block them all).
+func TestReloadAfterANamedPipe(t *testing.T) {
+	bin := buildBinary(t)
+	ports := freePorts(t, 2)
+	cfg := echoConfig(t, ports[0], "")
+	fifo := filepath.Join(filepath.Dir(cfg), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	})
+	cmd, out := startLogged(t, bin, "run", "--config", cfg)
+	waitListen(t, ports[0], true)
+	good, _ := os.ReadFile(cfg)
+	if err := os.WriteFile(cfg, append(append([]byte(nil), good...), "x = FileContents \"pipe\"\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitOutput(t, out, "still running the previous config: "+cfg+`:6: FileContents(`) // the log escapes the quotes
+	waitOutput(t, out, fifo+" is a named pipe (FIFO); the config reads only regular files")
+	next := strings.Replace(string(good), fmt.Sprintf("echo_ports = { %d }", ports[0]), fmt.Sprintf("echo_ports = { %d, %d }", ports[0], ports[1]), 1)
+	if err := os.WriteFile(cfg, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Process.Signal(syscall.SIGHUP)
+	waitListen(t, ports[1], true)
+	echoes(t, ports[1])
+}
