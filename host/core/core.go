@@ -249,6 +249,7 @@ func prepare(snap *config.Snapshot) (*generation, error) {
 func (g *generation) planFor(services []ports.Service, service func(string) *bridge.NetService) error {
 	g.service = service
 	g.plan = ports.Plan(g.snap, services)
+	g.guardConsole()
 	seen := map[string]bool{}
 	for _, b := range g.plan.Bindings {
 		_, _, w, err := g.settingsFor(b)
