@@ -49,3 +49,26 @@ func TestConsoleSessionFromAnotherMachine(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleWhenTheServerIsFull: with max_connections reached, ordinary
+// connections are refused but a console session from loopback still gets
+// in, on the places kept for it (it used to be locked out just when it
+// was needed).
+func TestConsoleWhenTheServerIsFull(t *testing.T) {
+	th, console, echo := consoleHost(t, "max_connections = 3\nconsole_password = \"long enough secret\"")
+	for i := 0; i < 3; i++ {
+		e := dial(t, echo)
+		e.send("hi\n")
+		e.expect("hi")
+	}
+	dial(t, echo).expectClosed()
+	th.waitLog(t, "server full (max_connections)")
+	s := openConsole(t, console, "long enough secret")
+	s.ok("server:memory()", "connections  4")
+	s2 := openConsole(t, console, "long enough secret") // moonport reload beside an open shell
+	s2.ok("server:version()")
+	// The places kept are for the console only, and only so many.
+	dial(t, echo).expectClosed()
+	third := dial(t, console)
+	third.expectClosed()
+}

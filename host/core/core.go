@@ -151,7 +151,7 @@ func (g *generation) settingsFor(b ports.Binding) (listen.Settings, int, []strin
 func (g *generation) attach(b ports.Binding) listen.Endpoint {
 	st, max, _, _ := g.settingsFor(b) // checked in planFor
 	svc := g.service(b.Service)
-	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max}
+	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max, Reserved: b.Service == consoleService}
 	if svc.Serve == "http" {
 		ep.HTTP, ep.HTTPLimits = g.httpFor(b)
 	}
