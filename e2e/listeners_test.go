@@ -149,24 +149,3 @@ func TestReloadWidensAndNarrowsAListener(t *testing.T) {
 		talk(early, fmt.Sprintf("after step %d", i))
 	}
 }
-
-// TestPublicConsoleWithoutPasswordIsReleased: the console module closes a
-// console reachable from other machines when there is no
-// console_password; its socket must really go.
-func TestPublicConsoleWithoutPasswordIsReleased(t *testing.T) {
-	bin := testenv.Binary(t)
-	shipped, _ := filepath.Abs("../modules")
-	p := testenv.FreePorts(t, 2)
-	logFile := filepath.Join(t.TempDir(), "moonport.log")
-	cfg := testenv.WriteConfig(t, fmt.Sprintf(`plugin_paths = { %q }
-modules_enabled = { "admin_telnet" }
-console_ports = { "127.0.0.1:%d", "0.0.0.0:%d" }
-run_as_root = true
-reload_on_change = false
-log = { { to = "file", filename = %q } }
-`, shipped, p[0], p[1], logFile))
-	startMoonport(t, bin, cfg)
-	testenv.WaitListening(t, p[0], loopback(p[0]))
-	waitLog(t, logFile, "console_password is not set; closing it", 1)
-	testenv.WaitListening(t, p[1])
-}

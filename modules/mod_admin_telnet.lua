@@ -218,20 +218,33 @@ local function commands(print)
 	return c;
 end
 
+-- status writes the one line that ends every answer: "OK: text" or
+-- "! text". A line break in text (a string a command returned, an error
+-- of several lines) becomes "; ", or the client would take what follows
+-- for the next answer.
+local function status(conn, mark, text)
+	conn:write(mark .. " " .. tostring(text):gsub("[\r\n]+", "; ") .. "\n");
+end
+
 -- run evaluates one console line for a session.
 local function run(session, line)
 	local conn = session.conn;
-	local function print(s) conn:write("| " .. tostring(s) .. "\n") end
+	local function print(s) -- every line of s is an output line
+		conn:write("| " .. tostring(s):gsub("\r?\n", "\n| ") .. "\n");
+	end
 	if line == "" then return end
 	if line == "quit" or line == "exit" or line == "bye" then
 		conn:write("OK: bye\n");
 		conn:close();
 		return;
 	end
-	local word, rest = line:match("^(%a+)%s*(%a*)%s*$");
-	if word == "help" then
+	-- "help" or "help SECTION". (Patterns anchored on "help": a pattern
+	-- such as "^(%a+)%s*(%a*)%s*$" backtracks quadratically over a long
+	-- word, which kept the console busy past lua_timeout.)
+	local rest = line:match("^help%s*$") and "" or line:match("^help%s+(%a+)%s*$");
+	if rest then
 		local ok, msg = show_help(print, rest ~= "" and rest or nil);
-		conn:write("OK: " .. msg .. "\n");
+		status(conn, "OK:", msg);
 		return;
 	end
 	local env = commands(print);
@@ -239,7 +252,7 @@ local function run(session, line)
 	if not f then f, err = loadstring(line, "console") end
 	if not f then
 		local msg = tostring(err):gsub("^console%s*line:%d+%(column:%d+%)%s*", ""):gsub("%s+", " "):gsub("%s+$", "");
-		conn:write("! Syntax error: " .. msg .. "\n");
+		status(conn, "!", "Syntax error: " .. msg);
 		return;
 	end
 	setfenv(f, setmetatable(env, { __index = function(_, k)
@@ -248,23 +261,23 @@ local function run(session, line)
 	local ok, a, b = pcall(f);
 	if not ok then
 		local msg = type(a) == "table" and a.message or tostring(a);
-		conn:write("! " .. tostring(msg):gsub("^console:%d+: ", "") .. "\n");
+		status(conn, "!", (tostring(msg):gsub("^console:%d+: ", "")));
 	elseif a == false or (a == nil and b) then
-		conn:write("! " .. tostring(b) .. "\n");
+		status(conn, "!", b);
 	elseif type(a) == "function" or type(a) == "table" then
 		conn:write("! '" .. line .. "' is a section or command, not a call: try " .. line:gsub("%.", ":") .. "() or 'help'\n");
 	else
-		conn:write("OK: " .. tostring(b or a or "") .. "\n");
+		status(conn, "OK:", b or a or "");
 	end
 end
 
 local listener = { default_mode = "*l" };
 
 function listener.onconnect(conn)
-	local secret, err = admin.call("console_secret");
+	local secret, err = admin.call("console_secret", conn:ip());
 	if err then
 		module:log("error", "console: %s", err);
-		conn:write("! console unavailable: " .. err .. "\n");
+		status(conn, "!", "console unavailable: " .. err);
 		conn:close();
 		return;
 	end
@@ -297,30 +310,19 @@ function listener.ondisconnect(conn)
 	sessions[conn] = nil;
 end
 
--- A console off loopback needs a real password: a cookie readable on this
--- machine proves nothing to a remote client, and console_auth = false asks
--- for nothing at all. Checked once the listeners are open, at startup and
--- after every reload (which opens the sockets of its config again).
-local function close_public_consoles()
-	local reason;
-	if module:get_option("console_auth") == false then
-		reason = "console_auth = false turns its password off";
-	elseif module:get_option_string("console_password", "") == "" then
-		reason = "console_password is not set";
-	end
+-- A console off loopback needs a real password: without one (or with
+-- console_auth = false) the host keeps it closed there, with an error
+-- saying what to write (host/core/console_guard.go). With one, warn, at
+-- startup and after every reload (which may have opened it).
+local function warn_public_consoles()
 	for _, p in ipairs(admin.call("ports") or {}) do
 		if p.service == "console" and p.reach == "public" then
-			if not reason then
-				module:log("warn", "console listens on %s:%d, reachable from other machines; keep it behind a firewall", p.address, p.port);
-			else
-				module:log("error", "console on %s:%d is reachable from other machines but %s; closing it", p.address, p.port, reason);
-				admin.call("close_port", p.port, p.address);
-			end
+			module:log("warn", "console listens on %s:%d, reachable from other machines; keep it behind a firewall", p.address, p.port);
 		end
 	end
 end
-module:hook("server-started", close_public_consoles);
-module:hook("server-reloaded", close_public_consoles); -- moonport's event: after a reload's sockets are in place
+module:hook("server-started", warn_public_consoles);
+module:hook("server-reloaded", warn_public_consoles); -- moonport's event: after a reload's sockets are in place
 
 module:provides("net", {
 	name = "console";

@@ -42,27 +42,39 @@ func Load(path string) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
-	src, err := os.ReadFile(abs)
+	src, err := readRegular(abs, MaxFileSize)
+	var tb *tooBigError
+	if errors.As(err, &tb) {
+		return nil, &Error{Message: fmt.Sprintf("config file %s is %d bytes, more than the %d bytes (%d MiB) a config file may have; is it the right file? Split a large config into files with Include", path, tb.size, MaxFileSize, MaxFileSize>>20)}
+	}
 	if err != nil {
-		return nil, &Error{Message: fmt.Sprintf("cannot read config file %s: %v", path, errors.Unwrap(err))}
+		return nil, &Error{Message: fmt.Sprintf("cannot read config file %s: %v", path, err)}
 	}
 	return Evaluate(path, src)
 }
 
+// TimeLimit bounds one evaluation: reading, parsing and running the config
+// and everything it includes.
+const TimeLimit = 10 * time.Second
+
 // Evaluate evaluates config source src named name (a file path, used for
 // messages and to resolve relative Include paths).
 func Evaluate(name string, src []byte) (*Snapshot, error) {
-	return evaluate(name, src, 10*time.Second)
+	return evaluate(name, src, TimeLimit)
 }
 
 // evaluate bounds the evaluation's time: a config that loops forever is an
 // error, not a hung start.
 func evaluate(name string, src []byte, limit time.Duration) (*Snapshot, error) {
+	if len(src) > MaxFileSize {
+		return nil, &Error{Message: tooBig(name, int64(len(src)), MaxFileSize).Error()}
+	}
 	e := newEvaluator(name)
 	defer e.L.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	e.L.SetContext(ctx)
+	e.limit, e.readBytes = limit, int64(len(src))
 	if err := e.run(name, src); err != nil {
 		return nil, err
 	}
@@ -76,6 +88,10 @@ type evaluator struct {
 	current *Section
 	seen    map[string]bool // host/option already set, for the duplicate warning
 	depth   int
+
+	limit     time.Duration // the evaluation's time limit, for messages
+	readBytes int64         // read from files so far, against MaxTotalRead
+	parsing   string        // the file being parsed, if any, for the time-out message
 }
 
 func newEvaluator(name string) *evaluator {
@@ -338,9 +354,9 @@ func (e *evaluator) include(L *lua.LState) int {
 }
 
 func (e *evaluator) includeFile(L *lua.LState, path string) {
-	src, err := os.ReadFile(path)
+	src, err := e.read(path)
 	if err != nil {
-		L.RaiseError("Error loading included %s: %v", path, errors.Unwrap(err))
+		L.RaiseError("Error loading included %s: %v", path, err)
 	}
 	if e.depth > 32 {
 		L.RaiseError("Include %s: includes nested more than 32 deep (does a file include itself?)", path)
@@ -358,9 +374,9 @@ func (e *evaluator) includeFile(L *lua.LState, path string) {
 
 func (e *evaluator) runScript(L *lua.LState) int {
 	path := e.resolve(L.CheckString(1))
-	src, err := os.ReadFile(path)
+	src, err := e.read(path)
 	if err != nil {
-		L.RaiseError("RunScript %s: %v", path, errors.Unwrap(err))
+		L.RaiseError("RunScript %s: %v", path, err)
 	}
 	fn := e.compile(L, path, src)
 	top := L.GetTop()
@@ -370,11 +386,10 @@ func (e *evaluator) runScript(L *lua.LState) int {
 }
 
 func (e *evaluator) compile(L *lua.LState, path string, src []byte) *lua.LFunction {
-	fn, err := L.Load(bytes.NewReader(src), path)
+	fn, err := e.compileTimed(path, src)
 	if err != nil {
-		L.RaiseError("%s", luaval.SyntaxMessage(path, err))
+		L.RaiseError("%s", err.Error())
 	}
-	fn.Env = e.env
 	e.addFile(path)
 	e.noteEmpty(path, src)
 	return fn
@@ -387,11 +402,39 @@ func (e *evaluator) noteEmpty(path string, src []byte) {
 	}
 }
 
+// compileTimed compiles a chunk within the evaluation's time limit:
+// compiling cannot be interrupted, so the limit is checked before and
+// after, and compileChunk refuses what would take long.
+func (e *evaluator) compileTimed(path string, src []byte) (*lua.LFunction, error) {
+	e.parsing = path // left set on a time-out, for the message run gives
+	if err := e.L.Context().Err(); err != nil {
+		return nil, e.timeout()
+	}
+	fn, err := compileChunk(e.L, path, src)
+	if err := e.L.Context().Err(); err != nil {
+		return nil, e.timeout()
+	}
+	e.parsing = ""
+	if err != nil {
+		return nil, err
+	}
+	fn.Env = e.env
+	return fn, nil
+}
+
+// timeout says the evaluation ran out of time, and where.
+func (e *evaluator) timeout() error {
+	if e.parsing != "" {
+		return &Error{Location: Location{File: e.parsing}, Message: fmt.Sprintf("the config took longer than %s to evaluate; it was still parsing this file", e.limit)}
+	}
+	return &Error{Location: e.where(), Message: fmt.Sprintf("the config took longer than %s to evaluate (does it loop forever?)", e.limit)}
+}
+
 func (e *evaluator) readArg(L *lua.LState, fn string) string {
 	path := e.resolve(L.CheckString(1))
-	b, err := os.ReadFile(path)
+	b, err := e.read(path)
 	if err != nil {
-		L.RaiseError("%s(%q): %v", fn, L.CheckString(1), errors.Unwrap(err))
+		L.RaiseError("%s(%q): %v", fn, L.CheckString(1), err)
 	}
 	e.addFile(path)
 	return string(b)
@@ -435,17 +478,16 @@ func (e *evaluator) addFile(path string) {
 var runtimePos = regexp.MustCompile(`^(.*?):(\d+): `)
 
 func (e *evaluator) run(name string, src []byte) error {
-	fn, err := e.L.Load(bytes.NewReader(src), name)
+	fn, err := e.compileTimed(name, src)
 	if err != nil {
-		return configError(luaval.SyntaxMessage(name, err))
+		return err
 	}
-	fn.Env = e.env
 	e.snap.Files = append(e.snap.Files, name)
 	e.noteEmpty(name, src)
 	e.L.Push(fn)
 	if err := e.L.PCall(0, 0, nil); err != nil {
 		if ctxErr := e.L.Context().Err(); ctxErr != nil {
-			return &Error{Location: e.where(), Message: "the config took too long to evaluate (does it loop forever?)"}
+			return e.timeout()
 		}
 		var apiErr *lua.ApiError
 		msg := err.Error()

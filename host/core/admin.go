@@ -141,7 +141,7 @@ func (a *admin) Call(name string, args []any) (any, error) {
 	case "log_level":
 		return nil, h.current().sinks.SetLevel(h.Log, str(args, 0))
 	case "console_secret":
-		return a.consoleSecret()
+		return a.consoleSecret(str(args, 0))
 	case "auth_failed":
 		return a.authFailed(str(args, 0)), nil
 	}
@@ -341,11 +341,15 @@ func resolve(cfg, p string) string {
 	return filepath.Join(filepath.Dir(cfg), p)
 }
 
-// consoleSecret is what a console session must present: console_password,
-// else the cookie (made on first use, mode 0600). console_auth = false
-// turns it off; the console module refuses that off loopback.
-func (a *admin) consoleSecret() (any, error) {
+// consoleSecret is what a console session from peer must present:
+// console_password, else the cookie (made on first use, mode 0600).
+// console_auth = false turns it off, on loopback only: a session from
+// another machine without a password is refused (consoleAdmits).
+func (a *admin) consoleSecret(peer string) (any, error) {
 	snap := a.h.Config()
+	if err := consoleAdmits(snap, peer); err != nil {
+		return nil, err
+	}
 	if snap.Value("*", "console_auth") == false {
 		return nil, nil
 	}

@@ -216,7 +216,7 @@ func TestConsoleWithoutAuthOnLoopback(t *testing.T) {
 func TestConsoleOffLoopbackNeedsAPassword(t *testing.T) {
 	// Bound to every IPv4 address (still only dialled on loopback here).
 	th, console, _ := consoleHost(t, `console_interfaces = { "0.0.0.0" }`)
-	th.waitLog(t, "is reachable from other machines but console_password is not set; closing it")
+	th.waitLog(t, "is reachable from other machines and stays closed: console_password is not set")
 	waitClosed(t, console)
 
 	th2, console2, _ := consoleHost(t, `console_interfaces = { "0.0.0.0" }

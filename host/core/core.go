@@ -106,7 +106,7 @@ type generation struct {
 // serviceSettings gathers a service's own network settings: options
 // named <service>_<setting> (c2s_read_timeout, smtp_allow, …). Its
 // <service>_max_connections caps the whole service instead.
-func (g *generation) serviceSettings(service string) (*luaval.Table, config.Location, int) {
+func (g *generation) serviceSettings(service string) (*luaval.Table, config.Location, int, error) {
 	var t *luaval.Table
 	var loc config.Location
 	max := 0
@@ -116,10 +116,11 @@ func (g *generation) serviceSettings(service string) (*luaval.Table, config.Loca
 			continue
 		}
 		if name == "max_connections" {
-			if n, ok := o.Value.(float64); ok && n >= 1 {
-				max = int(n)
-				continue
+			if err := listen.Check(name, o.Value); err != nil {
+				return nil, loc, 0, &config.Error{Location: o.Location, Message: fmt.Sprintf("%s_%s = %s: %v", service, name, luaval.Format(o.Value), err)}
 			}
+			max = int(o.Value.(float64))
+			continue
 		}
 		if t == nil {
 			t = &luaval.Table{Hash: map[any]any{}}
@@ -127,14 +128,17 @@ func (g *generation) serviceSettings(service string) (*luaval.Table, config.Loca
 		t.Hash[name] = o.Value
 		loc = o.Location
 	}
-	return t, loc, max
+	return t, loc, max, nil
 }
 
 // settingsFor is the network settings of a binding: network_settings,
 // then the service's own, then the named listener's.
 func (g *generation) settingsFor(b ports.Binding) (listen.Settings, int, []string, error) {
 	st := g.settings
-	svc, loc, max := g.serviceSettings(b.Service)
+	svc, loc, max, err := g.serviceSettings(b.Service)
+	if err != nil {
+		return st, 0, nil, err
+	}
 	st, w1, err := st.Apply(svc, loc.String()+": "+b.Service+"_…")
 	if err != nil {
 		return st, 0, nil, err
@@ -147,7 +151,7 @@ func (g *generation) settingsFor(b ports.Binding) (listen.Settings, int, []strin
 func (g *generation) attach(b ports.Binding) listen.Endpoint {
 	st, max, _, _ := g.settingsFor(b) // checked in planFor
 	svc := g.service(b.Service)
-	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max}
+	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max, Reserved: b.Service == consoleService}
 	if svc.Serve == "http" {
 		ep.HTTP, ep.HTTPLimits = g.httpFor(b)
 	}
@@ -219,6 +223,9 @@ func maxConnections(snap *config.Snapshot) int {
 // prepare evaluates what does not depend on modules: logging and network
 // settings.
 func prepare(snap *config.Snapshot) (*generation, error) {
+	if err := checkBounds(snap); err != nil {
+		return nil, err
+	}
 	g := &generation{snap: snap}
 	for _, w := range snap.Warnings {
 		g.warnings = append(g.warnings, w.String())
@@ -242,6 +249,7 @@ func prepare(snap *config.Snapshot) (*generation, error) {
 func (g *generation) planFor(services []ports.Service, service func(string) *bridge.NetService) error {
 	g.service = service
 	g.plan = ports.Plan(g.snap, services)
+	g.guardConsole()
 	seen := map[string]bool{}
 	for _, b := range g.plan.Bindings {
 		_, _, w, err := g.settingsFor(b)

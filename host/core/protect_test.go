@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -192,12 +195,24 @@ func TestReceiveBufferLimit(t *testing.T) {
 	th.waitLog(t, "gone: receive buffer exceeded max_receive_buffer_size")
 }
 
-func TestSocketOptionRefusedByTheOS(t *testing.T) {
-	port := freePort(t)
-	th := startHost(t, fmt.Sprintf("modules_enabled = { \"greet\" }\ninterfaces = { \"127.0.0.1\" }\ngreet_ports = %d\ngreet_ttl = 300\n", port), map[string]string{"greet": greeter})
-	c := dial(t, port)
-	c.expectClosed()
-	th.waitLog(t, "socket option ttl = 300")
+// TestSocketOptionOutOfRange: ttl = 300, which the OS refused on every
+// connection, is now refused by its range when the config is read.
+func TestSocketOptionOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "prosody.cfg.lua")
+	os.WriteFile(filepath.Join(dir, "mod_greet.lua"), []byte(greeter), 0o644)
+	os.WriteFile(cfg, []byte(fmt.Sprintf("modules_enabled = { \"greet\" }\ninterfaces = { \"127.0.0.1\" }\ngreet_ports = %d\ngreet_ttl = 300\n", freePort(t))), 0o644)
+	snap, err := config.Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Config: snap, Log: logrus.New()})
+	if err == nil {
+		h.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), cfg+":4: greet_…: ttl = 300: expected a whole number of hops from 1 to 255") {
+		t.Errorf("ttl = 300: %v", err)
+	}
 }
 
 // TestProxyProtocolThroughHAProxy puts a real HAProxy in front: the module

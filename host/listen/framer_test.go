@@ -80,7 +80,7 @@ func TestSettingsApply(t *testing.T) {
 		t.Errorf("warnings: %q", warns)
 	}
 	_, _, err = DefaultSettings().Apply(snapTable(map[any]any{"tcp_backlog": "lots"}), "network_settings")
-	if err == nil || !strings.Contains(err.Error(), `network_settings: tcp_backlog = "lots": expected a whole number from 1 up`) {
+	if err == nil || !strings.Contains(err.Error(), `network_settings: tcp_backlog = "lots": expected a whole number of connections from 1 to 65535`) {
 		t.Errorf("bad value error: %v", err)
 	}
 }

@@ -197,7 +197,7 @@ func (l *Listener) take(nc net.Conn) {
 	if front != nil {
 		front.adopt(c)
 	}
-	if why := l.srv.track(c, ep.ServiceMax); why != "" {
+	if why := l.srv.track(c, ep.ServiceMax, ep.Reserved && peer.IsLoopback()); why != "" {
 		l.guard.release(sl)
 		l.refuse(nc, why)
 		return
@@ -233,15 +233,25 @@ func (s *Server) SetMaxConnections(n int) {
 	s.mu.Unlock()
 }
 
+// ReservedPlaces is how many connections of a Reserved endpoint from
+// loopback may go past the server-wide cap: an operator's shell and a
+// `moonport reload` beside it.
+const ReservedPlaces = 2
+
 // track registers a connection, unless the server or its service is full
-// (the reason is returned then).
-func (s *Server) track(c *Conn, serviceMax int) string {
+// (the reason is returned then). A reserved connection may use the
+// ReservedPlaces above the server's cap.
+func (s *Server) track(c *Conn, serviceMax int, reserved bool) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	limit := s.max
+	if reserved {
+		limit += ReservedPlaces
+	}
 	switch {
 	case s.shut:
 		return "shutting down"
-	case s.max > 0 && len(s.conns) >= s.max && c.nc != nil:
+	case s.max > 0 && len(s.conns) >= limit && c.nc != nil:
 		return "server full (max_connections)"
 	case serviceMax > 0 && s.perService[c.Service] >= serviceMax:
 		return "service full (" + c.Service + "_max_connections)"
@@ -284,7 +294,7 @@ func (s *Server) Count() int {
 func (s *Server) Dial(ctx context.Context, address string, h Handler, st Settings) *Conn {
 	c := newConn(nil, h, st)
 	c.announced = true // a failed dial is reported to the handler too
-	if s.track(c, 0) != "" {
+	if s.track(c, 0, false) != "" {
 		go h.Disconnected(c, ErrShutdown)
 		return c
 	}

@@ -138,6 +138,10 @@ type Endpoint struct {
 	// ServiceMax caps the connections of the binding's whole service
 	// (<service>_max_connections); 0 for none.
 	ServiceMax int
+	// Reserved lets connections from loopback take the ReservedPlaces
+	// kept above the server-wide max_connections: the console's, so an
+	// operator can still get in when the server is full.
+	Reserved bool
 	// HTTP, when set, makes the listener an HTTP server (net/http) instead
 	// of handing connections to Handlers.
 	HTTP       http.Handler

@@ -2,8 +2,10 @@ package listen
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,24 +71,64 @@ func DefaultSettings() Settings {
 
 type setter func(s *Settings, v any) error
 
-func seconds(dst func(*Settings) *time.Duration) setter {
+// Bounds of the numeric settings. A value past them is a typo (1e12 for
+// 1e6) that would otherwise allocate a buffer the size of the machine's
+// memory on the next connection, overflow a duration, or ask the kernel
+// for what it cannot give, so Apply refuses it with the range.
+const (
+	MaxReadSize    = 1 << 20 // read_size: one buffer of this size per reading connection
+	MaxBufferBytes = 1 << 30 // send/receive queues and socket buffers
+	MaxBacklog     = 65535   // tcp_backlog
+	// MaxConnections bounds every connection count: Linux's default
+	// fs.nr_open, the most descriptors one process may have.
+	MaxConnections = 1 << 20
+	MaxRate        = 1e6   // accept_rate, packet_rate: per second
+	MaxKeepAlive   = 32767 // tcp_keepalive: Linux's TCP_KEEPIDLE maximum
+	Day            = 86400 // seconds
+	Hour           = 3600  // seconds
+)
+
+// FormatNumber writes a bound in full (2592000, not 2.592e+06).
+func FormatNumber(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
+
+// inRange is false for NaN, as every comparison with it is.
+func inRange(n, min, max float64) bool { return n >= min && n <= max }
+
+func seconds(max float64, dst func(*Settings) *time.Duration) setter {
 	return func(s *Settings, v any) error {
 		n, ok := v.(float64)
-		if !ok || n < 0 {
-			return fmt.Errorf("expected a number of seconds")
+		if !ok || !inRange(n, 0, max) {
+			return fmt.Errorf("expected a number of seconds from 0 to %s", FormatNumber(max))
 		}
 		*dst(s) = time.Duration(n * float64(time.Second))
 		return nil
 	}
 }
 
-func whole(min int, dst func(*Settings) *int) setter {
+// whole reads a whole number of unit ("" for a plain number) from min
+// to max.
+func whole(unit string, min, max int, dst func(*Settings) *int) setter {
+	if unit != "" {
+		unit = " of " + unit
+	}
 	return func(s *Settings, v any) error {
 		n, ok := v.(float64)
-		if !ok || n < float64(min) || n != float64(int(n)) {
-			return fmt.Errorf("expected a whole number from %d up", min)
+		if !ok || !inRange(n, float64(min), float64(max)) || n != math.Trunc(n) {
+			return fmt.Errorf("expected a whole number%s from %d to %d", unit, min, max)
 		}
 		*dst(s) = int(n)
+		return nil
+	}
+}
+
+// perSecond reads a rate above zero, up to MaxRate.
+func perSecond(what string, dst func(*Settings) *float64) setter {
+	return func(s *Settings, v any) error {
+		n, ok := v.(float64)
+		if !ok || !(n > 0 && n <= MaxRate) {
+			return fmt.Errorf("expected %s per second, more than 0 and at most %s", what, FormatNumber(MaxRate))
+		}
+		*dst(s) = n
 		return nil
 	}
 }
@@ -134,6 +176,8 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
+var errKeepAlive = fmt.Errorf("expected true, false or a number of seconds from 1 to %d", MaxKeepAlive)
+
 func keepalive(s *Settings, v any) error {
 	switch x := v.(type) {
 	case bool:
@@ -142,12 +186,12 @@ func keepalive(s *Settings, v any) error {
 			s.KeepAlive = 15 * time.Second
 		}
 	case float64:
-		if x <= 0 {
-			return fmt.Errorf("expected true, false or a number of seconds")
+		if !inRange(x, 1, MaxKeepAlive) {
+			return errKeepAlive
 		}
 		s.KeepAlive = time.Duration(x * float64(time.Second))
 	default:
-		return fmt.Errorf("expected true, false or a number of seconds")
+		return errKeepAlive
 	}
 	return nil
 }
@@ -157,24 +201,24 @@ func linger(s *Settings, v any) error {
 	if b, isBool := v.(bool); isBool && !b {
 		n, ok = -1, true
 	}
-	if !ok {
-		return fmt.Errorf("expected a number of seconds, or false")
+	if !ok || (n != -1 && !inRange(n, 0, Hour)) {
+		return fmt.Errorf("expected a number of seconds from 0 to %d, or false", Hour)
 	}
 	s.Linger, s.hasLinger = time.Duration(n*float64(time.Second)), true
 	return nil
 }
 
 var setters = map[string]setter{
-	"read_timeout":            seconds(func(s *Settings) *time.Duration { return &s.ReadTimeout }),
-	"send_timeout":            seconds(func(s *Settings) *time.Duration { return &s.SendTimeout }),
-	"ssl_handshake_timeout":   seconds(func(s *Settings) *time.Duration { return &s.HandshakeTimeout }),
-	"shutdown_deadline":       seconds(func(s *Settings) *time.Duration { return &s.ShutdownDeadline }),
-	"connect_timeout":         seconds(func(s *Settings) *time.Duration { return &s.ConnectTimeout }),
-	"max_send_buffer_size":    whole(1, func(s *Settings) *int { return &s.MaxSendBuffer }),
-	"max_receive_buffer_size": whole(1, func(s *Settings) *int { return &s.MaxReceiveBuffer }),
-	"read_size":               whole(1, func(s *Settings) *int { return &s.ReadSize }),
-	"tcp_backlog":             whole(1, func(s *Settings) *int { return &s.Backlog }),
-	"backlog":                 whole(1, func(s *Settings) *int { return &s.Backlog }),
+	"read_timeout":            seconds(30*Day, func(s *Settings) *time.Duration { return &s.ReadTimeout }),
+	"send_timeout":            seconds(Day, func(s *Settings) *time.Duration { return &s.SendTimeout }),
+	"ssl_handshake_timeout":   seconds(Hour, func(s *Settings) *time.Duration { return &s.HandshakeTimeout }),
+	"shutdown_deadline":       seconds(Hour, func(s *Settings) *time.Duration { return &s.ShutdownDeadline }),
+	"connect_timeout":         seconds(Hour, func(s *Settings) *time.Duration { return &s.ConnectTimeout }),
+	"max_send_buffer_size":    whole("bytes", 1, MaxBufferBytes, func(s *Settings) *int { return &s.MaxSendBuffer }),
+	"max_receive_buffer_size": whole("bytes", 1, MaxBufferBytes, func(s *Settings) *int { return &s.MaxReceiveBuffer }),
+	"read_size":               whole("bytes", 1, MaxReadSize, func(s *Settings) *int { return &s.ReadSize }),
+	"tcp_backlog":             whole("connections", 1, MaxBacklog, func(s *Settings) *int { return &s.Backlog }),
+	"backlog":                 whole("connections", 1, MaxBacklog, func(s *Settings) *int { return &s.Backlog }),
 	"nagle":                   boolean(func(s *Settings) *bool { return &s.Nagle }, false),
 	"nodelay":                 boolean(func(s *Settings) *bool { return &s.Nagle }, true),
 	"tcp_keepalive":           keepalive,
@@ -182,33 +226,30 @@ var setters = map[string]setter{
 	"reuse_addr":              boolean(func(s *Settings) *bool { return &s.ReuseAddr }, false),
 	"reuse_port":              boolean(func(s *Settings) *bool { return &s.ReusePort }, false),
 	"ipv6_only":               boolean(func(s *Settings) *bool { return &s.IPv6Only }, false),
-	"ttl":                     whole(1, func(s *Settings) *int { return &s.TTL }),
-	"tos":                     whole(0, func(s *Settings) *int { return &s.TOS }),
-	"send_buffer_size":        whole(1, func(s *Settings) *int { return &s.SendBuffer }),
-	"recv_buffer_size":        whole(1, func(s *Settings) *int { return &s.RecvBuffer }),
+	"ttl":                     whole("hops", 1, 255, func(s *Settings) *int { return &s.TTL }),
+	"tos":                     whole("", 0, 255, func(s *Settings) *int { return &s.TOS }),
+	"send_buffer_size":        whole("bytes", 1, MaxBufferBytes, func(s *Settings) *int { return &s.SendBuffer }),
+	"recv_buffer_size":        whole("bytes", 1, MaxBufferBytes, func(s *Settings) *int { return &s.RecvBuffer }),
 	"linger":                  linger,
-	"max_connections":         whole(1, func(s *Settings) *int { return &s.MaxConnections }),
-	"max_connections_per_ip":  whole(1, func(s *Settings) *int { return &s.MaxPerAddress }),
-	"accept_rate": func(s *Settings, v any) error {
-		n, ok := v.(float64)
-		if !ok || n <= 0 {
-			return fmt.Errorf("expected connections per second above zero")
-		}
-		s.AcceptRate = n
-		return nil
-	},
-	"packet_rate": func(s *Settings, v any) error {
-		n, ok := v.(float64)
-		if !ok || n <= 0 {
-			return fmt.Errorf("expected datagrams per second above zero")
-		}
-		s.PacketRate = n
-		return nil
-	},
-	"allow":          prefixes(func(s *Settings) *[]netip.Prefix { return &s.Allow }),
-	"deny":           prefixes(func(s *Settings) *[]netip.Prefix { return &s.Deny }),
-	"proxy_protocol": boolean(func(s *Settings) *bool { return &s.ProxyProtocol }, false),
-	"proxy_trusted":  prefixes(func(s *Settings) *[]netip.Prefix { return &s.ProxyTrusted }),
+	"max_connections":         whole("connections", 1, MaxConnections, func(s *Settings) *int { return &s.MaxConnections }),
+	"max_connections_per_ip":  whole("connections", 1, MaxConnections, func(s *Settings) *int { return &s.MaxPerAddress }),
+	"accept_rate":             perSecond("connections", func(s *Settings) *float64 { return &s.AcceptRate }),
+	"packet_rate":             perSecond("datagrams", func(s *Settings) *float64 { return &s.PacketRate }),
+	"allow":                   prefixes(func(s *Settings) *[]netip.Prefix { return &s.Allow }),
+	"deny":                    prefixes(func(s *Settings) *[]netip.Prefix { return &s.Deny }),
+	"proxy_protocol":          boolean(func(s *Settings) *bool { return &s.ProxyProtocol }, false),
+	"proxy_trusted":           prefixes(func(s *Settings) *[]netip.Prefix { return &s.ProxyTrusted }),
+}
+
+// Check says whether v is a valid value of setting name, in the words
+// Apply would use ("expected … from … to …"); nil when it is.
+func Check(name string, v any) error {
+	set, ok := setters[name]
+	if !ok {
+		return fmt.Errorf("unknown network setting %q", name)
+	}
+	var scratch Settings
+	return set(&scratch, v)
 }
 
 // IsSetting reports whether name is a network setting.

@@ -15,10 +15,12 @@ package reload
 import (
 	"context"
 	"crypto/sha256"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -117,12 +119,30 @@ func matches(pattern string) [32]byte {
 
 var missing = [32]byte{}
 
+// special stands for a path that is no longer a regular file: a change,
+// which the reload then explains.
+var special = [32]byte{1}
+
+// sum hashes a file's contents. It follows symlinks, so a swapped link is
+// a change; it opens without blocking and reads only regular files, so a
+// named pipe or device put in a watched file's place cannot hang the
+// watcher, and it streams, so a huge file costs no memory.
 func sum(path string) [32]byte {
-	b, err := os.ReadFile(path) // follows symlinks, so a swapped link is a change
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return missing
 	}
-	return sha256.Sum256(b)
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return special
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return missing
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }
 
 // snapshot sums every watched file's current contents into one string.

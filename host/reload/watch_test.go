@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,4 +177,30 @@ func TestWildcardIncludeFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectReload(t, reasons, pattern)
+}
+
+// TestNamedPipeInAWatchedPlace: a watched file replaced by a named pipe is
+// a change (the reload says what is wrong), and the watcher goes on; it
+// used to block for good opening the pipe.
+func TestNamedPipeInAWatchedPlace(t *testing.T) {
+	dir := t.TempDir()
+	f, g := filepath.Join(dir, "secret.txt"), filepath.Join(dir, "prosody.cfg.lua")
+	write(t, f, "s3cret\n")
+	write(t, g, "a = 1\n")
+	reasons := watchOne(t, f, g)
+	t.Cleanup(func() { // runs first: lets a watcher blocked on the pipe stop
+		if p, err := os.OpenFile(f, os.O_RDWR, 0); err == nil {
+			os.Remove(f)
+			p.Close()
+		}
+	})
+	if err := os.Remove(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(f, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expectReload(t, reasons, f)
+	write(t, g, "a = 2\n")
+	expectReload(t, reasons, g)
 }
