@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // Location is a place in a config file.
@@ -155,9 +155,9 @@ func (o Option) String(def string) (string, error) {
 	case string:
 		return v, nil
 	case float64:
-		return luaval.Format(v), nil
+		return value.Format(v), nil
 	}
-	return "", o.errorf("expected a string, got %s", luaval.Format(o.Value))
+	return "", o.errorf("expected a string, got %s", value.Format(o.Value))
 }
 
 func (o Option) errorf(format string, args ...any) error {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // writeFiles makes a config tree in a temp dir and returns the main file.
@@ -67,7 +67,7 @@ Component "ext.example.com" { component_secret = "x" }
 		{"ext.example.com", "component_secret", `"x"`},
 	}
 	for _, c := range cases {
-		if got := luaval.Format(s.Value(c.host, c.option)); got != c.want {
+		if got := value.Format(s.Value(c.host, c.option)); got != c.want {
 			t.Errorf("%s/%s = %s, want %s", c.host, c.option, got, c.want)
 		}
 	}
@@ -193,7 +193,7 @@ lines = FileLines "secret.txt"
 	}
 	for k, want := range checks {
 		host, opt, _ := strings.Cut(k, "/")
-		if got := luaval.Format(s.Value(host, opt)); got != want {
+		if got := value.Format(s.Value(host, opt)); got != want {
 			t.Errorf("%s = %s, want %s", k, got, want)
 		}
 	}

@@ -24,8 +24,8 @@ import (
 	"github.com/moonport/moonport/host/logging"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/tlsconf"
+	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/bridge"
-	"github.com/moonport/moonport/lua/luaval"
 )
 
 // Options say where the config and modules come from.
@@ -106,8 +106,8 @@ type generation struct {
 // serviceSettings gathers a service's own network settings: options
 // named <service>_<setting> (c2s_read_timeout, smtp_allow, …). Its
 // <service>_max_connections caps the whole service instead.
-func (g *generation) serviceSettings(service string) (*luaval.Table, config.Location, int) {
-	var t *luaval.Table
+func (g *generation) serviceSettings(service string) (*value.Table, config.Location, int) {
+	var t *value.Table
 	var loc config.Location
 	max := 0
 	for _, name := range listen.SettingNames() {
@@ -122,7 +122,7 @@ func (g *generation) serviceSettings(service string) (*luaval.Table, config.Loca
 			}
 		}
 		if t == nil {
-			t = &luaval.Table{Hash: map[any]any{}}
+			t = &value.Table{Hash: map[any]any{}}
 		}
 		t.Hash[name] = o.Value
 		loc = o.Location
@@ -182,7 +182,7 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 		}
 		out = append(out, bridge.Source{Label: dir, FS: os.DirFS(dir)})
 	}
-	for _, p := range luaval.List(snap.Value("*", "plugin_paths")) {
+	for _, p := range value.List(snap.Value("*", "plugin_paths")) {
 		if s, ok := p.(string); ok {
 			add(s)
 		}
@@ -200,7 +200,7 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 	if !ok {
 		return listen.DefaultSettings(), nil, nil
 	}
-	t, isTable := o.Value.(*luaval.Table)
+	t, isTable := o.Value.(*value.Table)
 	if !isTable {
 		return listen.Settings{}, nil, &config.Error{Location: o.Location, Message: "network_settings must be a table like { read_timeout = 300 }"}
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // httpFor gives a binding served by net/http its handler and limits.
@@ -65,7 +65,7 @@ func (h *Host) buildRouter(g *generation, apps []httpserve.App) {
 	if g.snap.Value("*", "http_status_page") == true {
 		extra["/status"] = http.HandlerFunc(h.serveStatus)
 	}
-	if paths, ok := g.snap.Value("*", "http_paths").(*luaval.Table); ok {
+	if paths, ok := g.snap.Value("*", "http_paths").(*value.Table); ok {
 		for _, k := range []string{"metrics", "status"} {
 			if p, ok := paths.Field(k).(string); ok {
 				if hd, ok := extra["/"+k]; ok {

@@ -14,7 +14,7 @@ import (
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/tlsconf/tlstest"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 func snapshot(t *testing.T, dir, src string) *config.Snapshot {
@@ -56,10 +56,10 @@ https_ssl = {
 	[5285] = { certificate = "port.crt", key = "port.key" };
 }
 `)
-	own := &luaval.Table{Hash: map[any]any{"certificate": "own.crt", "key": "own.key"}}
+	own := &value.Table{Hash: map[any]any{"certificate": "own.crt", "key": "own.key"}}
 	cases := []struct {
 		b    ports.Binding
-		own  *luaval.Table
+		own  *value.Table
 		want string
 	}{
 		{binding("https", "127.0.0.1", 5285, "ssl"), nil, "iface"},   // N_ssl[interface] beats N_ssl[port]
@@ -85,7 +85,7 @@ https_ssl = {
 	}
 	// A named listener's tls table beats everything.
 	b := binding("https", "127.0.0.1", 5285, "ssl")
-	b.TLS = &luaval.Table{Hash: map[any]any{"certificate": "gport.crt", "key": "gport.key"}}
+	b.TLS = &value.Table{Hash: map[any]any{"certificate": "gport.crt", "key": "gport.key"}}
 	if l, err := NewBuilder(snap).Build(b, "https_", nil); err != nil || cn(t, l) != "gport" {
 		t.Fatalf("listener tls table: %v", err)
 	}
