@@ -23,6 +23,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/core"
 	"github.com/moonport/moonport/host/reload"
 	"github.com/moonport/moonport/lua/bridge"
@@ -281,14 +282,14 @@ func loadConfig(path string) (*config.Snapshot, []bridge.Source, error) {
 		}
 	}
 	if path != "" {
-		snap, err := config.Load(path)
+		snap, err := luaconfig.Load(path)
 		return snap, nil, err
 	}
 	src, err := examples.ReadFile("examples/default.cfg.lua")
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, err := config.Evaluate("embedded:default.cfg.lua", src)
+	snap, err := luaconfig.Evaluate("embedded:default.cfg.lua", src)
 	mods, _ := fs.Sub(examples, "examples/modules")
 	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/logging"
@@ -450,7 +451,7 @@ func (h *Host) reload() error {
 	if _, err := os.Stat(old.snap.Path); err != nil {
 		return ErrNoConfigFile
 	}
-	snap, err := config.Load(old.snap.Path)
+	snap, err := luaconfig.Load(old.snap.Path)
 	if err != nil {
 		return err
 	}

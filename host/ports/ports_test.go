@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 )
 
 func snapshot(t *testing.T, src string) *config.Snapshot {
 	t.Helper()
-	s, err := config.Evaluate("test.cfg.lua", []byte(src))
+	s, err := luaconfig.Evaluate("test.cfg.lua", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/tlsconf/tlstest"
 	"github.com/moonport/moonport/host/value"
@@ -23,7 +24,7 @@ func snapshot(t *testing.T, dir, src string) *config.Snapshot {
 	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := config.Load(p)
+	s, err := luaconfig.Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
