@@ -61,7 +61,7 @@ func TestCerts(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := binding(993)
-		b.Encryption = "ssl"
+		b.Encryption = ports.DirectTLS
 		l, err := tlsconf.NewBuilder(snap).Build(b, "svc_", nil)
 		if err != nil {
 			t.Fatal(err)

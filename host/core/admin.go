@@ -92,7 +92,10 @@ func (a *admin) Call(name string, args []any) (any, error) {
 			return b.Port == int(port) && (iface == "" || b.Address.String() == iface)
 		})
 		if n == 0 {
-			return nil, fmt.Errorf("nothing listens on port %v%s", port, map[bool]string{true: "", false: " on " + iface}[iface == ""])
+			if iface != "" {
+				return nil, fmt.Errorf("nothing listens on port %v on %s", port, iface)
+			}
+			return nil, fmt.Errorf("nothing listens on port %v", port)
 		}
 		return float64(n), nil
 	case "modules":
@@ -192,13 +195,8 @@ func (a *admin) ports() *value.Table {
 	var rows []*value.Table
 	for _, l := range a.h.Pool.Listeners() {
 		b := l.Binding
-		enc := map[string]string{"ssl": "direct TLS", "starttls": "STARTTLS", "": "none"}[b.Encryption]
-		reach := "local"
-		if b.Public() {
-			reach = "public"
-		}
 		rows = append(rows, row("service", b.Service, "listener", b.Listener, "address", b.Address.String(), "port", float64(b.Port),
-			"encryption", enc, "reach", reach, "open", float64(l.Stats.Open.Load()), "accepted", float64(l.Stats.Accepted.Load())))
+			"encryption", b.Encryption.String(), "reach", b.Reach(), "open", float64(l.Stats.Open.Load()), "accepted", float64(l.Stats.Accepted.Load())))
 	}
 	return list(rows)
 }

@@ -149,10 +149,10 @@ func (g *generation) attach(b ports.Binding) listen.Endpoint {
 	st, max, _, _ := g.settingsFor(b) // checked in planFor
 	svc := g.service(b.Service)
 	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max}
-	if svc.Serve == "http" {
+	if svc.Serve == ports.ServeHTTP {
 		ep.HTTP, ep.HTTPLimits = g.httpFor(b)
 	}
-	if svc.Transport == "udp" {
+	if svc.Transport == ports.UDP {
 		ep.Packets = svc.PacketHandler()
 	}
 	if t := g.tls[b.Key()]; t != nil {
@@ -603,7 +603,7 @@ func (g *generation) alpnForMultiplex(services []*bridge.NetService) {
 		return
 	}
 	for _, b := range g.plan.Bindings {
-		if !strings.HasPrefix(b.Service, "multiplex") {
+		if svc := g.service(b.Service); svc == nil || !svc.Multiplexer {
 			continue
 		}
 		if l := g.tls[b.Key()]; l != nil && l.Config != nil {

@@ -23,11 +23,11 @@ type Service struct {
 	Name         string
 	ConfigPrefix string // option prefix; defaults to Name
 	DefaultPorts []int
-	Private      bool   // binds local_interfaces by default
-	Encryption   string // "ssl" for direct TLS, "starttls" for conn:starttls()
+	Private      bool // binds local_interfaces by default
+	Encryption   Encryption
 	Module       string // the module that provides it, for messages
 	Host         string
-	Transport    string // "tcp" (default) or "udp"
+	Transport    Transport
 	// PrefixSet marks a config_prefix given explicitly, so "" can mean no
 	// prefix at all (options "ports", "interfaces"), as for Prosody's
 	// multiplex service.
@@ -55,7 +55,7 @@ type Binding struct {
 	Network    string // "tcp4", "tcp6", "udp4" or "udp6"
 	Address    netip.Addr
 	Port       int
-	Encryption string       // "ssl" (direct TLS), "starttls" or ""
+	Encryption Encryption
 	Overrides  *value.Table // a named listener's own network settings
 	TLS        *value.Table // a named listener's own tls table
 	Source     config.Location
@@ -70,6 +70,14 @@ func (b Binding) AddrPort() string { return netip.AddrPortFrom(b.Address, uint16
 
 // Public reports whether hosts other than this one can reach the binding.
 func (b Binding) Public() bool { return !b.Address.IsLoopback() }
+
+// Reach is how listings show Public: "public" or "local".
+func (b Binding) Reach() string {
+	if b.Public() {
+		return "public"
+	}
+	return "local"
+}
 
 // Problem is an error found while planning; the binding it concerns is
 // left out of the plan and the rest go on.
@@ -141,13 +149,19 @@ func (p *planner) interfaces(svc Service) (config.Option, []any) {
 	return config.Option{}, p.defaults(false)
 }
 
+// defaults is Prosody's default interfaces: local_interfaces' defaults
+// for a private service, interfaces' otherwise.
 func (p *planner) defaults(local bool) []any {
+	v4, v6 := "*", "::"
+	if local {
+		v4, v6 = "127.0.0.1", "::1"
+	}
 	var out []any
 	if p.snap.Value("*", "use_ipv4") != false {
-		out = append(out, map[bool]string{true: "127.0.0.1", false: "*"}[local])
+		out = append(out, v4)
 	}
 	if p.snap.Value("*", "use_ipv6") != false {
-		out = append(out, map[bool]string{true: "::1", false: "::"}[local])
+		out = append(out, v6)
 	}
 	return out
 }
@@ -269,7 +283,7 @@ func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option
 
 func (p *planner) add(svc Service, listener string, ep endpoint, port int, loc config.Location, overrides, tlsTable *value.Table) {
 	network := ep.network
-	if svc.Transport == "udp" {
+	if svc.Transport == UDP {
 		network = "udp" + strings.TrimPrefix(network, "tcp")
 	}
 	b := Binding{Service: svc.Name, Listener: listener, Network: network, Address: ep.addr, Port: port,
@@ -338,10 +352,10 @@ func (p *planner) namedListeners(services map[string]Service) {
 		if tlsTable != nil {
 			switch tlsTable.Field("implicit") {
 			case true:
-				svc.Encryption = "ssl"
+				svc.Encryption = DirectTLS
 			case false:
-				if svc.Encryption == "ssl" {
-					svc.Encryption = "starttls"
+				if svc.Encryption == DirectTLS {
+					svc.Encryption = StartTLS
 				}
 			}
 		}

@@ -123,13 +123,13 @@ func lookup(chain []*value.Table, key string) any {
 	return nil
 }
 
-// Build returns the TLS of a binding. encryption is the service's
-// ("ssl", "starttls" or ""); prefix its option prefix ("https_").
+// Build returns the TLS of a binding; prefix is its service's option
+// prefix ("https_").
 func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*Listener, error) {
 	chain := b.chain(bind, prefix, own)
-	implicit := bind.Encryption == "ssl"
+	implicit := bind.Encryption == ports.DirectTLS
 	l := &Listener{Implicit: implicit}
-	if !implicit && bind.Encryption != "starttls" && bind.TLS == nil {
+	if bind.Encryption == ports.Unencrypted && bind.TLS == nil {
 		return l, nil // a plain listener
 	}
 	fail := func(file string, err error) (*Listener, error) {

@@ -31,7 +31,9 @@ func snapshot(t *testing.T, dir, src string) *config.Snapshot {
 	return s
 }
 
-func binding(service, addr string, port int, enc string) ports.Binding {
+// binding is a listener of service whose module declares encryption = word.
+func binding(service, addr string, port int, word string) ports.Binding {
+	enc, _ := ports.ParseEncryption(word)
 	return ports.Binding{Service: service, Listener: service, Network: "tcp4", Address: netip.MustParseAddr(addr), Port: port, Encryption: enc}
 }
 

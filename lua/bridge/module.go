@@ -400,17 +400,15 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	switch t := item.RawGetString("transport").(type) {
 	case *lua.LNilType:
 	case lua.LString:
-		if t != "tcp" && t != "udp" {
+		var ok bool
+		if svc.Transport, ok = ports.ParseTransport(string(t)); !ok {
 			return nil, fmt.Errorf("service '%s': transport = %q: expected \"tcp\" or \"udp\"", name, string(t))
 		}
-		svc.Transport = string(t)
 	}
 	svc.Private = lua.LVAsBool(item.RawGetString("private"))
 	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
-		switch e {
-		case "ssl", "starttls", "none", "":
-			svc.Encryption = strings.TrimPrefix(string(e), "none")
-		default:
+		var ok bool
+		if svc.Encryption, ok = ports.ParseEncryption(string(e)); !ok {
 			return nil, fmt.Errorf("service '%s': encryption = %q: expected \"ssl\" (direct TLS) or \"starttls\"", name, string(e))
 		}
 	}
@@ -451,7 +449,11 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		h.mode, h.hasMode = m, true
 	}
-	serve, _ := item.RawGetString("serve").(lua.LString)
+	word, _ := item.RawGetString("serve").(lua.LString)
+	serve, ok := ports.ParseServe(string(word))
+	if !ok {
+		return nil, fmt.Errorf("service '%s': serve = %q: expected \"http\", or nothing for the listener callbacks", name, string(word))
+	}
 	var multiplex *value.Table
 	if t, ok := item.RawGetString("multiplex").(*lua.LTable); ok {
 		gv, err := luaval.ToGo(t)
@@ -460,7 +462,8 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		multiplex = gv.(*value.Table)
 	}
-	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: string(serve), Multiplex: multiplex}, nil
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: serve, Multiplex: multiplex,
+		Multiplexer: lua.LVAsBool(item.RawGetString("multiplexer"))}, nil
 }
 
 // workers reads how many copies of the module serve a service: the

@@ -58,9 +58,13 @@ type NetService struct {
 	// Multiplex is how a multiplexer recognises the service's clients:
 	// a Lua pattern for the first bytes, an ALPN protocol, SNI names.
 	Multiplex *value.Table
-	// Serve is "http" for the services net/http serves (mod_http's http
-	// and https) instead of the listener callbacks.
-	Serve string
+	// Serve is ServeHTTP for the services net/http serves (mod_http's
+	// http and https) instead of the listener callbacks.
+	Serve ports.Serve
+	// Multiplexer is set for a service that routes its connections to the
+	// services declaring Multiplex (mod_net_multiplex's): its TLS ports
+	// offer their ALPN protocols.
+	Multiplexer bool
 }
 
 // Pick gives a new connection to the next copy of the module in turn.
