@@ -25,7 +25,7 @@ import (
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/core"
-	"github.com/moonport/moonport/host/reload"
+	"github.com/moonport/moonport/host/watch"
 	"github.com/moonport/moonport/lua/bridge"
 )
 
@@ -210,8 +210,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	if h.Config().Value("*", "reload_on_change") != false {
 		if _, err := os.Stat(h.Config().Path); err == nil {
-			watched := func() reload.Watched { return reload.Watched{Files: h.WatchedFiles(), Patterns: h.WatchedPatterns()} }
-			if _, err := reload.Watch(ctx, log, watched, func(why string) { _ = h.Reload(why) }); err != nil {
+			watched := func() watch.Watched { return watch.Watched{Files: h.WatchedFiles(), Patterns: h.WatchedPatterns()} }
+			if _, err := watch.Start(ctx, log, watched, func(why string) { _ = h.Reload(why) }); err != nil {
 				log.Warnf("cannot watch files for changes (reload with SIGHUP instead): %v", err)
 			}
 		}
