@@ -483,7 +483,7 @@ func (h *Host) reload() error {
 	if len(g.tlsErrs) > 0 {
 		return fail(g.tlsErrs[0])
 	}
-	ptx := h.Pool.Prepare(g.plan.Bindings, g.attach)
+	ptx := h.Pool.Stage(g.plan.Bindings, g.attach)
 	if len(ptx.Failed) > 0 {
 		ptx.Abort()
 		return fail(ptx.Failed[0])
