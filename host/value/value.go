@@ -38,7 +38,8 @@ func (t *Table) Get(k any) any {
 // Field returns the value at string key k.
 func (t *Table) Field(k string) any { return t.Get(k) }
 
-// Keys returns the hash keys sorted, strings first, so iteration is stable.
+// Keys returns the hash keys sorted by their printed form, so iteration is
+// stable.
 func (t *Table) Keys() []any {
 	keys := make([]any, 0, len(t.Hash))
 	for k := range t.Hash {
