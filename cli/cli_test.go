@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moonport/moonport/host/reload"
+	"github.com/moonport/moonport/host/watch"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -128,30 +128,30 @@ log = "error"
 func TestRunReloadsOnChangeAndSIGHUP(t *testing.T) {
 	dir, _ := filepath.Abs("../examples/modules")
 	p := testenv.FreePorts(t, 4)
-	cfgFor := func(watch bool, ports ...int) string {
+	cfgFor := func(watching bool, ports ...int) string {
 		var list []string
 		for _, x := range ports {
 			list = append(list, fmt.Sprint(x))
 		}
 		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nreload_on_change = %v\nlog = \"error\"\nrun_as_root = true\n",
-			dir, strings.Join(list, ", "), watch)
+			dir, strings.Join(list, ", "), watching)
 	}
-	for _, watch := range []bool{true, false} {
-		cfg := testenv.WriteConfig(t, cfgFor(watch, p[0]))
+	for _, watching := range []bool{true, false} {
+		cfg := testenv.WriteConfig(t, cfgFor(watching, p[0]))
 		done := make(chan int, 1)
 		go func() { code, _, _ := runCLI(t, "run", "--config", cfg); done <- code }()
 		testenv.WaitListening(t, p[0], loopback(p[0]))
 		second := p[1]
-		if !watch {
+		if !watching {
 			second = p[2]
 		}
-		if err := os.WriteFile(cfg, []byte(cfgFor(watch, p[0], second)), 0o644); err != nil {
+		if err := os.WriteFile(cfg, []byte(cfgFor(watching, p[0], second)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if watch {
+		if watching {
 			testenv.WaitListening(t, second, loopback(second))
 		} else {
-			time.Sleep(4 * reload.Debounce) // the watcher would have acted by now
+			time.Sleep(4 * watch.Debounce) // the watcher would have acted by now
 			testenv.WaitListening(t, second)
 			syscall.Kill(os.Getpid(), syscall.SIGHUP)
 			testenv.WaitListening(t, second, loopback(second))

@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/core"
 	"github.com/moonport/moonport/lua/bridge"
 )
@@ -56,14 +57,14 @@ func (inv *invocation) loadConfig(path string) (*config.Snapshot, []bridge.Sourc
 		}
 	}
 	if path != "" {
-		snap, err := config.Load(path)
+		snap, err := luaconfig.Load(path)
 		return snap, nil, err
 	}
 	src, err := fs.ReadFile(inv.build.Examples, "examples/default.cfg.lua")
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, err := config.Evaluate("embedded:default.cfg.lua", src)
+	snap, err := luaconfig.Evaluate("embedded:default.cfg.lua", src)
 	mods, _ := fs.Sub(inv.build.Examples, "examples/modules")
 	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/moonport/moonport/host/core"
-	"github.com/moonport/moonport/host/reload"
+	"github.com/moonport/moonport/host/watch"
 )
 
 // A serving is the serve loop of one process: the host it runs and what
@@ -113,8 +113,8 @@ func (s *serving) watch(ctx context.Context) {
 	h := s.h
 	if h.Config().Value("*", "reload_on_change") != false {
 		if _, err := os.Stat(h.Config().Path); err == nil {
-			watched := func() reload.Watched { return reload.Watched{Files: h.WatchedFiles(), Patterns: h.WatchedPatterns()} }
-			if _, err := reload.Watch(ctx, s.log, watched, func(why string) { _ = h.Reload(why) }); err != nil {
+			watched := func() watch.Watched { return watch.Watched{Files: h.WatchedFiles(), Patterns: h.WatchedPatterns()} }
+			if _, err := watch.Start(ctx, s.log, watched, func(why string) { _ = h.Reload(why) }); err != nil {
 				s.log.Warnf("cannot watch files for changes (reload with SIGHUP instead): %v", err)
 			}
 		}

@@ -79,6 +79,7 @@ end
 
 module:provides("net", {
 	name = "multiplex";
+	multiplexer = true; -- its TLS ports offer the ALPN protocols of the services it routes to
 	config_prefix = "";
 	encryption = "starttls";
 	listener = listener;
@@ -86,6 +87,7 @@ module:provides("net", {
 
 module:provides("net", {
 	name = "multiplex_ssl";
+	multiplexer = true; -- its TLS ports offer the ALPN protocols of the services it routes to
 	config_prefix = "ssl";
 	encryption = "ssl";
 	listener = listener;

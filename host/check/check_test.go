@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/tlsconf"
 	"github.com/moonport/moonport/host/tlsconf/tlstest"
@@ -56,12 +56,12 @@ func TestCerts(t *testing.T) {
 	build := func(crt, key string) (*ports.BindPlan, map[string]*tlsconf.Listener) {
 		p := filepath.Join(dir, "prosody.cfg.lua")
 		os.WriteFile(p, []byte("svc_ssl = { certificate = \""+crt+"\", key = \""+key+"\" }\n"), 0o644)
-		snap, err := config.Load(p)
+		snap, err := luaconfig.Load(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		b := binding(993)
-		b.Encryption = "ssl"
+		b.Encryption = ports.DirectTLS
 		l, err := tlsconf.NewBuilder(snap).Build(b, "svc_", nil)
 		if err != nil {
 			t.Fatal(err)

@@ -1,11 +1,11 @@
-// Package config evaluates a Prosody-style prosody.cfg.lua into an immutable
-// Snapshot.
+// Package config is an evaluated Prosody-style config: an immutable
+// Snapshot of the global section and the host sections, each option with
+// the file and line that set it, and Prosody's lookup rules over them.
 //
-// It owns the config language: the sandboxed Lua environment, sections
-// (global, VirtualHost, Component), Include/RunScript/FileContents, ENV_
-// lookups, and the warnings Prosody gives for duplicate or misplaced
-// options. It does not decide what to bind, open sockets or load modules;
-// those read the Snapshot it returns.
+// The config language itself (the sandboxed Lua evaluation) lives in
+// host/config/luaconfig, so that what reads a Snapshot (ports, tlsconf,
+// logging, check) does not link the Lua VM. This package does not decide
+// what to bind, open sockets or load modules; those read the Snapshot.
 package config
 
 import (
@@ -13,7 +13,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // Location is a place in a config file.
@@ -104,6 +104,28 @@ type Snapshot struct {
 	Empty []string
 }
 
+// NewSnapshot starts the Snapshot of the config file at path: an empty
+// global section and no hosts. Only an evaluator fills one in (with
+// Declare, Global's options and the exported lists); once handed out it is
+// never changed.
+func NewSnapshot(path string) *Snapshot {
+	global := &Section{Name: "*", Kind: Global, Options: map[string]Option{}, Location: Location{File: path}}
+	return &Snapshot{Path: path, Global: global, hosts: map[string]*Section{}}
+}
+
+// Declare returns the section of host name (already lower-cased), adding it
+// with kind and loc, after those declared before, if it is new. Only for an
+// evaluator, before the Snapshot is handed out.
+func (s *Snapshot) Declare(name string, kind SectionKind, loc Location) *Section {
+	sec := s.hosts[name]
+	if sec == nil {
+		sec = &Section{Name: name, Kind: kind, Options: map[string]Option{}, Location: loc}
+		s.hosts[name] = sec
+		s.order = append(s.order, name)
+	}
+	return sec
+}
+
 // Hosts returns host sections in the order they were declared.
 func (s *Snapshot) Hosts() []*Section {
 	out := make([]*Section, 0, len(s.order))
@@ -155,9 +177,9 @@ func (o Option) String(def string) (string, error) {
 	case string:
 		return v, nil
 	case float64:
-		return luaval.Format(v), nil
+		return value.Format(v), nil
 	}
-	return "", o.errorf("expected a string, got %s", luaval.Format(o.Value))
+	return "", o.errorf("expected a string, got %s", value.Format(o.Value))
 }
 
 func (o Option) errorf(format string, args ...any) error {

@@ -17,7 +17,7 @@ import (
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // Version is the moonport version, set by main.
@@ -34,16 +34,16 @@ type admin struct {
 	failures map[string]int // console authentication failures by address
 }
 
-func row(kv ...any) *luaval.Table {
-	t := &luaval.Table{Hash: map[any]any{}}
+func row(kv ...any) *value.Table {
+	t := &value.Table{Hash: map[any]any{}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		t.Hash[kv[i]] = kv[i+1]
 	}
 	return t
 }
 
-func list(rows []*luaval.Table) *luaval.Table {
-	t := &luaval.Table{}
+func list(rows []*value.Table) *value.Table {
+	t := &value.Table{}
 	for _, r := range rows {
 		t.Array = append(t.Array, r)
 	}
@@ -92,7 +92,10 @@ func (a *admin) Call(name string, args []any) (any, error) {
 			return b.Port == int(port) && (iface == "" || b.Address.String() == iface)
 		})
 		if n == 0 {
-			return nil, fmt.Errorf("nothing listens on port %v%s", port, map[bool]string{true: "", false: " on " + iface}[iface == ""])
+			if iface != "" {
+				return nil, fmt.Errorf("nothing listens on port %v on %s", port, iface)
+			}
+			return nil, fmt.Errorf("nothing listens on port %v", port)
 		}
 		return float64(n), nil
 	case "modules":
@@ -130,7 +133,7 @@ func (a *admin) Call(name string, args []any) (any, error) {
 	case "stats":
 		return a.stats(), nil
 	case "multiplex_services":
-		var rows []*luaval.Table
+		var rows []*value.Table
 		for _, s := range h.Runtime.Services() {
 			if s.Multiplex != nil {
 				rows = append(rows, row("name", s.Name, "pattern", s.Multiplex.Field("pattern"), "protocol", s.Multiplex.Field("protocol"),
@@ -188,27 +191,22 @@ func (a *admin) loaded(module, host string) error {
 	return fmt.Errorf("module '%s' is not loaded; module:list() shows what is", module)
 }
 
-func (a *admin) ports() *luaval.Table {
-	var rows []*luaval.Table
+func (a *admin) ports() *value.Table {
+	var rows []*value.Table
 	for _, l := range a.h.Pool.Listeners() {
 		b := l.Binding
-		enc := map[string]string{"ssl": "direct TLS", "starttls": "STARTTLS", "": "none"}[b.Encryption]
-		reach := "local"
-		if b.Public() {
-			reach = "public"
-		}
 		rows = append(rows, row("service", b.Service, "listener", b.Listener, "address", b.Address.String(), "port", float64(b.Port),
-			"encryption", enc, "reach", reach, "open", float64(l.Stats.Open.Load()), "accepted", float64(l.Stats.Accepted.Load())))
+			"encryption", b.Encryption.String(), "reach", b.Reach(), "open", float64(l.Stats.Open.Load()), "accepted", float64(l.Stats.Accepted.Load())))
 	}
 	return list(rows)
 }
 
-func (a *admin) modules(only string) *luaval.Table {
+func (a *admin) modules(only string) *value.Table {
 	conns := map[string]int{}
 	for _, c := range a.h.Server.Conns() {
 		conns[c.Serving()]++
 	}
-	var rows []*luaval.Table
+	var rows []*value.Table
 	for _, inst := range a.h.Runtime.Primaries() {
 		if only != "" && inst.Name != only {
 			continue
@@ -235,15 +233,15 @@ func (a *admin) configGet(host, key string) string {
 	if !ok {
 		return "nil"
 	}
-	return luaval.Format(redact(key, o.Value))
+	return value.Format(redact(key, o.Value))
 }
 
 func redact(key string, v any) any {
 	if secretName.MatchString(key) && v != nil {
 		return "[redacted]"
 	}
-	if t, ok := v.(*luaval.Table); ok {
-		out := &luaval.Table{Array: t.Array, Hash: map[any]any{}}
+	if t, ok := v.(*value.Table); ok {
+		out := &value.Table{Array: t.Array, Hash: map[any]any{}}
 		for k, e := range t.Hash {
 			ks, _ := k.(string)
 			out.Hash[k] = redact(ks, e)
@@ -260,7 +258,7 @@ func secrets(v any, name string, out *[]string) {
 		if secretName.MatchString(name) {
 			*out = append(*out, x)
 		}
-	case *luaval.Table:
+	case *value.Table:
 		for k, e := range x.Hash {
 			ks, _ := k.(string)
 			secrets(e, ks, out)
@@ -268,10 +266,10 @@ func secrets(v any, name string, out *[]string) {
 	}
 }
 
-func (a *admin) conns(service string) *luaval.Table {
+func (a *admin) conns(service string) *value.Table {
 	cs := a.h.Server.Conns()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-	var rows []*luaval.Table
+	var rows []*value.Table
 	for _, c := range cs {
 		serving := c.Serving() // a multiplexed HTTP connection shows as HTTP
 		if service != "" && serving != service {
@@ -296,7 +294,7 @@ func (a *admin) conns(service string) *luaval.Table {
 	return list(rows)
 }
 
-func (a *admin) stats() *luaval.Table {
+func (a *admin) stats() *value.Table {
 	live := map[*listen.Stats][2]int64{}
 	for _, c := range a.h.Server.Conns() {
 		if c.Stats != nil {
@@ -305,7 +303,7 @@ func (a *admin) stats() *luaval.Table {
 			live[c.Stats] = [2]int64{v[0] + in, v[1] + out}
 		}
 	}
-	var rows []*luaval.Table
+	var rows []*value.Table
 	for _, l := range a.h.Pool.Listeners() {
 		st := &l.Stats
 		b := live[st]

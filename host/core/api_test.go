@@ -8,7 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 )
 
 // apiModule drives most of the module and conn API from a line protocol,
@@ -256,7 +256,7 @@ func TestWorkersBadValue(t *testing.T) {
 	if err := os.WriteFile(dir+"/mod_copies.lua", []byte(copiesModule), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	snap, err := config.Load(cfg)
+	snap, err := luaconfig.Load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -76,7 +76,7 @@ log = { { to = "file", filename = %q, levels = { min = "error" } } }
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		f.Fatal(err)
 	}
-	snap, err := config.Load(path)
+	snap, err := luaconfig.Load(path)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -19,13 +19,14 @@ import (
 
 	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/logging"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/tlsconf"
+	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/bridge"
-	"github.com/moonport/moonport/lua/luaval"
 )
 
 // Options say where the config and modules come from.
@@ -106,8 +107,8 @@ type generation struct {
 // serviceSettings gathers a service's own network settings: options
 // named <service>_<setting> (c2s_read_timeout, smtp_allow, …). Its
 // <service>_max_connections caps the whole service instead.
-func (g *generation) serviceSettings(service string) (*luaval.Table, config.Location, int, error) {
-	var t *luaval.Table
+func (g *generation) serviceSettings(service string) (*value.Table, config.Location, int, error) {
+	var t *value.Table
 	var loc config.Location
 	max := 0
 	for _, name := range listen.SettingNames() {
@@ -117,13 +118,13 @@ func (g *generation) serviceSettings(service string) (*luaval.Table, config.Loca
 		}
 		if name == "max_connections" {
 			if err := listen.Check(name, o.Value); err != nil {
-				return nil, loc, 0, &config.Error{Location: o.Location, Message: fmt.Sprintf("%s_%s = %s: %v", service, name, luaval.Format(o.Value), err)}
+				return nil, loc, 0, &config.Error{Location: o.Location, Message: fmt.Sprintf("%s_%s = %s: %v", service, name, value.Format(o.Value), err)}
 			}
 			max = int(o.Value.(float64))
 			continue
 		}
 		if t == nil {
-			t = &luaval.Table{Hash: map[any]any{}}
+			t = &value.Table{Hash: map[any]any{}}
 		}
 		t.Hash[name] = o.Value
 		loc = o.Location
@@ -152,10 +153,10 @@ func (g *generation) attach(b ports.Binding) listen.Endpoint {
 	st, max, _, _ := g.settingsFor(b) // checked in planFor
 	svc := g.service(b.Service)
 	ep := listen.Endpoint{Handlers: svc, Settings: st, ServiceMax: max, Reserved: b.Service == consoleService}
-	if svc.Serve == "http" {
+	if svc.Serve == ports.ServeHTTP {
 		ep.HTTP, ep.HTTPLimits = g.httpFor(b)
 	}
-	if svc.Transport == "udp" {
+	if svc.Transport == ports.UDP {
 		ep.Packets = svc.PacketHandler()
 	}
 	if t := g.tls[b.Key()]; t != nil {
@@ -186,7 +187,7 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 		}
 		out = append(out, bridge.Source{Label: dir, FS: os.DirFS(dir)})
 	}
-	for _, p := range luaval.List(snap.Value("*", "plugin_paths")) {
+	for _, p := range value.List(snap.Value("*", "plugin_paths")) {
 		if s, ok := p.(string); ok {
 			add(s)
 		}
@@ -204,7 +205,7 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 	if !ok {
 		return listen.DefaultSettings(), nil, nil
 	}
-	t, isTable := o.Value.(*luaval.Table)
+	t, isTable := o.Value.(*value.Table)
 	if !isTable {
 		return listen.Settings{}, nil, &config.Error{Location: o.Location, Message: "network_settings must be a table like { read_timeout = 300 }"}
 	}
@@ -458,7 +459,7 @@ func (h *Host) reload() error {
 	if _, err := os.Stat(old.snap.Path); err != nil {
 		return ErrNoConfigFile
 	}
-	snap, err := config.Load(old.snap.Path)
+	snap, err := luaconfig.Load(old.snap.Path)
 	if err != nil {
 		return err
 	}
@@ -490,7 +491,7 @@ func (h *Host) reload() error {
 	if len(g.tlsErrs) > 0 {
 		return fail(g.tlsErrs[0])
 	}
-	ptx := h.Pool.Prepare(g.plan.Bindings, g.attach)
+	ptx := h.Pool.Stage(g.plan.Bindings, g.attach)
 	if len(ptx.Failed) > 0 {
 		ptx.Abort()
 		return fail(ptx.Failed[0])
@@ -610,7 +611,7 @@ func (g *generation) alpnForMultiplex(services []*bridge.NetService) {
 		return
 	}
 	for _, b := range g.plan.Bindings {
-		if !strings.HasPrefix(b.Service, "multiplex") {
+		if svc := g.service(b.Service); svc == nil || !svc.Multiplexer {
 			continue
 		}
 		if l := g.tls[b.Key()]; l != nil && l.Config != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -57,7 +57,7 @@ func newHost(t *testing.T, cfg string, modules map[string]string) *testHost {
 // loadHost evaluates dir/prosody.cfg.lua without starting it.
 func loadHost(t *testing.T, dir string) *testHost {
 	t.Helper()
-	snap, err := config.Load(filepath.Join(dir, "prosody.cfg.lua"))
+	snap, err := luaconfig.Load(filepath.Join(dir, "prosody.cfg.lua"))
 	if err != nil {
 		t.Fatal(err)
 	}

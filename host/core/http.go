@@ -11,7 +11,7 @@ import (
 	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // httpFor gives a binding served by net/http its handler and limits.
@@ -30,11 +30,11 @@ func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) 
 		BodyTimeout:       time.Duration(num("http_body_timeout", st.ReadTimeout.Seconds()) * float64(time.Second)),
 	}
 	p := httpserve.Policy{MaxBody: int64(num("http_max_content_size", 10<<20)), Pages: g.pagesOn(b, st)}
-	if b.Encryption == "ssl" {
+	if b.Encryption == ports.DirectTLS {
 		p.HSTS = int(num("https_hsts", 0))
 	} else if g.snap.Value("*", "http_redirect_https") == true {
 		for _, o := range g.plan.Bindings {
-			if o.Service == "https" {
+			if o.Encryption == ports.DirectTLS && g.service(o.Service).Serve == ports.ServeHTTP {
 				p.RedirectHTTPS = o.Port
 				break
 			}
@@ -65,7 +65,7 @@ func (h *Host) buildRouter(g *generation, apps []httpserve.App) {
 	if g.snap.Value("*", "http_status_page") == true {
 		extra["/status"] = http.HandlerFunc(h.serveStatus)
 	}
-	if paths, ok := g.snap.Value("*", "http_paths").(*luaval.Table); ok {
+	if paths, ok := g.snap.Value("*", "http_paths").(*value.Table); ok {
 		for _, k := range []string{"metrics", "status"} {
 			if p, ok := paths.Field(k).(string); ok {
 				if hd, ok := extra["/"+k]; ok {
@@ -181,8 +181,7 @@ func (h *Host) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	}
 	for _, l := range h.Pool.Listeners() {
 		b := l.Binding
-		enc := map[string]string{"ssl": "direct TLS", "starttls": "STARTTLS", "": "none"}[b.Encryption]
-		data.Listeners = append(data.Listeners, lrow{b.Service, b.Listener, b.AddrPort(), enc, l.Stats.Open.Load(), l.Stats.Accepted.Load(), l.Stats.Rejected.Load()})
+		data.Listeners = append(data.Listeners, lrow{b.Service, b.Listener, b.AddrPort(), b.Encryption.String(), l.Stats.Open.Load(), l.Stats.Accepted.Load(), l.Stats.Rejected.Load()})
 	}
 	for _, inst := range h.Runtime.Primaries() {
 		var names []string
@@ -206,7 +205,7 @@ func (h *Host) divertHTTP(service string) *listen.HTTPFront {
 	f := h.diverted[service]
 	if f == nil {
 		g := h.current()
-		handler, limits := g.httpFor(ports.Binding{Service: service, Encryption: map[bool]string{true: "ssl"}[service == "https"]})
+		handler, limits := g.httpFor(g.divertedBinding(service))
 		f = listen.ServeHTTPFront(service, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.currentHTTP(service, handler).ServeHTTP(w, r) }), limits)
 		h.diverted[service] = f
 	}
@@ -220,8 +219,19 @@ func (h *Host) currentHTTP(service string, fallback http.Handler) http.Handler {
 	if g.router == nil {
 		return fallback
 	}
-	handler, _ := g.httpFor(ports.Binding{Service: service, Encryption: map[bool]string{true: "ssl"}[service == "https"]})
+	handler, _ := g.httpFor(g.divertedBinding(service))
 	return handler
+}
+
+// divertedBinding stands for the ports of HTTP service name when a
+// multiplexer hands it a connection: the encryption the service declares
+// decides HSTS and the redirect to HTTPS, as on its own ports.
+func (g *generation) divertedBinding(service string) ports.Binding {
+	b := ports.Binding{Service: service}
+	if svc := g.service(service); svc != nil {
+		b.Encryption = svc.Encryption
+	}
+	return b
 }
 
 func (h *Host) closeDiverted() {

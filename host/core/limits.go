@@ -6,7 +6,7 @@ import (
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // bound is the range a numeric top-level option may take. Like the
@@ -55,7 +55,7 @@ func checkBounds(snap *config.Snapshot) error {
 		}
 		o, _ := snap.Get("*", name)
 		if err := b.check(o.Value); err != nil {
-			return &config.Error{Location: o.Location, Message: fmt.Sprintf("%s = %s: %v", name, luaval.Format(o.Value), err)}
+			return &config.Error{Location: o.Location, Message: fmt.Sprintf("%s = %s: %v", name, value.Format(o.Value), err)}
 		}
 	}
 	return nil

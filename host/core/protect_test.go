@@ -15,7 +15,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -202,7 +202,7 @@ func TestSocketOptionOutOfRange(t *testing.T) {
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
 	os.WriteFile(filepath.Join(dir, "mod_greet.lua"), []byte(greeter), 0o644)
 	os.WriteFile(cfg, []byte(fmt.Sprintf("modules_enabled = { \"greet\" }\ninterfaces = { \"127.0.0.1\" }\ngreet_ports = %d\ngreet_ttl = 300\n", freePort(t))), 0o644)
-	snap, err := config.Load(cfg)
+	snap, err := luaconfig.Load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 func frames(m Mode, chunks ...string) []string {
@@ -68,7 +68,7 @@ func TestParseMode(t *testing.T) {
 }
 
 func TestSettingsApply(t *testing.T) {
-	snapTable := func(kv map[any]any) *luaval.Table { return &luaval.Table{Hash: kv} }
+	snapTable := func(kv map[any]any) *value.Table { return &value.Table{Hash: kv} }
 	s, warns, err := DefaultSettings().Apply(snapTable(map[any]any{"read_timeout": 1.5, "nagle": false, "tcp_keepalive": 30.0, "bogus": 1.0}), "network_settings")
 	if err != nil {
 		t.Fatal(err)

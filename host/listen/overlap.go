@@ -14,7 +14,7 @@ import (
 // still fails, the closed one is reopened. Connections already accepted on
 // it are separate sockets and carry on either way. Abort reopens what was
 // closed here; Commit closes it for good, as the plan drops it.
-func (p *Pool) openOrSwap(tx *Transaction, l *Listener, want map[string]bool) error {
+func (p *Pool) openOrSwap(s *Stage, l *Listener, want map[string]bool) error {
 	err := p.open(l)
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
@@ -33,7 +33,7 @@ func (p *Pool) openOrSwap(tx *Transaction, l *Listener, want map[string]bool) er
 	for _, o := range in {
 		p.log.Infof("listener %s: closed %s early so that %s can bind the same port", o.Binding.Listener, o.Binding.AddrPort(), l.Binding.AddrPort())
 	}
-	tx.suspended = append(tx.suspended, in...)
+	s.suspended = append(s.suspended, in...)
 	return nil
 }
 

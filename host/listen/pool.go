@@ -162,14 +162,15 @@ type ApplyResult struct {
 // Apply makes the open sockets match bindings, opening what it can: a
 // socket that fails to open is reported and the rest go ahead.
 func (p *Pool) Apply(bindings []ports.Binding, attach Attach) ApplyResult {
-	tx := p.Prepare(bindings, attach)
-	return tx.Commit()
+	return p.Stage(bindings, attach).Commit()
 }
 
-// Transaction is a prepared change of the open sockets: the new ones are
-// bound (so a port that cannot be had is known before anything changes)
-// but accept nothing until Commit.
-type Transaction struct {
+// Stage is a change of the open sockets prepared beside the running ones:
+// the new ones are bound (so a port that cannot be had is known before
+// anything changes) but accept nothing until Commit; Abort leaves the pool
+// as it was. It is the socket half of a reload, as bridge.Stage is the
+// modules' half.
+type Stage struct {
 	p      *Pool
 	want   []ports.Binding
 	attach Attach
@@ -180,11 +181,11 @@ type Transaction struct {
 	Failed    []*BindError
 }
 
-// Prepare binds the sockets bindings need that are not open yet.
-func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
+// Stage binds the sockets bindings need that are not open yet.
+func (p *Pool) Stage(bindings []ports.Binding, attach Attach) *Stage {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	tx := &Transaction{p: p, want: bindings, attach: attach, opened: map[string]*Listener{}}
+	s := &Stage{p: p, want: bindings, attach: attach, opened: map[string]*Listener{}}
 	want := map[string]bool{}
 	for _, b := range bindings {
 		want[b.Key()] = true
@@ -194,18 +195,18 @@ func (p *Pool) Prepare(bindings []ports.Binding, attach Attach) *Transaction {
 		if _, ok := p.listeners[key]; ok {
 			continue
 		}
-		if _, ok := tx.opened[key]; ok {
+		if _, ok := s.opened[key]; ok {
 			continue
 		}
 		l := &Listener{Binding: b, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
 		l.Update(attach(b))
-		if err := p.openOrSwap(tx, l, want); err != nil {
-			tx.Failed = append(tx.Failed, err.(*BindError))
+		if err := p.openOrSwap(s, l, want); err != nil {
+			s.Failed = append(s.Failed, err.(*BindError))
 			continue
 		}
-		tx.opened[key] = l
+		s.opened[key] = l
 	}
-	return tx
+	return s
 }
 
 // open binds l's socket: the one systemd passed for its address, else a
@@ -233,39 +234,39 @@ func (p *Pool) open(l *Listener) error {
 	return err
 }
 
-// Abort closes the sockets Prepare opened and reopens those it closed to
+// Abort closes the sockets Stage opened and reopens those it closed to
 // make room; the pool is as it was.
-func (tx *Transaction) Abort() {
-	tx.p.mu.Lock()
-	defer tx.p.mu.Unlock()
-	for _, l := range tx.opened {
+func (s *Stage) Abort() {
+	s.p.mu.Lock()
+	defer s.p.mu.Unlock()
+	for _, l := range s.opened {
 		l.closeSocket()
 	}
-	tx.p.resume(tx.suspended)
+	s.p.resume(s.suspended)
 }
 
 // Commit starts accepting on the new sockets, gives kept ones their new
 // endpoint and closes the ones no binding wants. Connections accepted
 // before stay open whatever happens to their socket.
-func (tx *Transaction) Commit() ApplyResult {
-	p := tx.p
+func (s *Stage) Commit() ApplyResult {
+	p := s.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	res := ApplyResult{Failed: tx.Failed}
+	res := ApplyResult{Failed: s.Failed}
 	want := map[string]bool{}
-	for _, b := range tx.want {
+	for _, b := range s.want {
 		key := b.Key()
 		want[key] = true
-		if l, ok := tx.opened[key]; ok {
+		if l, ok := s.opened[key]; ok {
 			p.listeners[key] = l
 			l.start()
 			res.Opened = append(res.Opened, l)
-			delete(tx.opened, key)
+			delete(s.opened, key)
 			continue
 		}
 		if l, ok := p.listeners[key]; ok {
 			l.Binding = b
-			l.Update(tx.attach(b))
+			l.Update(s.attach(b))
 			res.Kept = append(res.Kept, l)
 		}
 	}

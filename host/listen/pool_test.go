@@ -1,11 +1,15 @@
 package listen
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,14 +81,14 @@ func TestWidenAbortedReopensTheOldSocket(t *testing.T) {
 	defer early.Close()
 	echoOn(t, port, early)
 
-	tx := p.Prepare([]ports.Binding{binding("0.0.0.0", port), binding("127.0.0.1", taken)}, attachEcho)
-	if len(tx.Failed) != 1 || tx.Failed[0].Binding.Port != taken {
-		t.Fatalf("want one failure, for port %d: %v", taken, tx.Failed)
+	staged := p.Stage([]ports.Binding{binding("0.0.0.0", port), binding("127.0.0.1", taken)}, attachEcho)
+	if len(staged.Failed) != 1 || staged.Failed[0].Binding.Port != taken {
+		t.Fatalf("want one failure, for port %d: %v", taken, staged.Failed)
 	}
 	if got := testenv.ListeningAddrs(t, port); len(got) != 1 || got[0] != fmt.Sprintf("0.0.0.0:%d", port) {
-		t.Fatalf("prepared: listening on %v, want the wildcard alone", got)
+		t.Fatalf("staged: listening on %v, want the wildcard alone", got)
 	}
-	tx.Abort()
+	staged.Abort()
 	testenv.WaitListening(t, port, fmt.Sprintf("127.0.0.1:%d", port))
 	echoOn(t, port, nil)
 	echoOn(t, port, early)
@@ -133,11 +137,158 @@ func TestHTTPListenerServesAgainAfterAbort(t *testing.T) {
 		}
 	}
 	get()
-	tx := p.Prepare([]ports.Binding{binding("0.0.0.0", port), binding("127.0.0.1", taken)}, attach)
-	if len(tx.Failed) != 1 {
-		t.Fatalf("want one failure: %v", tx.Failed)
+	staged := p.Stage([]ports.Binding{binding("0.0.0.0", port), binding("127.0.0.1", taken)}, attach)
+	if len(staged.Failed) != 1 {
+		t.Fatalf("want one failure: %v", staged.Failed)
 	}
-	tx.Abort()
+	staged.Abort()
 	testenv.WaitListening(t, port, fmt.Sprintf("127.0.0.1:%d", port))
 	get()
+}
+
+// upperHandler answers in upper case, so a test sees which endpoint a
+// listener's connections get.
+type upperHandler struct{ echoHandler }
+
+func (upperHandler) Incoming(c *Conn, data []byte) { _ = c.Write(bytes.ToUpper(data)) }
+func (h upperHandler) Pick() Handler               { return h }
+
+func attachUpper(ports.Binding) Endpoint {
+	return Endpoint{Handlers: upperHandler{}, Settings: DefaultSettings()}
+}
+
+// answer sends "hi" on c and returns the reply.
+func answer(t *testing.T, c net.Conn) string {
+	t.Helper()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	return string(buf)
+}
+
+func dial(t *testing.T, port int) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestStageCommit: a staged socket is bound but accepts nothing until
+// Commit; Commit starts it, gives the kept socket its new endpoint and
+// closes the socket no binding wants, while a connection accepted on that
+// one goes on.
+func TestStageCommit(t *testing.T) {
+	kept, added, dropped := testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4")
+	p := NewPool(NewServer(logrus.New()), logrus.New())
+	defer p.Close()
+	if res := p.Apply([]ports.Binding{binding("127.0.0.1", kept), binding("127.0.0.1", dropped)}, attachEcho); len(res.Failed) > 0 {
+		t.Fatal(res.Failed[0])
+	}
+	early := dial(t, dropped)
+	echoOn(t, dropped, early)
+
+	staged := p.Stage([]ports.Binding{binding("127.0.0.1", kept), binding("127.0.0.1", added)}, attachUpper)
+	if len(staged.Failed) > 0 {
+		t.Fatal(staged.Failed[0])
+	}
+	testenv.WaitListening(t, added, fmt.Sprintf("127.0.0.1:%d", added))
+	if p.Open(binding("127.0.0.1", added).Key()) != nil {
+		t.Error("a staged socket is in the pool before Commit")
+	}
+	waiting := dial(t, added) // the kernel queues it; nobody accepts yet
+	waiting.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	waiting.Write([]byte("hi"))
+	if n, err := waiting.Read(make([]byte, 2)); n > 0 || err == nil {
+		t.Fatalf("a staged socket served before Commit (%d bytes, %v)", n, err)
+	}
+	echoOn(t, kept, nil) // the running endpoint until Commit
+
+	res := staged.Commit()
+	if len(res.Opened) != 1 || len(res.Kept) != 1 || len(res.Closed) != 1 || len(res.Failed) != 0 {
+		t.Fatalf("commit: opened %d, kept %d, closed %d, failed %d; want 1, 1, 1, 0", len(res.Opened), len(res.Kept), len(res.Closed), len(res.Failed))
+	}
+	waiting.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 2)
+	if _, err := io.ReadFull(waiting, buf); err != nil || string(buf) != "HI" {
+		t.Fatalf("the connection queued before Commit: %q %v, want HI", buf, err)
+	}
+	if got := answer(t, dial(t, kept)); got != "HI" {
+		t.Errorf("kept socket after Commit answers %q, want the new endpoint's HI", got)
+	}
+	testenv.WaitListening(t, dropped)
+	if got := answer(t, early); got != "hi" {
+		t.Errorf("a connection of the closed socket answers %q, want hi (it goes on)", got)
+	}
+}
+
+// TestStageAbort: Abort closes every socket the stage bound and leaves the
+// running ones as they were.
+func TestStageAbort(t *testing.T) {
+	running, added := testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4")
+	p := NewPool(NewServer(logrus.New()), logrus.New())
+	defer p.Close()
+	if res := p.Apply([]ports.Binding{binding("127.0.0.1", running)}, attachEcho); len(res.Failed) > 0 {
+		t.Fatal(res.Failed[0])
+	}
+	staged := p.Stage([]ports.Binding{binding("127.0.0.1", added)}, attachUpper)
+	if len(staged.Failed) > 0 {
+		t.Fatal(staged.Failed[0])
+	}
+	testenv.WaitListening(t, added, fmt.Sprintf("127.0.0.1:%d", added))
+	staged.Abort()
+	testenv.WaitListening(t, added)
+	// A socket nothing refers to any more is closed by the garbage
+	// collector; the stage stays reachable so that only Abort can have.
+	runtime.KeepAlive(staged)
+	testenv.WaitListening(t, running, fmt.Sprintf("127.0.0.1:%d", running))
+	echoOn(t, running, nil) // still the old endpoint
+	if n := len(p.Listeners()); n != 1 {
+		t.Errorf("the pool has %d listeners after Abort, want the 1 it had", n)
+	}
+}
+
+// TestStageFailedBindInTheMiddle: a port that cannot be had is reported
+// with its binding and the others are still bound, so the caller decides:
+// Abort closes them all, Commit serves those that opened.
+func TestStageFailedBindInTheMiddle(t *testing.T) {
+	blocker, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocker.Close()
+	taken := blocker.Addr().(*net.TCPAddr).Port
+	for _, commit := range []bool{false, true} {
+		first, last := testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4")
+		p := NewPool(NewServer(logrus.New()), logrus.New())
+		staged := p.Stage([]ports.Binding{binding("127.0.0.1", first), binding("127.0.0.1", taken), binding("127.0.0.1", last)}, attachEcho)
+		if len(staged.Failed) != 1 || staged.Failed[0].Binding.Port != taken || !errors.Is(staged.Failed[0], syscall.EADDRINUSE) {
+			t.Fatalf("want one failure, port %d in use: %v", taken, staged.Failed)
+		}
+		testenv.WaitListening(t, first, fmt.Sprintf("127.0.0.1:%d", first))
+		testenv.WaitListening(t, last, fmt.Sprintf("127.0.0.1:%d", last))
+		if !commit {
+			staged.Abort()
+			testenv.WaitListening(t, first)
+			testenv.WaitListening(t, last)
+			runtime.KeepAlive(staged) // see TestStageAbort
+			p.Close()
+			continue
+		}
+		res := staged.Commit()
+		if len(res.Opened) != 2 || len(res.Failed) != 1 {
+			t.Fatalf("commit: opened %d, failed %d; want 2, 1", len(res.Opened), len(res.Failed))
+		}
+		echoOn(t, first, nil)
+		echoOn(t, last, nil)
+		p.Close()
+		testenv.WaitListening(t, first)
+	}
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // Settings shape sockets and connections. They come from network_settings
@@ -147,7 +147,7 @@ func boolean(dst func(*Settings) *bool, invert bool) setter {
 func prefixes(dst func(*Settings) *[]netip.Prefix) setter {
 	return func(s *Settings, v any) error {
 		out := []netip.Prefix{} // set but empty is not unset: an empty allow list admits nobody
-		for _, e := range luaval.List(v) {
+		for _, e := range value.List(v) {
 			str, _ := e.(string)
 			p, err := ParsePrefix(str)
 			if err != nil {
@@ -268,7 +268,7 @@ func SettingNames() []string {
 // Apply returns s with the settings in t applied. Unknown names become
 // warnings (Prosody's backends ignore what they do not know); a value of
 // the wrong kind is an error naming the setting and the value.
-func (s Settings) Apply(t *luaval.Table, where string) (Settings, []string, error) {
+func (s Settings) Apply(t *value.Table, where string) (Settings, []string, error) {
 	if t == nil {
 		return s, nil, nil
 	}
@@ -279,15 +279,15 @@ func (s Settings) Apply(t *luaval.Table, where string) (Settings, []string, erro
 		name, _ := k.(string)
 		set, known := setters[name]
 		if !known {
-			warnings = append(warnings, fmt.Sprintf("%s: unknown network setting %s (known: %s)", where, luaval.Format(k), strings.Join(SettingNames(), ", ")))
+			warnings = append(warnings, fmt.Sprintf("%s: unknown network setting %s (known: %s)", where, value.Format(k), strings.Join(SettingNames(), ", ")))
 			continue
 		}
 		if err := set(&s, t.Hash[k]); err != nil {
-			return s, warnings, fmt.Errorf("%s: %s = %s: %v", where, name, luaval.Format(t.Hash[k]), err)
+			return s, warnings, fmt.Errorf("%s: %s = %s: %v", where, name, value.Format(t.Hash[k]), err)
 		}
 	}
 	for _, n := range t.Array {
-		warnings = append(warnings, fmt.Sprintf("%s: list entry %s ignored; write name = value", where, luaval.Format(n)))
+		warnings = append(warnings, fmt.Sprintf("%s: list entry %s ignored; write name = value", where, value.Format(n)))
 	}
 	if s.ProxyProtocol && len(s.ProxyTrusted) == 0 {
 		return s, warnings, fmt.Errorf("%s: proxy_protocol needs proxy_trusted = { \"…\" }: the load balancers' addresses; a PROXY header from anyone else would let them pose as any client", where)

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // TestSettingsBounds: each size, count, rate and time takes its whole
@@ -43,8 +43,8 @@ func TestSettingsBounds(t *testing.T) {
 			}
 		}
 		for _, v := range c.bad {
-			_, _, err := DefaultSettings().Apply(&luaval.Table{Hash: map[any]any{c.name: v}}, "f.cfg.lua:3: network_settings")
-			want := "f.cfg.lua:3: network_settings: " + c.name + " = " + luaval.Format(v) + ": expected"
+			_, _, err := DefaultSettings().Apply(&value.Table{Hash: map[any]any{c.name: v}}, "f.cfg.lua:3: network_settings")
+			want := "f.cfg.lua:3: network_settings: " + c.name + " = " + value.Format(v) + ": expected"
 			if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), c.wantRange) {
 				t.Errorf("%s = %v: %v, want %q and %q", c.name, v, err, want, c.wantRange)
 			}

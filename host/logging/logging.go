@@ -18,7 +18,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 var levelNames = []string{"debug", "info", "warn", "error"}
@@ -218,7 +218,7 @@ func (s *Sinks) add(v any, where string, consoleMu *sync.Mutex, top bool) error 
 			return s.addDest("*console", lvl, logrus.PanicLevel, false, where, consoleMu)
 		}
 		return s.addDest(x, logrus.InfoLevel, logrus.PanicLevel, false, where, consoleMu)
-	case *luaval.Table:
+	case *value.Table:
 		for _, e := range x.Array {
 			if err := s.add(e, where, consoleMu, false); err != nil {
 				return err
@@ -238,7 +238,7 @@ func (s *Sinks) add(v any, where string, consoleMu *sync.Mutex, top bool) error 
 			lvl, _ := parseLevel(name)
 			d, isStr := dest.(string)
 			if !isStr {
-				return fmt.Errorf("%s: %s = %s: expected a file name, \"*console\" or \"*syslog\"", where, name, luaval.Format(dest))
+				return fmt.Errorf("%s: %s = %s: expected a file name, \"*console\" or \"*syslog\"", where, name, value.Format(dest))
 			}
 			if err := s.addDest(d, lvl, lvl, false, where, consoleMu); err != nil {
 				return err
@@ -247,20 +247,20 @@ func (s *Sinks) add(v any, where string, consoleMu *sync.Mutex, top bool) error 
 		for k := range x.Hash {
 			if ks, _ := k.(string); ks != "" {
 				if _, ok := parseLevel(ks); !ok {
-					return fmt.Errorf("%s: unknown key %s (levels are debug, info, warn, error)", where, luaval.Format(k))
+					return fmt.Errorf("%s: unknown key %s (levels are debug, info, warn, error)", where, value.Format(k))
 				}
 			}
 		}
 		return nil
 	}
-	return fmt.Errorf("%s: %s is not a log destination", where, luaval.Format(v))
+	return fmt.Errorf("%s: %s is not a log destination", where, value.Format(v))
 }
 
-func (s *Sinks) addTable(t *luaval.Table, where string, consoleMu *sync.Mutex) error {
+func (s *Sinks) addTable(t *value.Table, where string, consoleMu *sync.Mutex) error {
 	min, max := logrus.InfoLevel, logrus.PanicLevel
 	switch lv := t.Field("levels").(type) {
 	case nil:
-	case *luaval.Table:
+	case *value.Table:
 		if m, ok := lv.Field("min").(string); ok {
 			l, ok := parseLevel(m)
 			if !ok {
@@ -281,7 +281,7 @@ func (s *Sinks) addTable(t *luaval.Table, where string, consoleMu *sync.Mutex) e
 				name, _ := e.(string)
 				l, ok := parseLevel(name)
 				if !ok {
-					return fmt.Errorf("%s: levels entry %s: expected debug, info, warn or error", where, luaval.Format(e))
+					return fmt.Errorf("%s: levels entry %s: expected debug, info, warn or error", where, value.Format(e))
 				}
 				if l > min {
 					min = l
@@ -292,7 +292,7 @@ func (s *Sinks) addTable(t *luaval.Table, where string, consoleMu *sync.Mutex) e
 			}
 		}
 	default:
-		return fmt.Errorf("%s: levels = %s: expected { min = \"info\" } or a list of levels", where, luaval.Format(lv))
+		return fmt.Errorf("%s: levels = %s: expected { min = \"info\" } or a list of levels", where, value.Format(lv))
 	}
 	json := t.Field("format") == "json"
 	switch to := t.Field("to"); to {
@@ -307,7 +307,7 @@ func (s *Sinks) addTable(t *luaval.Table, where string, consoleMu *sync.Mutex) e
 		}
 		return s.addDest(name, min, max, json, where, consoleMu)
 	default:
-		return fmt.Errorf("%s: to = %s: expected \"console\", \"file\" or \"syslog\"", where, luaval.Format(to))
+		return fmt.Errorf("%s: to = %s: expected \"console\", \"file\" or \"syslog\"", where, value.Format(to))
 	}
 }
 

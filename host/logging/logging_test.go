@@ -9,12 +9,12 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 )
 
 func logWith(t *testing.T, cfg string) *logrus.Logger {
 	t.Helper()
-	snap, err := config.Evaluate("t.cfg.lua", []byte(cfg))
+	snap, err := luaconfig.Evaluate("t.cfg.lua", []byte(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestLevelTableAndErrors(t *testing.T) {
 		`log = 5`: `5 is not a log destination`,
 		`log = { { to = "file", filename = "/nonexistent/dir/x.log" } }`: `cannot open log file`,
 	} {
-		snap, _ := config.Evaluate("t.cfg.lua", []byte(cfg))
+		snap, _ := luaconfig.Evaluate("t.cfg.lua", []byte(cfg))
 		if _, err := Parse(snap.Value("*", "log"), "t.cfg.lua:1: log"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", cfg, err, want)
 		}

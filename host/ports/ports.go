@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/moonport/moonport/host/config"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // Service is what a module registers with module:provides("net", …).
@@ -23,11 +23,11 @@ type Service struct {
 	Name         string
 	ConfigPrefix string // option prefix; defaults to Name
 	DefaultPorts []int
-	Private      bool   // binds local_interfaces by default
-	Encryption   string // "ssl" for direct TLS, "starttls" for conn:starttls()
+	Private      bool // binds local_interfaces by default
+	Encryption   Encryption
 	Module       string // the module that provides it, for messages
 	Host         string
-	Transport    string // "tcp" (default) or "udp"
+	Transport    Transport
 	// PrefixSet marks a config_prefix given explicitly, so "" can mean no
 	// prefix at all (options "ports", "interfaces"), as for Prosody's
 	// multiplex service.
@@ -55,9 +55,9 @@ type Binding struct {
 	Network    string // "tcp4", "tcp6", "udp4" or "udp6"
 	Address    netip.Addr
 	Port       int
-	Encryption string        // "ssl" (direct TLS), "starttls" or ""
-	Overrides  *luaval.Table // a named listener's own network settings
-	TLS        *luaval.Table // a named listener's own tls table
+	Encryption Encryption
+	Overrides  *value.Table // a named listener's own network settings
+	TLS        *value.Table // a named listener's own tls table
 	Source     config.Location
 }
 
@@ -70,6 +70,14 @@ func (b Binding) AddrPort() string { return netip.AddrPortFrom(b.Address, uint16
 
 // Public reports whether hosts other than this one can reach the binding.
 func (b Binding) Public() bool { return !b.Address.IsLoopback() }
+
+// Reach is how listings show Public: "public" or "local".
+func (b Binding) Reach() string {
+	if b.Public() {
+		return "public"
+	}
+	return "local"
+}
 
 // Problem is an error found while planning; the binding it concerns is
 // left out of the plan and the rest go on.
@@ -124,30 +132,36 @@ func (p *planner) interfaces(svc Service) (config.Option, []any) {
 	}
 	for _, name := range names {
 		if o, ok := p.global(name); ok {
-			return o, luaval.List(o.Value)
+			return o, value.List(o.Value)
 		}
 	}
 	if svc.Private {
 		if o, ok := p.global("local_interfaces"); ok {
-			return o, luaval.List(o.Value)
+			return o, value.List(o.Value)
 		}
 		return config.Option{}, p.defaults(true)
 	}
 	for _, name := range []string{"interfaces", "interface"} {
 		if o, ok := p.global(name); ok {
-			return o, luaval.List(o.Value)
+			return o, value.List(o.Value)
 		}
 	}
 	return config.Option{}, p.defaults(false)
 }
 
+// defaults is Prosody's default interfaces: local_interfaces' defaults
+// for a private service, interfaces' otherwise.
 func (p *planner) defaults(local bool) []any {
+	v4, v6 := "*", "::"
+	if local {
+		v4, v6 = "127.0.0.1", "::1"
+	}
 	var out []any
 	if p.snap.Value("*", "use_ipv4") != false {
-		out = append(out, map[bool]string{true: "127.0.0.1", false: "*"}[local])
+		out = append(out, v4)
 	}
 	if p.snap.Value("*", "use_ipv6") != false {
-		out = append(out, map[bool]string{true: "::1", false: "::"}[local])
+		out = append(out, v6)
 	}
 	return out
 }
@@ -162,7 +176,7 @@ type endpoint struct {
 func parseInterface(v any) (endpoint, error) {
 	s, ok := v.(string)
 	if !ok {
-		return endpoint{}, fmt.Errorf("interface %s is not a string", luaval.Format(v))
+		return endpoint{}, fmt.Errorf("interface %s is not a string", value.Format(v))
 	}
 	switch s {
 	case "*", "0.0.0.0":
@@ -195,7 +209,7 @@ func parsePort(v any) (portEntry, error) {
 	switch x := v.(type) {
 	case float64:
 		if x != float64(int(x)) || x < 1 || x > 65535 {
-			return portEntry{}, fmt.Errorf("%s is not a port number (1-65535)", luaval.Format(v))
+			return portEntry{}, fmt.Errorf("%s is not a port number (1-65535)", value.Format(v))
 		}
 		return portEntry{port: int(x)}, nil
 	case string:
@@ -213,7 +227,7 @@ func parsePort(v any) (portEntry, error) {
 		ep := familyOf(ap.Addr().Unmap())
 		return portEntry{port: int(ap.Port()), explicit: &ep}, nil
 	}
-	return portEntry{}, fmt.Errorf("%s is not a port or address:port", luaval.Format(v))
+	return portEntry{}, fmt.Errorf("%s is not a port or address:port", value.Format(v))
 }
 
 func (p *planner) service(svc Service) {
@@ -222,7 +236,7 @@ func (p *planner) service(svc Service) {
 	var portList []any
 	portsOpt, ok := p.global(portsName)
 	if ok {
-		portList = luaval.List(portsOpt.Value)
+		portList = value.List(portsOpt.Value)
 	} else {
 		for _, port := range svc.DefaultPorts {
 			portList = append(portList, float64(port))
@@ -233,11 +247,11 @@ func (p *planner) service(svc Service) {
 
 // expand binds every port entry: explicit ones once, bare ports on every
 // interface.
-func (p *planner) expand(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides *luaval.Table) {
+func (p *planner) expand(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides *value.Table) {
 	p.expandTLS(svc, listener, ifaceOpt, ifaces, portsName, loc, ports, overrides, nil)
 }
 
-func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides, tlsTable *luaval.Table) {
+func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides, tlsTable *value.Table) {
 	var eps []endpoint
 	resolved := false
 	for _, v := range ports {
@@ -267,9 +281,9 @@ func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option
 	}
 }
 
-func (p *planner) add(svc Service, listener string, ep endpoint, port int, loc config.Location, overrides, tlsTable *luaval.Table) {
+func (p *planner) add(svc Service, listener string, ep endpoint, port int, loc config.Location, overrides, tlsTable *value.Table) {
 	network := ep.network
-	if svc.Transport == "udp" {
+	if svc.Transport == UDP {
 		network = "udp" + strings.TrimPrefix(network, "tcp")
 	}
 	b := Binding{Service: svc.Name, Listener: listener, Network: network, Address: ep.addr, Port: port,
@@ -292,7 +306,7 @@ func (p *planner) namedListeners(services map[string]Service) {
 	if !ok {
 		return
 	}
-	t, isTable := o.Value.(*luaval.Table)
+	t, isTable := o.Value.(*value.Table)
 	if !isTable || len(t.Array) > 0 {
 		p.problem(o.Location, "option 'listeners' must be a table of named listeners, like listeners = { submissions = { service = \"smtp\", bind = { \"[::]:465\" } } }")
 		return
@@ -308,29 +322,29 @@ func (p *planner) namedListeners(services map[string]Service) {
 			p.problem(o.Location, "option 'listeners': every listener needs a name as its key")
 			continue
 		}
-		def, ok := t.Hash[id].(*luaval.Table)
+		def, ok := t.Hash[id].(*value.Table)
 		if !ok {
-			p.problem(o.Location, "listeners.%s must be a table, got %s", id, luaval.Format(t.Hash[id]))
+			p.problem(o.Location, "listeners.%s must be a table, got %s", id, value.Format(t.Hash[id]))
 			continue
 		}
 		name, _ := def.Field("service").(string)
 		svc, known := services[name]
 		if !known {
-			p.problem(o.Location, "listeners.%s: service %s is not provided by any enabled module (check modules_enabled)", id, luaval.Format(def.Field("service")))
+			p.problem(o.Location, "listeners.%s: service %s is not provided by any enabled module (check modules_enabled)", id, value.Format(def.Field("service")))
 			continue
 		}
-		binds := luaval.List(def.Field("bind"))
+		binds := value.List(def.Field("bind"))
 		if len(binds) == 0 {
 			p.problem(o.Location, "listeners.%s: 'bind' is empty; give addresses like bind = { \"[::]:465\" }", id)
 			continue
 		}
-		overrides := &luaval.Table{Hash: map[any]any{}}
+		overrides := &value.Table{Hash: map[any]any{}}
 		for k, v := range def.Hash {
 			if k != "service" && k != "bind" && k != "tls" {
 				overrides.Hash[k] = v
 			}
 		}
-		tlsTable, _ := def.Field("tls").(*luaval.Table)
+		tlsTable, _ := def.Field("tls").(*value.Table)
 		if def.Field("tls") != nil && tlsTable == nil {
 			p.problem(o.Location, "listeners.%s.tls must be a table like tls = { implicit = true, certificate = \"…\", key = \"…\" }", id)
 			continue
@@ -338,10 +352,10 @@ func (p *planner) namedListeners(services map[string]Service) {
 		if tlsTable != nil {
 			switch tlsTable.Field("implicit") {
 			case true:
-				svc.Encryption = "ssl"
+				svc.Encryption = DirectTLS
 			case false:
-				if svc.Encryption == "ssl" {
-					svc.Encryption = "starttls"
+				if svc.Encryption == DirectTLS {
+					svc.Encryption = StartTLS
 				}
 			}
 		}

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 )
 
 func snapshot(t *testing.T, src string) *config.Snapshot {
 	t.Helper()
-	s, err := config.Evaluate("test.cfg.lua", []byte(src))
+	s, err := luaconfig.Evaluate("test.cfg.lua", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func render(p *BindPlan) string {
 var (
 	c2s     = Service{Name: "c2s", DefaultPorts: []int{5222}}
 	console = Service{Name: "console", DefaultPorts: []int{5582}, Private: true}
-	legacy  = Service{Name: "legacy_ssl", DefaultPorts: []int{5223}, Encryption: "ssl"}
+	legacy  = Service{Name: "legacy_ssl", DefaultPorts: []int{5223}, Encryption: DirectTLS}
 	comp    = Service{Name: "component", DefaultPorts: []int{5347}, Private: true}
 	https   = Service{Name: "https", ConfigPrefix: "https", DefaultPorts: []int{5281}}
 	twoPort = Service{Name: "two", DefaultPorts: []int{7000, 7001}}

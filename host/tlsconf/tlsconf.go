@@ -22,7 +22,7 @@ import (
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // Listener is the TLS side of one listening socket.
@@ -81,16 +81,16 @@ func (b *Builder) path(p string) string {
 }
 
 // table reads a global option that must be a table (or be unset).
-func (b *Builder) table(name string) *luaval.Table {
-	t, _ := b.snap.Value("*", name).(*luaval.Table)
+func (b *Builder) table(name string) *value.Table {
+	t, _ := b.snap.Value("*", name).(*value.Table)
 	return t
 }
 
-func sub(t *luaval.Table, k any) *luaval.Table {
+func sub(t *value.Table, k any) *value.Table {
 	if t == nil {
 		return nil
 	}
-	s, _ := t.Get(k).(*luaval.Table)
+	s, _ := t.Get(k).(*value.Table)
 	return s
 }
 
@@ -99,7 +99,7 @@ func sub(t *luaval.Table, k any) *luaval.Table {
 // N_ssl[interface], N_ssl[port], N_ssl (or ssl when N_ssl is unset), the
 // service's own defaults, ssl[interface], ssl[port], and under them all
 // the global ssl table as the base.
-func (b *Builder) chain(bind ports.Binding, prefix string, own *luaval.Table) []*luaval.Table {
+func (b *Builder) chain(bind ports.Binding, prefix string, own *value.Table) []*value.Table {
 	global := b.table("ssl")
 	svc := b.table(prefix + "ssl")
 	if svc == nil {
@@ -107,11 +107,11 @@ func (b *Builder) chain(bind ports.Binding, prefix string, own *luaval.Table) []
 	}
 	iface := bind.Address.String()
 	port := float64(bind.Port)
-	return []*luaval.Table{bind.TLS, sub(svc, iface), sub(svc, port), svc, own, sub(global, iface), sub(global, port), global}
+	return []*value.Table{bind.TLS, sub(svc, iface), sub(svc, port), svc, own, sub(global, iface), sub(global, port), global}
 }
 
 // lookup returns the first value of key along the chain.
-func lookup(chain []*luaval.Table, key string) any {
+func lookup(chain []*value.Table, key string) any {
 	for _, t := range chain {
 		if t == nil {
 			continue
@@ -123,13 +123,13 @@ func lookup(chain []*luaval.Table, key string) any {
 	return nil
 }
 
-// Build returns the TLS of a binding. encryption is the service's
-// ("ssl", "starttls" or ""); prefix its option prefix ("https_").
-func (b *Builder) Build(bind ports.Binding, prefix string, own *luaval.Table) (*Listener, error) {
+// Build returns the TLS of a binding; prefix is its service's option
+// prefix ("https_").
+func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*Listener, error) {
 	chain := b.chain(bind, prefix, own)
-	implicit := bind.Encryption == "ssl"
+	implicit := bind.Encryption == ports.DirectTLS
 	l := &Listener{Implicit: implicit}
-	if !implicit && bind.Encryption != "starttls" && bind.TLS == nil {
+	if bind.Encryption == ports.Unencrypted && bind.TLS == nil {
 		return l, nil // a plain listener
 	}
 	fail := func(file string, err error) (*Listener, error) {
@@ -164,7 +164,7 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *luaval.Table) (*
 	for _, name := range names {
 		if name != bind.Service {
 			if hs, ok := b.snap.Host(name).Options["ssl"]; ok {
-				if t, ok := hs.Value.(*luaval.Table); ok {
+				if t, ok := hs.Value.(*value.Table); ok {
 					hc, _ := t.Field("certificate").(string)
 					hk, _ := t.Field("key").(string)
 					if hc != "" && hk != "" {
@@ -301,7 +301,7 @@ func versionName(v uint16) string {
 }
 
 // policy turns the TLS policy options along the chain into a config.
-func (b *Builder) policy(chain []*luaval.Table) (*tls.Config, error) {
+func (b *Builder) policy(chain []*value.Table) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}
 	if v := lookup(chain, "protocol"); v != nil {
 		s, _ := v.(string)
@@ -311,7 +311,7 @@ func (b *Builder) policy(chain []*luaval.Table) (*tls.Config, error) {
 			if s == "sslv23" {
 				ver, ok, name = tls.VersionTLS12, true, s
 			} else {
-				return nil, fmt.Errorf("protocol = %s: expected \"tlsv1_2+\", \"tlsv1_3\" and the like", luaval.Format(v))
+				return nil, fmt.Errorf("protocol = %s: expected \"tlsv1_2+\", \"tlsv1_3\" and the like", value.Format(v))
 			}
 		}
 		cfg.MinVersion = ver
@@ -324,7 +324,7 @@ func (b *Builder) policy(chain []*luaval.Table) (*tls.Config, error) {
 			s, _ := v.(string)
 			ver, ok := protocolVersions[s]
 			if !ok {
-				return nil, fmt.Errorf("%s = %s: expected \"tlsv1_2\" or \"tlsv1_3\"", key, luaval.Format(v))
+				return nil, fmt.Errorf("%s = %s: expected \"tlsv1_2\" or \"tlsv1_3\"", key, value.Format(v))
 			}
 			if key == "min_protocol" {
 				cfg.MinVersion = ver
@@ -333,11 +333,11 @@ func (b *Builder) policy(chain []*luaval.Table) (*tls.Config, error) {
 			}
 		}
 	}
-	for _, d := range luaval.List(lookup(chain, "disabled_protocols")) {
+	for _, d := range value.List(lookup(chain, "disabled_protocols")) {
 		s, _ := d.(string)
 		ver, ok := protocolVersions[s]
 		if !ok {
-			return nil, fmt.Errorf("disabled_protocols: %s is not a protocol (\"tlsv1_2\", \"tlsv1_3\")", luaval.Format(d))
+			return nil, fmt.Errorf("disabled_protocols: %s is not a protocol (\"tlsv1_2\", \"tlsv1_3\")", value.Format(d))
 		}
 		// Disabling the lowest or highest narrows the range; Go cannot
 		// skip a version in the middle, and only 1.2 and 1.3 are allowed.
@@ -359,10 +359,10 @@ func (b *Builder) policy(chain []*luaval.Table) (*tls.Config, error) {
 		return nil, err
 	}
 	cfg.CipherSuites = suites
-	for _, p := range luaval.List(lookup(chain, "alpn")) {
+	for _, p := range value.List(lookup(chain, "alpn")) {
 		s, ok := p.(string)
 		if !ok || s == "" {
-			return nil, fmt.Errorf("alpn: %s is not a protocol name", luaval.Format(p))
+			return nil, fmt.Errorf("alpn: %s is not a protocol name", value.Format(p))
 		}
 		cfg.NextProtos = append(cfg.NextProtos, s)
 	}
@@ -408,7 +408,7 @@ func clientOrder(cfg *tls.Config, ours []uint16, hello *tls.ClientHelloInfo) *tl
 // cipherSuites reads `ciphers` (a list of suite names, IANA or OpenSSL
 // spelling) and `disabled_ciphers`. An OpenSSL cipher string such as
 // Prosody's "HIGH+kEECDH:…" keeps the secure defaults.
-func (b *Builder) cipherSuites(chain []*luaval.Table) ([]uint16, error) {
+func (b *Builder) cipherSuites(chain []*value.Table) ([]uint16, error) {
 	byName := map[string]uint16{}
 	var defaults []uint16
 	for _, s := range tls.CipherSuites() {
@@ -429,22 +429,22 @@ func (b *Builder) cipherSuites(chain []*luaval.Table) ([]uint16, error) {
 		// An OpenSSL selection string such as Prosody's "HIGH+kEECDH:…":
 		// Go's own list of secure suites stands in for it.
 		b.Warnings = append(b.Warnings, fmt.Sprintf("ciphers = %q is an OpenSSL selection string; moonport uses Go's secure TLS 1.2 suites instead (list suite names to choose)", v))
-	case *luaval.Table:
+	case *value.Table:
 		suites = nil
 		for _, e := range v.Array {
 			s, _ := e.(string)
 			id, ok := byName[s]
 			if !ok {
-				return nil, fmt.Errorf("ciphers: unknown cipher suite %s (known: %s)", luaval.Format(e), knownSuites())
+				return nil, fmt.Errorf("ciphers: unknown cipher suite %s (known: %s)", value.Format(e), knownSuites())
 			}
 			suites = append(suites, id)
 		}
 	}
-	for _, d := range luaval.List(lookup(chain, "disabled_ciphers")) {
+	for _, d := range value.List(lookup(chain, "disabled_ciphers")) {
 		s, _ := d.(string)
 		id, ok := byName[s]
 		if !ok {
-			return nil, fmt.Errorf("disabled_ciphers: unknown cipher suite %s (known: %s)", luaval.Format(d), knownSuites())
+			return nil, fmt.Errorf("disabled_ciphers: unknown cipher suite %s (known: %s)", value.Format(d), knownSuites())
 		}
 		kept := suites[:0:0]
 		for _, x := range suites {
@@ -489,9 +489,9 @@ func opensslName(iana string) string {
 
 // clientAuth reads Prosody's verify and cafile: verify = "peer" asks for
 // a client certificate, { "peer", "fail_if_no_peer_cert" } requires one.
-func (b *Builder) clientAuth(cfg *tls.Config, chain []*luaval.Table) error {
+func (b *Builder) clientAuth(cfg *tls.Config, chain []*value.Table) error {
 	var flags []string
-	for _, v := range luaval.List(lookup(chain, "verify")) {
+	for _, v := range value.List(lookup(chain, "verify")) {
 		s, _ := v.(string)
 		flags = append(flags, s)
 	}

@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/tlsconf/tlstest"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 func snapshot(t *testing.T, dir, src string) *config.Snapshot {
@@ -23,14 +24,16 @@ func snapshot(t *testing.T, dir, src string) *config.Snapshot {
 	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := config.Load(p)
+	s, err := luaconfig.Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func binding(service, addr string, port int, enc string) ports.Binding {
+// binding is a listener of service whose module declares encryption = word.
+func binding(service, addr string, port int, word string) ports.Binding {
+	enc, _ := ports.ParseEncryption(word)
 	return ports.Binding{Service: service, Listener: service, Network: "tcp4", Address: netip.MustParseAddr(addr), Port: port, Encryption: enc}
 }
 
@@ -56,10 +59,10 @@ https_ssl = {
 	[5285] = { certificate = "port.crt", key = "port.key" };
 }
 `)
-	own := &luaval.Table{Hash: map[any]any{"certificate": "own.crt", "key": "own.key"}}
+	own := &value.Table{Hash: map[any]any{"certificate": "own.crt", "key": "own.key"}}
 	cases := []struct {
 		b    ports.Binding
-		own  *luaval.Table
+		own  *value.Table
 		want string
 	}{
 		{binding("https", "127.0.0.1", 5285, "ssl"), nil, "iface"},   // N_ssl[interface] beats N_ssl[port]
@@ -85,7 +88,7 @@ https_ssl = {
 	}
 	// A named listener's tls table beats everything.
 	b := binding("https", "127.0.0.1", 5285, "ssl")
-	b.TLS = &luaval.Table{Hash: map[any]any{"certificate": "gport.crt", "key": "gport.key"}}
+	b.TLS = &value.Table{Hash: map[any]any{"certificate": "gport.crt", "key": "gport.key"}}
 	if l, err := NewBuilder(snap).Build(b, "https_", nil); err != nil || cn(t, l) != "gport" {
 		t.Fatalf("listener tls table: %v", err)
 	}

@@ -105,7 +105,7 @@ func checkKind(fd int, kind uint32, what string) error {
 	if err := syscall.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("%s: %s should be file descriptor %d: %w", envFds, what, fd, err)
 	}
-	if st.Mode&syscall.S_IFMT != kind {
+	if uint32(st.Mode)&syscall.S_IFMT != kind { // Mode is narrower on some systems (uint16 on the BSDs)
 		return fmt.Errorf("%s: file descriptor %d is not %s (the variable is set by moonport for the process an upgrade starts: unset it to start normally)", envFds, fd, what)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/listen"
+	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/lua/luaval"
 )
 
@@ -423,7 +424,7 @@ func connDivert(L *lua.LState) int {
 	}
 	c := lc.c
 	lc.inst.forget(c)
-	if target.Serve == "http" {
+	if target.Serve == ports.ServeHTTP {
 		if rt.divert == nil {
 			L.Push(lua.LNil)
 			L.Push(lua.LString("no HTTP server in this process"))

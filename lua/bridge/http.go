@@ -10,7 +10,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/httpserve"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // httpApp is what module:provides("http", …) registered.
@@ -80,7 +80,7 @@ func (inst *Instance) appOf(app *httpApp) httpserve.App {
 	if app.defaultPath != "" {
 		mount = app.defaultPath
 	}
-	if paths, ok := inst.snap.Load().Value("*", "http_paths").(*luaval.Table); ok {
+	if paths, ok := inst.snap.Load().Value("*", "http_paths").(*value.Table); ok {
 		if p, ok := paths.Field(inst.Name).(string); ok {
 			mount = p
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
+	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/luaval"
 )
 
@@ -212,7 +213,7 @@ func (inst *Instance) scalar(L *lua.LState) lua.LValue {
 	if v == nil {
 		return L.Get(3)
 	}
-	if t, ok := v.(*luaval.Table); ok {
+	if t, ok := v.(*value.Table); ok {
 		if len(t.Array) == 1 && len(t.Hash) == 0 {
 			return luaval.ToLua(L, t.Array[0])
 		}
@@ -399,27 +400,25 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	switch t := item.RawGetString("transport").(type) {
 	case *lua.LNilType:
 	case lua.LString:
-		if t != "tcp" && t != "udp" {
+		var ok bool
+		if svc.Transport, ok = ports.ParseTransport(string(t)); !ok {
 			return nil, fmt.Errorf("service '%s': transport = %q: expected \"tcp\" or \"udp\"", name, string(t))
 		}
-		svc.Transport = string(t)
 	}
 	svc.Private = lua.LVAsBool(item.RawGetString("private"))
 	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
-		switch e {
-		case "ssl", "starttls", "none", "":
-			svc.Encryption = strings.TrimPrefix(string(e), "none")
-		default:
+		var ok bool
+		if svc.Encryption, ok = ports.ParseEncryption(string(e)); !ok {
 			return nil, fmt.Errorf("service '%s': encryption = %q: expected \"ssl\" (direct TLS) or \"starttls\"", name, string(e))
 		}
 	}
-	var sslConfig *luaval.Table
+	var sslConfig *value.Table
 	if t, ok := item.RawGetString("ssl_config").(*lua.LTable); ok {
 		gv, err := luaval.ToGo(t)
 		if err != nil {
 			return nil, fmt.Errorf("service '%s': ssl_config: %v", name, err)
 		}
-		sslConfig = gv.(*luaval.Table)
+		sslConfig = gv.(*value.Table)
 	}
 	defaults := item.RawGetString("default_ports")
 	if defaults == lua.LNil {
@@ -429,10 +428,10 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		defaults = listener.RawGetString("default_port")
 	}
 	gv, _ := luaval.ToGo(defaults)
-	for _, p := range luaval.List(gv) {
+	for _, p := range value.List(gv) {
 		n, ok := p.(float64)
 		if !ok || n < 1 || n > 65535 || n != float64(int(n)) {
-			return nil, fmt.Errorf("service '%s': default port %s is not a port number", name, luaval.Format(p))
+			return nil, fmt.Errorf("service '%s': default port %s is not a port number", name, value.Format(p))
 		}
 		svc.DefaultPorts = append(svc.DefaultPorts, int(n))
 	}
@@ -450,16 +449,21 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 		h.mode, h.hasMode = m, true
 	}
-	serve, _ := item.RawGetString("serve").(lua.LString)
-	var multiplex *luaval.Table
+	word, _ := item.RawGetString("serve").(lua.LString)
+	serve, ok := ports.ParseServe(string(word))
+	if !ok {
+		return nil, fmt.Errorf("service '%s': serve = %q: expected \"http\", or nothing for the listener callbacks", name, string(word))
+	}
+	var multiplex *value.Table
 	if t, ok := item.RawGetString("multiplex").(*lua.LTable); ok {
 		gv, err := luaval.ToGo(t)
 		if err != nil {
 			return nil, fmt.Errorf("service '%s': multiplex: %v", name, err)
 		}
-		multiplex = gv.(*luaval.Table)
+		multiplex = gv.(*value.Table)
 	}
-	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: string(serve), Multiplex: multiplex}, nil
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: serve, Multiplex: multiplex,
+		Multiplexer: lua.LVAsBool(item.RawGetString("multiplexer"))}, nil
 }
 
 // workers reads how many copies of the module serve a service: the
@@ -486,7 +490,7 @@ func (inst *Instance) workers(service string, declared lua.LValue) (int, error) 
 			return int(x), nil
 		}
 	}
-	return 0, fmt.Errorf("%s = %s: expected \"auto\" or a whole number from 1 to 256", where, luaval.Format(v))
+	return 0, fmt.Errorf("%s = %s: expected \"auto\" or a whole number from 1 to 256", where, value.Format(v))
 }
 
 func (inst *Instance) apiHook(L *lua.LState) int {

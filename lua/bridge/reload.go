@@ -8,11 +8,11 @@ import (
 	"github.com/moonport/moonport/host/ports"
 )
 
-// Transition is a reload of the modules prepared beside the running ones:
+// Stage is a reload of the modules prepared beside the running ones:
 // new and changed modules are loaded (changed ones with the state their
 // old instance saved) but serve nothing until Commit. Abort leaves the
 // runtime as it was.
-type Transition struct {
+type Stage struct {
 	rt       *Runtime
 	snap     *config.Snapshot
 	sources  []Source
@@ -27,9 +27,9 @@ type Transition struct {
 // Stage prepares the modules snap enables, looked up in sources: a module
 // whose file is unchanged keeps its instance; a changed file loads into a
 // new instance restored from the old one's module.save(); an error in any
-// of them aborts the whole transition.
-func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Transition, error) {
-	t := &Transition{rt: rt, snap: snap, sources: sources, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
+// of them aborts the whole stage.
+func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error) {
+	t := &Stage{rt: rt, snap: snap, sources: sources, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
 	peers := func() []*Instance { return t.order }
 	rt.mu.Lock()
 	active := map[string]*Instance{}
@@ -110,22 +110,22 @@ func (rt *Runtime) restoreForced(forced map[string]bool) {
 	}
 }
 
-func (t *Transition) add(key string, inst *Instance) {
+func (t *Stage) add(key string, inst *Instance) {
 	t.loaded[key] = inst
 	t.order = append(t.order, inst)
 }
 
 // Services lists the net services after Commit.
-func (t *Transition) Services() []*NetService { return servicesOf(t.order) }
+func (t *Stage) Services() []*NetService { return servicesOf(t.order) }
 
 // PortServices lists the services the modules will provide after Commit.
-func (t *Transition) PortServices() []ports.Service { return portServices(servicesOf(t.order)) }
+func (t *Stage) PortServices() []ports.Service { return portServices(servicesOf(t.order)) }
 
 // Service finds a service as it will be after Commit.
-func (t *Transition) Service(name string) *NetService { return findService(servicesOf(t.order), name) }
+func (t *Stage) Service(name string) *NetService { return findService(servicesOf(t.order), name) }
 
 // HTTPApps lists the routes the modules will serve after Commit.
-func (t *Transition) HTTPApps() []httpserve.App {
+func (t *Stage) HTTPApps() []httpserve.App {
 	var apps []httpserve.App
 	for _, inst := range t.order {
 		for _, app := range inst.http {
@@ -136,12 +136,12 @@ func (t *Transition) HTTPApps() []httpserve.App {
 }
 
 // Changes counts what Commit would do, for the log.
-func (t *Transition) Changes() (kept, added, replaced, removed int) {
+func (t *Stage) Changes() (kept, added, replaced, removed int) {
 	return len(t.kept), len(t.added), len(t.replaced), len(t.removed)
 }
 
 // Abort stops the instances Stage loaded.
-func (t *Transition) Abort() {
+func (t *Stage) Abort() {
 	for _, inst := range t.added {
 		t.rt.stopInstance(inst)
 	}
@@ -155,7 +155,7 @@ func (t *Transition) Abort() {
 // the new config, connections of a replaced module go on with its new
 // instance's callbacks, replaced and removed instances retire (they serve
 // the connections left to them, then stop), and config-reloaded fires.
-func (t *Transition) Commit() {
+func (t *Stage) Commit() {
 	rt := t.rt
 	rt.mu.Lock()
 	rt.order, rt.loaded, rt.sources = t.order, t.loaded, t.sources

@@ -24,6 +24,7 @@ import (
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
+	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/luaval"
 )
 
@@ -53,13 +54,17 @@ type NetService struct {
 	Workers int
 	// SSLConfig is the module's own TLS defaults (ssl_config), which sit
 	// between <service>_ssl and the global ssl in precedence.
-	SSLConfig *luaval.Table
+	SSLConfig *value.Table
 	// Multiplex is how a multiplexer recognises the service's clients:
 	// a Lua pattern for the first bytes, an ALPN protocol, SNI names.
-	Multiplex *luaval.Table
-	// Serve is "http" for the services net/http serves (mod_http's http
-	// and https) instead of the listener callbacks.
-	Serve string
+	Multiplex *value.Table
+	// Serve is ServeHTTP for the services net/http serves (mod_http's
+	// http and https) instead of the listener callbacks.
+	Serve ports.Serve
+	// Multiplexer is set for a service that routes its connections to the
+	// services declaring Multiplex (mod_net_multiplex's): its TLS ports
+	// offer their ALPN protocols.
+	Multiplexer bool
 }
 
 // Pick gives a new connection to the next copy of the module in turn.
@@ -513,7 +518,7 @@ func toLua(L *lua.LState, v any) lua.LValue {
 	return luaval.ToLua(L, v)
 }
 
-func listOf(v any) []any { return luaval.List(v) }
+func listOf(v any) []any { return value.List(v) }
 
 // histogram counts callback durations in fixed buckets (seconds).
 type histogram struct {

@@ -1,68 +1,23 @@
 // Package luaval converts values between Lua states and plain Go data.
 //
 // Config options and shared state must outlive the Lua state that produced
-// them and be readable from others, so they are held as Go values: nil,
-// bool, float64, string and *Table. This package owns that value model and
-// the two conversions; it knows nothing of config files, modules or sockets.
+// them and be readable from others, so they are held in host/value's model:
+// nil, bool, float64, string and *value.Table. This package owns the two
+// conversions (ToGo, ToLua) and gopher-lua's syntax messages; it knows
+// nothing of config files, modules or sockets.
 package luaval
 
 import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/host/value"
 )
-
-// Table is a Lua table copied out of a Lua state. Array holds the values at
-// keys 1..n; Hash holds every other key (string, float64 or bool).
-type Table struct {
-	Array []any
-	Hash  map[any]any
-}
-
-// Get returns the value at key k, looking in Array for whole numbers in range.
-func (t *Table) Get(k any) any {
-	if t == nil {
-		return nil
-	}
-	if f, ok := k.(float64); ok && f >= 1 && f == float64(int(f)) && int(f) <= len(t.Array) {
-		return t.Array[int(f)-1]
-	}
-	if k == nil {
-		return nil
-	}
-	return t.Hash[k]
-}
-
-// Field returns the value at string key k.
-func (t *Table) Field(k string) any { return t.Get(k) }
-
-// Keys returns the hash keys sorted, strings first, so iteration is stable.
-func (t *Table) Keys() []any {
-	keys := make([]any, 0, len(t.Hash))
-	for k := range t.Hash {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
-	return keys
-}
-
-// List returns v as a list: a table's array part, or a single value as a
-// one-element list, as Prosody accepts a lone value where a list is expected.
-func List(v any) []any {
-	switch x := v.(type) {
-	case nil:
-		return nil
-	case *Table:
-		return x.Array
-	default:
-		return []any{x}
-	}
-}
 
 // ErrFunction is returned when a value cannot leave its Lua state.
 type ErrFunction struct{ Kind string }
@@ -89,7 +44,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 		if depth > 64 {
 			return nil, fmt.Errorf("table nested more than 64 levels deep (a cycle?)")
 		}
-		t := &Table{}
+		t := &value.Table{}
 		n := x.Len()
 		for i := 1; i <= n; i++ {
 			ev, err := toGo(x.RawGetInt(i), depth+1)
@@ -113,7 +68,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 				ferr = err
 				return
 			}
-			if _, isTable := gk.(*Table); isTable {
+			if _, isTable := gk.(*value.Table); isTable {
 				ferr = fmt.Errorf("tables cannot be used as keys")
 				return
 			}
@@ -177,7 +132,7 @@ func ToLuaWith(L *lua.LState, v any, resolve func(Ref) lua.LValue) lua.LValue {
 			t.Append(lua.LString(s))
 		}
 		return t
-	case *Table:
+	case *value.Table:
 		t := L.CreateTable(len(x.Array), len(x.Hash))
 		for _, ev := range x.Array {
 			t.Append(ToLuaWith(L, ev, resolve))
@@ -191,48 +146,6 @@ func ToLuaWith(L *lua.LState, v any, resolve func(Ref) lua.LValue) lua.LValue {
 	default:
 		return lua.LString(fmt.Sprint(x))
 	}
-}
-
-// Format renders a value the way an operator would write it in the config,
-// for error messages and the check command.
-func Format(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "nil"
-	case string:
-		return strconv.Quote(x)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case *Table:
-		var parts []string
-		for _, e := range x.Array {
-			parts = append(parts, Format(e))
-		}
-		for _, k := range x.Keys() {
-			ks, ok := k.(string)
-			if ok && isIdent(ks) {
-				parts = append(parts, ks+" = "+Format(x.Hash[k]))
-			} else {
-				parts = append(parts, "["+Format(k)+"] = "+Format(x.Hash[k]))
-			}
-		}
-		return "{ " + strings.Join(parts, ", ") + " }"
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
-func isIdent(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		if r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9') {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 var syntaxPos = regexp.MustCompile(`line:(\d+)\(column:\d+\)`)

@@ -1,4 +1,4 @@
-// Package reload watches the files a running config depends on and asks
+// Package watch watches the files a running config depends on and asks
 // for a reload when their contents change.
 //
 // It watches folders rather than files, so every way editors and
@@ -10,7 +10,7 @@
 // match the pattern, or stops matching, is a change like an edit.
 // It does not evaluate config or apply anything: that is the Reload it
 // calls.
-package reload
+package watch
 
 import (
 	"context"
@@ -55,10 +55,10 @@ const Debounce = 150 * time.Millisecond
 // delay the reload.
 const maxWait = 3 * time.Second
 
-// Watch starts watching what list() names until ctx ends. After each
+// Start watches what list() names until ctx ends. After each
 // reload the list is asked for again, since a reload may include other
 // files.
-func Watch(ctx context.Context, log logrus.FieldLogger, list func() Watched, reload func(why string)) (*Watcher, error) {
+func Start(ctx context.Context, log logrus.FieldLogger, list func() Watched, reload func(why string)) (*Watcher, error) {
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err

@@ -1,4 +1,13 @@
-package config
+// Package luaconfig evaluates a Prosody-style prosody.cfg.lua, in a
+// sandboxed Lua state, into a config.Snapshot.
+//
+// It owns the config language: the sandbox, sections (global, VirtualHost,
+// Component), Include/RunScript/FileContents, ENV_ lookups, and the warnings
+// Prosody gives for duplicate or misplaced options. It is the only part of
+// the config that links the Lua VM, so the packages that read a Snapshot
+// (ports, tlsconf, logging, check) stay free of it. It does not decide what
+// to bind, open sockets or load modules.
+package luaconfig
 
 import (
 	"bytes"
@@ -14,6 +23,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/lua/luaval"
 )
 
@@ -37,7 +47,7 @@ var refused = map[string]string{
 var safeOS = []string{"getenv", "time", "date", "clock", "difftime"}
 
 // Load evaluates the config file at path.
-func Load(path string) (*Snapshot, error) {
+func Load(path string) (*config.Snapshot, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
@@ -45,10 +55,10 @@ func Load(path string) (*Snapshot, error) {
 	src, err := readRegular(abs, MaxFileSize)
 	var tb *tooBigError
 	if errors.As(err, &tb) {
-		return nil, &Error{Message: fmt.Sprintf("config file %s is %d bytes, more than the %d bytes (%d MiB) a config file may have; is it the right file? Split a large config into files with Include", path, tb.size, MaxFileSize, MaxFileSize>>20)}
+		return nil, &config.Error{Message: fmt.Sprintf("config file %s is %d bytes, more than the %d bytes (%d MiB) a config file may have; is it the right file? Split a large config into files with Include", path, tb.size, MaxFileSize, MaxFileSize>>20)}
 	}
 	if err != nil {
-		return nil, &Error{Message: fmt.Sprintf("cannot read config file %s: %v", path, err)}
+		return nil, &config.Error{Message: fmt.Sprintf("cannot read config file %s: %v", path, err)}
 	}
 	return Evaluate(path, src)
 }
@@ -59,15 +69,15 @@ const TimeLimit = 10 * time.Second
 
 // Evaluate evaluates config source src named name (a file path, used for
 // messages and to resolve relative Include paths).
-func Evaluate(name string, src []byte) (*Snapshot, error) {
+func Evaluate(name string, src []byte) (*config.Snapshot, error) {
 	return evaluate(name, src, TimeLimit)
 }
 
 // evaluate bounds the evaluation's time: a config that loops forever is an
 // error, not a hung start.
-func evaluate(name string, src []byte, limit time.Duration) (*Snapshot, error) {
+func evaluate(name string, src []byte, limit time.Duration) (*config.Snapshot, error) {
 	if len(src) > MaxFileSize {
-		return nil, &Error{Message: tooBig(name, int64(len(src)), MaxFileSize).Error()}
+		return nil, &config.Error{Message: tooBig(name, int64(len(src)), MaxFileSize).Error()}
 	}
 	e := newEvaluator(name)
 	defer e.L.Close()
@@ -84,8 +94,8 @@ func evaluate(name string, src []byte, limit time.Duration) (*Snapshot, error) {
 type evaluator struct {
 	L       *lua.LState
 	env     *lua.LTable
-	snap    *Snapshot
-	current *Section
+	snap    *config.Snapshot
+	current *config.Section
 	seen    map[string]bool // host/option already set, for the duplicate warning
 	depth   int
 
@@ -104,11 +114,11 @@ func newEvaluator(name string) *evaluator {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
-	global := &Section{Name: "*", Kind: Global, Options: map[string]Option{}, Location: Location{File: name}}
+	snap := config.NewSnapshot(name)
 	e := &evaluator{
 		L:       L,
-		snap:    &Snapshot{Path: name, Global: global, hosts: map[string]*Section{}},
-		current: global,
+		snap:    snap,
+		current: snap.Global,
 		seen:    map[string]bool{},
 	}
 	e.env = e.buildEnv()
@@ -178,7 +188,7 @@ func (e *evaluator) refuser(prefix, why string) *lua.LTable {
 }
 
 // where finds the config file and line the running Lua code is at.
-func (e *evaluator) where() Location {
+func (e *evaluator) where() config.Location {
 	for level := 0; level < 32; level++ {
 		dbg, ok := e.L.GetStack(level)
 		if !ok {
@@ -188,14 +198,14 @@ func (e *evaluator) where() Location {
 			continue
 		}
 		if dbg.CurrentLine > 0 && dbg.Source != "" && !strings.HasPrefix(dbg.Source, "<") {
-			return Location{File: dbg.Source, Line: dbg.CurrentLine}
+			return config.Location{File: dbg.Source, Line: dbg.CurrentLine}
 		}
 	}
-	return Location{File: e.snap.Path}
+	return config.Location{File: e.snap.Path}
 }
 
-func (e *evaluator) warn(loc Location, format string, args ...any) {
-	e.snap.Warnings = append(e.snap.Warnings, Diagnostic{Location: loc, Message: fmt.Sprintf(format, args...)})
+func (e *evaluator) warn(loc config.Location, format string, args ...any) {
+	e.snap.Warnings = append(e.snap.Warnings, config.Diagnostic{Location: loc, Message: fmt.Sprintf(format, args...)})
 }
 
 // assign is __newindex: `name = value` sets an option in the current section.
@@ -205,12 +215,12 @@ func (e *evaluator) assign(L *lua.LState) int {
 	return 0
 }
 
-func (e *evaluator) set(sec *Section, name string, v lua.LValue, loc Location, checkDuplicate bool) {
+func (e *evaluator) set(sec *config.Section, name string, v lua.LValue, loc config.Location, checkDuplicate bool) {
 	gv, err := luaval.ToGo(v)
 	if err != nil {
 		e.L.RaiseError("option '%s': %v", name, err)
 	}
-	if sec.Kind != Global && IsNetworkOption(name) {
+	if sec.Kind != config.Global && config.IsNetworkOption(name) {
 		e.warn(loc, "option '%s' is a network option and only works in the global section; it is ignored in %s %q (move it above the first VirtualHost or Component)", name, sec.Kind, sec.Name)
 		return
 	}
@@ -219,7 +229,7 @@ func (e *evaluator) set(sec *Section, name string, v lua.LValue, loc Location, c
 		e.warn(loc, "Duplicate option '%s'", name)
 	}
 	e.seen[key] = true
-	sec.Options[name] = Option{Value: gv, Location: loc}
+	sec.Options[name] = config.Option{Value: gv, Location: loc}
 }
 
 func (e *evaluator) hostName(L *lua.LState, what string) string {
@@ -235,18 +245,8 @@ func (e *evaluator) hostName(L *lua.LState, what string) string {
 	return name
 }
 
-func (e *evaluator) section(name string, kind SectionKind, loc Location) *Section {
-	sec := e.snap.hosts[name]
-	if sec == nil {
-		sec = &Section{Name: name, Kind: kind, Options: map[string]Option{}, Location: loc}
-		e.snap.hosts[name] = sec
-		e.snap.order = append(e.snap.order, name)
-	}
-	return sec
-}
-
 // applyTable sets every field of an options table (the `{ ... }` forms).
-func (e *evaluator) applyTable(sec *Section, t *lua.LTable, loc Location) {
+func (e *evaluator) applyTable(sec *config.Section, t *lua.LTable, loc config.Location) {
 	t.ForEach(func(k, v lua.LValue) {
 		if ks, ok := k.(lua.LString); ok {
 			e.set(sec, string(ks), v, loc, true)
@@ -257,11 +257,11 @@ func (e *evaluator) applyTable(sec *Section, t *lua.LTable, loc Location) {
 func (e *evaluator) virtualHost(L *lua.LState) int {
 	name := e.hostName(L, "Host")
 	loc := e.where()
-	if sec := e.snap.hosts[name]; sec != nil && sec.Kind == Component {
+	if sec := e.snap.Host(name); sec != nil && sec.Kind == config.Component {
 		L.RaiseError("Host %q clashes with previously defined %s Component %q, for services use a sub-domain like conference.%s",
 			name, componentKind(sec.Module), name, name)
 	}
-	sec := e.section(name, VirtualHost, loc)
+	sec := e.snap.Declare(name, config.VirtualHost, loc)
 	e.current = sec
 	L.Push(L.NewFunction(func(L *lua.LState) int {
 		e.current = e.snap.Global
@@ -291,12 +291,12 @@ func componentKind(module string) string {
 func (e *evaluator) component(L *lua.LState) int {
 	name := e.hostName(L, "Component")
 	loc := e.where()
-	if sec := e.snap.hosts[name]; sec != nil && sec.Kind == VirtualHost {
+	if sec := e.snap.Host(name); sec != nil && sec.Kind == config.VirtualHost {
 		L.RaiseError("Component %q clashes with previously defined VirtualHost %q, for services use a sub-domain like conference.%s", name, name, name)
 	}
-	sec := e.section(name, Component, loc)
+	sec := e.snap.Declare(name, config.Component, loc)
 	sec.Module = "component"
-	sec.Options["load_global_modules"] = Option{Value: false, Location: loc}
+	sec.Options["load_global_modules"] = config.Option{Value: false, Location: loc}
 	e.current = sec
 	options := L.NewFunction(func(L *lua.LState) int {
 		e.current = e.snap.Global
@@ -425,9 +425,9 @@ func (e *evaluator) compileTimed(path string, src []byte) (*lua.LFunction, error
 // timeout says the evaluation ran out of time, and where.
 func (e *evaluator) timeout() error {
 	if e.parsing != "" {
-		return &Error{Location: Location{File: e.parsing}, Message: fmt.Sprintf("the config took longer than %s to evaluate; it was still parsing this file", e.limit)}
+		return &config.Error{Location: config.Location{File: e.parsing}, Message: fmt.Sprintf("the config took longer than %s to evaluate; it was still parsing this file", e.limit)}
 	}
-	return &Error{Location: e.where(), Message: fmt.Sprintf("the config took longer than %s to evaluate (does it loop forever?)", e.limit)}
+	return &config.Error{Location: e.where(), Message: fmt.Sprintf("the config took longer than %s to evaluate (does it loop forever?)", e.limit)}
 }
 
 func (e *evaluator) readArg(L *lua.LState, fn string) string {
@@ -503,7 +503,7 @@ func (e *evaluator) run(name string, src []byte) error {
 func configError(msg string) error {
 	if m := runtimePos.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[2])
-		return &Error{Location: Location{File: m[1], Line: line}, Message: strings.TrimSpace(msg[len(m[0]):])}
+		return &config.Error{Location: config.Location{File: m[1], Line: line}, Message: strings.TrimSpace(msg[len(m[0]):])}
 	}
-	return &Error{Message: msg}
+	return &config.Error{Message: msg}
 }

@@ -1,6 +1,7 @@
-package config
+package luaconfig
 
 import (
+	"github.com/moonport/moonport/host/config"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func FuzzEvaluate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		s, err := evaluate("fuzz.cfg.lua", []byte(src), 200*time.Millisecond)
 		if err != nil {
-			if ce, ok := err.(*Error); ok && ce.Message == "" {
+			if ce, ok := err.(*config.Error); ok && ce.Message == "" {
 				t.Fatalf("an error without a message for %q", src)
 			}
 			return

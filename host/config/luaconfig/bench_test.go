@@ -1,4 +1,4 @@
-package config
+package luaconfig
 
 import (
 	"os"
@@ -7,7 +7,7 @@ import (
 
 // BenchmarkEvaluateExample evaluates the commented example config.
 func BenchmarkEvaluateExample(b *testing.B) {
-	src, err := os.ReadFile("../../examples/prosody.cfg.lua")
+	src, err := os.ReadFile("../../../examples/prosody.cfg.lua")
 	if err != nil {
 		b.Fatal(err)
 	}

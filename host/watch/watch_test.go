@@ -1,4 +1,4 @@
-package reload
+package watch
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func watchOne(t *testing.T, files ...string) <-chan string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	reasons := make(chan string, 16)
-	w, err := Watch(ctx, logrus.New(), func() Watched { return Watched{Files: files} }, func(why string) { reasons <- why })
+	w, err := Start(ctx, logrus.New(), func() Watched { return Watched{Files: files} }, func(why string) { reasons <- why })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestListRefreshedAfterReload(t *testing.T) {
 	files := []string{main}
 	ctx, cancel := context.WithCancel(context.Background())
 	reasons := make(chan string, 16)
-	w, err := Watch(ctx, logrus.New(), func() Watched { return Watched{Files: files} }, func(why string) {
+	w, err := Start(ctx, logrus.New(), func() Watched { return Watched{Files: files} }, func(why string) {
 		files = []string{main, inc} // the new config includes inc
 		reasons <- why
 	})
@@ -161,7 +161,7 @@ func TestWildcardIncludeFolder(t *testing.T) {
 	pattern := filepath.Join(confd, "*.cfg.lua")
 	ctx, cancel := context.WithCancel(context.Background())
 	reasons := make(chan string, 16)
-	w, err := Watch(ctx, logrus.New(), func() Watched { return Watched{Files: []string{main}, Patterns: []string{pattern}} },
+	w, err := Start(ctx, logrus.New(), func() Watched { return Watched{Files: []string{main}, Patterns: []string{pattern}} },
 		func(why string) { reasons <- why })
 	if err != nil {
 		t.Fatal(err)

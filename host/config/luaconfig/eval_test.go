@@ -1,12 +1,13 @@
-package config
+package luaconfig
 
 import (
+	"github.com/moonport/moonport/host/config"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/moonport/moonport/host/value"
 )
 
 // writeFiles makes a config tree in a temp dir and returns the main file.
@@ -67,7 +68,7 @@ Component "ext.example.com" { component_secret = "x" }
 		{"ext.example.com", "component_secret", `"x"`},
 	}
 	for _, c := range cases {
-		if got := luaval.Format(s.Value(c.host, c.option)); got != c.want {
+		if got := value.Format(s.Value(c.host, c.option)); got != c.want {
 			t.Errorf("%s/%s = %s, want %s", c.host, c.option, got, c.want)
 		}
 	}
@@ -147,7 +148,7 @@ func TestErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			path := writeFiles(t, c.files)
 			_, err := Load(path)
-			ce, ok := err.(*Error)
+			ce, ok := err.(*config.Error)
 			if !ok {
 				t.Fatalf("error = %v (%T), want *config.Error", err, err)
 			}
@@ -193,7 +194,7 @@ lines = FileLines "secret.txt"
 	}
 	for k, want := range checks {
 		host, opt, _ := strings.Cut(k, "/")
-		if got := luaval.Format(s.Value(host, opt)); got != want {
+		if got := value.Format(s.Value(host, opt)); got != want {
 			t.Errorf("%s = %s, want %s", k, got, want)
 		}
 	}
@@ -231,16 +232,5 @@ func TestPatternsAndEmptyFiles(t *testing.T) {
 	s, err = Evaluate(path, nil)
 	if err != nil || len(s.Empty) == 0 || s.Empty[0] != path {
 		t.Errorf("an empty main file: empty = %v (%v)", s.Empty, err)
-	}
-}
-
-func TestIsNetworkOption(t *testing.T) {
-	for name, want := range map[string]bool{
-		"interfaces": true, "c2s_ports": true, "https_ssl": true, "console_interfaces": true,
-		"network_settings": true, "ssl": false, "admins": false, "_ports": false, "modules_enabled": false,
-	} {
-		if IsNetworkOption(name) != want {
-			t.Errorf("IsNetworkOption(%q) = %v", name, !want)
-		}
 	}
 }

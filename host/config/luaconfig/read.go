@@ -1,4 +1,4 @@
-package config
+package luaconfig
 
 import (
 	"errors"

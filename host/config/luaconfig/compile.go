@@ -1,6 +1,8 @@
-package config
+package luaconfig
 
 import (
+	"github.com/moonport/moonport/host/config"
+
 	"bytes"
 	"fmt"
 	"reflect"
@@ -30,7 +32,7 @@ func compileChunk(L *lua.LState, path string, src []byte) (*lua.LFunction, error
 		return nil, configError(luaval.SyntaxMessage(path, err))
 	}
 	if cost, consts := compileCost(chunk); cost > maxCompileCost {
-		return nil, &Error{Location: Location{File: path}, Message: fmt.Sprintf(
+		return nil, &config.Error{Location: config.Location{File: path}, Message: fmt.Sprintf(
 			"too big to compile within the %s limit: one function has %d different names, strings and numbers, and the time to compile grows with the square of that; split the file with Include", TimeLimit, consts)}
 	}
 	proto, err := lua.Compile(chunk, path)

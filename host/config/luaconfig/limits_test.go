@@ -1,6 +1,8 @@
-package config
+package luaconfig
 
 import (
+	"github.com/moonport/moonport/host/config"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,10 +14,10 @@ import (
 
 // loadWithin evaluates path and fails the test if that takes longer than
 // limit (it runs on, but the test does not wait for it).
-func loadWithin(t *testing.T, path string, limit time.Duration) (*Snapshot, error) {
+func loadWithin(t *testing.T, path string, limit time.Duration) (*config.Snapshot, error) {
 	t.Helper()
 	type result struct {
-		s   *Snapshot
+		s   *config.Snapshot
 		err error
 	}
 	done := make(chan result, 1)
