@@ -150,6 +150,7 @@ func (l *Listener) acceptLoop() {
 		c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
 		c.release = func() { l.guard.release(peer) }
 		c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }
+		c.Stats = &l.Stats // before track publishes c to the console's stats
 		if why := l.srv.track(c, ep.ServiceMax); why != "" {
 			l.guard.release(peer)
 			l.refuse(nc, why)
@@ -157,7 +158,6 @@ func (l *Listener) acceptLoop() {
 		}
 		l.Stats.Accepted.Add(1)
 		l.Stats.Open.Add(1)
-		c.Stats = &l.Stats
 		c.start()
 	}
 }
