@@ -146,8 +146,9 @@ func checkMemory(heap heapReader, insts []*Instance, limit int64) {
 			inst.ctx.cancel(errMemory(limit, grown), func() bool { return inst.busy.Load() == start })
 			continue
 		}
-		// Garbage is not growth: look again after half the budget more.
-		m.mark = live + limit/2
+		// Garbage is not growth: look again once the heap could have grown
+		// past the budget, or by a quarter of it more (a collection costs).
+		m.mark = max(m.base+limit, live+limit/4)
 	}
 }
 
