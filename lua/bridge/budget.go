@@ -157,6 +157,11 @@ func (inst *Instance) end() error {
 	}
 	inst.busy.Store(0)
 	inst.rt.hist.observe(time.Since(inst.started))
+	select {
+	case <-inst.ctx.done:
+	default:
+		return nil // not stopped: no lock taken on the common path
+	}
 	reason := inst.ctx.Err()
 	inst.ctx.rearm()
 	return reason

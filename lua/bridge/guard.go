@@ -20,8 +20,8 @@ import (
 //     large subject froze the state beyond lua_timeout's reach).
 func (inst *Instance) guardLibraries() {
 	L := inst.L
-	os := L.GetGlobal("os").(*lua.LTable)
-	os.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
+	osLib := L.GetGlobal("os").(*lua.LTable)
+	osLib.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("os.exit is refused: a module cannot end moonport (the console's server:shutdown() stops it cleanly)")
 		return 0
 	}))

@@ -93,8 +93,8 @@ type Runtime struct {
 	shared  *sharedStore
 	ctx     context.Context
 	cancel  context.CancelFunc
-	tasks   sync.WaitGroup // goroutines of admin.run tasks
-	leaving []*Instance    // being stopped by Stop
+	tasks   *taskCount  // goroutines of admin.run tasks
+	leaving []*Instance // being stopped by Stop
 	// The watchdog runs until watchStop is closed and then closes watchDone.
 	watchStop, watchDone chan struct{}
 	stopWatchdog         sync.Once
@@ -106,7 +106,7 @@ func New(opts Options) *Runtime {
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
-		watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.network.Store(&opts.Settings)
 	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
@@ -474,10 +474,8 @@ func (rt *Runtime) Stop(ctx context.Context) {
 		rt.stopInstance(insts[i])
 	}
 	// Tasks waiting on the host see their instance stopped and end.
-	tasksDone := make(chan struct{})
-	go func() { rt.tasks.Wait(); close(tasksDone) }()
 	select {
-	case <-tasksDone:
+	case <-rt.tasks.idle():
 	case <-ctx.Done():
 	}
 	rt.stopWatchdog.Do(func() { close(rt.watchStop) })

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"runtime"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -28,7 +29,7 @@ func (inst *Instance) apiRun(L *lua.LState) int {
 	}
 	th := newThread(L)
 	inst.tasks[th] = true
-	inst.rt.tasks.Add(1)
+	inst.rt.tasks.add()
 	go inst.runTask(th, fn, args)
 	return 0
 }
@@ -36,7 +37,7 @@ func (inst *Instance) apiRun(L *lua.LState) int {
 // runTask runs a task once it has the run lock; a task of an instance
 // that has stopped meanwhile never runs.
 func (inst *Instance) runTask(th *lua.LState, fn *lua.LFunction, args []lua.LValue) {
-	defer inst.rt.tasks.Done()
+	defer inst.rt.tasks.done()
 	if !inst.enter() {
 		return
 	}
@@ -107,4 +108,42 @@ func (inst *Instance) await(L *lua.LState, f func() (any, error)) (any, error) {
 	inst.begin()
 	inst.depth = depth
 	return res, err
+}
+
+// taskCount counts the task goroutines of a runtime, so Stop can wait for
+// them (unlike a WaitGroup, a task may start while Stop waits).
+type taskCount struct {
+	mu   sync.Mutex
+	n    int
+	none chan struct{} // closed while n is 0
+}
+
+func newTaskCount() *taskCount {
+	c := &taskCount{none: make(chan struct{})}
+	close(c.none)
+	return c
+}
+
+func (c *taskCount) add() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == 0 {
+		c.none = make(chan struct{})
+	}
+	c.n++
+}
+
+func (c *taskCount) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n--; c.n == 0 {
+		close(c.none)
+	}
+}
+
+// idle is closed once no task goroutine is left.
+func (c *taskCount) idle() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.none
 }

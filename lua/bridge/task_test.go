@@ -120,5 +120,9 @@ func TestTaskOfAStoppedInstanceIsDropped(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Stop did not return")
 	}
-	tr.tasks.Wait()
+	select {
+	case <-tr.tasks.idle():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the task's goroutine did not end")
+	}
 }
