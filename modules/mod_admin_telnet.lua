@@ -298,7 +298,7 @@ local function greet(session)
 		sessions[conn] = nil;
 		return;
 	end
-	session.secret, session.authed = secret, secret == nil;
+	session.secret, session.authed, session.greeted = secret, secret == nil, true;
 	conn:write("moonport console " .. admin.call("version") .. " - type 'help'\n");
 	if secret then conn:write("Password:\n") end
 end
@@ -342,18 +342,26 @@ function listener.ondisconnect(conn)
 end
 
 -- Sessions outlive a reload of this module (module:reload("admin_telnet")
--- from a session goes on in the new instance).
+-- from a session goes on in the new instance), logged in or at the
+-- password prompt; one not yet greeted is asked to connect again.
 function module.save()
 	local list = {};
 	for conn, s in pairs(sessions) do
-		if s.authed and not s.waiting then list[#list + 1] = conn end
+		if not s.waiting then
+			list[#list + 1] = { conn = conn, authed = s.authed, secret = s.secret, greeted = s.greeted };
+		end
 	end
-	return { authed = list };
+	return { sessions = list };
 end
 
 function module.restore(state)
-	for _, conn in pairs(state.authed or {}) do
-		sessions[conn] = { conn = conn, queue = {}, authed = true };
+	for _, s in pairs(state.sessions or {}) do
+		if s.conn and s.greeted then
+			sessions[s.conn] = { conn = s.conn, queue = {}, authed = s.authed, secret = s.secret, greeted = true };
+		elseif s.conn then
+			s.conn:write("! the console was reloaded; connect again\n");
+			s.conn:close();
+		end
 	end
 end
 

@@ -133,6 +133,9 @@ func TestConsoleReloadsItself(t *testing.T) {
 			}
 		}
 	}()
+	prompted := dial(t, console) // at the password prompt across the reloads
+	prompted.line()
+	prompted.expect("Password:")
 	s := openConsole(t, console, password)
 	for i := 0; i < 3; i++ {
 		s.ok(`module:reload("admin_telnet")`, "OK: reloaded admin_telnet")
@@ -141,6 +144,9 @@ func TestConsoleReloadsItself(t *testing.T) {
 	}
 	wg.Wait()
 	other.ok("server:version()", "OK: moonport")
+	prompted.send(password + "\n")
+	prompted.expect("OK: authenticated")
+	consoleSession{prompted}.ok("server:version()", "OK: moonport")
 	s.send("quit\n")
 	s.expect("OK: bye")
 }
