@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	lua "github.com/yuin/gopher-lua"
+
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/lua/luaval"
 )
@@ -146,6 +148,16 @@ func (inst *Instance) begin() {
 		}
 	}
 	inst.depth++
+}
+
+// armThread gives a task's thread the context when the state has it (the
+// budget may have been turned on since the task was made). It never takes
+// the context away: the thread may be in the middle of running (a task
+// going on after a wait), and gopher-lua's loop then polls it.
+func (inst *Instance) armThread(L *lua.LState) {
+	if L != inst.L && inst.armed && L.Context() == nil {
+		L.SetContext(inst.ctx)
+	}
 }
 
 // end closes what begin opened; the outermost callback re-arms the

@@ -205,6 +205,7 @@ func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret 
 		L.Push(a)
 	}
 	inst.begin()
+	inst.armThread(L)
 	err := L.PCall(len(args), nret, nil)
 	stopped := inst.end()
 	if err != nil {

@@ -106,6 +106,7 @@ func (inst *Instance) await(L *lua.LState, f func() (any, error)) (any, error) {
 		runtime.Goexit()
 	}
 	inst.begin()
+	inst.armThread(L)
 	inst.depth = depth
 	return res, err
 }
