@@ -3,6 +3,7 @@ package bridge
 import (
 	"strings"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -10,7 +11,7 @@ import (
 // lua_memory_limit stops a callback that makes a huge value in one call
 // or grows memory in a loop, naming the module line; the state serves on.
 func TestMemoryLimit(t *testing.T) {
-	tr := newTestRuntime(t, "lua_timeout = 3\nlua_memory_limit = 32 * 1024 * 1024\n", map[string]string{"mem": `
+	tr := newTestRuntime(t, "lua_timeout = 10\nlua_memory_limit = 32 * 1024 * 1024\n", map[string]string{"mem": `
 function rep() return #string.rep("x", 1e9) end
 function concat()
 	local t = {}
@@ -33,10 +34,7 @@ end
 big = {}
 function grow()
 	local i = 0
-	while true do
-		i = i + 1
-		big[i] = { i, i .. "" }
-	end
+	while true do i = i + 1; big[i] = { i, i .. "" } end
 end
 function small()
 	big = {}
@@ -47,8 +45,10 @@ function small()
 end
 `})
 	inst := tr.load(t, "mem")
-	for fn, line := range map[string]string{"rep": ":2:", "concat": ":7:", "format": ":11:", "gsub": ":15:", "gsub_table": ":19:", "grow": ":26:"} {
+	for fn, line := range map[string]string{"rep": ":2:", "concat": ":7:", "format": ":11:", "gsub": ":15:", "gsub_table": ":19:", "grow": ":24:"} {
+		start := time.Now()
 		_, err := callGlobal(inst, fn)
+		t.Logf("%s stopped after %s", fn, time.Since(start).Round(time.Millisecond))
 		if err == nil || !strings.Contains(err.Error(), "mods/mod_mem.lua"+line) || !strings.Contains(err.Error(), "lua_memory_limit") {
 			t.Errorf("%s: %v; want an error at mods/mod_mem.lua%s naming lua_memory_limit", fn, err, line)
 		}

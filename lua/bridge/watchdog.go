@@ -100,17 +100,19 @@ func (h heapReader) bytes() int64 {
 // watchdog touches it).
 type memWatch struct {
 	start int64 // the busy mark of the callback it belongs to
-	base  int64 // heap bytes when the callback was first seen
-	mark  int64 // heap bytes past which the watchdog looks closer
+	base  int64 // the lowest heap bytes seen while it ran
+	mark  int64 // heap bytes below which no collection is forced again
 }
 
 // checkMemory stops the callbacks under which the heap grew by more than
 // limit. Go has no per-goroutine allocation count, so the heap of the
-// whole process is watched while a callback runs; since it counts garbage
-// too, a callback is only stopped when a collection confirms the growth.
-// The builtins that make a big value in one call (string.rep, …) are
-// checked before they allocate (see guard.go); this catches growth by
-// many small steps.
+// whole process is watched while a callback runs, from the lowest figure
+// seen meanwhile (the heap right after a collection is what is live, so
+// garbage left by others does not hide growth). The figure counts garbage
+// too, so a callback is only stopped once a forced collection confirms
+// the growth. The builtins that make a big value in one call (string.rep,
+// …) are checked before they allocate (see guard.go); this catches growth
+// by many small steps.
 func checkMemory(heap heapReader, insts []*Instance, limit int64) {
 	now := int64(-1)
 	var suspects []*Instance
@@ -124,10 +126,11 @@ func checkMemory(heap heapReader, insts []*Instance, limit int64) {
 		}
 		m := &inst.mem
 		if m.start != start {
-			*m = memWatch{start: start, base: now, mark: now + limit}
+			*m = memWatch{start: start, base: now}
 			continue
 		}
-		if now > m.mark {
+		m.base = min(m.base, now)
+		if now-m.base > limit && now > m.mark {
 			suspects = append(suspects, inst)
 		}
 	}
@@ -138,17 +141,15 @@ func checkMemory(heap heapReader, insts []*Instance, limit int64) {
 	live := heap.bytes()
 	for _, inst := range suspects {
 		m := &inst.mem
-		// After a collection the heap is what is live, so a lower figure
-		// is a truer start.
 		m.base = min(m.base, live)
 		if grown := live - m.base; grown > limit {
 			start := m.start
 			inst.ctx.cancel(errMemory(limit, grown), func() bool { return inst.busy.Load() == start })
 			continue
 		}
-		// Garbage is not growth: look again once the heap could have grown
-		// past the budget, or by a quarter of it more (a collection costs).
-		m.mark = max(m.base+limit, live+limit/4)
+		// Garbage is not growth: force no collection again before the heap
+		// has grown by half the budget more.
+		m.mark = live + limit/2
 	}
 }
 
