@@ -28,7 +28,7 @@ func TestCheckConfigRefusesOutOfRangeValues(t *testing.T) {
 		{"echo_max_connections = 1e12", "echo_max_connections = 1e+12: expected a whole number of connections from 1 to 1048576"},
 		{`listeners = { x = { service = "echo", bind = "127.0.0.1:1", max_connections_per_ip = 1e12 } }`, "max_connections_per_ip = 1e+12: expected a whole number of connections from 1 to 1048576"},
 		{"max_connections = 1e12", "max_connections = 1e+12: expected a whole number of connections from 1 to 1048576"},
-		{"lua_timeout = 1e12", "lua_timeout = 1e+12: expected a number of seconds from 0 to 3600"},
+		{"lua_timeout = 1e12", "lua_timeout = 1e+12: expected 0 (off) or seconds from 0.001 to 3600"},
 		{"http_max_content_size = 1e15", "http_max_content_size = 1e+15: expected a whole number of bytes from 1 to 1073741824"},
 		{"http_max_header_size = 1e12", "http_max_header_size = 1e+12: expected a whole number of bytes from 1 to 1048576"},
 		{"http_idle_timeout = -1", "http_idle_timeout = -1: expected a number of seconds from 0 to 86400"},

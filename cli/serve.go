@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/sirupsen/logrus"
@@ -172,7 +174,35 @@ func (s *serving) onSignal(sig os.Signal) (stop bool, code int) {
 // connection within shutdown_deadline.
 func (s *serving) shutDown() {
 	notify(s.log, "STOPPING=1", "STATUS=shutting down")
-	s.h.Shutdown()
+	shutdownWithin(s.h, s.log)
+}
+
+// shutdownGrace is the time after shutdown_deadline for the modules'
+// unload once the callbacks still running have been stopped.
+const shutdownGrace = time.Second
+
+// shutdownWithin shuts the host down, giving up once shutdown_deadline
+// (and shutdownGrace) has passed: at the deadline the runtime stops every
+// callback still running, but one in a state without any budget
+// (lua_timeout = 0 and lua_memory_limit = 0) cannot be stopped and must
+// not keep the process alive. The log names the modules still busy; the
+// shutdown goroutine left behind ends with the process, which main ends
+// right after.
+func shutdownWithin(h *core.Host, log logrus.FieldLogger) {
+	deadline := h.Settings().ShutdownDeadline
+	done := make(chan struct{})
+	go func() { h.Shutdown(); close(done) }()
+	t := time.NewTimer(deadline + shutdownGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		busy := h.Runtime.Busy()
+		if len(busy) == 0 {
+			busy = []string{"no module is in a callback"}
+		}
+		log.Errorf("Shutdown did not finish within shutdown_deadline (%s); exiting anyway: %s", deadline, strings.Join(busy, "; "))
+	}
 }
 
 // startCPUProfile writes a CPU profile to path until the returned stop is

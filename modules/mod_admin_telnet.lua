@@ -271,24 +271,54 @@ local function run(session, line)
 	end
 end
 
-local listener = { default_mode = "*l" };
+-- Each session's work runs as a task (admin.run), one piece after another:
+-- an admin call that waits (a reload, which may reload this very module)
+-- does not hold this module's state, so other sessions go on meanwhile,
+-- and a session's lines keep their order.
+local max_queued = 64;
 
-function listener.onconnect(conn)
+local function pump(session)
+	if session.running then return end
+	session.running = true;
+	admin.run(function()
+		while sessions[session.conn] == session and session.queue[1] do
+			local work = table.remove(session.queue, 1);
+			local ok, err = pcall(work, session);
+			if not ok then module:log("error", "console: %s", tostring(err)) end
+		end
+		session.running = false;
+	end);
+end
+
+local function enqueue(session, work)
+	if #session.queue >= max_queued then
+		session.conn:write("! too many lines waiting; closing\n");
+		session.conn:close();
+		sessions[session.conn] = nil;
+		return;
+	end
+	session.queue[#session.queue + 1] = work;
+	pump(session);
+end
+
+local function greet(session)
+	local conn = session.conn;
 	local secret, err = admin.call("console_secret", conn:ip());
 	if err then
 		module:log("error", "console: %s", err);
 		status(conn, "!", "console unavailable: " .. err);
 		conn:close();
+		sessions[conn] = nil;
 		return;
 	end
-	sessions[conn] = { conn = conn, secret = secret, authed = secret == nil };
+	session.secret, session.authed, session.greeted = secret, secret == nil, true;
 	conn:write("moonport console " .. admin.call("version") .. " - type 'help'\n");
 	if secret then conn:write("Password:\n") end
 end
 
-function listener.onincoming(conn, line)
-	local session = sessions[conn];
-	if not session or session.waiting then return end
+local function handle(session, line)
+	local conn = session.conn;
+	if session.waiting then return end
 	if not session.authed then
 		if line == session.secret then
 			session.authed = true;
@@ -306,8 +336,46 @@ function listener.onincoming(conn, line)
 	run(session, line);
 end
 
+local listener = { default_mode = "*l" };
+
+function listener.onconnect(conn)
+	local session = { conn = conn, queue = {} };
+	sessions[conn] = session;
+	enqueue(session, greet);
+end
+
+function listener.onincoming(conn, line)
+	local session = sessions[conn];
+	if not session then return end
+	enqueue(session, function(s) handle(s, line) end);
+end
+
 function listener.ondisconnect(conn)
 	sessions[conn] = nil;
+end
+
+-- Sessions outlive a reload of this module (module:reload("admin_telnet")
+-- from a session goes on in the new instance), logged in or at the
+-- password prompt; one not yet greeted is asked to connect again.
+function module.save()
+	local list = {};
+	for conn, s in pairs(sessions) do
+		if not s.waiting then
+			list[#list + 1] = { conn = conn, authed = s.authed, secret = s.secret, greeted = s.greeted };
+		end
+	end
+	return { sessions = list };
+end
+
+function module.restore(state)
+	for _, s in pairs(state.sessions or {}) do
+		if s.conn and s.greeted then
+			sessions[s.conn] = { conn = s.conn, queue = {}, authed = s.authed, secret = s.secret, greeted = true };
+		elseif s.conn then
+			s.conn:write("! the console was reloaded; connect again\n");
+			s.conn:close();
+		end
+	end
 end
 
 -- A console off loopback needs a real password: without one (or with

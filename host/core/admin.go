@@ -62,6 +62,18 @@ func str(args []any, i int) string {
 	return ""
 }
 
+// Waits reports the calls that may run module code (a reload calls
+// module.save, module.load and the hooks of every module, the console's
+// own included) or take long (an upgrade waits for the new process): the
+// bridge runs them without holding the caller's Lua state.
+func (a *admin) Waits(name string) bool {
+	switch name {
+	case "reload", "module_load", "module_unload", "module_reload", "upgrade":
+		return true
+	}
+	return false
+}
+
 // Call runs one admin request.
 func (a *admin) Call(name string, args []any) (any, error) {
 	h := a.h

@@ -28,6 +28,8 @@ type fuzzAdmin struct {
 	consolePort int
 }
 
+func (f *fuzzAdmin) Waits(name string) bool { return f.real.Waits(name) }
+
 func (f *fuzzAdmin) Call(name string, args []any) (any, error) {
 	switch name {
 	case "close_conn":

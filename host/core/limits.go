@@ -21,10 +21,10 @@ type bound struct {
 
 // optionBounds are the numeric options the host and the shipped modules
 // read from the global section. <service>_max_connections and the other
-// <service>_<setting> options are checked with the network settings.
+// <service>_<setting> options are checked with the network settings;
+// lua_timeout and lua_memory_limit by the Lua runtime (bridge.BudgetOf).
 var optionBounds = map[string]bound{
 	"max_connections":        {1, listen.MaxConnections, "connections", true},
-	"lua_timeout":            {0, listen.Hour, "seconds", false},
 	"removed_listener_grace": {0, 30 * listen.Day, "seconds", false},
 	"http_max_content_size":  {1, listen.MaxBufferBytes, "bytes", true}, // a request body is held in memory
 	"http_max_header_size":   {1, 1 << 20, "bytes", true},

@@ -193,6 +193,7 @@ func (l *Listener) take(nc net.Conn) {
 	c.release = func() { l.guard.release(sl) }
 	c.admitClient = func(a netip.Addr) string { return l.guard.admitClient(ep.Settings, sl, a) }
 	c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }
+	c.Stats = &l.Stats // before track publishes c to the console's stats
 	if front != nil {
 		front.adopt(c)
 	}
@@ -203,6 +204,5 @@ func (l *Listener) take(nc net.Conn) {
 	}
 	l.Stats.Accepted.Add(1)
 	l.Stats.Open.Add(1)
-	c.Stats = &l.Stats
 	c.start()
 }

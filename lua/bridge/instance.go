@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -53,12 +52,21 @@ type Instance struct {
 	// viaDepends marks a module another one loaded with module:depends.
 	viaDepends bool
 
-	// The run budget: busy is when the outermost callback began (0 when
-	// idle); the watchdog cancels the state's context through cancelFn.
-	busy     atomic.Int64
-	depth    int
-	cancel   context.CancelFunc
-	cancelFn atomic.Pointer[context.CancelFunc]
+	// The run budget (budget.go): busy is when the outermost callback
+	// began (0 when idle); the watchdog stops it through ctx, which the
+	// state has while armed. depth, started and armed belong to the holder
+	// of the run lock, mem to the watchdog.
+	busy    atomic.Int64
+	ctx     *budgetContext
+	depth   int
+	started time.Time
+	armed   bool
+	mem     memWatch
+	errs    errorLog
+
+	// Tasks (admin.run) whose goroutines have not finished; guarded by
+	// the run lock. A retired instance waits for them before it stops.
+	tasks map[*lua.LState]bool
 
 	http        []*httpApp // module:provides("http", …)
 	httpWorkers int        // copies its HTTP routes ask for (workers)
@@ -73,58 +81,13 @@ type hook struct {
 func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *Instance {
 	inst := &Instance{rt: rt, Name: name, Host: host, Path: path,
 		hooks: map[string][]hook{}, timers: map[*timer]struct{}{}, conns: map[*listen.Conn]*luaConn{},
+		tasks: map[*lua.LState]bool{}, ctx: newBudgetContext(),
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
 	// Bounded stacks: runaway recursion is an error, not the host's memory.
 	inst.L = lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 8192, RegistryMaxSize: 256 * 1024, RegistryGrowStep: 1024})
 	inst.snap.Store(snap)
-	inst.arm()
+	inst.guardLibraries()
 	return inst
-}
-
-// arm gives the state a fresh context for the run budget. A state without
-// a budget (lua_timeout = 0) runs without one, which is faster.
-func (inst *Instance) arm() {
-	if inst.rt.budget.Load() <= 0 {
-		inst.L.RemoveContext()
-		inst.cancel = nil
-		inst.cancelFn.Store(nil)
-		return
-	}
-	ctx := &budgetContext{Context: context.Background(), done: make(chan struct{})}
-	var once sync.Once
-	cancel := context.CancelFunc(func() { once.Do(func() { close(ctx.done) }) })
-	inst.L.SetContext(ctx)
-	inst.cancel = cancel
-	inst.cancelFn.Store(&cancel)
-}
-
-// budgetContext is the cheapest context gopher-lua can poll: the VM asks
-// for Done() before every instruction, and a plain channel costs less
-// there than context.WithCancel's lazily made one.
-type budgetContext struct {
-	context.Context
-	done chan struct{}
-}
-
-func (b *budgetContext) Done() <-chan struct{} { return b.done }
-
-func (b *budgetContext) Err() error {
-	select {
-	case <-b.done:
-		return context.Canceled
-	default:
-		return nil
-	}
-}
-
-// overrun is called by the runtime's watchdog: it stops the callback that
-// has run past the budget.
-func (inst *Instance) overrun(now int64, budget int64) {
-	if start := inst.busy.Load(); start != 0 && now-start > budget {
-		if c := inst.cancelFn.Load(); c != nil {
-			(*c)()
-		}
-	}
 }
 
 // post queues f and runs the queue now unless another goroutine is running
@@ -223,53 +186,32 @@ func (inst *Instance) stop() {
 	inst.stopped = true
 	inst.queue = nil
 	inst.mu.Unlock()
-	if inst.cancel != nil {
-		inst.cancel()
-	}
 	inst.L.Close()
+	inst.errs.flush(time.Now().Add(time.Second), inst.log) // whatever is left
 }
 
-// protect calls fn with args on the loop's Lua state. A Lua error is
+// protect calls fn with args on the instance's Lua state. A Lua error is
 // logged with its traceback and returned; the host keeps serving.
 func (inst *Instance) protect(what string, fn lua.LValue, nret int, args ...lua.LValue) ([]lua.LValue, error) {
-	L := inst.L
+	return inst.protectOn(inst.L, what, fn, nret, args...)
+}
+
+// protectOn is protect on L: the instance's state or one of its tasks'
+// threads. The caller holds the run lock.
+func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret int, args ...lua.LValue) ([]lua.LValue, error) {
 	top := L.GetTop()
 	L.Push(fn)
 	for _, a := range args {
 		L.Push(a)
 	}
-	var start time.Time
-	if inst.depth == 0 {
-		start = time.Now()
-		if inst.cancel != nil {
-			inst.busy.Store(start.UnixNano())
-		}
-	}
-	inst.depth++
+	inst.begin()
+	inst.armThread(L)
 	err := L.PCall(len(args), nret, nil)
-	inst.depth--
-	if inst.depth == 0 {
-		inst.busy.Store(0)
-		inst.rt.hist.observe(time.Since(start))
-	}
+	stopped := inst.end()
 	if err != nil {
-		msg := err.Error()
-		var apiErr *lua.ApiError
-		if errors.As(err, &apiErr) {
-			msg = apiErr.Object.String()
-			if tb := strings.TrimSpace(apiErr.StackTrace); tb != "" {
-				msg += "\n" + tb
-			}
-		}
-		if inst.cancel != nil && L.Context() != nil && L.Context().Err() != nil {
-			msg = fmt.Sprintf("stopped after running longer than lua_timeout (%s)", time.Duration(inst.rt.budget.Load()))
-			if inst.depth == 0 {
-				inst.arm()
-			}
-		}
 		L.SetTop(top)
-		err = fmt.Errorf("error in %s: %s", what, msg)
-		inst.log.Error(err.Error())
+		err = fmt.Errorf("error in %s: %s", what, luaErrorText(err, stopped))
+		inst.logError(err.Error())
 		return nil, err
 	}
 	n := L.GetTop() - top
@@ -282,4 +224,22 @@ func (inst *Instance) protect(what string, fn lua.LValue, nret int, args ...lua.
 	}
 	L.SetTop(top)
 	return out, nil
+}
+
+// luaErrorText is a Lua error with its traceback. The VM raises the reason
+// a budget stopped the callback with the module's file and line; should a
+// Go function have raised something else meanwhile, the reason leads.
+func luaErrorText(err, stopped error) string {
+	msg := err.Error()
+	var apiErr *lua.ApiError
+	if errors.As(err, &apiErr) {
+		msg = apiErr.Object.String()
+		if tb := strings.TrimSpace(apiErr.StackTrace); tb != "" {
+			msg += "\n" + tb
+		}
+	}
+	if stopped != nil && !strings.Contains(msg, stopped.Error()) {
+		msg = stopped.Error() + ": " + msg
+	}
+	return msg
 }

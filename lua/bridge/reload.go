@@ -15,6 +15,7 @@ import (
 type Stage struct {
 	rt       *Runtime
 	snap     *config.Snapshot
+	budget   Budget
 	sources  []Source
 	order    []*Instance
 	loaded   map[string]*Instance
@@ -29,7 +30,11 @@ type Stage struct {
 // new instance restored from the old one's module.save(); an error in any
 // of them aborts the whole stage.
 func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error) {
-	t := &Stage{rt: rt, snap: snap, sources: sources, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
+	budget, err := BudgetOf(snap)
+	if err != nil {
+		return nil, err
+	}
+	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
 	peers := func() []*Instance { return t.order }
 	rt.mu.Lock()
 	active := map[string]*Instance{}
@@ -161,7 +166,7 @@ func (t *Stage) Commit() {
 	rt.order, rt.loaded, rt.sources = t.order, t.loaded, t.sources
 	rt.mu.Unlock()
 	rt.config.Store(t.snap)
-	rt.budget.Store(int64(budgetOf(t.snap)))
+	rt.limits.Store(&t.budget)
 	for _, inst := range t.kept {
 		for _, c := range append([]*Instance{inst}, inst.copies...) {
 			c.snap.Store(t.snap)
@@ -252,7 +257,7 @@ func (rt *Runtime) stopRetired(inst *Instance) {
 	}
 	busy := false
 	for _, c := range append([]*Instance{inst}, inst.copies...) {
-		c.call(func() { busy = busy || len(c.conns) > 0 })
+		c.call(func() { busy = busy || len(c.conns) > 0 || len(c.tasks) > 0 })
 	}
 	if busy {
 		return

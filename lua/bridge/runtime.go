@@ -88,7 +88,8 @@ type Runtime struct {
 	network atomic.Pointer[listen.Settings] // for outgoing connections
 	admin   Admin
 	divert  func(name string) (f *listen.HTTPFront) // the net/http serving an HTTP service
-	budget  atomic.Int64                            // lua_timeout in nanoseconds; 0 for none
+	limits  atomic.Pointer[Budget]                  // lua_timeout and lua_memory_limit
+	expired atomic.Bool                             // shutdown_deadline has passed: stop every callback
 	hist    histogram                               // how long callbacks run
 	extra   map[string]moduleRef                    // loaded from the console, beyond the config
 	dropped map[string]bool                         // unloaded from the console, despite the config
@@ -96,6 +97,11 @@ type Runtime struct {
 	shared  *sharedStore
 	ctx     context.Context
 	cancel  context.CancelFunc
+	tasks   *taskCount  // goroutines of admin.run tasks
+	leaving []*Instance // being stopped by Stop
+	// The watchdog runs until watchStop is closed and then closes watchDone.
+	watchStop, watchDone chan struct{}
+	stopWatchdog         sync.Once
 }
 
 // New returns a runtime with no modules loaded.
@@ -103,53 +109,18 @@ func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
-		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel}
+		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
+		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.network.Store(&opts.Settings)
-	rt.budget.Store(int64(budgetOf(opts.Config)))
+	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
+	rt.limits.Store(&b)
 	go rt.watchdog()
 	return rt
 }
 
-// budgetOf reads lua_timeout: how long one callback may run (default 1 s;
-// 0 turns the budget off).
-func budgetOf(snap *config.Snapshot) time.Duration {
-	if n, ok := snap.Value("*", "lua_timeout").(float64); ok && n >= 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	return time.Second
-}
-
-// watchdog stops callbacks that run past the budget; it ends with the
-// runtime.
-func (rt *Runtime) watchdog() {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-rt.ctx.Done():
-			return
-		case now := <-t.C:
-			budget := rt.budget.Load()
-			if budget <= 0 {
-				continue
-			}
-			rt.mu.Lock()
-			var insts []*Instance
-			for _, inst := range rt.order {
-				insts = append(insts, inst)
-				insts = append(insts, inst.copies...)
-			}
-			for inst := range rt.retired {
-				insts = append(insts, inst)
-			}
-			rt.mu.Unlock()
-			for _, inst := range insts {
-				inst.overrun(now.UnixNano(), budget)
-			}
-		}
-	}
-}
+// budget is what each callback may use now.
+func (rt *Runtime) budget() Budget { return *rt.limits.Load() }
 
 // SetNetworkSettings sets what new outgoing connections get.
 func (rt *Runtime) SetNetworkSettings(s listen.Settings) { rt.network.Store(&s) }
@@ -283,6 +254,11 @@ func wanted(snap *config.Snapshot) []moduleRef {
 // luaval's value model.
 type Admin interface {
 	Call(name string, args []any) (any, error)
+	// Waits reports whether a call may need module states (a reload runs
+	// module code, this module's included) or take long. Such a call runs
+	// without holding the caller's Lua state, so only from a task
+	// (admin.run); the others are answered at once.
+	Waits(name string) bool
 }
 
 // SetDivert installs where a connection handed to an HTTP service goes:
@@ -330,6 +306,9 @@ func (rt *Runtime) Override(op, name, host string) (undo func()) {
 
 // LoadAll loads the modules the config enables.
 func (rt *Runtime) LoadAll() error {
+	if _, err := BudgetOf(rt.Config()); err != nil {
+		return err
+	}
 	var errs []string
 	for _, m := range wanted(rt.Config()) {
 		if _, err := rt.Load(m.name, m.host); err != nil {
@@ -492,8 +471,14 @@ func (rt *Runtime) FireEvent(host, event string, data map[string]any) {
 }
 
 // Stop fires server-stopping, shuts connections down within the
-// shutdown_deadline, calls module.unload and stops every instance.
+// shutdown_deadline (ctx), calls module.unload and stops every instance.
+// Once ctx is done, every callback still running and every later one is
+// stopped at its next instruction; a state without any budget
+// (lua_timeout = 0 and lua_memory_limit = 0) cannot be, and main gives up
+// on it (see Busy).
 func (rt *Runtime) Stop(ctx context.Context) {
+	stopExpiry := context.AfterFunc(ctx, rt.expire)
+	defer stopExpiry()
 	rt.FireEvent("*", "server-stopping", nil)
 	if rt.opts.Server != nil {
 		rt.opts.Server.Shutdown(ctx)
@@ -505,10 +490,21 @@ func (rt *Runtime) Stop(ctx context.Context) {
 		insts = append(insts, inst)
 	}
 	rt.order, rt.loaded, rt.retired = nil, map[string]*Instance{}, map[*Instance]bool{}
+	rt.leaving = insts // still watched while their unload runs
 	rt.mu.Unlock()
 	for i := len(insts) - 1; i >= 0; i-- {
 		rt.stopInstance(insts[i])
 	}
+	// Tasks waiting on the host see their instance stopped and end.
+	select {
+	case <-rt.tasks.idle():
+	case <-ctx.Done():
+	}
+	rt.stopWatchdog.Do(func() { close(rt.watchStop) })
+	<-rt.watchDone
+	rt.mu.Lock()
+	rt.leaving = nil
+	rt.mu.Unlock()
 }
 
 func toLua(L *lua.LState, v any) lua.LValue {

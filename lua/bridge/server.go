@@ -56,42 +56,13 @@ func (inst *Instance) installRequire() {
 }
 
 // adminLib is require "moonport.admin": admin.call(name, ...) returns the
-// host's answer, or nil and the error.
+// host's answer, or nil and the error; admin.run(fn, ...) runs fn as a
+// task that may wait for the host (see task.go).
 func (inst *Instance) adminLib() lua.LValue {
 	L := inst.L
 	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"call": func(L *lua.LState) int {
-			if inst.rt.admin == nil {
-				L.Push(lua.LNil)
-				L.Push(lua.LString("no admin interface in this process"))
-				return 2
-			}
-			name := L.CheckString(1)
-			var args []any
-			for i := 2; i <= L.GetTop(); i++ {
-				v, err := luaval.ToGo(L.Get(i))
-				if err != nil {
-					L.ArgError(i, err.Error())
-				}
-				args = append(args, v)
-			}
-			// The host may need this very module's state (listing modules,
-			// reloading): call it without holding the state.
-			var res any
-			var err error
-			done := make(chan struct{})
-			go func() { res, err = inst.rt.admin.Call(name, args); close(done) }()
-			inst.running.Unlock()
-			<-done
-			inst.running.Lock()
-			if err != nil {
-				L.Push(lua.LNil)
-				L.Push(lua.LString(err.Error()))
-				return 2
-			}
-			L.Push(luaval.ToLua(L, res))
-			return 1
-		},
+		"call": inst.apiAdminCall,
+		"run":  inst.apiRun,
 	})
 }
 

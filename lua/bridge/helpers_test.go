@@ -1,0 +1,121 @@
+package bridge
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/moonport/moonport/host/config/luaconfig"
+	"github.com/sirupsen/logrus"
+	lua "github.com/yuin/gopher-lua"
+)
+
+// logBuffer collects log lines; safe for the goroutines that log.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// lines lists the logged lines that contain every one of want.
+func (b *logBuffer) lines(want ...string) []string {
+	var out []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		ok := l != ""
+		for _, w := range want {
+			ok = ok && strings.Contains(l, w)
+		}
+		if ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// wait waits until a logged line contains every one of want.
+func (b *logBuffer) wait(t *testing.T, want ...string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if l := b.lines(want...); len(l) > 0 {
+			return l[0]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no log line with %q; log:\n%s", want, b.String())
+	return ""
+}
+
+// testRuntime is a runtime whose modules come from a map (name -> source,
+// each found as mods/mod_NAME.lua) and whose log is kept for the test.
+type testRuntime struct {
+	*Runtime
+	log *logBuffer
+}
+
+func newTestRuntime(t *testing.T, cfg string, modules map[string]string) *testRuntime {
+	t.Helper()
+	snap, err := luaconfig.Evaluate("test.cfg.lua", []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fstest.MapFS{}
+	for name, src := range modules {
+		files["mod_"+name+".lua"] = &fstest.MapFile{Data: []byte(src)}
+	}
+	buf := &logBuffer{}
+	log := logrus.New()
+	log.SetOutput(buf)
+	log.SetLevel(logrus.DebugLevel)
+	rt := New(Options{Log: log, Config: snap, Sources: []Source{{Label: "mods", FS: files}}})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rt.Stop(ctx)
+	})
+	return &testRuntime{Runtime: rt, log: buf}
+}
+
+// load loads a module on the global host.
+func (tr *testRuntime) load(t *testing.T, name string) *Instance {
+	t.Helper()
+	inst, err := tr.Load(name, "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+// callGlobal runs the module's global function name as a callback and
+// returns its first result and the error the callback ended with.
+func callGlobal(inst *Instance, name string, args ...any) (string, error) {
+	var out string
+	var err error
+	inst.call(func() {
+		var lvs []lua.LValue
+		for _, a := range args {
+			lvs = append(lvs, toLua(inst.L, a))
+		}
+		var res []lua.LValue
+		res, err = inst.protect(name, inst.L.GetGlobal(name), 1, lvs...)
+		if err == nil && len(res) > 0 {
+			out = lua.LVAsString(res[0])
+		}
+	})
+	return out, err
+}
