@@ -54,13 +54,41 @@ func peers(bin, modules, workers string) []peer {
 	return []peer{
 		{
 			name: "moonport", echo: addr(portMoonEcho), resp: addr(portMoonResp), http: addr(portMoonHTTP), logFile: "moonport.log", rssOfPID: first,
-			start: func(dir string) ([]*exec.Cmd, error) {
-				cfg := filepath.Join(dir, "moonport.cfg.lua")
-				extra := os.Getenv("MOONPORT_BENCH_EXTRA") + "\n" // e.g. "lua_timeout = 0" to measure the run budget's cost
-				if workers != "" {
-					extra += fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\nbench_http_workers = %q\n", workers, workers, workers)
-				}
-				if err := writeFile(cfg, fmt.Sprintf(`plugin_paths = { %q }
+			start: moonportStart(bin, modules, workers),
+		},
+		{
+			name: "prosody", echo: addr(portProsodyEcho), resp: addr(portProsodyResp), logFile: "prosody.log", rssOfPID: first,
+			start: prosodyStart(modules),
+		},
+		{
+			name: "haproxy-lua", echo: addr(portHAEcho), resp: addr(portHAResp), logFile: "haproxy.log", rssOfPID: first,
+			start: haproxyStart(),
+		},
+		{
+			name: "redis", resp: addr(portRedis), logFile: "redis.log", rssOfPID: first,
+			start: redisStart(),
+		},
+		{
+			name: "plain-go", echo: addr(portPlainEcho), resp: addr(portPlainResp), http: addr(portPlainHTTP), logFile: "plain-echo.log", rssOfPID: first,
+			respPID: func(cmds []*exec.Cmd) int { return cmds[1].Process.Pid },
+			start:   plainGoStart(bin),
+		},
+		{
+			name: "nginx-lua", http: addr(portNginx), logFile: "nginx-error.log", rssOfPID: first,
+			start: nginxStart(),
+		},
+	}
+}
+
+// moonportStart starts moonport as bench/run runs it.
+func moonportStart(bin, modules, workers string) func(dir string) ([]*exec.Cmd, error) {
+	return func(dir string) ([]*exec.Cmd, error) {
+		cfg := filepath.Join(dir, "moonport.cfg.lua")
+		extra := os.Getenv("MOONPORT_BENCH_EXTRA") + "\n" // e.g. "lua_timeout = 0" to measure the run budget's cost
+		if workers != "" {
+			extra += fmt.Sprintf("bench_echo_workers = %q\nbench_resp_workers = %q\nbench_http_workers = %q\n", workers, workers, workers)
+		}
+		if err := writeFile(cfg, fmt.Sprintf(`plugin_paths = { %q }
 modules_enabled = { "bench_echo", "bench_resp", "bench_http" }
 interfaces = { "127.0.0.1" }
 local_interfaces = { "127.0.0.1" }
@@ -72,17 +100,18 @@ log = "warn"
 run_as_root = true
 max_connections = 20000 -- the idle row holds 10,000 (the default cap is 8192)
 %s`, modules, portMoonEcho, portMoonResp, portMoonHTTP, extra)); err != nil {
-					return nil, err
-				}
-				cmd, err := command(dir, "moonport.log", filepath.Join(bin, "moonport"), "run", "--config", cfg)
-				return []*exec.Cmd{cmd}, err
-			},
-		},
-		{
-			name: "prosody", echo: addr(portProsodyEcho), resp: addr(portProsodyResp), logFile: "prosody.log", rssOfPID: first,
-			start: func(dir string) ([]*exec.Cmd, error) {
-				cfg := filepath.Join(dir, "prosody.cfg.lua")
-				if err := writeFile(cfg, fmt.Sprintf(`pidfile = %q
+			return nil, err
+		}
+		cmd, err := command(dir, "moonport.log", filepath.Join(bin, "moonport"), "run", "--config", cfg)
+		return []*exec.Cmd{cmd}, err
+	}
+}
+
+// prosodyStart starts prosody as bench/run runs it.
+func prosodyStart(modules string) func(dir string) ([]*exec.Cmd, error) {
+	return func(dir string) ([]*exec.Cmd, error) {
+		cfg := filepath.Join(dir, "prosody.cfg.lua")
+		if err := writeFile(cfg, fmt.Sprintf(`pidfile = %q
 data_path = %q
 plugin_paths = { %q }
 run_as_root = true
@@ -94,18 +123,19 @@ bench_echo_ports = { %d }
 bench_resp_ports = { %d }
 VirtualHost "localhost"
 `, filepath.Join(dir, "prosody.pid"), dir, modules, filepath.Join(dir, "prosody.log"), portProsodyEcho, portProsodyResp)); err != nil {
-					return nil, err
-				}
-				cmd, err := command(dir, "prosody.out", "prosody", "--config", cfg, "-F")
-				return []*exec.Cmd{cmd}, err
-			},
-		},
-		{
-			name: "haproxy-lua", echo: addr(portHAEcho), resp: addr(portHAResp), logFile: "haproxy.log", rssOfPID: first,
-			start: func(dir string) ([]*exec.Cmd, error) {
-				lua, _ := filepath.Abs("bench/haproxy/bench.lua")
-				cfg := filepath.Join(dir, "haproxy.cfg")
-				if err := writeFile(cfg, fmt.Sprintf(`global
+			return nil, err
+		}
+		cmd, err := command(dir, "prosody.out", "prosody", "--config", cfg, "-F")
+		return []*exec.Cmd{cmd}, err
+	}
+}
+
+// haproxyStart starts haproxy-lua as bench/run runs it.
+func haproxyStart() func(dir string) ([]*exec.Cmd, error) {
+	return func(dir string) ([]*exec.Cmd, error) {
+		lua, _ := filepath.Abs("bench/haproxy/bench.lua")
+		cfg := filepath.Join(dir, "haproxy.cfg")
+		if err := writeFile(cfg, fmt.Sprintf(`global
 	# 10,000 idle connections plus the load; the machine allows 20,000 descriptors.
 	maxconn 10100
 	# HAProxy reserves two descriptors a connection; a Lua service uses one.
@@ -126,41 +156,43 @@ frontend bench_resp
 	bind 127.0.0.1:%d
 	tcp-request content use-service lua.bench_resp
 `, lua, portHAEcho, portHAResp)); err != nil {
-					return nil, err
-				}
-				cmd, err := command(dir, "haproxy.log", "haproxy", "-db", "-f", cfg)
-				return []*exec.Cmd{cmd}, err
-			},
-		},
-		{
-			name: "redis", resp: addr(portRedis), logFile: "redis.log", rssOfPID: first,
-			start: func(dir string) ([]*exec.Cmd, error) {
-				cmd, err := command(dir, "redis.log", "redis-server", "--port", strconv.Itoa(portRedis), "--bind", "127.0.0.1",
-					"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir, "--maxclients", "20000")
-				return []*exec.Cmd{cmd}, err
-			},
-		},
-		{
-			name: "plain-go", echo: addr(portPlainEcho), resp: addr(portPlainResp), http: addr(portPlainHTTP), logFile: "plain-echo.log", rssOfPID: first,
-			respPID: func(cmds []*exec.Cmd) int { return cmds[1].Process.Pid },
-			start: func(dir string) ([]*exec.Cmd, error) {
-				e, err := command(dir, "plain-echo.log", filepath.Join(bin, "plain"), "-mode", "echo", "-listen", addr(portPlainEcho))
-				if err != nil {
-					return nil, err
-				}
-				r, err := command(dir, "plain-resp.log", filepath.Join(bin, "plain"), "-mode", "resp", "-listen", addr(portPlainResp))
-				if err != nil {
-					return nil, err
-				}
-				h, err := command(dir, "plain-http.log", filepath.Join(bin, "plain"), "-mode", "http", "-listen", addr(portPlainHTTP))
-				return []*exec.Cmd{e, r, h}, err
-			},
-		},
-		{
-			name: "nginx-lua", http: addr(portNginx), logFile: "nginx-error.log", rssOfPID: first,
-			start: func(dir string) ([]*exec.Cmd, error) {
-				cfg := filepath.Join(dir, "nginx.conf")
-				if err := writeFile(cfg, fmt.Sprintf(`load_module /usr/share/nginx/modules/ndk_http_module.so;
+			return nil, err
+		}
+		cmd, err := command(dir, "haproxy.log", "haproxy", "-db", "-f", cfg)
+		return []*exec.Cmd{cmd}, err
+	}
+}
+
+// redisStart starts redis as bench/run runs it.
+func redisStart() func(dir string) ([]*exec.Cmd, error) {
+	return func(dir string) ([]*exec.Cmd, error) {
+		cmd, err := command(dir, "redis.log", "redis-server", "--port", strconv.Itoa(portRedis), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir, "--maxclients", "20000")
+		return []*exec.Cmd{cmd}, err
+	}
+}
+
+// plainGoStart starts plain-go as bench/run runs it.
+func plainGoStart(bin string) func(dir string) ([]*exec.Cmd, error) {
+	return func(dir string) ([]*exec.Cmd, error) {
+		e, err := command(dir, "plain-echo.log", filepath.Join(bin, "plain"), "-mode", "echo", "-listen", addr(portPlainEcho))
+		if err != nil {
+			return nil, err
+		}
+		r, err := command(dir, "plain-resp.log", filepath.Join(bin, "plain"), "-mode", "resp", "-listen", addr(portPlainResp))
+		if err != nil {
+			return nil, err
+		}
+		h, err := command(dir, "plain-http.log", filepath.Join(bin, "plain"), "-mode", "http", "-listen", addr(portPlainHTTP))
+		return []*exec.Cmd{e, r, h}, err
+	}
+}
+
+// nginxStart starts nginx-lua as bench/run runs it.
+func nginxStart() func(dir string) ([]*exec.Cmd, error) {
+	return func(dir string) ([]*exec.Cmd, error) {
+		cfg := filepath.Join(dir, "nginx.conf")
+		if err := writeFile(cfg, fmt.Sprintf(`load_module /usr/share/nginx/modules/ndk_http_module.so;
 load_module /usr/share/nginx/modules/ngx_http_lua_module.so;
 worker_processes auto;
 daemon off;
@@ -180,12 +212,10 @@ http {
 	}
 }
 `, dir, dir, dir, portNginx)); err != nil {
-					return nil, err
-				}
-				cmd, err := command(dir, "nginx.out", "nginx", "-c", cfg, "-p", dir)
-				return []*exec.Cmd{cmd}, err
-			},
-		},
+			return nil, err
+		}
+		cmd, err := command(dir, "nginx.out", "nginx", "-c", cfg, "-p", dir)
+		return []*exec.Cmd{cmd}, err
 	}
 }
 

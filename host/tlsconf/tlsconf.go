@@ -303,56 +303,8 @@ func versionName(v uint16) string {
 // policy turns the TLS policy options along the chain into a config.
 func (b *Builder) policy(chain []*value.Table) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}
-	if v := lookup(chain, "protocol"); v != nil {
-		s, _ := v.(string)
-		name := strings.TrimSuffix(s, "+")
-		ver, ok := protocolVersions[name]
-		if !ok {
-			if s == "sslv23" {
-				ver, ok, name = tls.VersionTLS12, true, s
-			} else {
-				return nil, fmt.Errorf("protocol = %s: expected \"tlsv1_2+\", \"tlsv1_3\" and the like", value.Format(v))
-			}
-		}
-		cfg.MinVersion = ver
-		if !strings.HasSuffix(s, "+") && name != "sslv23" {
-			cfg.MaxVersion = ver
-		}
-	}
-	for _, key := range []string{"min_protocol", "max_protocol"} {
-		if v := lookup(chain, key); v != nil {
-			s, _ := v.(string)
-			ver, ok := protocolVersions[s]
-			if !ok {
-				return nil, fmt.Errorf("%s = %s: expected \"tlsv1_2\" or \"tlsv1_3\"", key, value.Format(v))
-			}
-			if key == "min_protocol" {
-				cfg.MinVersion = ver
-			} else {
-				cfg.MaxVersion = ver
-			}
-		}
-	}
-	for _, d := range value.List(lookup(chain, "disabled_protocols")) {
-		s, _ := d.(string)
-		ver, ok := protocolVersions[s]
-		if !ok {
-			return nil, fmt.Errorf("disabled_protocols: %s is not a protocol (\"tlsv1_2\", \"tlsv1_3\")", value.Format(d))
-		}
-		// Disabling the lowest or highest narrows the range; Go cannot
-		// skip a version in the middle, and only 1.2 and 1.3 are allowed.
-		switch ver {
-		case cfg.MinVersion:
-			cfg.MinVersion++
-		case cfg.MaxVersion:
-			cfg.MaxVersion--
-		}
-	}
-	if cfg.MinVersion < tls.VersionTLS12 {
-		return nil, fmt.Errorf("protocol %s is older than TLS 1.2, which moonport does not offer", versionName(cfg.MinVersion))
-	}
-	if cfg.MinVersion > cfg.MaxVersion {
-		return nil, fmt.Errorf("no TLS version left: the minimum %s is above the maximum %s", versionName(cfg.MinVersion), versionName(cfg.MaxVersion))
+	if err := versions(cfg, chain); err != nil {
+		return nil, err
 	}
 	suites, err := b.cipherSuites(chain)
 	if err != nil {
@@ -385,6 +337,62 @@ func (b *Builder) policy(chain []*value.Table) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// versions sets cfg's TLS version range from protocol, min_protocol,
+// max_protocol and disabled_protocols, in that order.
+func versions(cfg *tls.Config, chain []*value.Table) error {
+	if v := lookup(chain, "protocol"); v != nil {
+		s, _ := v.(string)
+		name := strings.TrimSuffix(s, "+")
+		ver, ok := protocolVersions[name]
+		if !ok {
+			if s != "sslv23" {
+				return fmt.Errorf("protocol = %s: expected \"tlsv1_2+\", \"tlsv1_3\" and the like", value.Format(v))
+			}
+			ver, name = tls.VersionTLS12, s
+		}
+		cfg.MinVersion = ver
+		if !strings.HasSuffix(s, "+") && name != "sslv23" {
+			cfg.MaxVersion = ver
+		}
+	}
+	for _, key := range []string{"min_protocol", "max_protocol"} {
+		if v := lookup(chain, key); v != nil {
+			s, _ := v.(string)
+			ver, ok := protocolVersions[s]
+			if !ok {
+				return fmt.Errorf("%s = %s: expected \"tlsv1_2\" or \"tlsv1_3\"", key, value.Format(v))
+			}
+			if key == "min_protocol" {
+				cfg.MinVersion = ver
+			} else {
+				cfg.MaxVersion = ver
+			}
+		}
+	}
+	for _, d := range value.List(lookup(chain, "disabled_protocols")) {
+		s, _ := d.(string)
+		ver, ok := protocolVersions[s]
+		if !ok {
+			return fmt.Errorf("disabled_protocols: %s is not a protocol (\"tlsv1_2\", \"tlsv1_3\")", value.Format(d))
+		}
+		// Disabling the lowest or highest narrows the range; Go cannot
+		// skip a version in the middle, and only 1.2 and 1.3 are allowed.
+		switch ver {
+		case cfg.MinVersion:
+			cfg.MinVersion++
+		case cfg.MaxVersion:
+			cfg.MaxVersion--
+		}
+	}
+	if cfg.MinVersion < tls.VersionTLS12 {
+		return fmt.Errorf("protocol %s is older than TLS 1.2, which moonport does not offer", versionName(cfg.MinVersion))
+	}
+	if cfg.MinVersion > cfg.MaxVersion {
+		return fmt.Errorf("no TLS version left: the minimum %s is above the maximum %s", versionName(cfg.MinVersion), versionName(cfg.MaxVersion))
+	}
+	return nil
 }
 
 // clientOrder returns cfg narrowed to the TLS 1.2 suite the client lists
