@@ -47,13 +47,13 @@ func consoleAddress(snap *config.Snapshot) (string, error) {
 
 // consoleSecret is what the running console will ask for.
 func consoleSecret(snap *config.Snapshot) (string, error) {
-	if snap.Value("*", "console_auth") == false {
+	if !snap.Options.ConsoleAuth {
 		return "", nil
 	}
 	if pw := os.Getenv("MOONPORT_CONSOLE_PASSWORD"); pw != "" {
 		return pw, nil
 	}
-	if pw, ok := snap.Value("*", "console_password").(string); ok && pw != "" {
+	if pw := snap.Options.ConsolePassword; pw != "" {
 		return pw, nil
 	}
 	path := core.CookiePath(snap)

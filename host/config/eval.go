@@ -78,6 +78,11 @@ func evaluate(name string, src []byte, limit time.Duration) (*Snapshot, error) {
 	if err := e.run(name, src); err != nil {
 		return nil, err
 	}
+	opts, err := ReadOptions(e.snap)
+	if err != nil {
+		return nil, err
+	}
+	e.snap.Options = opts
 	return e.snap, nil
 }
 

@@ -325,20 +325,13 @@ func (a *admin) cookiePathOf(snap *config.Snapshot) string { return CookiePath(s
 
 // CookiePath is where the console cookie of a config lives.
 func CookiePath(snap *config.Snapshot) string {
-	if p, ok := snap.Value("*", "console_cookie_file").(string); ok && p != "" {
-		return resolve(snap.Path, p)
-	}
-	if d, ok := snap.Value("*", "data_path").(string); ok && d != "" {
-		return filepath.Join(resolve(snap.Path, d), "console.cookie")
-	}
-	return filepath.Join(filepath.Dir(snap.Path), "console.cookie")
-}
-
-func resolve(cfg, p string) string {
-	if filepath.IsAbs(p) {
+	if p := snap.Options.ConsoleCookieFile; p != "" {
 		return p
 	}
-	return filepath.Join(filepath.Dir(cfg), p)
+	if d := snap.Options.DataPath; d != "" {
+		return filepath.Join(d, "console.cookie")
+	}
+	return filepath.Join(filepath.Dir(snap.Path), "console.cookie")
 }
 
 // consoleSecret is what a console session from peer must present:
@@ -350,10 +343,10 @@ func (a *admin) consoleSecret(peer string) (any, error) {
 	if err := consoleAdmits(snap, peer); err != nil {
 		return nil, err
 	}
-	if snap.Value("*", "console_auth") == false {
+	if !snap.Options.ConsoleAuth {
 		return nil, nil
 	}
-	if pw, ok := snap.Value("*", "console_password").(string); ok && pw != "" {
+	if pw := snap.Options.ConsolePassword; pw != "" {
 		return pw, nil
 	}
 	cookie, err := ReadOrMakeCookie(a.cookiePath())

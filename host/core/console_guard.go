@@ -23,7 +23,7 @@ func consoleRemoteProblem(snap *config.Snapshot) (string, config.Location) {
 	if o, ok := snap.Get("*", "console_auth"); ok && o.Value == false {
 		return "console_auth = false turns its password off, so anyone who reaches it could run commands; remove console_auth = false and set console_password = \"…\", " + loopbackHint, o.Location
 	}
-	if pw, ok := snap.Value("*", "console_password").(string); !ok || pw == "" {
+	if snap.Options.ConsolePassword == "" {
 		return "console_password is not set (the console cookie only protects a console on loopback); set console_password = \"…\", " + loopbackHint, config.Location{File: snap.Path}
 	}
 	return "", config.Location{}

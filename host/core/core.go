@@ -186,10 +186,8 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 		}
 		out = append(out, bridge.Source{Label: dir, FS: os.DirFS(dir)})
 	}
-	for _, p := range luaval.List(snap.Value("*", "plugin_paths")) {
-		if s, ok := p.(string); ok {
-			add(s)
-		}
+	for _, p := range snap.Options.PluginPaths {
+		add(p)
 	}
 	if _, err := os.Stat(snap.Path); err == nil {
 		add(base)
@@ -211,21 +209,9 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 	return listen.DefaultSettings().Apply(t, o.Location.String()+": network_settings")
 }
 
-// maxConnections is the server-wide cap (max_connections, default 8192,
-// Stalwart's).
-func maxConnections(snap *config.Snapshot) int {
-	if n, ok := snap.Value("*", "max_connections").(float64); ok && n >= 1 {
-		return int(n)
-	}
-	return 8192
-}
-
 // prepare evaluates what does not depend on modules: logging and network
 // settings.
 func prepare(snap *config.Snapshot) (*generation, error) {
-	if err := checkBounds(snap); err != nil {
-		return nil, err
-	}
 	g := &generation{snap: snap}
 	for _, w := range snap.Warnings {
 		g.warnings = append(g.warnings, w.String())
@@ -294,7 +280,7 @@ func New(opts Options) (*Host, error) {
 	g.sinks.Install(h.Log)
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
-	h.Server.SetMaxConnections(maxConnections(g.snap))
+	h.Server.SetMaxConnections(g.snap.Options.MaxConnections)
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(&admin{h: h, started: time.Now(), failures: map[string]int{}})
 	h.Runtime.SetDivert(h.divertHTTP)
@@ -357,7 +343,7 @@ func (h *Host) Warnings() []string { return h.current().warnings }
 func (h *Host) TLSErrors() []error { return h.current().tlsErrs }
 
 // Strict reports whether strict_binding makes every bind failure fatal.
-func (h *Host) Strict() bool { return h.Config().Value("*", "strict_binding") == true }
+func (h *Host) Strict() bool { return h.Config().Options.StrictBinding }
 
 // Start opens every planned socket and fires server-started. With
 // strict_binding, any planning problem or bind failure is an error.
@@ -498,7 +484,7 @@ func (h *Host) reload() error {
 	// Everything is ready: switch.
 	tx.Commit()
 	h.Runtime.SetNetworkSettings(g.settings)
-	h.Server.SetMaxConnections(maxConnections(snap))
+	h.Server.SetMaxConnections(snap.Options.MaxConnections)
 	h.mu.Lock()
 	h.gen = g
 	h.mu.Unlock()
@@ -524,15 +510,15 @@ func (h *Host) reload() error {
 // connections that came in on listeners the reload removed. Without the
 // option they carry on until they end by themselves.
 func (h *Host) closeRemovedLater(closed []*listen.Listener, snap *config.Snapshot) {
-	grace, ok := snap.Value("*", "removed_listener_grace").(float64)
-	if !ok || len(closed) == 0 {
+	grace := snap.Options.RemovedListenerGrace
+	if grace < 0 || len(closed) == 0 {
 		return
 	}
 	keys := map[string]bool{}
 	for _, l := range closed {
 		keys[l.Binding.Key()] = true
 	}
-	time.AfterFunc(time.Duration(grace*float64(time.Second)), func() {
+	time.AfterFunc(grace, func() {
 		for _, c := range h.Server.Conns() {
 			if keys[c.BindKey] && h.Pool.Open(c.BindKey) == nil {
 				c.Close()
@@ -636,8 +622,8 @@ func (h *Host) SensitiveFiles() []check.File {
 	for _, f := range g.sinks.Files() {
 		out = append(out, check.File{Path: f, Kind: check.Log})
 	}
-	if d, ok := g.snap.Value("*", "data_path").(string); ok && d != "" {
-		out = append(out, check.File{Path: resolve(g.snap.Path, d), Kind: check.DataDir})
+	if d := g.snap.Options.DataPath; d != "" {
+		out = append(out, check.File{Path: d, Kind: check.DataDir})
 	}
 	for _, l := range g.tls {
 		for i, f := range l.Files {

@@ -24,9 +24,5 @@ func (h *Host) KeptFiles() ([]string, error) {
 // the cookie (no console_password, console_auth not turned off).
 func (h *Host) consoleUsesCookie() bool {
 	snap := h.Config()
-	if h.Runtime.Service("console") == nil || snap.Value("*", "console_auth") == false {
-		return false
-	}
-	pw, _ := snap.Value("*", "console_password").(string)
-	return pw == ""
+	return h.Runtime.Service("console") != nil && snap.Options.ConsoleAuth && snap.Options.ConsolePassword == ""
 }

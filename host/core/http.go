@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -11,28 +12,22 @@ import (
 	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/lua/luaval"
 )
 
 // httpFor gives a binding served by net/http its handler and limits.
 func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) {
-	num := func(name string, def float64) float64 {
-		if n, ok := g.snap.Value("*", name).(float64); ok && n > 0 {
-			return n
-		}
-		return def
-	}
+	o := g.snap.Options.HTTP
 	st, _, _, _ := g.settingsFor(b) // checked in planFor
 	limits := listen.HTTPLimits{
-		MaxHeaderBytes:    int(num("http_max_header_size", 64<<10)),
-		ReadHeaderTimeout: time.Duration(num("http_header_timeout", 10) * float64(time.Second)),
-		IdleTimeout:       time.Duration(num("http_idle_timeout", 120) * float64(time.Second)),
-		BodyTimeout:       time.Duration(num("http_body_timeout", st.ReadTimeout.Seconds()) * float64(time.Second)),
+		MaxHeaderBytes:    o.MaxHeaderSize,
+		ReadHeaderTimeout: o.HeaderTimeout,
+		IdleTimeout:       o.IdleTimeout,
+		BodyTimeout:       cmp.Or(o.BodyTimeout, st.ReadTimeout),
 	}
-	p := httpserve.Policy{MaxBody: int64(num("http_max_content_size", 10<<20)), Pages: g.pagesOn(b, st)}
+	p := httpserve.Policy{MaxBody: o.MaxContentSize, Pages: g.pagesOn(b, st)}
 	if b.Encryption == "ssl" {
-		p.HSTS = int(num("https_hsts", 0))
-	} else if g.snap.Value("*", "http_redirect_https") == true {
+		p.HSTS = o.HSTS
+	} else if o.RedirectHTTPS {
 		for _, o := range g.plan.Bindings {
 			if o.Service == "https" {
 				p.RedirectHTTPS = o.Port
@@ -50,7 +45,7 @@ func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) 
 // http_builtin_public = true. Sockets a multiplexer hands over count as
 // public.
 func (g *generation) pagesOn(b ports.Binding, st listen.Settings) bool {
-	if g.snap.Value("*", "http_builtin_public") == true {
+	if g.snap.Options.HTTP.BuiltinPublic {
 		return true
 	}
 	return (b.Address.IsLoopback() || b.Address.IsPrivate()) && !st.ProxyProtocol
@@ -59,19 +54,18 @@ func (g *generation) pagesOn(b ports.Binding, st listen.Settings) bool {
 // buildRouter gathers the modules' routes and the built-in pages.
 func (h *Host) buildRouter(g *generation, apps []httpserve.App) {
 	extra := map[string]http.Handler{}
-	if g.snap.Value("*", "http_metrics") == true {
+	o := g.snap.Options.HTTP
+	if o.Metrics {
 		extra["/metrics"] = http.HandlerFunc(h.serveMetrics)
 	}
-	if g.snap.Value("*", "http_status_page") == true {
+	if o.StatusPage {
 		extra["/status"] = http.HandlerFunc(h.serveStatus)
 	}
-	if paths, ok := g.snap.Value("*", "http_paths").(*luaval.Table); ok {
-		for _, k := range []string{"metrics", "status"} {
-			if p, ok := paths.Field(k).(string); ok {
-				if hd, ok := extra["/"+k]; ok {
-					delete(extra, "/"+k)
-					extra[p] = hd
-				}
+	for _, k := range []string{"metrics", "status"} {
+		if p, ok := o.Paths[k]; ok {
+			if hd, ok := extra["/"+k]; ok {
+				delete(extra, "/"+k)
+				extra[p] = hd
 			}
 		}
 	}

@@ -143,10 +143,10 @@ func (p *planner) interfaces(svc Service) (config.Option, []any) {
 
 func (p *planner) defaults(local bool) []any {
 	var out []any
-	if p.snap.Value("*", "use_ipv4") != false {
+	if p.snap.Options.UseIPv4 {
 		out = append(out, map[bool]string{true: "127.0.0.1", false: "*"}[local])
 	}
-	if p.snap.Value("*", "use_ipv6") != false {
+	if p.snap.Options.UseIPv6 {
 		out = append(out, map[bool]string{true: "::1", false: "::"}[local])
 	}
 	return out

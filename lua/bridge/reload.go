@@ -161,7 +161,7 @@ func (t *Transition) Commit() {
 	rt.order, rt.loaded, rt.sources = t.order, t.loaded, t.sources
 	rt.mu.Unlock()
 	rt.config.Store(t.snap)
-	rt.budget.Store(int64(budgetOf(t.snap)))
+	rt.budget.Store(int64(t.snap.Options.LuaTimeout))
 	for _, inst := range t.kept {
 		for _, c := range append([]*Instance{inst}, inst.copies...) {
 			c.snap.Store(t.snap)

@@ -101,18 +101,9 @@ func New(opts Options) *Runtime {
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel}
 	rt.config.Store(opts.Config)
 	rt.network.Store(&opts.Settings)
-	rt.budget.Store(int64(budgetOf(opts.Config)))
+	rt.budget.Store(int64(opts.Config.Options.LuaTimeout))
 	go rt.watchdog()
 	return rt
-}
-
-// budgetOf reads lua_timeout: how long one callback may run (default 1 s;
-// 0 turns the budget off).
-func budgetOf(snap *config.Snapshot) time.Duration {
-	if n, ok := snap.Value("*", "lua_timeout").(float64); ok && n >= 0 {
-		return time.Duration(n * float64(time.Second))
-	}
-	return time.Second
 }
 
 // watchdog stops callbacks that run past the budget; it ends with the
@@ -238,12 +229,12 @@ func (m moduleRef) key() string { return m.host + "/" + m.name }
 // own modules_enabled on that host, and each Component's module.
 func wanted(snap *config.Snapshot) []moduleRef {
 	disabled := map[string]bool{}
-	for _, n := range setOf(snap.Value("*", "modules_disabled")) {
+	for _, n := range snap.Options.ModulesDisabled {
 		disabled[n] = true
 	}
 	var out []moduleRef
 	globalSet := map[string]bool{}
-	for _, name := range setOf(snap.Value("*", "modules_enabled")) {
+	for _, name := range snap.Options.ModulesEnabled {
 		globalSet[name] = true
 		if !disabled[name] {
 			out = append(out, moduleRef{name, "*"})
