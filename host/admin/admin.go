@@ -1,185 +1,277 @@
-package core
+// Package admin is the console's backend: the commands the console module
+// (mod_admin_telnet) runs through require "moonport.admin", kept as a
+// table of named functions, and the rules of who may use the console —
+// where its address and its secret are, when it asks for one, and why it
+// must not serve other machines without a real password — which
+// `moonport shell` follows too.
+//
+// It works through the narrow Host interface that host/core implements
+// and answers in plain Go values (Row, Rows) that the bridge hands to Lua.
+// It must not reach into listeners, connections, the config snapshot or
+// Lua.
+package admin
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
+	"cmp"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/moonport/moonport/host/config"
-	"github.com/moonport/moonport/host/listen"
-	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/lua/luaval"
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/status"
 )
 
-// Version is the moonport version, set by main.
-var Version = "dev"
+// Host is what the console needs of the running server.
+type Host interface {
+	// Status is what the server is doing now: listeners and their
+	// counters, modules, reloads, the version.
+	Status() status.Snapshot
+	// Conns lists the open connections.
+	Conns() []Conn
+	// CloseConn closes connection id; false when there is none.
+	CloseConn(id uint64) bool
+	// ClosePort stops listening on port (on address iface only, unless
+	// it is "") and returns how many sockets it closed.
+	ClosePort(port int, iface string) int
+	// Multiplexers lists the services a multiplexer can route to.
+	Multiplexers() []Multiplexer
+	// ConfigOption is option name of host ("*": the global section) as
+	// written in the config, secrets redacted (IsSecret); "nil" when unset.
+	ConfigOption(host, name string) string
+	// Override makes the next reload load (op "load"), unload ("unload")
+	// or reload ("reload") module on host; undo takes it back.
+	Override(op, module, host string) (undo func())
+	// Reload applies the config file again; why is logged.
+	Reload(why string) error
+	// SetLogLevel logs from level on.
+	SetLogLevel(level string) error
+	// RequestShutdown asks the server to stop, for reason.
+	RequestShutdown(reason string)
+	// Upgrade starts the new binary with the listening sockets.
+	Upgrade() error
+	// Access is the running config's console rules.
+	Access() Access
+	// HideSecrets keeps the running config's secrets, the console cookie
+	// among them, out of the log (again, once the cookie is made).
+	HideSecrets()
+}
 
-// secretName matches option names whose values must never be shown.
-var secretName = regexp.MustCompile(`(?i)password|secret|cookie|token|passphrase`)
+// Conn is an open connection as the console lists it.
+type Conn struct {
+	ID       uint64
+	Service  string // what serves it (a multiplexed HTTP connection shows as HTTP)
+	Listener string // "" for an outgoing connection
+	Peer     string
+	TLS      uint16 // the TLS version (tls.VersionTLS13, …); 0 without TLS
+	In, Out  int64  // bytes
+	Started  time.Time
+}
 
-// admin answers the console module's questions (require "moonport.admin").
-type admin struct {
-	h        *Host
-	started  time.Time
+// Multiplexer is a service a multiplexer routes to, and what tells its
+// connections apart (as its module declared them).
+type Multiplexer struct {
+	Name                   string
+	Pattern, Protocol, SNI any
+}
+
+// Row is one record of an answer (a port, a module, a connection): field
+// names to strings, numbers (float64), booleans or Rows. Lua gets it as a
+// table.
+type Row map[string]any
+
+// Rows is a list of records; Lua gets it as an array.
+type Rows []Row
+
+// Admin answers the console module's calls.
+type Admin struct {
+	host Host
+	log  logrus.FieldLogger
+
 	mu       sync.Mutex
 	failures map[string]int // console authentication failures by address
 }
 
-func row(kv ...any) *luaval.Table {
-	t := &luaval.Table{Hash: map[any]any{}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		t.Hash[kv[i]] = kv[i+1]
-	}
-	return t
+// New is the console backend of host, logging failed logins to log.
+func New(host Host, log logrus.FieldLogger) *Admin {
+	return &Admin{host: host, log: log, failures: map[string]int{}}
 }
 
-func list(rows []*luaval.Table) *luaval.Table {
-	t := &luaval.Table{}
-	for _, r := range rows {
-		t.Array = append(t.Array, r)
-	}
-	return t
-}
+// args are a call's arguments, as Lua passed them.
+type args []any
 
-func str(args []any, i int) string {
-	if i < len(args) {
-		if s, ok := args[i].(string); ok {
-			return s
-		}
-		if f, ok := args[i].(float64); ok {
-			return fmt.Sprint(f)
+// str is argument i as a string ("" when missing; a number as written).
+func (a args) str(i int) string {
+	if i < len(a) {
+		switch v := a[i].(type) {
+		case string:
+			return v
+		case float64:
+			return fmt.Sprint(v)
 		}
 	}
 	return ""
 }
 
-// Call runs one admin request.
-func (a *admin) Call(name string, args []any) (any, error) {
-	h := a.h
-	switch name {
-	case "version":
-		return Version, nil
-	case "uptime":
-		return time.Since(a.started).Seconds(), nil
-	case "memory":
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		return row("heap", float64(ms.HeapAlloc), "sys", float64(ms.Sys), "goroutines", float64(runtime.NumGoroutine()),
-			"connections", float64(h.Server.Count())), nil
-	case "shutdown":
-		h.requestShutdown(str(args, 0))
-		return "shutting down", nil
-	case "upgrade":
-		if err := h.Upgrade(); err != nil {
-			return nil, err
-		}
-		return "the new process is ready; this one finishes its connections and exits", nil
-	case "ports":
-		return a.ports(), nil
-	case "close_port":
-		port, _ := args[0].(float64)
-		iface := str(args, 1)
-		n := h.Pool.CloseWhere(func(b ports.Binding) bool {
-			return b.Port == int(port) && (iface == "" || b.Address.String() == iface)
-		})
-		if n == 0 {
-			return nil, fmt.Errorf("nothing listens on port %v%s", port, map[bool]string{true: "", false: " on " + iface}[iface == ""])
-		}
-		return float64(n), nil
-	case "modules":
-		return a.modules(""), nil
-	case "module_info":
-		rows := a.modules(str(args, 0))
-		if len(rows.Array) == 0 {
-			return nil, fmt.Errorf("module '%s' is not loaded", str(args, 0))
-		}
-		return rows, nil
-	case "module_load", "module_unload", "module_reload":
-		return nil, a.moduleOp(strings.TrimPrefix(name, "module_"), str(args, 0), str(args, 1))
-	case "config_get":
-		return a.configGet(str(args, 0), str(args, 1)), nil
-	case "reload":
-		return nil, h.Reload("console")
-	case "reload_status":
-		st := h.ReloadStatus()
-		last := ""
-		if !st.Last.IsZero() {
-			last = st.Last.UTC().Format(time.RFC3339)
-		}
-		return row("count", float64(st.Count), "failures", float64(st.Failures), "last", last, "error", st.LastError), nil
-	case "conns":
-		return a.conns(str(args, 0)), nil
-	case "close_conn":
-		id, _ := args[0].(float64)
-		for _, c := range h.Server.Conns() {
-			if c.ID == uint64(id) {
-				c.Close()
-				return true, nil
-			}
-		}
-		return nil, fmt.Errorf("no connection %v", id)
-	case "stats":
-		return a.stats(), nil
-	case "multiplex_services":
-		var rows []*luaval.Table
-		for _, s := range h.Runtime.Services() {
-			if s.Multiplex != nil {
-				rows = append(rows, row("name", s.Name, "pattern", s.Multiplex.Field("pattern"), "protocol", s.Multiplex.Field("protocol"),
-					"sni", s.Multiplex.Field("sni")))
-			}
-		}
-		return list(rows), nil
-	case "log_level":
-		return nil, h.current().sinks.SetLevel(h.Log, str(args, 0))
-	case "console_secret":
-		return a.consoleSecret(str(args, 0))
-	case "auth_failed":
-		return a.authFailed(str(args, 0)), nil
+// number is argument i as a number (0 when missing or not a number).
+func (a args) number(i int) float64 {
+	if i < len(a) {
+		n, _ := a[i].(float64)
+		return n
 	}
-	return nil, fmt.Errorf("unknown admin call %q", name)
+	return 0
 }
 
-// moduleOp runs the console's module:load, module:unload and
-// module:reload as a reload. A load or unload whose reload fails is taken
-// back, so later reloads do not fail for it; reloading a module that is
-// not loaded is an error naming it.
-func (a *admin) moduleOp(op, module, host string) error {
-	if host == "" {
-		host = "*"
+type commandFunc func(a *Admin, args args) (any, error)
+
+// commands are the calls the console module makes, by name.
+var commands = map[string]commandFunc{
+	"version":            (*Admin).version,
+	"uptime":             (*Admin).uptime,
+	"memory":             (*Admin).memory,
+	"shutdown":           (*Admin).shutdown,
+	"upgrade":            (*Admin).upgrade,
+	"ports":              (*Admin).ports,
+	"close_port":         (*Admin).closePort,
+	"modules":            (*Admin).modules,
+	"module_info":        (*Admin).moduleInfo,
+	"module_load":        moduleOp("load"),
+	"module_unload":      moduleOp("unload"),
+	"module_reload":      moduleOp("reload"),
+	"config_get":         (*Admin).configGet,
+	"reload":             (*Admin).reload,
+	"reload_status":      (*Admin).reloadStatus,
+	"conns":              (*Admin).conns,
+	"close_conn":         (*Admin).closeConn,
+	"stats":              (*Admin).stats,
+	"multiplex_services": (*Admin).multiplexServices,
+	"log_level":          (*Admin).logLevel,
+	"console_secret":     (*Admin).consoleSecret,
+	"auth_failed":        (*Admin).authFailed,
+}
+
+// Call runs one console request.
+func (a *Admin) Call(name string, callArgs []any) (any, error) {
+	cmd, ok := commands[name]
+	if !ok {
+		return nil, fmt.Errorf("unknown admin call %q", name)
 	}
-	if op == "reload" {
-		if err := a.loaded(module, host); err != nil {
-			return err
+	return cmd(a, callArgs)
+}
+
+func (a *Admin) version(args) (any, error) { return a.host.Status().Version, nil }
+
+func (a *Admin) uptime(args) (any, error) { return a.host.Status().Uptime.Seconds(), nil }
+
+func (a *Admin) memory(args) (any, error) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return Row{"heap": float64(ms.HeapAlloc), "sys": float64(ms.Sys), "goroutines": float64(runtime.NumGoroutine()),
+		"connections": float64(a.host.Status().Connections)}, nil
+}
+
+func (a *Admin) shutdown(args args) (any, error) {
+	reason := args.str(0)
+	if reason == "" {
+		reason = "console request"
+	}
+	a.host.RequestShutdown(reason)
+	return "shutting down", nil
+}
+
+func (a *Admin) upgrade(args) (any, error) {
+	if err := a.host.Upgrade(); err != nil {
+		return nil, err
+	}
+	return "the new process is ready; this one finishes its connections and exits", nil
+}
+
+func (a *Admin) ports(args) (any, error) {
+	rows := Rows{}
+	for _, l := range a.host.Status().Listeners {
+		reach := "local"
+		if l.Public {
+			reach = "public"
 		}
+		rows = append(rows, Row{"service": l.Service, "listener": l.Listener, "address": l.Address, "port": float64(l.Port),
+			"encryption": l.Encryption, "reach": reach, "open": float64(l.Open), "accepted": float64(l.Accepted)})
 	}
-	undo := a.h.Runtime.Override(op, module, host)
-	err := a.h.Reload("console module:" + op + "(" + module + ")")
-	if err != nil && op != "reload" {
-		undo()
+	return rows, nil
+}
+
+func (a *Admin) closePort(args args) (any, error) {
+	port, iface := args.number(0), args.str(1)
+	n := a.host.ClosePort(int(port), iface)
+	switch {
+	case n > 0:
+		return float64(n), nil
+	case iface != "":
+		return nil, fmt.Errorf("nothing listens on port %v on %s", port, iface)
 	}
-	return err
+	return nil, fmt.Errorf("nothing listens on port %v", port)
+}
+
+func (a *Admin) modules(args) (any, error) { return a.moduleRows(""), nil }
+
+func (a *Admin) moduleInfo(args args) (any, error) {
+	rows := a.moduleRows(args.str(0))
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("module '%s' is not loaded", args.str(0))
+	}
+	return rows, nil
+}
+
+// moduleRows lists the loaded modules, or only those called only.
+func (a *Admin) moduleRows(only string) Rows {
+	rows := Rows{}
+	for _, m := range a.host.Status().Modules {
+		if only != "" && m.Name != only {
+			continue
+		}
+		rows = append(rows, Row{"name": m.Name, "host": m.Host, "file": m.File, "services": strings.Join(m.Services, ","),
+			"copies": float64(m.Copies), "connections": float64(m.Connections)})
+	}
+	return rows
+}
+
+// moduleOp is the console's module:load, module:unload and
+// module:reload, each run as a reload. A load or unload whose reload
+// fails is taken back, so later reloads do not fail for it; reloading a
+// module that is not loaded is an error naming it.
+func moduleOp(op string) commandFunc {
+	return func(a *Admin, args args) (any, error) {
+		module, host := args.str(0), args.str(1)
+		if host == "" {
+			host = "*"
+		}
+		if op == "reload" {
+			if err := a.loaded(module, host); err != nil {
+				return nil, err
+			}
+		}
+		undo := a.host.Override(op, module, host)
+		err := a.host.Reload("console module:" + op + "(" + module + ")")
+		if err != nil && op != "reload" {
+			undo()
+		}
+		return nil, err
+	}
 }
 
 // loaded says whether module runs on host, and where it does if not there.
-func (a *admin) loaded(module, host string) error {
+func (a *Admin) loaded(module, host string) error {
 	var elsewhere []string
-	for _, inst := range a.h.Runtime.Primaries() {
-		if inst.Name != module {
+	for _, m := range a.host.Status().Modules {
+		if m.Name != module {
 			continue
 		}
-		if inst.Host == host {
+		if m.Host == host {
 			return nil
 		}
-		elsewhere = append(elsewhere, inst.Host)
+		elsewhere = append(elsewhere, m.Host)
 	}
 	if len(elsewhere) > 0 {
 		return fmt.Errorf("module '%s' is not loaded on %s (it is on %s: name the host, module:reload(%q, %q))",
@@ -188,203 +280,111 @@ func (a *admin) loaded(module, host string) error {
 	return fmt.Errorf("module '%s' is not loaded; module:list() shows what is", module)
 }
 
-func (a *admin) ports() *luaval.Table {
-	var rows []*luaval.Table
-	for _, l := range a.h.Pool.Listeners() {
-		b := l.Binding
-		enc := map[string]string{"ssl": "direct TLS", "starttls": "STARTTLS", "": "none"}[b.Encryption]
-		reach := "local"
-		if b.Public() {
-			reach = "public"
-		}
-		rows = append(rows, row("service", b.Service, "listener", b.Listener, "address", b.Address.String(), "port", float64(b.Port),
-			"encryption", enc, "reach", reach, "open", float64(l.Stats.Open.Load()), "accepted", float64(l.Stats.Accepted.Load())))
-	}
-	return list(rows)
-}
-
-func (a *admin) modules(only string) *luaval.Table {
-	conns := map[string]int{}
-	for _, c := range a.h.Server.Conns() {
-		conns[c.Serving()]++
-	}
-	var rows []*luaval.Table
-	for _, inst := range a.h.Runtime.Primaries() {
-		if only != "" && inst.Name != only {
-			continue
-		}
-		var names []string
-		n := 0
-		for _, s := range inst.Services() {
-			names = append(names, s.Name)
-			n += conns[s.Name]
-		}
-		rows = append(rows, row("name", inst.Name, "host", inst.Host, "file", inst.Path, "services", strings.Join(names, ","),
-			"copies", float64(1+len(inst.Copies())), "connections", float64(n)))
-	}
-	return list(rows)
-}
-
 // configGet shows an option the way it is written in the config, with
 // secrets (passwords, cookies, tokens) redacted.
-func (a *admin) configGet(host, key string) string {
+func (a *Admin) configGet(args args) (any, error) {
+	host := args.str(0)
 	if host == "" {
 		host = "*"
 	}
-	o, ok := a.h.Config().Get(host, key)
-	if !ok {
-		return "nil"
-	}
-	return luaval.Format(redact(key, o.Value))
+	return a.host.ConfigOption(host, args.str(1)), nil
 }
 
-func redact(key string, v any) any {
-	if secretName.MatchString(key) && v != nil {
-		return "[redacted]"
+func (a *Admin) reload(args) (any, error) { return nil, a.host.Reload("console") }
+
+func (a *Admin) reloadStatus(args) (any, error) {
+	r := a.host.Status().Reloads
+	last := ""
+	if !r.Last.IsZero() {
+		last = r.Last.UTC().Format(time.RFC3339)
 	}
-	if t, ok := v.(*luaval.Table); ok {
-		out := &luaval.Table{Array: t.Array, Hash: map[any]any{}}
-		for k, e := range t.Hash {
-			ks, _ := k.(string)
-			out.Hash[k] = redact(ks, e)
-		}
-		return out
-	}
-	return v
+	return Row{"count": float64(r.Count), "failures": float64(r.Failures), "last": last, "error": r.LastError}, nil
 }
 
-// secrets lists every secret value in a config, for log redaction.
-func secrets(v any, name string, out *[]string) {
-	switch x := v.(type) {
-	case string:
-		if secretName.MatchString(name) {
-			*out = append(*out, x)
-		}
-	case *luaval.Table:
-		for k, e := range x.Hash {
-			ks, _ := k.(string)
-			secrets(e, ks, out)
-		}
-	}
-}
+// tlsVersions names the TLS versions a connection may have.
+var tlsVersions = map[uint16]string{0: "no", 0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}
 
-func (a *admin) conns(service string) *luaval.Table {
-	cs := a.h.Server.Conns()
-	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-	var rows []*luaval.Table
+// conns lists the open connections (of one service, unless it is "").
+func (a *Admin) conns(args args) (any, error) {
+	service := args.str(0)
+	cs := a.host.Conns()
+	slices.SortFunc(cs, func(x, y Conn) int { return cmp.Compare(x.ID, y.ID) })
+	rows := Rows{}
 	for _, c := range cs {
-		serving := c.Serving() // a multiplexed HTTP connection shows as HTTP
-		if service != "" && serving != service {
+		if service != "" && c.Service != service {
 			continue
-		}
-		tlsState := "no"
-		if st, ok := c.TLSState(); ok {
-			tlsState = map[uint16]string{0x0303: "TLS 1.2", 0x0304: "TLS 1.3"}[st.Version]
-		}
-		in, out := c.Bytes()
-		peer := ""
-		if c.RemoteAddr() != nil {
-			peer = c.RemoteAddr().String()
 		}
 		listener := c.Listener
 		if listener == "" {
 			listener = "(outgoing)"
 		}
-		rows = append(rows, row("id", float64(c.ID), "service", serving, "listener", listener, "peer", peer, "tls", tlsState,
-			"in", float64(in), "out", float64(out), "age", time.Since(c.Started).Round(time.Second).String()))
+		rows = append(rows, Row{"id": float64(c.ID), "service": c.Service, "listener": listener, "peer": c.Peer, "tls": tlsVersions[c.TLS],
+			"in": float64(c.In), "out": float64(c.Out), "age": time.Since(c.Started).Round(time.Second).String()})
 	}
-	return list(rows)
+	return rows, nil
 }
 
-func (a *admin) stats() *luaval.Table {
-	live := map[*listen.Stats][2]int64{}
-	for _, c := range a.h.Server.Conns() {
-		if c.Stats != nil {
-			in, out := c.Bytes()
-			v := live[c.Stats]
-			live[c.Stats] = [2]int64{v[0] + in, v[1] + out}
-		}
+func (a *Admin) closeConn(args args) (any, error) {
+	id := args.number(0)
+	if !a.host.CloseConn(uint64(id)) {
+		return nil, fmt.Errorf("no connection %v", id)
 	}
-	var rows []*luaval.Table
-	for _, l := range a.h.Pool.Listeners() {
-		st := &l.Stats
-		b := live[st]
-		rows = append(rows, row("listener", l.Binding.Listener, "address", l.Binding.AddrPort(), "open", float64(st.Open.Load()),
-			"accepted", float64(st.Accepted.Load()), "rejected", float64(st.Rejected.Load()),
-			"in", float64(st.BytesIn.Load()+b[0]), "out", float64(st.BytesOut.Load()+b[1]), "lua_errors", float64(st.LuaErrors.Load())))
-	}
-	rs := a.h.ReloadStatus()
-	return row("listeners", list(rows), "reloads", float64(rs.Count), "reload_failures", float64(rs.Failures))
+	return true, nil
 }
 
-// cookiePath is where the console cookie lives: console_cookie_file, else
-// console.cookie in data_path, else beside the config file.
-func (a *admin) cookiePath() string { return CookiePath(a.h.Config()) }
-
-func (a *admin) cookiePathOf(snap *config.Snapshot) string { return CookiePath(snap) }
-
-// CookiePath is where the console cookie of a config lives.
-func CookiePath(snap *config.Snapshot) string {
-	if p := snap.Options.ConsoleCookieFile; p != "" {
-		return p
+func (a *Admin) stats(args) (any, error) {
+	s := a.host.Status()
+	rows := Rows{}
+	for _, l := range s.Listeners {
+		rows = append(rows, Row{"listener": l.Listener, "address": l.AddrPort, "open": float64(l.Open),
+			"accepted": float64(l.Accepted), "rejected": float64(l.Refused),
+			"in": float64(l.BytesIn), "out": float64(l.BytesOut), "lua_errors": float64(l.LuaErrors)})
 	}
-	if d := snap.Options.DataPath; d != "" {
-		return filepath.Join(d, "console.cookie")
-	}
-	return filepath.Join(filepath.Dir(snap.Path), "console.cookie")
+	return Row{"listeners": rows, "reloads": float64(s.Reloads.Count), "reload_failures": float64(s.Reloads.Failures)}, nil
 }
 
-// consoleSecret is what a console session from peer must present:
-// console_password, else the cookie (made on first use, mode 0600).
-// console_auth = false turns it off, on loopback only: a session from
-// another machine without a password is refused (consoleAdmits).
-func (a *admin) consoleSecret(peer string) (any, error) {
-	snap := a.h.Config()
-	if err := consoleAdmits(snap, peer); err != nil {
+func (a *Admin) multiplexServices(args) (any, error) {
+	rows := Rows{}
+	for _, m := range a.host.Multiplexers() {
+		rows = append(rows, Row{"name": m.Name, "pattern": m.Pattern, "protocol": m.Protocol, "sni": m.SNI})
+	}
+	return rows, nil
+}
+
+func (a *Admin) logLevel(args args) (any, error) { return nil, a.host.SetLogLevel(args.str(0)) }
+
+// consoleSecret is what a console session from peer (an IP address)
+// must present: console_password, else the cookie (made on first use,
+// mode 0600); nil when console_auth = false. A session from another
+// machine without a real password is refused (Access.Admits).
+func (a *Admin) consoleSecret(args args) (any, error) {
+	acc := a.host.Access()
+	if err := acc.Admits(args.str(0)); err != nil {
 		return nil, err
 	}
-	if !snap.Options.ConsoleAuth {
+	if !acc.Auth {
 		return nil, nil
 	}
-	if pw := snap.Options.ConsolePassword; pw != "" {
-		return pw, nil
+	if acc.Password != "" {
+		return acc.Password, nil
 	}
-	cookie, err := ReadOrMakeCookie(a.cookiePath())
-	if err == nil {
-		a.h.redact(a.h.current())
+	cookie, err := ReadOrMakeCookie(acc.CookieFile)
+	if err != nil {
+		return nil, err
 	}
-	return cookie, err
-}
-
-// ReadOrMakeCookie returns the console cookie at path, creating it with
-// random content readable by its owner only if it does not exist.
-func ReadOrMakeCookie(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		return strings.TrimSpace(string(b)), nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("console cookie %s: %w", path, err)
-	}
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
-		return "", err
-	}
-	cookie := hex.EncodeToString(raw)
-	if err := os.WriteFile(path, []byte(cookie+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("console cookie %s: %w", path, err)
-	}
+	a.host.HideSecrets()
 	return cookie, nil
 }
 
 // authFailed logs a failed console login and returns how many seconds to
 // wait before answering: doubling with each failure from that address.
-func (a *admin) authFailed(addr string) float64 {
+func (a *Admin) authFailed(args args) (any, error) {
+	addr := args.str(0)
 	a.mu.Lock()
 	a.failures[addr]++
 	n := a.failures[addr]
 	a.mu.Unlock()
 	delay := 0.25 * float64(int(1)<<min(n-1, 5))
-	a.h.Log.Warnf("console: wrong or missing password from %s (%d failure(s); next answer in %.2fs)", addr, n, delay)
-	return delay
+	a.log.Warnf("console: wrong or missing password from %s (%d failure(s); next answer in %.2fs)", addr, n, delay)
+	return delay, nil
 }
