@@ -1,7 +1,12 @@
 // Package core wires the pipeline in one direction: config snapshot →
 // modules and their services → bind plan → listening sockets → events for
 // Lua. It owns the order of startup, reload and shutdown and nothing else:
-// each step's logic lives in its own package.
+// host.go holds the Host, its start and its stop; generation.go what one
+// config evaluation decides (settings, bind plan, TLS, each binding's
+// endpoint); reload.go the staged reload; console.go and status.go give
+// the console (host/admin) and the built-in pages (host/status) the views
+// of the host they need. Each step's logic lives in its own package, and
+// core must not take any in.
 package core
 
 import (
@@ -217,28 +222,6 @@ func (h *Host) ReopenLogs() error {
 	}
 	return err
 }
-
-// WatchedFiles lists the files whose change should trigger a reload: the
-// config and what it includes or reads, each module file on disk, every
-// certificate and key in use.
-func (h *Host) WatchedFiles() []string {
-	g := h.current()
-	files := append([]string(nil), g.snap.Files...)
-	for _, inst := range h.Runtime.Instances() {
-		if filepath.IsAbs(inst.Path) {
-			files = append(files, inst.Path)
-		}
-	}
-	for _, t := range g.tls {
-		files = append(files, t.Files...)
-	}
-	return files
-}
-
-// WatchedPatterns lists the wildcard Include patterns of the running
-// config: a file that comes to match one, or stops matching, should
-// trigger a reload too.
-func (h *Host) WatchedPatterns() []string { return h.current().snap.Patterns }
 
 // Drain stops accepting and lets the connections end by themselves,
 // for up to shutdown_deadline: after a zero-downtime upgrade, requests

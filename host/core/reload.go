@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/moonport/moonport/host/config"
@@ -138,3 +139,25 @@ func (h *Host) closeRemovedLater(closed []*listen.Listener, snap *config.Snapsho
 		}
 	})
 }
+
+// WatchedFiles lists the files whose change should trigger a reload: the
+// config and what it includes or reads, each module file on disk, every
+// certificate and key in use.
+func (h *Host) WatchedFiles() []string {
+	g := h.current()
+	files := append([]string(nil), g.snap.Files...)
+	for _, inst := range h.Runtime.Instances() {
+		if filepath.IsAbs(inst.Path) {
+			files = append(files, inst.Path)
+		}
+	}
+	for _, t := range g.tls {
+		files = append(files, t.Files...)
+	}
+	return files
+}
+
+// WatchedPatterns lists the wildcard Include patterns of the running
+// config: a file that comes to match one, or stops matching, should
+// trigger a reload too.
+func (h *Host) WatchedPatterns() []string { return h.current().snap.Patterns }
