@@ -10,9 +10,6 @@ import (
 	"github.com/moonport/moonport/lua/luaval"
 )
 
-// Version is the moonport version, set by main.
-var Version = "dev"
-
 // ConsoleAccess is what the config says about who may use the console,
 // for the host and for `moonport shell`.
 func ConsoleAccess(snap *config.Snapshot) admin.Access {

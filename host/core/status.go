@@ -7,6 +7,10 @@ import (
 	"github.com/moonport/moonport/host/status"
 )
 
+// Version is the moonport version, set by the command line (main's
+// version).
+var Version = "dev"
+
 // encryptionShown is how operators read a binding's encryption.
 var encryptionShown = map[string]string{"ssl": "direct TLS", "starttls": "STARTTLS", "": "none"}
 
