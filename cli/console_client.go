@@ -2,16 +2,17 @@ package cli
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/moonport/moonport/host/admin"
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/core"
 	"github.com/moonport/moonport/host/ports"
@@ -23,45 +24,16 @@ type consoleClient struct {
 	r    *bufio.Reader
 }
 
-// consoleAddress finds where a config's console listens, preferring a
-// loopback address, by the same rules the server binds it with.
+// consoleAddress finds where a config's console listens, by the same
+// rules the server binds it with, and picks the address to dial
+// (admin.DialAddress).
 func consoleAddress(snap *config.Snapshot) (string, error) {
-	plan := ports.Plan(snap, []ports.Service{{Name: "console", DefaultPorts: []int{5582}, Private: true}})
-	var pick *ports.Binding
-	for i, b := range plan.Bindings {
-		if pick == nil || (b.Address.IsLoopback() && !pick.Address.IsLoopback()) || (b.Address.Is4() && !pick.Address.Is4() && b.Address.IsLoopback()) {
-			pick = &plan.Bindings[i]
-		}
+	plan := ports.Plan(snap, []ports.Service{{Name: admin.Service, DefaultPorts: []int{admin.DefaultPort}, Private: true}})
+	var listening []netip.AddrPort
+	for _, b := range plan.Bindings {
+		listening = append(listening, netip.AddrPortFrom(b.Address, uint16(b.Port)))
 	}
-	if pick == nil {
-		return "", errors.New("the config gives the console no address")
-	}
-	if pick.Address.IsUnspecified() {
-		if pick.Address.Is4() {
-			return fmt.Sprintf("127.0.0.1:%d", pick.Port), nil
-		}
-		return fmt.Sprintf("[::1]:%d", pick.Port), nil
-	}
-	return pick.AddrPort(), nil
-}
-
-// consoleSecret is what the running console will ask for.
-func consoleSecret(snap *config.Snapshot) (string, error) {
-	if snap.Value("*", "console_auth") == false {
-		return "", nil
-	}
-	if pw := os.Getenv("MOONPORT_CONSOLE_PASSWORD"); pw != "" {
-		return pw, nil
-	}
-	if pw, ok := snap.Value("*", "console_password").(string); ok && pw != "" {
-		return pw, nil
-	}
-	path := core.CookiePath(snap)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("cannot read the console cookie %s (run as the server's user, or set MOONPORT_CONSOLE_PASSWORD): %w", path, errors.Unwrap(err))
-	}
-	return strings.TrimSpace(string(b)), nil
+	return admin.DialAddress(listening)
 }
 
 // dialConsole connects and authenticates.
@@ -84,7 +56,7 @@ func dialConsole(snap *config.Snapshot) (*consoleClient, error) {
 	if c.r.Buffered() > 0 || peekLine(c) {
 		line, _ := c.r.ReadString('\n')
 		if strings.TrimSpace(line) == "Password:" {
-			secret, err := consoleSecret(snap)
+			secret, err := core.ConsoleAccess(snap).ClientSecret()
 			if err != nil {
 				conn.Close()
 				return nil, err

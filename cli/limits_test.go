@@ -75,3 +75,19 @@ func TestCheckConfigBoundsWhatTheConfigReads(t *testing.T) {
 		t.Fatal("check config blocks on a named pipe")
 	}
 }
+
+// TestCheckConfigRefusesWrongTypes: a global option of the wrong type
+// stops check config with exit 1, naming file, line, option and value; it
+// used to pass with exit 0 and run with the default.
+func TestCheckConfigRefusesWrongTypes(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{`max_connections = "lots"`, `max_connections = "lots": expected a number (a whole number of connections from 1 to 1048576), not a string`},
+		{`strict_binding = "yes"`, `strict_binding = "yes": expected true or false, not a string`},
+	} {
+		cfg := testenv.WriteConfig(t, "modules_enabled = { }\n"+c.line+"\n")
+		code, out, errOut := runCLI(t, "check", "config", "--config", cfg)
+		if code != exitConfig || !strings.Contains(errOut, cfg+":2: "+c.want) {
+			t.Errorf("%s: exit %d, want %d and %s:2: %s\n%s%s", c.line, code, exitConfig, cfg, c.want, out, errOut)
+		}
+	}
+}

@@ -27,10 +27,10 @@ func dropRoot(h *core.Host, log logrus.FieldLogger, pidfile string) int {
 	if os.Geteuid() != 0 {
 		return exitOK
 	}
-	snap := h.Config()
-	userName, _ := snap.Value("*", "prosody_user").(string)
+	opts := h.Config().Options
+	userName := opts.ProsodyUser
 	if userName == "" {
-		if snap.Value("*", "run_as_root") == true {
+		if opts.RunAsRoot {
 			rootWarning.Do(func() {
 				log.Warn("Running as root (run_as_root = true); set prosody_user to drop privileges after binding")
 			})
@@ -39,8 +39,7 @@ func dropRoot(h *core.Host, log logrus.FieldLogger, pidfile string) int {
 		log.Error("Refusing to run as root: set prosody_user = \"…\" (and prosody_group) to drop privileges after binding, or run_as_root = true")
 		return exitPrivilege
 	}
-	groupName, _ := snap.Value("*", "prosody_group").(string)
-	id, err := privilege.Lookup(userName, groupName)
+	id, err := privilege.Lookup(userName, opts.ProsodyGroup)
 	if err != nil {
 		log.Errorf("Cannot drop privileges: %v", err)
 		return exitPrivilege

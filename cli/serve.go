@@ -51,7 +51,7 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 		h.Shutdown()
 		return exitBind
 	}
-	s.pidfile, _ = h.Config().Value("*", "pidfile").(string)
+	s.pidfile = h.Config().Options.Pidfile
 	if code := dropRoot(h, log, s.pidfile); code != exitOK {
 		h.Shutdown()
 		return code
@@ -113,7 +113,7 @@ func (inv *invocation) ready(s *serving) <-chan struct{} {
 // default). It stops with ctx.
 func (s *serving) watch(ctx context.Context) {
 	h := s.h
-	if h.Config().Value("*", "reload_on_change") != false {
+	if h.Config().Options.ReloadOnChange {
 		if _, err := os.Stat(h.Config().Path); err == nil {
 			watched := func() watch.Watched { return watch.Watched{Files: h.WatchedFiles(), Patterns: h.WatchedPatterns()} }
 			if _, err := watch.Start(ctx, s.log, watched, func(why string) { _ = h.Reload(why) }); err != nil {

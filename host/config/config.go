@@ -10,7 +10,6 @@ package config
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/moonport/moonport/host/value"
@@ -102,6 +101,9 @@ type Snapshot struct {
 	// Empty lists the Lua files evaluated (the config, Included and
 	// RunScript files) that were empty or only whitespace when read.
 	Empty []string
+	// Options are the global options the Go side reads, typed and
+	// checked (ReadOptions).
+	Options *Options
 }
 
 // NewSnapshot starts the Snapshot of the config file at path: an empty
@@ -156,16 +158,6 @@ func (s *Snapshot) Get(host, name string) (Option, bool) {
 func (s *Snapshot) Value(host, name string) any {
 	o, _ := s.Get(host, name)
 	return o.Value
-}
-
-// GlobalNames lists the options set in the global section, sorted.
-func (s *Snapshot) GlobalNames() []string {
-	names := make([]string, 0, len(s.Global.Options))
-	for k := range s.Global.Options {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // String returns the option as a string, or def when unset. A value of

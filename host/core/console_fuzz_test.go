@@ -14,6 +14,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/moonport/moonport/host/admin"
 	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/internal/testenv"
 )
@@ -24,7 +25,8 @@ import (
 // sessions would go with it). Those get an error answer, which the module
 // reports like any other.
 type fuzzAdmin struct {
-	real        *admin
+	real        consoleCalls
+	h           *Host
 	consolePort int
 }
 
@@ -34,8 +36,8 @@ func (f *fuzzAdmin) Call(name string, args []any) (any, error) {
 	switch name {
 	case "close_conn":
 		id, _ := arg(args, 0).(float64)
-		for _, c := range f.real.h.Server.Conns() {
-			if c.ID == uint64(id) && c.Service == consoleService {
+		for _, c := range f.h.Server.Conns() {
+			if c.ID == uint64(id) && c.Service == admin.Service {
 				return nil, errors.New("fuzz: console sessions stay open")
 			}
 		}
@@ -44,7 +46,7 @@ func (f *fuzzAdmin) Call(name string, args []any) (any, error) {
 			return nil, errors.New("fuzz: the console's port stays open")
 		}
 	case "module_unload", "module_reload":
-		if str(args, 0) == "admin_telnet" {
+		if module, _ := arg(args, 0).(string); module == "admin_telnet" {
 			return nil, errors.New("fuzz: the console module stays loaded")
 		}
 	}
@@ -88,7 +90,7 @@ log = { { to = "file", filename = %q, levels = { min = "error" } } }
 	if err != nil {
 		f.Fatal(err)
 	}
-	h.Runtime.SetAdmin(&fuzzAdmin{real: &admin{h: h, started: time.Now(), failures: map[string]int{}}, consolePort: console})
+	h.Runtime.SetAdmin(&fuzzAdmin{real: newConsole(h), h: h, consolePort: console})
 	if err := h.Start(); err != nil {
 		f.Fatal(err)
 	}

@@ -39,8 +39,7 @@ func TestConsoleSessionFromAnotherMachine(t *testing.T) {
 		{"console_password = \"long enough secret\"", "192.0.2.7", false},
 	} {
 		th, _, _ := consoleHost(t, c.extra)
-		a := &admin{h: th.Host, failures: map[string]int{}}
-		secret, err := a.Call("console_secret", []any{c.peer})
+		secret, err := newConsole(th.Host).Call("console_secret", []any{c.peer})
 		if c.refused != (err != nil) {
 			t.Errorf("%q from %q: secret %v, error %v; want refused %v", c.extra, c.peer, secret, err, c.refused)
 		}

@@ -65,20 +65,20 @@ func TestStaticFilesStayInTheirFolder(t *testing.T) {
 		"nope.txt":   "404",
 		"sub":        "404", // a folder is not a file
 	} {
-		if got := status(t, base+path); got != want {
+		if got := fetch(t, base+path); got != want {
 			t.Errorf("GET /files/%s: got %q, want %q", path, got, want)
 		}
 	}
 	for _, path := range []string{"dirlink/shadow", "filelink", "rellink", "../secret/shadow", "sub/../../secret/shadow", "%2e%2e/secret/shadow", "/" + filepath.Join(filepath.Dir(root), "secret", "shadow")} {
-		got := status(t, "--path-as-is", base+path)
+		got := fetch(t, "--path-as-is", base+path)
 		if !strings.HasPrefix(got, "403") && !strings.HasPrefix(got, "404") || strings.Contains(got, "secret-hash") {
 			t.Errorf("GET /files/%s leaves the folder: got %q, want 403 or 404", path, got)
 		}
 	}
 }
 
-// status fetches a URL with curl and returns "CODE body".
-func status(t *testing.T, args ...string) string {
+// fetch fetches a URL with curl and returns "CODE body".
+func fetch(t *testing.T, args ...string) string {
 	t.Helper()
 	out := curl(t, append([]string{"-w", "\n%{http_code}"}, args...)...)
 	i := strings.LastIndex(out, "\n")

@@ -1,5 +1,7 @@
 package core
 
+import "github.com/moonport/moonport/host/admin"
+
 // KeptFiles lists the files this process writes or opens again later,
 // which must stay writable by the user it drops privileges to: the log
 // files, and the console cookie when the console will ask for it. The
@@ -9,24 +11,14 @@ package core
 func (h *Host) KeptFiles() ([]string, error) {
 	g := h.current()
 	files := append([]string(nil), g.sinks.Files()...)
-	if !h.consoleUsesCookie() {
+	access := ConsoleAccess(g.snap)
+	if h.Runtime.Service(admin.Service) == nil || !access.UsesCookie() {
 		return files, nil
 	}
-	path := CookiePath(g.snap)
-	if _, err := ReadOrMakeCookie(path); err != nil {
+	path := access.CookieFile
+	if _, err := admin.ReadOrMakeCookie(path); err != nil {
 		return files, err
 	}
 	h.redact(g)
 	return append(files, path), nil
-}
-
-// consoleUsesCookie reports whether a console is served whose secret is
-// the cookie (no console_password, console_auth not turned off).
-func (h *Host) consoleUsesCookie() bool {
-	snap := h.Config()
-	if h.Runtime.Service("console") == nil || snap.Value("*", "console_auth") == false {
-		return false
-	}
-	pw, _ := snap.Value("*", "console_password").(string)
-	return pw == ""
 }

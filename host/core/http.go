@@ -1,38 +1,29 @@
 package core
 
 import (
-	"fmt"
-	"html/template"
+	"cmp"
 	"net/http"
-	"sort"
-	"strings"
-	"time"
 
 	"github.com/moonport/moonport/host/httpserve"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/moonport/moonport/host/value"
+	"github.com/moonport/moonport/host/status"
 )
 
 // httpFor gives a binding served by net/http its handler and limits.
 func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) {
-	num := func(name string, def float64) float64 {
-		if n, ok := g.snap.Value("*", name).(float64); ok && n > 0 {
-			return n
-		}
-		return def
-	}
+	o := g.snap.Options.HTTP
 	st, _, _, _ := g.settingsFor(b) // checked in planFor
 	limits := listen.HTTPLimits{
-		MaxHeaderBytes:    int(num("http_max_header_size", 64<<10)),
-		ReadHeaderTimeout: time.Duration(num("http_header_timeout", 10) * float64(time.Second)),
-		IdleTimeout:       time.Duration(num("http_idle_timeout", 120) * float64(time.Second)),
-		BodyTimeout:       time.Duration(num("http_body_timeout", st.ReadTimeout.Seconds()) * float64(time.Second)),
+		MaxHeaderBytes:    o.MaxHeaderSize,
+		ReadHeaderTimeout: o.HeaderTimeout,
+		IdleTimeout:       o.IdleTimeout,
+		BodyTimeout:       cmp.Or(o.BodyTimeout, st.ReadTimeout),
 	}
-	p := httpserve.Policy{MaxBody: int64(num("http_max_content_size", 10<<20)), Pages: g.pagesOn(b, st)}
+	p := httpserve.Policy{MaxBody: o.MaxContentSize, Pages: g.pagesOn(b, st)}
 	if b.Encryption == ports.DirectTLS {
-		p.HSTS = int(num("https_hsts", 0))
-	} else if g.snap.Value("*", "http_redirect_https") == true {
+		p.HSTS = o.HSTS
+	} else if o.RedirectHTTPS {
 		for _, o := range g.plan.Bindings {
 			if o.Encryption == ports.DirectTLS && g.service(o.Service).Serve == ports.ServeHTTP {
 				p.RedirectHTTPS = o.Port
@@ -50,7 +41,7 @@ func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) 
 // http_builtin_public = true. Sockets a multiplexer hands over count as
 // public.
 func (g *generation) pagesOn(b ports.Binding, st listen.Settings) bool {
-	if g.snap.Value("*", "http_builtin_public") == true {
+	if g.snap.Options.HTTP.BuiltinPublic {
 		return true
 	}
 	return (b.Address.IsLoopback() || b.Address.IsPrivate()) && !st.ProxyProtocol
@@ -59,140 +50,22 @@ func (g *generation) pagesOn(b ports.Binding, st listen.Settings) bool {
 // buildRouter gathers the modules' routes and the built-in pages.
 func (h *Host) buildRouter(g *generation, apps []httpserve.App) {
 	extra := map[string]http.Handler{}
-	if g.snap.Value("*", "http_metrics") == true {
-		extra["/metrics"] = http.HandlerFunc(h.serveMetrics)
+	o := g.snap.Options.HTTP
+	if o.Metrics {
+		extra["/metrics"] = status.MetricsHandler(h.Status)
 	}
-	if g.snap.Value("*", "http_status_page") == true {
-		extra["/status"] = http.HandlerFunc(h.serveStatus)
+	if o.StatusPage {
+		extra["/status"] = status.PageHandler(h.Status)
 	}
-	if paths, ok := g.snap.Value("*", "http_paths").(*value.Table); ok {
-		for _, k := range []string{"metrics", "status"} {
-			if p, ok := paths.Field(k).(string); ok {
-				if hd, ok := extra["/"+k]; ok {
-					delete(extra, "/"+k)
-					extra[p] = hd
-				}
+	for _, k := range []string{"metrics", "status"} {
+		if p, ok := o.Paths[k]; ok {
+			if hd, ok := extra["/"+k]; ok {
+				delete(extra, "/"+k)
+				extra[p] = hd
 			}
 		}
 	}
 	g.router = httpserve.NewRouter(apps, extra, httpserve.Policy{})
-}
-
-// serveMetrics writes the OpenMetrics text exposition.
-func (h *Host) serveMetrics(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
-	var b strings.Builder
-	family := func(name, typ, help string) {
-		fmt.Fprintf(&b, "# TYPE %s %s\n# HELP %s %s\n", name, typ, name, help)
-	}
-	ls := h.Pool.Listeners()
-	label := func(l *listen.Listener) string {
-		return fmt.Sprintf(`{service=%q,listener=%q,address=%q}`, l.Binding.Service, l.Binding.Listener, l.Binding.AddrPort())
-	}
-	type metric struct {
-		name, typ, help string
-		value           func(*listen.Stats) int64
-	}
-	live := map[*listen.Stats][2]int64{}
-	for _, c := range h.Server.Conns() {
-		if c.Stats != nil {
-			in, out := c.Bytes()
-			v := live[c.Stats]
-			live[c.Stats] = [2]int64{v[0] + in, v[1] + out}
-		}
-	}
-	for _, m := range []metric{
-		{"moonport_connections_open", "gauge", "Connections open now.", func(s *listen.Stats) int64 { return s.Open.Load() }},
-		{"moonport_connections_accepted", "counter", "Connections accepted.", func(s *listen.Stats) int64 { return s.Accepted.Load() }},
-		{"moonport_connections_refused", "counter", "Connections refused by limits or access lists.", func(s *listen.Stats) int64 { return s.Rejected.Load() }},
-		{"moonport_received_bytes", "counter", "Bytes received.", func(s *listen.Stats) int64 { return s.BytesIn.Load() + live[s][0] }},
-		{"moonport_sent_bytes", "counter", "Bytes sent.", func(s *listen.Stats) int64 { return s.BytesOut.Load() + live[s][1] }},
-		{"moonport_lua_errors", "counter", "Errors in Lua callbacks.", func(s *listen.Stats) int64 { return s.LuaErrors.Load() }},
-		{"moonport_tls_handshakes", "counter", "TLS handshakes completed.", func(s *listen.Stats) int64 { return s.TLSHandshakes.Load() }},
-		{"moonport_tls_handshake_failures", "counter", "TLS handshakes that failed.", func(s *listen.Stats) int64 { return s.TLSFailures.Load() }},
-	} {
-		family(m.name, m.typ, m.help)
-		suffix := ""
-		if m.typ == "counter" {
-			suffix = "_total"
-		}
-		for _, l := range ls {
-			fmt.Fprintf(&b, "%s%s%s %d\n", m.name, suffix, label(l), m.value(&l.Stats))
-		}
-	}
-	rs := h.ReloadStatus()
-	family("moonport_reloads", "counter", "Reloads attempted.")
-	fmt.Fprintf(&b, "moonport_reloads_total %d\n", rs.Count)
-	family("moonport_reload_failures", "counter", "Reloads that failed and changed nothing.")
-	fmt.Fprintf(&b, "moonport_reload_failures_total %d\n", rs.Failures)
-	bounds, counts, sum := h.Runtime.CallbackHistogram()
-	family("moonport_lua_callback_seconds", "histogram", "Time Lua callbacks ran.")
-	var cum int64
-	for i, ub := range bounds {
-		cum += counts[i]
-		fmt.Fprintf(&b, "moonport_lua_callback_seconds_bucket{le=\"%g\"} %d\n", ub, cum)
-	}
-	cum += counts[len(bounds)]
-	fmt.Fprintf(&b, "moonport_lua_callback_seconds_bucket{le=\"+Inf\"} %d\n", cum)
-	fmt.Fprintf(&b, "moonport_lua_callback_seconds_count %d\nmoonport_lua_callback_seconds_sum %g\n", cum, sum)
-	b.WriteString("# EOF\n")
-	_, _ = w.Write([]byte(b.String()))
-}
-
-var statusPage = template.Must(template.New("status").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>moonport status</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin-bottom:1.5em}
-th,td{border:1px solid #ccc;padding:.3em .7em;text-align:left}
-th{background:#f0f0f0}
-</style></head><body>
-<h1>moonport {{.Version}}</h1>
-<p>Up {{.Uptime}} · {{.Connections}} connection(s) · last reload: {{.Reload}}</p>
-<h2>Listeners</h2>
-<table id="listeners"><thead><tr><th>Service</th><th>Listener</th><th>Address</th><th>Encryption</th><th>Open</th><th>Accepted</th><th>Refused</th></tr></thead><tbody>
-{{range .Listeners}}<tr><td>{{.Service}}</td><td>{{.Listener}}</td><td>{{.Address}}</td><td>{{.Encryption}}</td><td>{{.Open}}</td><td>{{.Accepted}}</td><td>{{.Refused}}</td></tr>
-{{end}}</tbody></table>
-<h2>Modules</h2>
-<table id="modules"><thead><tr><th>Module</th><th>Host</th><th>Services</th></tr></thead><tbody>
-{{range .Modules}}<tr><td>{{.Name}}</td><td>{{.Host}}</td><td>{{.Services}}</td></tr>
-{{end}}</tbody></table>
-</body></html>
-`))
-
-// serveStatus renders the status page: plain HTML, no external assets.
-func (h *Host) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	type lrow struct {
-		Service, Listener, Address, Encryption string
-		Open, Accepted, Refused                int64
-	}
-	type mrow struct{ Name, Host, Services string }
-	data := struct {
-		Version, Uptime, Reload string
-		Connections             int
-		Listeners               []lrow
-		Modules                 []mrow
-	}{Version: Version, Uptime: time.Since(h.started).Round(time.Second).String(), Connections: h.Server.Count(), Reload: "never"}
-	if rs := h.ReloadStatus(); !rs.Last.IsZero() {
-		data.Reload = rs.Last.UTC().Format(time.RFC3339)
-		if rs.LastError != "" {
-			data.Reload += " (failed: " + rs.LastError + ")"
-		}
-	}
-	for _, l := range h.Pool.Listeners() {
-		b := l.Binding
-		data.Listeners = append(data.Listeners, lrow{b.Service, b.Listener, b.AddrPort(), b.Encryption.String(), l.Stats.Open.Load(), l.Stats.Accepted.Load(), l.Stats.Rejected.Load()})
-	}
-	for _, inst := range h.Runtime.Primaries() {
-		var names []string
-		for _, s := range inst.Services() {
-			names = append(names, s.Name)
-		}
-		sort.Strings(names)
-		data.Modules = append(data.Modules, mrow{inst.Name, inst.Host, strings.Join(names, ", ")})
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = statusPage.Execute(w, data)
 }
 
 // divertHTTP is the net/http that serves connections a multiplexer hands

@@ -305,6 +305,8 @@ func TestRemovedListenerKeepsItsConnections(t *testing.T) {
 	keep, gone := freePort(t), freePort(t)
 	th := startHost(t, fmt.Sprintf("modules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d, %d }\n", keep, gone), nil)
 	c := dial(t, gone)
+	c.send("accepted\n") // not still in the kernel's queue, which closing the listener resets
+	c.expect("accepted")
 	cfg := filepath.Join(th.dir, "prosody.cfg.lua")
 	b, _ := os.ReadFile(cfg)
 	b = bytes.Replace(b, []byte(fmt.Sprintf("echo_ports = { %d, %d }", keep, gone)), []byte(fmt.Sprintf("echo_ports = { %d }\nremoved_listener_grace = 0.3", keep)), 1)

@@ -157,10 +157,10 @@ func (p *planner) defaults(local bool) []any {
 		v4, v6 = "127.0.0.1", "::1"
 	}
 	var out []any
-	if p.snap.Value("*", "use_ipv4") != false {
+	if p.snap.Options.UseIPv4 {
 		out = append(out, v4)
 	}
-	if p.snap.Value("*", "use_ipv6") != false {
+	if p.snap.Options.UseIPv6 {
 		out = append(out, v6)
 	}
 	return out

@@ -80,11 +80,9 @@ func (b *Builder) path(p string) string {
 	return filepath.Join(b.base, p)
 }
 
-// table reads a global option that must be a table (or be unset).
-func (b *Builder) table(name string) *value.Table {
-	t, _ := b.snap.Value("*", name).(*value.Table)
-	return t
-}
+// sslExample is what an ssl option looks like, for the error when one
+// is not a table.
+const sslExample = `{ certificate = "…", key = "…" }`
 
 func sub(t *value.Table, k any) *value.Table {
 	if t == nil {
@@ -99,15 +97,21 @@ func sub(t *value.Table, k any) *value.Table {
 // N_ssl[interface], N_ssl[port], N_ssl (or ssl when N_ssl is unset), the
 // service's own defaults, ssl[interface], ssl[port], and under them all
 // the global ssl table as the base.
-func (b *Builder) chain(bind ports.Binding, prefix string, own *value.Table) []*value.Table {
-	global := b.table("ssl")
-	svc := b.table(prefix + "ssl")
+func (b *Builder) chain(bind ports.Binding, prefix string, own *value.Table) ([]*value.Table, error) {
+	global, err := b.snap.GlobalTable("ssl", sslExample)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := b.snap.GlobalTable(prefix+"ssl", sslExample)
+	if err != nil {
+		return nil, err
+	}
 	if svc == nil {
 		svc = global
 	}
 	iface := bind.Address.String()
 	port := float64(bind.Port)
-	return []*value.Table{bind.TLS, sub(svc, iface), sub(svc, port), svc, own, sub(global, iface), sub(global, port), global}
+	return []*value.Table{bind.TLS, sub(svc, iface), sub(svc, port), svc, own, sub(global, iface), sub(global, port), global}, nil
 }
 
 // lookup returns the first value of key along the chain.
@@ -126,7 +130,6 @@ func lookup(chain []*value.Table, key string) any {
 // Build returns the TLS of a binding; prefix is its service's option
 // prefix ("https_").
 func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*Listener, error) {
-	chain := b.chain(bind, prefix, own)
 	implicit := bind.Encryption == ports.DirectTLS
 	l := &Listener{Implicit: implicit}
 	if bind.Encryption == ports.Unencrypted && bind.TLS == nil {
@@ -134,6 +137,10 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 	}
 	fail := func(file string, err error) (*Listener, error) {
 		return nil, &Error{Listener: bind.Listener + " (" + bind.AddrPort() + ")", File: file, Err: err}
+	}
+	chain, err := b.chain(bind, prefix, own)
+	if err != nil {
+		return fail("", err)
 	}
 	cfg, err := b.policy(chain)
 	if err != nil {
@@ -203,11 +210,7 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 }
 
 func (b *Builder) certDir() string {
-	dir, _ := b.snap.Value("*", "certificates").(string)
-	if dir == "" {
-		dir = "certs"
-	}
-	return b.path(dir)
+	return b.path(b.snap.Options.Certificates)
 }
 
 // findCert looks for NAME.crt/NAME.key, NAME/fullchain.pem and

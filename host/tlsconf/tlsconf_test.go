@@ -146,6 +146,8 @@ func TestErrors(t *testing.T) {
 		{`x_ssl = { certificate = "good.crt", key = "good.key", ciphers = { "NOPE" } }`, "ssl", "", `unknown cipher suite "NOPE"`},
 		{`x_ssl = { certificate = "good.crt", key = "good.key", verify = "peer" }`, "ssl", "", "needs cafile"},
 		{`x_ssl = { certificate = "good.crt", key = "good.key", min_protocol = "tlsv1_3", max_protocol = "tlsv1_2" }`, "ssl", "", "no TLS version left"},
+		{`x_ssl = "good.crt"`, "ssl", "", `prosody.cfg.lua:1: x_ssl = "good.crt": expected a table such as { certificate = "…", key = "…" }, not a string`},
+		{`ssl = true`, "starttls", "", `prosody.cfg.lua:1: ssl = true: expected a table such as { certificate = "…", key = "…" }, not true or false`},
 	}
 	for _, c := range cases {
 		_, err := NewBuilder(snapshot(t, dir, c.cfg)).Build(binding("x", "127.0.0.1", 993, c.enc), "x_", nil)

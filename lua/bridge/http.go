@@ -10,7 +10,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/httpserve"
-	"github.com/moonport/moonport/host/value"
 )
 
 // httpApp is what module:provides("http", …) registered.
@@ -80,10 +79,8 @@ func (inst *Instance) appOf(app *httpApp) httpserve.App {
 	if app.defaultPath != "" {
 		mount = app.defaultPath
 	}
-	if paths, ok := inst.snap.Load().Value("*", "http_paths").(*value.Table); ok {
-		if p, ok := paths.Field(inst.Name).(string); ok {
-			mount = p
-		}
+	if p, ok := inst.snap.Load().Options.HTTP.Paths[inst.Name]; ok {
+		mount = p
 	}
 	if !strings.HasPrefix(mount, "/") {
 		mount = "/" + mount

@@ -214,12 +214,12 @@ func (m moduleRef) key() string { return m.host + "/" + m.name }
 // own modules_enabled on that host, and each Component's module.
 func wanted(snap *config.Snapshot) []moduleRef {
 	disabled := map[string]bool{}
-	for _, n := range setOf(snap.Value("*", "modules_disabled")) {
+	for _, n := range snap.Options.ModulesDisabled {
 		disabled[n] = true
 	}
 	var out []moduleRef
 	globalSet := map[string]bool{}
-	for _, name := range setOf(snap.Value("*", "modules_enabled")) {
+	for _, name := range snap.Options.ModulesEnabled {
 		globalSet[name] = true
 		if !disabled[name] {
 			out = append(out, moduleRef{name, "*"})

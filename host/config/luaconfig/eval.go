@@ -88,6 +88,11 @@ func evaluate(name string, src []byte, limit time.Duration) (*config.Snapshot, e
 	if err := e.run(name, src); err != nil {
 		return nil, err
 	}
+	opts, err := config.ReadOptions(e.snap)
+	if err != nil {
+		return nil, err
+	}
+	e.snap.Options = opts
 	return e.snap, nil
 }
 

@@ -1,11 +1,12 @@
 package luaconfig
 
 import (
-	"github.com/moonport/moonport/host/config"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/moonport/moonport/host/config"
 
 	"github.com/moonport/moonport/host/value"
 )

@@ -1,10 +1,11 @@
 package luaconfig
 
 import (
-	"github.com/moonport/moonport/host/config"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moonport/moonport/host/config"
 )
 
 // FuzzEvaluate feeds arbitrary source to the evaluator: it may refuse it,
