@@ -104,64 +104,64 @@ api_list = { "a", "b" }
 `, port, echo), map[string]string{"api": apiModule, "helper": helperModule})
 	c := dial(t, port)
 
-	c.send("opts\n")
-	c.expect("string=42 number=42 bool=true")
-	c.expect("array=a,b default=dflt")
-	c.expect("set has b=true z=false; util.set=true")
-	c.expect("host=* name=api field=yes")
+	c.Send("opts\n")
+	c.Expect("string=42 number=42 bool=true")
+	c.Expect("array=a,b default=dflt")
+	c.Expect("set has b=true z=false; util.set=true")
+	c.Expect("host=* name=api field=yes")
 
-	c.send("fire\n")
-	c.expect("fire=high 7")
-	c.send("shared\n")
+	c.Send("fire\n")
+	c.Expect("fire=high 7")
+	c.Send("shared\n")
 	// The helper's copy of the event runs on its own loop; ask until it has.
 	for i := 0; ; i++ {
-		line := c.line()
+		line := c.Line()
 		if line == "shared=7" {
 			break
 		}
 		if line != "shared=nil" || i > 200 {
 			t.Fatalf("shared: %q", line)
 		}
-		c.send("shared\n")
+		c.Send("shared\n")
 	}
 
-	c.send("timer\n")
-	c.expect("tick 1")
-	c.expect("tick 2")
-	c.expect("tick 3")
+	c.Send("timer\n")
+	c.Expect("tick 1")
+	c.Expect("tick 2")
+	c.Expect("tick 3")
 
-	c.send("pause\n")
-	c.send("after pause\n")
-	c.expect("resuming")
-	c.expect("echo after pause")
+	c.Send("pause\n")
+	c.Send("after pause\n")
+	c.Expect("resuming")
+	c.Expect("echo after pause")
 
-	c.send("drain\n")
-	if got := c.line(); len(got) != 100000 {
+	c.Send("drain\n")
+	if got := c.Line(); len(got) != 100000 {
 		t.Fatalf("drain payload: %d bytes", len(got))
 	}
-	c.expect("drained")
+	c.Expect("drained")
 
-	c.send(fmt.Sprintf("dial %d\n", echo))
-	c.expect("dialled ok")
-	c.expect("upstream said via dial")
-	c.expect("dial ended: nil")
-	c.send(fmt.Sprintf("dial %d\n", closed))
-	if got := c.line(); !strings.HasPrefix(got, "dial ended: ") || !strings.Contains(got, "refused") {
+	c.Send(fmt.Sprintf("dial %d\n", echo))
+	c.Expect("dialled ok")
+	c.Expect("upstream said via dial")
+	c.Expect("dial ended: nil")
+	c.Send(fmt.Sprintf("dial %d\n", closed))
+	if got := c.Line(); !strings.HasPrefix(got, "dial ended: ") || !strings.Contains(got, "refused") {
 		t.Fatalf("dial to a closed port: %q", got)
 	}
 
-	c.send("log\n")
-	c.expect("logged")
+	c.Send("log\n")
+	c.Expect("logged")
 	th.waitLog(t, "format str and 5 and nil")
 
-	c.send("mode 4\n")
-	c.send("abcdefgh")
-	c.expect("echo abcd")
-	c.expect("echo efgh")
-	c.send("switch\n")
-	c.expect("echo swit")
-	c.send("ch\n")
-	c.expect("echo ch")
+	c.Send("mode 4\n")
+	c.Send("abcdefgh")
+	c.Expect("echo abcd")
+	c.Expect("echo efgh")
+	c.Send("switch\n")
+	c.Expect("echo swit")
+	c.Send("ch\n")
+	c.Expect("echo ch")
 }
 
 func TestSetListener(t *testing.T) {
@@ -171,10 +171,10 @@ interfaces = { "127.0.0.1" }
 api_ports = %d
 `, port), map[string]string{"api": apiModule})
 	c := dial(t, port)
-	c.send("switch\n")
-	c.expect("attached data1")
-	c.send("hello\n")
-	c.expect("other: hello")
+	c.Send("switch\n")
+	c.Expect("attached data1")
+	c.Send("hello\n")
+	c.Expect("other: hello")
 }
 
 func TestHostsAndComponents(t *testing.T) {
@@ -191,8 +191,8 @@ Component "svc.example" "whoami"
 		"whoami":   `module:provides("net", { name = "whoami", default_port = 1, listener = { onconnect = function(c) c:write(module.host .. " " .. module:get_host_type() .. " " .. module:get_option_string("label") .. "\n"); c:close() end } })`,
 		"hostonly": `module:provides("net", { name = "hostonly", default_port = 1, listener = { onconnect = function(c) c:write(module.host .. " " .. module:get_host_type() .. " " .. module:get_option_string("label") .. "\n"); c:close() end } })`,
 	})
-	dial(t, a).expect("svc.example component from component")
-	dial(t, b).expect("a.example local from a")
+	dial(t, a).Expect("svc.example component from component")
+	dial(t, b).Expect("a.example local from a")
 }
 
 func TestNamedListenerOverrides(t *testing.T) {
@@ -203,12 +203,12 @@ echo_ports = %d
 listeners = { quick = { service = "echo", bind = "127.0.0.1:%d", read_timeout = 0.1 } }
 `, plain, quick), nil)
 	q := dial(t, quick)
-	q.send("x\n")
-	q.expect("x")
-	q.expectClosed() // its own read_timeout
+	q.Send("x\n")
+	q.Expect("x")
+	q.ExpectClosed() // its own read_timeout
 	p := dial(t, plain)
-	p.send("y\n")
-	p.expect("y") // still open: the global read_timeout is 840 s
+	p.Send("y\n")
+	p.Expect("y") // still open: the global read_timeout is 840 s
 }
 
 const copiesModule = `
@@ -233,7 +233,7 @@ func TestWorkersSpreadConnections(t *testing.T) {
 			map[string]string{"copies": copiesModule})
 		seen := map[string]bool{}
 		for i := 0; i < 6; i++ {
-			seen[dial(t, port).line()] = true
+			seen[dial(t, port).Line()] = true
 		}
 		if len(seen) != len(c.want) {
 			t.Errorf("%q: connections went to %v, want %v", c.option, seen, c.want)
@@ -285,21 +285,21 @@ module:provides("net", { name = "spin", default_port = 1, listener = {
 }})`})
 	e := dial(t, echo)
 	looper := dial(t, port)
-	looper.send("loop\n")
+	looper.Send("loop\n")
 	// Another module keeps serving while the loop runs.
-	e.send("meanwhile\n")
-	e.expect("meanwhile")
-	looper.expectClosed()
+	e.Send("meanwhile\n")
+	e.Expect("meanwhile")
+	looper.ExpectClosed()
 	th.waitLog(t, "stopped after running longer than lua_timeout (300ms)")
 	// The module itself serves again.
 	again := dial(t, port)
-	again.send("fine\n")
-	again.expect("ok fine")
+	again.Send("fine\n")
+	again.Expect("ok fine")
 	// Runaway recursion hits the bounded stack instead of the host's memory.
 	deep := dial(t, port)
-	deep.send("recurse\n")
-	deep.expectClosed()
+	deep.Send("recurse\n")
+	deep.ExpectClosed()
 	th.waitLog(t, "stack overflow")
-	again.send("still\n")
-	again.expect("ok still")
+	again.Send("still\n")
+	again.Expect("ok still")
 }

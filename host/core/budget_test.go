@@ -33,13 +33,13 @@ module:provides("net", { name = "hog", default_port = 1, listener = {
 	e := dial(t, echo)
 	for _, c := range []struct{ line, where string }{{"rep", "mod_hog.lua:6:"}, {"grow", "mod_hog.lua:9:"}} {
 		hog := dial(t, port)
-		hog.send(c.line + "\n")
-		hog.expectClosed()
+		hog.Send(c.line + "\n")
+		hog.ExpectClosed()
 		th.waitLog(t, "error in onincoming", c.where, "lua_memory_limit")
-		e.send("meanwhile\n")
-		e.expect("meanwhile")
+		e.Send("meanwhile\n")
+		e.Expect("meanwhile")
 	}
 	again := dial(t, port)
-	again.send("fine\n")
-	again.expect("ok fine")
+	again.Send("fine\n")
+	again.Expect("ok fine")
 }

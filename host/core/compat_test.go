@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -18,15 +17,15 @@ import (
 func transcript(t *testing.T, port int) string {
 	t.Helper()
 	c := dial(t, port)
-	first := c.line()
-	c.send("abc\nde\n")
-	c.send("mixed\r\nCase\r\r\n")
-	c.send("quit\n")
-	rest, err := io.ReadAll(c.r)
+	first := c.Line()
+	c.Send("abc\nde\n")
+	c.Send("mixed\r\nCase\r\r\n")
+	c.Send("quit\n")
+	rest, err := c.Rest()
 	if err != nil {
 		t.Fatalf("reading: %v", err)
 	}
-	return first + "\n" + string(rest)
+	return first + "\n" + rest
 }
 
 // halfClosed sends a last line without its newline and shuts down its
@@ -34,15 +33,15 @@ func transcript(t *testing.T, port int) string {
 func halfClosed(t *testing.T, port int) string {
 	t.Helper()
 	c := dial(t, port)
-	c.send("abc\nlast")
+	c.Send("abc\nlast")
 	if err := c.Conn.(*net.TCPConn).CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
-	rest, err := io.ReadAll(c.r)
+	rest, err := c.Rest()
 	if err != nil {
 		t.Fatalf("reading: %v", err)
 	}
-	return string(rest)
+	return rest
 }
 
 const halfClosedWant = "hello from compat\nABC 3\nLAST 4\n"

@@ -57,17 +57,17 @@ func TestConsoleWhenTheServerIsFull(t *testing.T) {
 	th, console, echo := consoleHost(t, "max_connections = 3\nconsole_password = \"long enough secret\"")
 	for i := 0; i < 3; i++ {
 		e := dial(t, echo)
-		e.send("hi\n")
-		e.expect("hi")
+		e.Send("hi\n")
+		e.Expect("hi")
 	}
-	dial(t, echo).expectClosed()
+	dial(t, echo).ExpectClosed()
 	th.waitLog(t, "server full (max_connections)")
 	s := openConsole(t, console, "long enough secret")
 	s.ok("server:memory()", "connections  4")
 	s2 := openConsole(t, console, "long enough secret") // moonport reload beside an open shell
 	s2.ok("server:version()")
 	// The places kept are for the console only, and only so many.
-	dial(t, echo).expectClosed()
+	dial(t, echo).ExpectClosed()
 	third := dial(t, console)
-	third.expectClosed()
+	third.ExpectClosed()
 }

@@ -105,8 +105,8 @@ func TestConsoleUnderConcurrentSessions(t *testing.T) {
 	t.Logf("%d connect-and-close, %d commands", storms.Load(), commands.Load())
 	openConsole(t, console, password).ok("server:version()")
 	e := dial(t, echo)
-	e.send("alive\n")
-	e.expect("alive")
+	e.Send("alive\n")
+	e.Expect("alive")
 }
 
 // A session can reload the console module itself and the config while
@@ -134,8 +134,8 @@ func TestConsoleReloadsItself(t *testing.T) {
 		}
 	}()
 	prompted := dial(t, console) // at the password prompt across the reloads
-	prompted.line()
-	prompted.expect("Password:")
+	prompted.Line()
+	prompted.Expect("Password:")
 	s := openConsole(t, console, password)
 	for i := 0; i < 3; i++ {
 		s.ok(`module:reload("admin_telnet")`, "OK: reloaded admin_telnet")
@@ -144,9 +144,9 @@ func TestConsoleReloadsItself(t *testing.T) {
 	}
 	wg.Wait()
 	other.ok("server:version()", "OK: moonport")
-	prompted.send(password + "\n")
-	prompted.expect("OK: authenticated")
-	consoleSession{prompted}.ok("server:version()", "OK: moonport")
-	s.send("quit\n")
-	s.expect("OK: bye")
+	prompted.Send(password + "\n")
+	prompted.Expect("OK: authenticated")
+	consoleSession{prompted, t}.ok("server:version()", "OK: moonport")
+	s.Send("quit\n")
+	s.Expect("OK: bye")
 }

@@ -7,32 +7,37 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // consoleSession logs in to the console and runs commands.
-type consoleSession struct{ *client }
+type consoleSession struct {
+	*testenv.LineClient
+	t *testing.T
+}
 
 func openConsole(t *testing.T, port int, password string) consoleSession {
 	t.Helper()
 	c := dial(t, port)
-	if banner := c.line(); !strings.HasPrefix(banner, "moonport console") {
+	if banner := c.Line(); !strings.HasPrefix(banner, "moonport console") {
 		t.Fatalf("banner %q", banner)
 	}
 	if password != "" {
-		c.expect("Password:")
-		c.send(password + "\n")
-		c.expect("OK: authenticated")
+		c.Expect("Password:")
+		c.Send(password + "\n")
+		c.Expect("OK: authenticated")
 	}
-	return consoleSession{c}
+	return consoleSession{c, t}
 }
 
 // cmd runs one command and returns its output lines and the status line.
 func (s consoleSession) cmd(line string) ([]string, string) {
 	s.t.Helper()
-	s.send(line + "\n")
+	s.Send(line + "\n")
 	var out []string
 	for {
-		l := s.line()
+		l := s.Line()
 		if strings.HasPrefix(l, "OK") || strings.HasPrefix(l, "!") {
 			return out, l
 		}
@@ -76,8 +81,8 @@ func TestConsoleCommands(t *testing.T) {
 api_token = "tok-123456"`)
 	s := openConsole(t, console, "hunter2hunter2")
 	e := dial(t, echo)
-	e.send("ping\n")
-	e.expect("ping")
+	e.Send("ping\n")
+	e.Expect("ping")
 
 	s.ok("help", "server", "port", "module", "config", "conn", "stats", "log")
 	s.ok("help conn", "conn:list(service)", "conn:close(id)")
@@ -119,10 +124,10 @@ api_token = "tok-123456"`)
 	if got := listening(t, []int{echo}); len(got) != 1 {
 		t.Errorf("echo does not listen after module:load: %v", got)
 	}
-	e.send("still here\n") // its connection survived all of that
-	e.expect("still here")
+	e.Send("still here\n") // its connection survived all of that
+	e.Expect("still here")
 	s.ok("conn:close("+echoID+")", "closing connection "+echoID)
-	e.expectClosed()
+	e.ExpectClosed()
 	s.ok(fmt.Sprintf("port:close(%d)", echo), "closed 1 socket(s)")
 	if got := listening(t, []int{echo}); len(got) != 0 {
 		t.Errorf("port:close left %v", got)
@@ -147,9 +152,9 @@ api_token = "tok-123456"`)
 	if strings.Contains(line, "hunter2") || strings.Contains(line, "tok-123456") || !strings.Contains(line, "[redacted] and [redacted]") {
 		t.Errorf("secrets in the log: %s", line)
 	}
-	s.send("quit\n")
-	s.expect("OK: bye")
-	s.expectClosed()
+	s.Send("quit\n")
+	s.Expect("OK: bye")
+	s.ExpectClosed()
 	s2 := openConsole(t, console, "hunter2hunter2")
 	s2.ok("server:shutdown(\"test\")", "shutting down")
 	select {
@@ -165,19 +170,19 @@ api_token = "tok-123456"`)
 func TestConsoleAuthentication(t *testing.T) {
 	th, console, _ := consoleHost(t, `console_password = "right-password"`)
 	c := dial(t, console)
-	c.line()
-	c.expect("Password:")
+	c.Line()
+	c.Expect("Password:")
 	start := time.Now()
-	c.send("wrong\n")
-	c.expect("! Wrong password")
-	c.expectClosed()
+	c.Send("wrong\n")
+	c.Expect("! Wrong password")
+	c.ExpectClosed()
 	th.waitLog(t, "console: wrong or missing password from 127.0.0.1", "1 failure(s)")
 	// A command instead of the password is refused too, and later tries wait longer.
 	c = dial(t, console)
-	c.line()
-	c.expect("Password:")
-	c.send("server:version()\n")
-	c.expect("! Wrong password")
+	c.Line()
+	c.Expect("Password:")
+	c.Send("server:version()\n")
+	c.Expect("! Wrong password")
 	if time.Since(start) < 250*time.Millisecond {
 		t.Error("failures are not delayed")
 	}
@@ -189,8 +194,8 @@ func TestConsoleCookie(t *testing.T) {
 	th, console, _ := consoleHost(t, "")
 	cookie := filepath.Join(th.dir, "console.cookie")
 	s := dial(t, console)
-	s.line()
-	s.expect("Password:")
+	s.Line()
+	s.Expect("Password:")
 	st, err := os.Stat(cookie)
 	if err != nil {
 		t.Fatalf("no cookie made: %v", err)
@@ -203,9 +208,9 @@ func TestConsoleCookie(t *testing.T) {
 	if len(secret) < 32 {
 		t.Errorf("cookie %q is too short to be a secret", secret)
 	}
-	s.send(secret + "\n")
-	s.expect("OK: authenticated")
-	consoleSession{s}.ok("server:version()")
+	s.Send(secret + "\n")
+	s.Expect("OK: authenticated")
+	consoleSession{s, t}.ok("server:version()")
 }
 
 func TestConsoleWithoutAuthOnLoopback(t *testing.T) {

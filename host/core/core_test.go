@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bufio"
 	"fmt"
 	"net"
 	"os"
@@ -90,60 +89,8 @@ func (th *testHost) waitLog(t *testing.T, want ...string) string {
 	return ""
 }
 
-type client struct {
-	t *testing.T
-	net.Conn
-	r *bufio.Reader
-}
-
-func dial(t *testing.T, port int) *client {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	return &client{t: t, Conn: c, r: bufio.NewReader(c)}
-}
-
-func (c *client) send(s string) {
-	c.t.Helper()
-	if _, err := c.Write([]byte(s)); err != nil {
-		c.t.Fatal(err)
-	}
-}
-
-func (c *client) line() string {
-	c.t.Helper()
-	s, err := c.r.ReadString('\n')
-	if err != nil {
-		c.t.Fatalf("reading a line: %v (got %q)", err, s)
-	}
-	return strings.TrimRight(s, "\n")
-}
-
-func (c *client) expect(want string) {
-	c.t.Helper()
-	if got := c.line(); got != want {
-		c.t.Fatalf("got %q, want %q", got, want)
-	}
-}
-
-// expectClosed waits for the server to close the connection.
-func (c *client) expectClosed() {
-	c.t.Helper()
-	buf := make([]byte, 4096)
-	for {
-		_, err := c.r.Read(buf)
-		if err != nil {
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				c.t.Fatal("connection still open")
-			}
-			return
-		}
-	}
-}
+// dial connects a line client to 127.0.0.1:port.
+func dial(t *testing.T, port int) *testenv.LineClient { return testenv.DialLine(t, port) }
 
 func TestEchoAndChat(t *testing.T) {
 	echo, chat := freePort(t), freePort(t)
@@ -154,31 +101,31 @@ chat_ports = { %d }
 `, echo, chat), nil)
 
 	e := dial(t, echo)
-	e.send("hello\n")
-	e.expect("hello")
+	e.Send("hello\n")
+	e.Expect("hello")
 	big := strings.Repeat("x", 100000) + "\n"
-	e.send(big)
-	e.expect(strings.TrimRight(big, "\n"))
+	e.Send(big)
+	e.Expect(strings.TrimRight(big, "\n"))
 
 	a := dial(t, chat)
-	a.expect("* welcome, guest1 (/nick NAME, /who, /quit)")
+	a.Expect("* welcome, guest1 (/nick NAME, /who, /quit)")
 	b := dial(t, chat)
-	b.expect("* welcome, guest2 (/nick NAME, /who, /quit)")
-	a.expect("* guest2 joined")
-	a.send("/nick alice\r\n")
-	a.expect("* you are now alice")
-	b.expect("* guest1 is now alice")
-	b.send("hi there\n/who\n")
-	a.expect("<guest2> hi there")
-	b.expect("* here: alice, guest2")
+	b.Expect("* welcome, guest2 (/nick NAME, /who, /quit)")
+	a.Expect("* guest2 joined")
+	a.Send("/nick alice\r\n")
+	a.Expect("* you are now alice")
+	b.Expect("* guest1 is now alice")
+	b.Send("hi there\n/who\n")
+	a.Expect("<guest2> hi there")
+	b.Expect("* here: alice, guest2")
 	// A line split across two packets is still one line.
-	a.send("half")
-	a.send(" and half\n")
-	b.expect("<alice> half and half")
-	b.send("/quit\n")
-	b.expect("* bye")
-	b.expectClosed()
-	a.expect("* guest2 left")
+	a.Send("half")
+	a.Send(" and half\n")
+	b.Expect("<alice> half and half")
+	b.Send("/quit\n")
+	b.Expect("* bye")
+	b.ExpectClosed()
+	a.Expect("* guest2 left")
 }
 
 func TestLuaErrorClosesOnlyThatConnection(t *testing.T) {
@@ -196,16 +143,16 @@ module:provides("net", { name = "fragile", default_port = 1, listener = {
 	end;
 }})`})
 	good, bad := dial(t, port), dial(t, port)
-	good.send("one\n")
-	good.expect("ok one")
-	bad.send("boom\n")
-	bad.expectClosed()
+	good.Send("one\n")
+	good.Expect("ok one")
+	bad.Send("boom\n")
+	bad.ExpectClosed()
 	line := th.waitLog(t, "error in onincoming", "boom: boom")
 	if !strings.Contains(line, "explode") && !strings.Contains(line, "stack traceback") {
 		t.Errorf("log line lacks a traceback: %s", line)
 	}
-	good.send("two\n")
-	good.expect("ok two")
+	good.Send("two\n")
+	good.Expect("ok two")
 }
 
 func TestReadTimeout(t *testing.T) {
@@ -221,11 +168,11 @@ kept_ports = %d
 	onreadtimeout = function(conn) conn:write("ping\n"); return true end;
 }})`})
 	q := dial(t, quiet)
-	q.expectClosed()
+	q.ExpectClosed()
 	k := dial(t, kept)
-	k.expect("ping")
-	k.expect("ping")
-	k.expect("ping")
+	k.Expect("ping")
+	k.Expect("ping")
+	k.Expect("ping")
 }
 
 func TestSendBufferLimit(t *testing.T) {
@@ -250,7 +197,7 @@ module:provides("net", { name = "flood", default_port = 1, listener = {
 	ondisconnect = function(conn, err) module:log("info", "flood client gone: %s", tostring(err)) end;
 }})`})
 	c := dial(t, port)
-	c.send("go")
+	c.Send("go")
 	// The client never reads; the server must cut it off, not buffer 256 MiB.
 	th.waitLog(t, "refused: send buffer exceeded max_send_buffer_size")
 	th.waitLog(t, "flood client gone: send buffer exceeded")
@@ -280,8 +227,8 @@ forward_upstream = "127.0.0.1:%d"
 	th.waitLog(t, "Multiple services configured to listen on the same port", "echo, chat")
 	th.waitLog(t, "failed to open port for service 'forward'", "in use")
 	e := dial(t, shared)
-	e.send("still serving\n")
-	e.expect("still serving")
+	e.Send("still serving\n")
+	e.Expect("still serving")
 }
 
 func TestForwardToUpstream(t *testing.T) {
@@ -293,8 +240,8 @@ forward_ports = { %d }
 forward_upstream = "127.0.0.1:%d"
 `, echo, fwd, echo), nil)
 	c := dial(t, fwd)
-	c.send("through the proxy\n")
-	c.expect("through the proxy")
+	c.Send("through the proxy\n")
+	c.Expect("through the proxy")
 }
 
 func TestGracefulShutdown(t *testing.T) {
@@ -316,11 +263,11 @@ module:provides("net", { name = "polite", default_port = 1, listener = {
 		t.Fatal(err)
 	}
 	c := dial(t, port)
-	c.expect("hello")
+	c.Expect("hello")
 	done := make(chan struct{})
 	go func() { th.Shutdown(); close(done) }()
-	c.expect("goodbye")
-	c.expectClosed()
+	c.Expect("goodbye")
+	c.ExpectClosed()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

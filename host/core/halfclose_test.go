@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os/exec"
 	"strings"
@@ -28,15 +27,15 @@ func TestLastLineBeforeHalfClose(t *testing.T) {
 	startHost(t, fmt.Sprintf("modules_enabled = { \"lines\" }\ninterfaces = { \"127.0.0.1\" }\nlines_ports = { %d }\n", port),
 		map[string]string{"lines": linesModule})
 	c := dial(t, port)
-	c.send("first\nlast without end")
+	c.Send("first\nlast without end")
 	if err := c.Conn.(*net.TCPConn).CloseWrite(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := io.ReadAll(c.r)
+	got, err := c.Rest()
 	if err != nil {
 		t.Fatalf("reading: %v (got %q)", err, got)
 	}
-	if string(got) != "got first\ngot last without end\n" {
+	if got != "got first\ngot last without end\n" {
 		t.Fatalf("got %q", got)
 	}
 }

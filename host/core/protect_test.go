@@ -188,10 +188,10 @@ func TestReceiveBufferLimit(t *testing.T) {
 	ondisconnect = function(conn, err) module:log("info", "gone: %s", tostring(err)) end;
 }})`})
 	c := dial(t, port)
-	c.send(strings.Repeat("x", 900) + "\n")
-	c.expect("got 900")
-	c.send(strings.Repeat("y", 3000)) // no newline: never a frame
-	c.expectClosed()
+	c.Send(strings.Repeat("x", 900) + "\n")
+	c.Expect("got 900")
+	c.Send(strings.Repeat("y", 3000)) // no newline: never a frame
+	c.ExpectClosed()
 	th.waitLog(t, "gone: receive buffer exceeded max_receive_buffer_size")
 }
 

@@ -72,7 +72,7 @@ func listening(t *testing.T, candidates []int) []int {
 
 func probe(t *testing.T, port int) string {
 	t.Helper()
-	return dial(t, port).line()
+	return dial(t, port).Line()
 }
 
 // traffic keeps n connections echoing and checks every reply byte for
@@ -305,8 +305,8 @@ func TestRemovedListenerKeepsItsConnections(t *testing.T) {
 	keep, gone := freePort(t), freePort(t)
 	th := startHost(t, fmt.Sprintf("modules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d, %d }\n", keep, gone), nil)
 	c := dial(t, gone)
-	c.send("accepted\n") // not still in the kernel's queue, which closing the listener resets
-	c.expect("accepted")
+	c.Send("accepted\n") // not still in the kernel's queue, which closing the listener resets
+	c.Expect("accepted")
 	cfg := filepath.Join(th.dir, "prosody.cfg.lua")
 	b, _ := os.ReadFile(cfg)
 	b = bytes.Replace(b, []byte(fmt.Sprintf("echo_ports = { %d, %d }", keep, gone)), []byte(fmt.Sprintf("echo_ports = { %d }\nremoved_listener_grace = 0.3", keep)), 1)
@@ -317,9 +317,9 @@ func TestRemovedListenerKeepsItsConnections(t *testing.T) {
 	if got := listening(t, []int{keep, gone}); fmt.Sprint(got) != fmt.Sprint([]int{keep}) {
 		t.Fatalf("listening on %v", got)
 	}
-	c.send("still served\n")
-	c.expect("still served")
-	c.expectClosed() // removed_listener_grace
+	c.Send("still served\n")
+	c.Expect("still served")
+	c.ExpectClosed() // removed_listener_grace
 }
 
 func TestReloadOfEmbeddedConfigIsRefused(t *testing.T) {
@@ -356,7 +356,7 @@ module:provides("net", { name = "probe", default_port = 1, listener = {
 	if got := listening(t, []int{echo, chat}); fmt.Sprint(got) != fmt.Sprint(sorted([]int{echo, chat})) {
 		t.Fatalf("after enabling chat: %v", got)
 	}
-	dial(t, chat).expect("* welcome, guest1 (/nick NAME, /who, /quit)")
+	dial(t, chat).Expect("* welcome, guest1 (/nick NAME, /who, /quit)")
 	if got := probe(t, probePort); got != "reloads=1" {
 		t.Errorf("config-reloaded: %s", got)
 	}
@@ -365,6 +365,6 @@ module:provides("net", { name = "probe", default_port = 1, listener = {
 		t.Fatalf("after disabling echo: %v", got)
 	}
 	th.waitLog(t, "watcher unloaded")
-	c.send("echo's connection outlives its module's listener\n")
-	c.expect("echo's connection outlives its module's listener")
+	c.Send("echo's connection outlives its module's listener\n")
+	c.Expect("echo's connection outlives its module's listener")
 }

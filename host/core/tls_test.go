@@ -222,8 +222,8 @@ listeners = { stale = { service = "tlsinfo", bind = "127.0.0.1:%d", tls = { cert
 		t.Error("the listener with an expired certificate is open")
 	}
 	e := dial(t, plain)
-	e.send("ok\n")
-	e.expect("ok")
+	e.Send("ok\n")
+	e.Expect("ok")
 	c, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", good), &tls.Config{RootCAs: ca.Pool, ServerName: "good"})
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +246,7 @@ listeners = { clientorder = { service = "tlsinfo", bind = "127.0.0.1:%d", tls = 
 
 	// A client that never starts the handshake is cut off.
 	silent := dial(t, server)
-	silent.expectClosed()
+	silent.ExpectClosed()
 
 	// Go's own client ignores the order it is given, so openssl states the
 	// client's preference: ChaCha20 first.

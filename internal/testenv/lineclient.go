@@ -3,6 +3,7 @@ package testenv
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -60,4 +61,27 @@ func (c *LineClient) Expect(want string) {
 	if got := c.Line(); got != want {
 		c.t.Fatalf("got %q, want %q", got, want)
 	}
+}
+
+// ExpectClosed waits for the server to close the connection; it fails
+// the test if the connection is still open when the read deadline passes.
+func (c *LineClient) ExpectClosed() {
+	c.t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.r.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				c.t.Fatal("connection still open")
+			}
+			return
+		}
+	}
+}
+
+// Rest reads what the server sends until it closes the connection.
+func (c *LineClient) Rest() (string, error) {
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b, err := io.ReadAll(c.r)
+	return string(b), err
 }
