@@ -230,14 +230,23 @@ console_password = "long enough secret"`)
 	openConsole(t, console2, "long enough secret").ok("server:version()")
 }
 
+// waitClosed waits until this process holds no listening socket on port
+// (other processes' sockets, from tests running beside, do not count).
 func waitClosed(t *testing.T, port int) {
 	t.Helper()
+	suffix := fmt.Sprintf(":%d", port)
 	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if len(listening(t, []int{port})) == 0 {
+	for {
+		open := false
+		for _, a := range testenv.ListeningTCP(t, os.Getpid()) {
+			open = open || strings.HasSuffix(a, suffix)
+		}
+		if !open {
 			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("port %d still listening", port)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Fatalf("port %d still listening", port)
 }
