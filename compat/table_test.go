@@ -63,5 +63,11 @@ func table(rows []row) string {
 		}
 	}
 	w.Flush()
+	b.WriteString("\nWhy (compat/differences.go):\n")
+	for _, r := range rows {
+		if r.Ran && r.Reason != "" {
+			b.WriteString("  " + r.Config.Name + ": " + r.Reason + "\n")
+		}
+	}
 	return b.String()
 }
