@@ -1,0 +1,2 @@
+-- Client ports
+c2s_ports = { 5322 }

@@ -1,0 +1,4 @@
+-- HTTP on every address
+http_interfaces = { "*", "::" }
+
+VirtualHost "example.com"

@@ -1,0 +1,6 @@
+-- A second domain
+VirtualHost "example.org"
+	ssl = {
+		key = "certs/example.org.key";
+		certificate = "certs/example.org.crt";
+	}
