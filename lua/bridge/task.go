@@ -12,12 +12,12 @@ import (
 // Tasks (admin.run) let module code wait for the host without holding its
 // Lua state. A task runs on a goroutine of its own, in a thread of the
 // state (its own Lua stack, the module's globals), and only while it
-// holds the instance's run lock like any callback. When it waits for an
-// admin call that may need module states (a reload: this very one
-// included) or take long, it gives the lock up; events for the instance
+// holds the state like any callback (see executor.go). When it waits for
+// an admin call that may need module states (a reload: this very one
+// included) or take long, it gives the state up; events for the instance
 // run meanwhile, in their order, on the main stack, never on the task's;
-// the task goes on once it has the lock again. So no callback ever runs
-// while another is inside the same Lua stack.
+// the task goes on once it holds the state again. So no callback ever
+// runs while another is inside the same Lua stack.
 
 // apiRun is admin.run(fn, ...): run fn(...) as a task, after the current
 // callback. An error in it is logged like a callback's.
@@ -34,7 +34,7 @@ func (inst *Instance) apiRun(L *lua.LState) int {
 	return 0
 }
 
-// runTask runs a task once it has the run lock; a task of an instance
+// runTask runs a task once it holds the state; a task of an instance
 // that has stopped meanwhile never runs.
 func (inst *Instance) runTask(th *lua.LState, fn *lua.LFunction, args []lua.LValue) {
 	defer inst.rt.tasks.done()
@@ -100,9 +100,9 @@ func (inst *Instance) await(L *lua.LState, f func() (any, error)) (any, error) {
 	depth := inst.depth
 	inst.depth = 1
 	_ = inst.end()
-	inst.release()
-	res, err := f()
-	if !inst.enter() {
+	var res any
+	var err error
+	if !inst.without(func() { res, err = f() }) {
 		runtime.Goexit()
 	}
 	inst.begin()
