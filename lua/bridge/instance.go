@@ -26,7 +26,11 @@ type Instance struct {
 	Path   string
 	L      *lua.LState
 	module *lua.LTable
-	log    *logrus.Entry
+	// ud is the instance as a Lua value: the first upvalue of the module
+	// API's and the libraries' functions, through which they find it
+	// (instanceOf).
+	ud  *lua.LUserData
+	log *logrus.Entry
 
 	executor // runs the callbacks on L, one at a time
 
@@ -67,9 +71,11 @@ type Instance struct {
 	send        *lua.LFunction
 }
 
-type hook struct {
-	fn       *lua.LFunction
-	priority float64
+// instanceOf is the instance a function of the module API or of a
+// library belongs to: its first upvalue, set when the table of functions
+// was made (L.SetFuncs(t, funcs, inst.ud)).
+func instanceOf(L *lua.LState) *Instance {
+	return L.Get(lua.UpvalueIndex(1)).(*lua.LUserData).Value.(*Instance)
 }
 
 func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *Instance {
@@ -79,6 +85,8 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
 	// Bounded stacks: runaway recursion is an error, not the host's memory.
 	inst.L = lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 8192, RegistryMaxSize: 256 * 1024, RegistryGrowStep: 1024})
+	inst.ud = inst.L.NewUserData()
+	inst.ud.Value = inst
 	inst.snap.Store(snap)
 	inst.guardLibraries()
 	return inst
