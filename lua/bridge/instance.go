@@ -68,7 +68,8 @@ type Instance struct {
 
 	http        []*httpApp // module:provides("http", …)
 	httpWorkers int        // copies its HTTP routes ask for (workers)
-	send        *lua.LFunction
+	// httpResponse holds the methods of event.response, made on first use.
+	httpResponse *lua.LTable
 }
 
 // instanceOf is the instance a function of the module API or of a
