@@ -73,7 +73,7 @@ func (b Budget) on() bool { return b.Timeout > 0 || b.Memory > 0 }
 // is then re-armed with a fresh channel.
 type budgetContext struct {
 	context.Context
-	done chan struct{} // read and replaced only by the holder of the run lock
+	done chan struct{} // read and replaced only by the goroutine holding the state
 
 	mu     sync.Mutex // guards closed and reason, and done against cancel
 	closed bool
@@ -109,7 +109,7 @@ func (b *budgetContext) cancel(reason error, still func() bool) {
 func always() bool { return true }
 
 // rearm readies the context for the next callback; the caller holds the
-// run lock.
+// state.
 func (b *budgetContext) rearm() {
 	b.mu.Lock()
 	defer b.mu.Unlock()

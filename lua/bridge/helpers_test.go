@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/sirupsen/logrus"
 	lua "github.com/yuin/gopher-lua"
@@ -70,25 +71,38 @@ type testRuntime struct {
 
 func newTestRuntime(t *testing.T, cfg string, modules map[string]string) *testRuntime {
 	t.Helper()
-	snap, err := luaconfig.Evaluate("test.cfg.lua", []byte(cfg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := fstest.MapFS{}
-	for name, src := range modules {
-		files["mod_"+name+".lua"] = &fstest.MapFile{Data: []byte(src)}
-	}
+	snap := evaluate(t, cfg)
 	buf := &logBuffer{}
 	log := logrus.New()
 	log.SetOutput(buf)
 	log.SetLevel(logrus.DebugLevel)
-	rt := New(Options{Log: log, Config: snap, Sources: []Source{{Label: "mods", FS: files}}})
+	rt := New(Options{Log: log, Config: snap, Sources: sourcesOf(modules)})
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		rt.Stop(ctx)
 	})
 	return &testRuntime{Runtime: rt, log: buf}
+}
+
+// sourcesOf is a module folder holding modules (name -> source), each as
+// mods/mod_NAME.lua.
+func sourcesOf(modules map[string]string) []Source {
+	files := fstest.MapFS{}
+	for name, src := range modules {
+		files["mod_"+name+".lua"] = &fstest.MapFile{Data: []byte(src)}
+	}
+	return []Source{{Label: "mods", FS: files}}
+}
+
+// evaluate evaluates a config for a test.
+func evaluate(t *testing.T, cfg string) *config.Snapshot {
+	t.Helper()
+	snap, err := luaconfig.Evaluate("test.cfg.lua", []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap
 }
 
 // load loads a module on the global host.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,11 +15,10 @@ import (
 )
 
 // Instance is one module loaded on one host: its own Lua state, which only
-// one goroutine at a time may touch. Whichever goroutine has work for the
-// state takes the run lock and does it there and then, together with
-// anything others queued meanwhile (a combining executor): module code
-// never runs concurrently with itself and needs no locks, yet an event
-// costs no hand-off between goroutines.
+// one goroutine at a time may touch. Its executor (executor.go) runs the
+// callbacks: module code never runs concurrently with itself and needs no
+// locks, yet an event costs no hand-off between goroutines. "Holding the
+// state" below means being the executor's runner.
 type Instance struct {
 	rt     *Runtime
 	Name   string
@@ -28,14 +26,13 @@ type Instance struct {
 	Path   string
 	L      *lua.LState
 	module *lua.LTable
-	log    *logrus.Entry
+	// ud is the instance as a Lua value: the first upvalue of the module
+	// API's and the libraries' functions, through which they find it
+	// (instanceOf).
+	ud  *lua.LUserData
+	log *logrus.Entry
 
-	running sync.Mutex // held while the Lua state is in use
-
-	mu      sync.Mutex // guards queue and stopped
-	queue   []func()
-	spare   []func()
-	stopped bool
+	executor // runs the callbacks on L, one at a time
 
 	hooks  map[string][]hook
 	timers map[*timer]struct{}
@@ -54,8 +51,8 @@ type Instance struct {
 
 	// The run budget (budget.go): busy is when the outermost callback
 	// began (0 when idle); the watchdog stops it through ctx, which the
-	// state has while armed. depth, started and armed belong to the holder
-	// of the run lock, mem to the watchdog.
+	// state has while armed. depth, started and armed belong to the
+	// goroutine holding the state, mem to the watchdog.
 	busy    atomic.Int64
 	ctx     *budgetContext
 	depth   int
@@ -64,18 +61,22 @@ type Instance struct {
 	mem     memWatch
 	errs    errorLog
 
-	// Tasks (admin.run) whose goroutines have not finished; guarded by
-	// the run lock. A retired instance waits for them before it stops.
+	// Tasks (admin.run) whose goroutines have not finished; only the
+	// goroutine holding the state touches it. A retired instance waits for
+	// them before it stops.
 	tasks map[*lua.LState]bool
 
 	http        []*httpApp // module:provides("http", …)
 	httpWorkers int        // copies its HTTP routes ask for (workers)
-	send        *lua.LFunction
+	// httpResponse holds the methods of event.response, made on first use.
+	httpResponse *lua.LTable
 }
 
-type hook struct {
-	fn       *lua.LFunction
-	priority float64
+// instanceOf is the instance a function of the module API or of a
+// library belongs to: its first upvalue, set when the table of functions
+// was made (L.SetFuncs(t, funcs, inst.ud)).
+func instanceOf(L *lua.LState) *Instance {
+	return L.Get(lua.UpvalueIndex(1)).(*lua.LUserData).Value.(*Instance)
 }
 
 func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *Instance {
@@ -85,109 +86,19 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
 	// Bounded stacks: runaway recursion is an error, not the host's memory.
 	inst.L = lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 8192, RegistryMaxSize: 256 * 1024, RegistryGrowStep: 1024})
+	inst.ud = inst.L.NewUserData()
+	inst.ud.Value = inst
 	inst.snap.Store(snap)
 	inst.guardLibraries()
 	return inst
 }
 
-// post queues f and runs the queue now unless another goroutine is running
-// it, in which case that one will. It never blocks on the Lua state, so any
-// goroutine may post, Lua code on this instance included.
-func (inst *Instance) post(f func()) bool {
-	inst.mu.Lock()
-	if inst.stopped {
-		inst.mu.Unlock()
-		return false
-	}
-	inst.queue = append(inst.queue, f)
-	inst.mu.Unlock()
-	if inst.running.TryLock() {
-		inst.release()
-	}
-	return true
-}
-
-// call runs f on the Lua state and waits for it; it reports false if the
-// instance has stopped. It must not be called from this instance's own
-// Lua code.
-func (inst *Instance) call(f func()) bool {
-	if !inst.enter() {
-		return false
-	}
-	f()
-	inst.release()
-	return true
-}
-
-// enter takes the Lua state for the caller, after running what was posted
-// before (so events keep their order); release gives it back. enter
-// reports false, holding nothing, once the instance has stopped.
-func (inst *Instance) enter() bool {
-	inst.running.Lock()
-	inst.mu.Lock()
-	stopped := inst.stopped
-	inst.mu.Unlock()
-	if stopped {
-		inst.running.Unlock()
-		return false
-	}
-	inst.drain()
-	return true
-}
-
-// release runs what was queued, then gives the state up. Work queued
-// after the last look but before the unlock is picked up by the re-check.
-func (inst *Instance) release() {
-	for {
-		inst.drain()
-		inst.running.Unlock()
-		inst.mu.Lock()
-		pending := len(inst.queue) > 0 && !inst.stopped
-		inst.mu.Unlock()
-		if !pending || !inst.running.TryLock() {
-			return
-		}
-	}
-}
-
-// drain runs queued work; the caller holds the run lock.
-func (inst *Instance) drain() {
-	for {
-		inst.mu.Lock()
-		batch := inst.queue
-		if len(batch) == 0 {
-			inst.mu.Unlock()
-			return
-		}
-		inst.queue = inst.spare[:0]
-		inst.mu.Unlock()
-		for i, f := range batch {
-			f()
-			batch[i] = nil
-		}
-		inst.mu.Lock()
-		inst.spare = batch
-		inst.mu.Unlock()
-	}
-}
-
 // stop runs what is queued, refuses further work and closes the Lua state.
 func (inst *Instance) stop() {
-	inst.running.Lock()
-	defer inst.running.Unlock()
-	inst.mu.Lock()
-	already := inst.stopped
-	inst.mu.Unlock()
-	if already {
-		return
-	}
-	inst.drain()
-	inst.mu.Lock()
-	inst.stopped = true
-	inst.queue = nil
-	inst.mu.Unlock()
-	inst.L.Close()
-	inst.errs.flush(time.Now().Add(time.Second), inst.log) // whatever is left
+	inst.executor.stop(func() {
+		inst.L.Close()
+		inst.errs.flush(time.Now().Add(time.Second), inst.log) // whatever is left
+	})
 }
 
 // protect calls fn with args on the instance's Lua state. A Lua error is
@@ -197,7 +108,7 @@ func (inst *Instance) protect(what string, fn lua.LValue, nret int, args ...lua.
 }
 
 // protectOn is protect on L: the instance's state or one of its tasks'
-// threads. The caller holds the run lock.
+// threads. The caller holds the state.
 func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret int, args ...lua.LValue) ([]lua.LValue, error) {
 	top := L.GetTop()
 	L.Push(fn)

@@ -134,8 +134,19 @@ func ToLuaWith(L *lua.LState, v any, resolve func(Ref) lua.LValue) lua.LValue {
 		return t
 	case *value.Table:
 		t := L.CreateTable(len(x.Array), len(x.Hash))
+		// A hole (nil) keeps its place, so a list with holes comes back as
+		// it was; a Ref that resolves to nothing (a connection gone since
+		// module.save) is left out, closing up the list.
+		i := 0
 		for _, ev := range x.Array {
-			t.Append(ToLuaWith(L, ev, resolve))
+			lv := ToLuaWith(L, ev, resolve)
+			switch {
+			case ev == nil:
+				i++
+			case lv != lua.LNil:
+				i++
+				t.RawSetInt(i, lv)
+			}
 		}
 		for k, ev := range x.Hash {
 			if kv := ToLuaWith(L, k, resolve); kv != lua.LNil {

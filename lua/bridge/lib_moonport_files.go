@@ -14,8 +14,10 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// filesLib is require "moonport.files": file access confined to a folder,
-// for modules that serve files to the network (mod_static_files,
+func init() { registerLibrary("moonport.files", funcsLibrary(filesFuncs)) }
+
+// filesFuncs is require "moonport.files": file access confined to a
+// folder, for modules that serve files to the network (mod_static_files,
 // mod_tftp). Paths are resolved with os.Root (openat beneath the folder):
 // a "..", an absolute path or a symlink anywhere on the way that leads out
 // of the folder is refused however it is spelled, and nothing can swap a
@@ -24,36 +26,43 @@ import (
 // "not_found", "denied" (outside the folder, or the system refused),
 // "not_a_file" (a folder, device, FIFO, or a symlink where a file is to be
 // replaced) or "failed".
-func (inst *Instance) filesLib() lua.LValue {
-	L := inst.L
-	return L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"read": func(L *lua.LState) int {
-			data, err := readBeneath(L.CheckString(1), L.CheckString(2))
-			if err != nil {
-				return pushFileError(L, err)
-			}
-			L.Push(lua.LString(data))
-			return 1
-		},
-		"stat": func(L *lua.LState) int {
-			st, err := statBeneath(L.CheckString(1), L.CheckString(2))
-			if err != nil {
-				return pushFileError(L, err)
-			}
-			t := L.NewTable()
-			t.RawSetString("type", lua.LString(fileType(st.Mode())))
-			t.RawSetString("size", lua.LNumber(st.Size()))
-			L.Push(t)
-			return 1
-		},
-		"write": func(L *lua.LState) int {
-			if err := writeBeneath(L.CheckString(1), L.CheckString(2), []byte(L.CheckString(3))); err != nil {
-				return pushFileError(L, err)
-			}
-			L.Push(lua.LTrue)
-			return 1
-		},
-	})
+var filesFuncs = map[string]lua.LGFunction{
+	"read":  filesRead,
+	"stat":  filesStat,
+	"write": filesWrite,
+}
+
+// filesRead is files.read(dir, path): the file's contents.
+func filesRead(L *lua.LState) int {
+	data, err := readBeneath(L.CheckString(1), L.CheckString(2))
+	if err != nil {
+		return pushFileError(L, err)
+	}
+	L.Push(lua.LString(data))
+	return 1
+}
+
+// filesStat is files.stat(dir, path): { type = …, size = … }, a final
+// symlink not followed.
+func filesStat(L *lua.LState) int {
+	st, err := statBeneath(L.CheckString(1), L.CheckString(2))
+	if err != nil {
+		return pushFileError(L, err)
+	}
+	t := L.NewTable()
+	t.RawSetString("type", lua.LString(fileType(st.Mode())))
+	t.RawSetString("size", lua.LNumber(st.Size()))
+	L.Push(t)
+	return 1
+}
+
+// filesWrite is files.write(dir, path, data): true once replaced.
+func filesWrite(L *lua.LState) int {
+	if err := writeBeneath(L.CheckString(1), L.CheckString(2), []byte(L.CheckString(3))); err != nil {
+		return pushFileError(L, err)
+	}
+	L.Push(lua.LTrue)
+	return 1
 }
 
 // fileError is a failure with the kind a module branches on.

@@ -1,0 +1,60 @@
+package bridge
+
+import (
+	"testing"
+
+	"github.com/moonport/moonport/host/httpserve"
+)
+
+const routesModule = `
+module:provides("http", { route = {
+	["GET /echo/*"] = function(event, rest)
+		local r = event.request
+		return table.concat({ r.method, r.path, r.query, r.body, r.ip, r.port, tostring(r.secure), r.headers.content_type, rest }, " ")
+	end;
+	["GET /status"] = function() return 404 end;
+	["GET /table"] = function() return { status_code = 201, headers = { x_thing = "yes" }, body = "made" } end;
+	["GET /fill"] = function(event)
+		event.response.status_code = 202
+		event.response.headers.content_type = "text/plain"
+		event.response:send("sent")
+	end;
+	["GET /fail"] = function() error("broken") end;
+}})
+`
+
+// A route's handler gets event.request and event.response as in
+// Prosody, and answers with a status, a body, a table or by filling the
+// response; an error is a 500, a stopped module a 503.
+func TestHTTPObjects(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{"routes": routesModule, "http": ""})
+	inst := tr.load(t, "routes")
+	app := inst.http[0]
+	serve := func(key string, r *httpserve.Request) *httpserve.Response {
+		if r == nil {
+			r = &httpserve.Request{Method: "GET"}
+		}
+		return inst.serveHTTP(app, key, r)
+	}
+	req := &httpserve.Request{Method: "GET", Path: "/echo/a/b", Query: "q=1", Body: []byte("body"), IP: "192.0.2.1", Port: 4000,
+		Secure: true, Headers: map[string]string{"content-type": "text/x"}, Wildcard: "a/b"}
+	if got := serve("GET /echo/*", req); got.Status != 200 || string(got.Body) != "GET /echo/a/b q=1 body 192.0.2.1 4000 true text/x a/b" {
+		t.Errorf("echo: %d %q", got.Status, got.Body)
+	}
+	if got := serve("GET /status", nil); got.Status != 404 || string(got.Body) != "Not Found\n" {
+		t.Errorf("a status: %d %q", got.Status, got.Body)
+	}
+	if got := serve("GET /table", nil); got.Status != 201 || got.Headers["x-thing"] != "yes" || string(got.Body) != "made" {
+		t.Errorf("a table: %+v", got)
+	}
+	if got := serve("GET /fill", nil); got.Status != 202 || got.Headers["content-type"] != "text/plain" || string(got.Body) != "sent" {
+		t.Errorf("a filled response: %+v", got)
+	}
+	if got := serve("GET /fail", nil); got.Status != 500 {
+		t.Errorf("an error: %+v", got)
+	}
+	inst.stop()
+	if got := serve("GET /status", nil); got.Status != 503 {
+		t.Errorf("a stopped module: %+v", got)
+	}
+}

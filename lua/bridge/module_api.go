@@ -1,0 +1,251 @@
+package bridge
+
+import (
+	"path"
+	"sort"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/lua/luaval"
+)
+
+// moduleMethods are the methods of the module object (module:name(...)),
+// Prosody's core/moduleapi.lua. Each finds its instance with instanceOf;
+// the get_option family is in module_options.go, provides in
+// module_load.go, shared in shared.go. It is filled in by init, as
+// module:depends leads back to making module objects.
+var moduleMethods map[string]lua.LGFunction
+
+func init() {
+	moduleMethods = map[string]lua.LGFunction{
+		"get_name":           moduleGetName,
+		"get_host":           moduleGetHost,
+		"get_host_type":      moduleGetHostType,
+		"get_directory":      moduleGetDirectory,
+		"set_global":         moduleSetGlobal,
+		"log":                moduleLog,
+		"get_option":         moduleGetOption,
+		"get_option_scalar":  moduleGetOptionScalar,
+		"get_option_string":  moduleGetOptionString,
+		"get_option_number":  moduleGetOptionNumber,
+		"get_option_boolean": moduleGetOptionBoolean,
+		"get_option_array":   moduleGetOptionArray,
+		"get_option_set":     moduleGetOptionSet,
+		"provides":           moduleProvides,
+		"hook":               moduleHook,
+		"unhook":             moduleUnhook,
+		"fire_event":         moduleFireEvent,
+		"add_timer":          moduleAddTimer,
+		"depends":            moduleDepends,
+		"shared":             moduleShared,
+	}
+}
+
+// newModuleObject makes the instance's global `module`: its name, host
+// and path as fields, the methods through its metatable.
+func (inst *Instance) newModuleObject() *lua.LTable {
+	L := inst.L
+	m := L.NewTable()
+	m.RawSetString("name", lua.LString(inst.Name))
+	m.RawSetString("host", lua.LString(inst.Host))
+	m.RawSetString("path", lua.LString(inst.Path))
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.SetFuncs(L.NewTable(), moduleMethods, inst.ud))
+	L.SetMetatable(m, mt)
+	return m
+}
+
+func moduleGetName(L *lua.LState) int {
+	L.Push(lua.LString(instanceOf(L).Name))
+	return 1
+}
+
+func moduleGetHost(L *lua.LState) int {
+	L.Push(instanceOf(L).module.RawGetString("host"))
+	return 1
+}
+
+func moduleGetDirectory(L *lua.LState) int {
+	L.Push(lua.LString(path.Dir(instanceOf(L).Path)))
+	return 1
+}
+
+// moduleSetGlobal is module:set_global(): the module acts on host "*".
+func moduleSetGlobal(L *lua.LState) int {
+	inst := instanceOf(L)
+	inst.Host = "*"
+	inst.module.RawSetString("host", lua.LString("*"))
+	return 0
+}
+
+// moduleGetHostType is module:get_host_type(): "global", "component" or
+// "local".
+func moduleGetHostType(L *lua.LState) int {
+	inst := instanceOf(L)
+	switch {
+	case inst.Host == "*":
+		L.Push(lua.LString("global"))
+	case inst.snap.Load().Host(inst.Host) != nil && inst.snap.Load().Host(inst.Host).Module != "":
+		L.Push(lua.LString("component"))
+	default:
+		L.Push(lua.LString("local"))
+	}
+	return 1
+}
+
+// format is Prosody's lenient string.format: missing or nil arguments
+// print as "nil" instead of raising an error.
+func format(L *lua.LState, start int) string {
+	msg := L.OptString(start, "")
+	n := L.GetTop()
+	if n <= start {
+		return msg
+	}
+	args := make([]lua.LValue, 0, n-start+1)
+	args = append(args, lua.LString(msg))
+	for i := start + 1; i <= n; i++ {
+		v := L.Get(i)
+		switch v.(type) {
+		case lua.LString, lua.LNumber:
+			args = append(args, v)
+		default:
+			args = append(args, lua.LString(L.ToStringMeta(v).String()))
+		}
+	}
+	for strings.Count(msg, "%")-2*strings.Count(msg, "%%") > len(args)-1 {
+		args = append(args, lua.LString("nil"))
+	}
+	fn := L.GetField(L.GetGlobal("string"), "format")
+	if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}, args...); err != nil {
+		return msg
+	}
+	out := L.Get(-1).String()
+	L.Pop(1)
+	return out
+}
+
+// moduleLog is module:log(level, fmt, ...).
+func moduleLog(L *lua.LState) int {
+	inst := instanceOf(L)
+	level := L.CheckString(2)
+	msg := format(L, 3)
+	switch level {
+	case "debug":
+		inst.log.Debug(msg)
+	case "info":
+		inst.log.Info(msg)
+	case "warn":
+		inst.log.Warn(msg)
+	case "error":
+		inst.log.Error(msg)
+	default:
+		inst.log.WithField("level", level).Info(msg)
+	}
+	return 0
+}
+
+// hook is a handler module:hook registered.
+type hook struct {
+	fn       *lua.LFunction
+	priority float64
+}
+
+// moduleHook is module:hook(event, fn, priority): higher priority first.
+func moduleHook(L *lua.LState) int {
+	inst := instanceOf(L)
+	event := L.CheckString(2)
+	fn := L.CheckFunction(3)
+	prio := float64(L.OptNumber(4, 0))
+	hs := append(inst.hooks[event], hook{fn: fn, priority: prio})
+	sort.SliceStable(hs, func(i, j int) bool { return hs[i].priority > hs[j].priority })
+	inst.hooks[event] = hs
+	return 0
+}
+
+// moduleUnhook is module:unhook(event, fn).
+func moduleUnhook(L *lua.LState) int {
+	inst := instanceOf(L)
+	event := L.CheckString(2)
+	fn := L.CheckFunction(3)
+	hs := inst.hooks[event][:0]
+	for _, h := range inst.hooks[event] {
+		if h.fn != fn {
+			hs = append(hs, h)
+		}
+	}
+	inst.hooks[event] = hs
+	return 0
+}
+
+// fire calls this instance's handlers of event in priority order; the
+// first non-nil result stops the chain and is returned, as in Prosody.
+func (inst *Instance) fire(event string, data lua.LValue) lua.LValue {
+	for _, h := range inst.hooks[event] {
+		out, err := inst.protect("handler of event "+event, h.fn, 1, data)
+		if err == nil && out[0] != lua.LNil {
+			return out[0]
+		}
+	}
+	return lua.LNil
+}
+
+// moduleFireEvent is module:fire_event(event, data): it runs this
+// module's own handlers at once and returns their result; other modules
+// on the same host get a copy of the data on their own loops afterwards
+// (they live in other Lua states).
+func moduleFireEvent(L *lua.LState) int {
+	inst := instanceOf(L)
+	event := L.CheckString(2)
+	data := L.Get(3)
+	res := inst.fire(event, data)
+	if copyData, err := luaval.ToGo(data); err == nil {
+		for _, other := range inst.rt.Instances() {
+			if other == inst || other.Host != inst.Host {
+				continue
+			}
+			o := other
+			o.post(func() { o.fire(event, luaval.ToLua(o.L, copyData)) })
+		}
+	}
+	L.Push(res)
+	return 1
+}
+
+// moduleAddTimer is module:add_timer(delay, fn, ...): fn(now, ...) after
+// delay seconds (see addTimer).
+func moduleAddTimer(L *lua.LState) int {
+	inst := instanceOf(L)
+	delay := float64(L.CheckNumber(2))
+	fn := L.CheckFunction(3)
+	var args []lua.LValue
+	for i := 4; i <= L.GetTop(); i++ {
+		args = append(args, L.Get(i))
+	}
+	L.Push(inst.addTimer(L, delay, fn, args))
+	return 1
+}
+
+// moduleDepends is module:depends(name): it loads another module on the
+// same host. The module lives in its own Lua state, so what comes back
+// describes it rather than being it.
+func moduleDepends(L *lua.LState) int {
+	inst := instanceOf(L)
+	name := L.CheckString(2)
+	host := inst.Host
+	dep, err := inst.rt.Load(name, host)
+	if err != nil && host != "*" {
+		dep, err = inst.rt.Load(name, "*")
+	}
+	if err == nil {
+		dep.viaDepends = true
+	}
+	if err != nil {
+		L.RaiseError("module:depends(%q): %v", name, err)
+	}
+	t := L.NewTable()
+	t.RawSetString("name", lua.LString(dep.Name))
+	t.RawSetString("host", lua.LString(dep.Host))
+	L.Push(t)
+	return 1
+}

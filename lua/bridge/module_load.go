@@ -1,0 +1,246 @@
+package bridge
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/host/listen"
+	"github.com/moonport/moonport/host/ports"
+	"github.com/moonport/moonport/host/value"
+	"github.com/moonport/moonport/lua/luaval"
+)
+
+// A module's life in its state: boot runs its file, module.save and
+// module.restore carry its state across a reload, unloadHook ends it; and
+// module:provides, which turns what a module declares into services.
+
+// boot runs the module's file with `module` set, then module.load.
+func (inst *Instance) boot(src []byte, saved any) error {
+	L := inst.L
+	registerConnType(L)
+	inst.module = inst.newModuleObject()
+	L.SetGlobal("module", inst.module)
+	inst.installRequire()
+	fn, err := L.Load(bytes.NewReader(src), inst.Path)
+	if err != nil {
+		return errors.New(luaval.SyntaxMessage(inst.Path, err))
+	}
+	if _, err := inst.protect("module body", fn, 0); err != nil {
+		return err
+	}
+	if load := inst.module.RawGetString("load"); load != lua.LNil {
+		if _, err := inst.protect("module.load", load, 0); err != nil {
+			return err
+		}
+	}
+	if restore := inst.module.RawGetString("restore"); restore != lua.LNil && saved != nil {
+		if _, err := inst.protect("module.restore", restore, 0, inst.toLua(saved)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// save calls module.save() and copies what it returns out of the state;
+// connections in it travel as references.
+func (inst *Instance) save() any {
+	var out any
+	inst.call(func() {
+		fn := inst.module.RawGetString("save")
+		if fn == lua.LNil {
+			return
+		}
+		res, err := inst.protect("module.save", fn, 1)
+		if err != nil || len(res) == 0 {
+			return
+		}
+		v, err := luaval.ToGo(res[0])
+		if err != nil {
+			inst.log.Errorf("module.save: %v; the new instance starts without saved state", err)
+			return
+		}
+		out = v
+	})
+	return out
+}
+
+// toLua builds a value in this state, turning connection references back
+// into this state's objects for the same connections.
+func (inst *Instance) toLua(v any) lua.LValue {
+	return luaval.ToLuaWith(inst.L, v, func(r luaval.Ref) lua.LValue {
+		if r.Kind != "conn" || inst.rt.opts.Server == nil {
+			return lua.LNil
+		}
+		for _, c := range inst.rt.opts.Server.Conns() {
+			if c.ID == r.ID {
+				var listener *lua.LTable
+				if svc := findService(inst.services, c.Service); svc != nil {
+					listener = svc.handlers[0].listener
+				}
+				return inst.wrap(c, listener).ud
+			}
+		}
+		return lua.LNil
+	})
+}
+
+func (inst *Instance) unloadHook() {
+	for t := range inst.timers {
+		t.stop()
+	}
+	if u := inst.module.RawGetString("unload"); u != lua.LNil {
+		_, _ = inst.protect("module.unload", u, 0)
+	}
+}
+
+// moduleProvides is module:provides(kind, item). "net" items become services.
+func moduleProvides(L *lua.LState) int {
+	inst := instanceOf(L)
+	kind := L.CheckString(2)
+	item, ok := L.Get(3).(*lua.LTable)
+	if !ok {
+		item = L.NewTable()
+		L.GetGlobal("_G").(*lua.LTable).ForEach(func(k, v lua.LValue) {
+			if k.String() != "module" {
+				item.RawSet(k, v)
+			}
+		})
+	}
+	if name, ok := item.RawGetString("name").(lua.LString); !ok || name == "" {
+		n := inst.Name
+		if prefix := strings.ReplaceAll(kind, "-", "_") + "_"; strings.HasPrefix(n, prefix) {
+			n = n[len(prefix):]
+		}
+		item.RawSetString("name", lua.LString(n))
+	}
+	item.RawSetString("_provided_by", lua.LString(inst.Name))
+	if kind == "http" {
+		if err := inst.addHTTP(item); err != nil {
+			L.RaiseError("module:provides(\"http\"): %v", err)
+		}
+		return 0
+	}
+	if kind != "net" {
+		return 0
+	}
+	svc, err := inst.netService(item)
+	if err != nil {
+		L.RaiseError("module:provides(\"net\"): %v", err)
+	}
+	if err := inst.addService(svc); err != nil {
+		L.RaiseError("module:provides(\"net\"): %v", err)
+	}
+	return 0
+}
+
+func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
+	name := item.RawGetString("name").String()
+	listener, ok := item.RawGetString("listener").(*lua.LTable)
+	if !ok {
+		return nil, fmt.Errorf("service '%s' has no listener table", name)
+	}
+	svc := ports.Service{Name: name, Module: inst.Name, Host: inst.Host}
+	if p, ok := item.RawGetString("config_prefix").(lua.LString); ok {
+		svc.ConfigPrefix, svc.PrefixSet = string(p), true
+	}
+	switch t := item.RawGetString("transport").(type) {
+	case *lua.LNilType:
+	case lua.LString:
+		var ok bool
+		if svc.Transport, ok = ports.ParseTransport(string(t)); !ok {
+			return nil, fmt.Errorf("service '%s': transport = %q: expected \"tcp\" or \"udp\"", name, string(t))
+		}
+	}
+	svc.Private = lua.LVAsBool(item.RawGetString("private"))
+	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
+		var ok bool
+		if svc.Encryption, ok = ports.ParseEncryption(string(e)); !ok {
+			return nil, fmt.Errorf("service '%s': encryption = %q: expected \"ssl\" (direct TLS) or \"starttls\"", name, string(e))
+		}
+	}
+	var sslConfig *value.Table
+	if t, ok := item.RawGetString("ssl_config").(*lua.LTable); ok {
+		gv, err := luaval.ToGo(t)
+		if err != nil {
+			return nil, fmt.Errorf("service '%s': ssl_config: %v", name, err)
+		}
+		sslConfig = gv.(*value.Table)
+	}
+	defaults := item.RawGetString("default_ports")
+	if defaults == lua.LNil {
+		defaults = item.RawGetString("default_port")
+	}
+	if defaults == lua.LNil {
+		defaults = listener.RawGetString("default_port")
+	}
+	gv, _ := luaval.ToGo(defaults)
+	for _, p := range value.List(gv) {
+		n, ok := p.(float64)
+		if !ok || n < 1 || n > 65535 || n != float64(int(n)) {
+			return nil, fmt.Errorf("service '%s': default port %s is not a port number", name, value.Format(p))
+		}
+		svc.DefaultPorts = append(svc.DefaultPorts, int(n))
+	}
+	workers, err := inst.workers(name, item.RawGetString("workers"))
+	if err != nil {
+		return nil, err
+	}
+	h := &connHandler{inst: inst, listener: listener, drain: listener.RawGetString("ondrain") != lua.LNil}
+	readSize := inst.rt.network.Load().ReadSize
+	if mode := listener.RawGetString("default_mode"); mode != lua.LNil {
+		gm, _ := luaval.ToGo(mode)
+		m, err := listen.ParseMode(gm, readSize)
+		if err != nil {
+			return nil, fmt.Errorf("service '%s': default_mode: %v", name, err)
+		}
+		h.mode, h.hasMode = m, true
+	}
+	word, _ := item.RawGetString("serve").(lua.LString)
+	serve, ok := ports.ParseServe(string(word))
+	if !ok {
+		return nil, fmt.Errorf("service '%s': serve = %q: expected \"http\", or nothing for the listener callbacks", name, string(word))
+	}
+	var multiplex *value.Table
+	if t, ok := item.RawGetString("multiplex").(*lua.LTable); ok {
+		gv, err := luaval.ToGo(t)
+		if err != nil {
+			return nil, fmt.Errorf("service '%s': multiplex: %v", name, err)
+		}
+		multiplex = gv.(*value.Table)
+	}
+	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: serve, Multiplex: multiplex,
+		Multiplexer: lua.LVAsBool(item.RawGetString("multiplexer"))}, nil
+}
+
+// workers reads how many copies of the module serve a service: the
+// operator's <service>_workers option, else the module's own workers
+// field, else 1. "auto" is one per CPU the Go runtime uses.
+func (inst *Instance) workers(service string, declared lua.LValue) (int, error) {
+	v, _ := luaval.ToGo(declared)
+	where := "workers"
+	if o, ok := inst.snap.Load().Get("*", service+"_workers"); ok {
+		v, where = o.Value, o.Location.String()+": "+service+"_workers"
+	}
+	switch x := v.(type) {
+	case nil:
+		return 1, nil
+	case string:
+		if x == "auto" {
+			return runtime.GOMAXPROCS(0), nil
+		}
+		if n, err := strconv.Atoi(x); err == nil && n >= 1 && n <= 256 {
+			return n, nil
+		}
+	case float64:
+		if x >= 1 && x <= 256 && x == float64(int(x)) {
+			return int(x), nil
+		}
+	}
+	return 0, fmt.Errorf("%s = %s: expected \"auto\" or a whole number from 1 to 256", where, value.Format(v))
+}
