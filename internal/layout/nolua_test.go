@@ -1,4 +1,4 @@
-package value_test
+package layout
 
 import (
 	"os/exec"
@@ -21,7 +21,7 @@ func mayLinkLua(pkg string) bool {
 
 // TestHostLinksNoLua guards the layering the README states: the rest of the
 // host (listen, ports, tlsconf, logging, check, …) knows nothing of Lua and
-// reads config values through this package. .ci/run checks the same.
+// reads config values through host/value. .ci/run checks the same.
 func TestHostLinksNoLua(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, module+"/host/...").Output()
 	if err != nil {
