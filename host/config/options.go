@@ -118,9 +118,6 @@ func (r Range) contains(n float64) bool {
 	return n >= r.Min && n <= r.Max && (!r.Whole || n == math.Trunc(n))
 }
 
-// Seconds is a number of seconds, as options write time, as a Duration.
-func Seconds(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
-
 // ReadOptions reads the global options of s. The evaluator calls it once
 // and keeps the result in s.Options; the error is the first option (in
 // the order below) whose value has the wrong type or is out of range.
@@ -235,7 +232,7 @@ func (r *optionReader) seconds(name string, rg Range, def time.Duration) time.Du
 	if math.IsNaN(n) {
 		return def
 	}
-	return Seconds(n)
+	return value.Seconds(n)
 }
 
 // boolean reads true or false.

@@ -100,7 +100,7 @@ func seconds(max float64, dst func(*Settings) *time.Duration) setter {
 		if !ok || !inRange(n, 0, max) {
 			return fmt.Errorf("expected a number of seconds from 0 to %s", FormatNumber(max))
 		}
-		*dst(s) = time.Duration(n * float64(time.Second))
+		*dst(s) = value.Seconds(n)
 		return nil
 	}
 }
@@ -189,7 +189,7 @@ func keepalive(s *Settings, v any) error {
 		if !inRange(x, 1, MaxKeepAlive) {
 			return errKeepAlive
 		}
-		s.KeepAlive = time.Duration(x * float64(time.Second))
+		s.KeepAlive = value.Seconds(x)
 	default:
 		return errKeepAlive
 	}
@@ -204,7 +204,7 @@ func linger(s *Settings, v any) error {
 	if !ok || (n != -1 && !inRange(n, 0, Hour)) {
 		return fmt.Errorf("expected a number of seconds from 0 to %d, or false", Hour)
 	}
-	s.Linger, s.hasLinger = time.Duration(n*float64(time.Second)), true
+	s.Linger, s.hasLinger = value.Seconds(n), true
 	return nil
 }
 

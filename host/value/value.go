@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Table is a Lua table copied out of a Lua state. Array holds the values at
@@ -104,3 +105,7 @@ func isIdent(s string) bool {
 	}
 	return true
 }
+
+// Seconds is a config number of seconds as a Duration (Prosody writes
+// times as seconds, fractions allowed).
+func Seconds(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }

@@ -3,6 +3,7 @@ package value
 import (
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestTableGet(t *testing.T) {
@@ -83,5 +84,11 @@ func TestFormat(t *testing.T) {
 		if got := Format(c.in); got != c.want {
 			t.Errorf("Format(%#v) = %s, want %s", c.in, got, c.want)
 		}
+	}
+}
+
+func TestSeconds(t *testing.T) {
+	if got := Seconds(1.5); got != 1500*time.Millisecond {
+		t.Errorf("Seconds(1.5) = %s", got)
 	}
 }

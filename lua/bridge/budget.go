@@ -41,7 +41,7 @@ func BudgetOf(snap *config.Snapshot) (Budget, error) {
 		case isNum && n == 0:
 			b.Timeout = 0
 		case isNum && n >= minTimeout.Seconds() && n <= maxTimeout.Seconds():
-			b.Timeout = time.Duration(n * float64(time.Second))
+			b.Timeout = value.Seconds(n)
 		default:
 			return b, &config.Error{Location: o.Location, Message: fmt.Sprintf(
 				"lua_timeout = %s: expected 0 (off) or seconds from 0.001 to 3600", value.Format(o.Value))}

@@ -3,6 +3,7 @@ package bridge
 import (
 	"time"
 
+	"github.com/moonport/moonport/host/value"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -50,14 +51,12 @@ func (t *timer) fire() {
 	}
 	if err == nil {
 		if n, ok := out[0].(lua.LNumber); ok && n >= 0 {
-			t.schedule(seconds(float64(n)))
+			t.schedule(value.Seconds(float64(n)))
 			return
 		}
 	}
 	t.stop()
 }
-
-func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
 
 // addTimer schedules fn after delay seconds; a number returned by fn
 // schedules it again after that many seconds. It returns the timer's Lua
@@ -65,7 +64,7 @@ func seconds(f float64) time.Duration { return time.Duration(f * float64(time.Se
 func (inst *Instance) addTimer(L *lua.LState, delay float64, fn *lua.LFunction, args []lua.LValue) *lua.LTable {
 	t := &timer{inst: inst, fn: fn, args: args}
 	inst.timers[t] = struct{}{}
-	t.schedule(seconds(delay))
+	t.schedule(value.Seconds(delay))
 	ud := L.NewUserData()
 	ud.Value = t
 	return L.SetFuncs(L.NewTable(), timerMethods, ud)
@@ -91,6 +90,6 @@ func timerStop(L *lua.LState) int {
 func timerReschedule(L *lua.LState) int {
 	t := timerOf(L)
 	t.t.Stop()
-	t.schedule(seconds(float64(L.CheckNumber(2))))
+	t.schedule(value.Seconds(float64(L.CheckNumber(2))))
 	return 0
 }

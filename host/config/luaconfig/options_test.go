@@ -164,9 +164,3 @@ func TestGlobalTable(t *testing.T) {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }
-
-func TestSeconds(t *testing.T) {
-	if got := config.Seconds(1.5); got != 1500*time.Millisecond {
-		t.Errorf("config.Seconds(1.5) = %s", got)
-	}
-}
