@@ -69,3 +69,22 @@ func TestSSLConfigFunctions(t *testing.T) {
 		t.Errorf("after the module stopped: %v", err)
 	}
 }
+
+// TestConfigFunctionsReachModulesAsFailingFunctions: a function the
+// config's ssl table holds reaches a module reading the option as a
+// function that fails, naming where it was defined (the config's state is
+// gone), rather than as a string or a crash.
+func TestConfigFunctionsReachModulesAsFailingFunctions(t *testing.T) {
+	tr := newTestRuntime(t, "ssl = {\n\tpassword = function() return 'x' end;\n}\n", map[string]string{"reader": `
+function try()
+	local f = module:get_option("ssl").password;
+	local ok, err = pcall(f);
+	return type(f) .. " " .. tostring(ok) .. " " .. tostring(err);
+end
+`})
+	inst := tr.load(t, "reader")
+	out, err := callGlobal(inst, "try")
+	if err != nil || !strings.HasPrefix(out, "function false ") || !strings.Contains(out, "the function defined at test.cfg.lua:2 cannot be called from here") {
+		t.Errorf("got %q, %v", out, err)
+	}
+}
