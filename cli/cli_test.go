@@ -205,15 +205,3 @@ func TestCheckSubcommands(t *testing.T) {
 		t.Errorf("check bogus: exit %d", code)
 	}
 }
-
-func TestRootWithoutUserIsRefused(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
-	port := testenv.FreePorts(t, 1)[0]
-	dir, _ := filepath.Abs("../examples/modules")
-	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nlog = \"error\"\n", dir, port))
-	if code, _, _ := runCLI(t, "run", "--config", cfg); code != exitPrivilege {
-		t.Fatalf("exit %d, want %d", code, exitPrivilege)
-	}
-}

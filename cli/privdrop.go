@@ -21,14 +21,15 @@ var rootWarning sync.Once
 // keeping only the right to bind ports below 1024 (for reloads). The
 // files the process writes or reopens later (logs, pidfile, console
 // cookie) are handed to that user first, while root may still create and
-// chown them. Root without a user to become is refused unless
-// run_as_root = true.
+// chown them. Without prosody_user it becomes the user "prosody" if there
+// is one, as Prosody's switch_user does; root with nobody to become is
+// refused unless run_as_root = true.
 func dropRoot(h *core.Host, log logrus.FieldLogger, pidfile string) int {
 	if os.Geteuid() != 0 {
 		return exitOK
 	}
 	opts := h.Config().Options
-	userName := opts.ProsodyUser
+	userName, groupName := opts.ProsodyUser, opts.ProsodyGroup
 	if userName == "" {
 		if opts.RunAsRoot {
 			rootWarning.Do(func() {
@@ -36,10 +37,19 @@ func dropRoot(h *core.Host, log logrus.FieldLogger, pidfile string) int {
 			})
 			return exitOK
 		}
-		log.Error("Refusing to run as root: set prosody_user = \"…\" (and prosody_group) to drop privileges after binding, or run_as_root = true")
-		return exitPrivilege
+		if !privilege.Exists(privilege.DefaultUser) {
+			log.Errorf("Refusing to run as root: set prosody_user = \"…\" (and prosody_group) to drop privileges after binding, or run_as_root = true (there is no user %q to switch to, as Prosody would)", privilege.DefaultUser)
+			return exitPrivilege
+		}
+		// Prosody's default: the user prosody, and the group of the same
+		// name unless prosody_group says otherwise.
+		userName = privilege.DefaultUser
+		if groupName == "" {
+			groupName = privilege.DefaultUser
+		}
+		log.Infof("Running as root without prosody_user: switching to the user %q, as Prosody does", userName)
 	}
-	id, err := privilege.Lookup(userName, opts.ProsodyGroup)
+	id, err := privilege.Lookup(userName, groupName)
 	if err != nil {
 		log.Errorf("Cannot drop privileges: %v", err)
 		return exitPrivilege

@@ -58,7 +58,8 @@ forward_upstream = "127.0.0.1:7007"
 
 -- Started as root (to bind ports below 1024), moonport becomes this user
 -- and group once the ports are bound, keeping only the right to bind low
--- ports for reloads. As root without prosody_user it refuses to run,
+-- ports for reloads. As root without prosody_user it becomes the user
+-- "prosody" if there is one, as Prosody does, else it refuses to run,
 -- unless run_as_root = true.
 -- prosody_user = "moonport"
 -- prosody_group = "moonport"

@@ -119,7 +119,7 @@ func prepare(snap *config.Snapshot) (*generation, error) {
 		return nil, err
 	}
 	g.sinks, g.settings = sinks, st
-	g.warnings = append(g.warnings, warns...)
+	g.warnings = append(append(g.warnings, sinks.Warnings...), warns...)
 	return g, nil
 }
 

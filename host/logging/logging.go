@@ -53,6 +53,14 @@ type Sinks struct {
 	redact  *strings.Replacer
 	min     atomic.Int32 // a run-time level (log:level) over every sink's own; -1 for none
 	files   []string
+	// Warnings are problems the sinks worked around (syslog out of
+	// reach), for the host to log once they are installed.
+	Warnings []string
+}
+
+// dialSyslog connects to the local syslog daemon; tests replace it.
+var dialSyslog = func() (io.WriteCloser, error) {
+	return syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, "moonport")
 }
 
 // Files lists the log files the sinks write.
@@ -240,7 +248,9 @@ func (s *Sinks) add(v any, where string, consoleMu *sync.Mutex, top bool) error 
 			if !isStr {
 				return fmt.Errorf("%s: %s = %s: expected a file name, \"*console\" or \"*syslog\"", where, name, value.Format(dest))
 			}
-			if err := s.addDest(d, lvl, lvl, false, where, consoleMu); err != nil {
+			// Prosody's loggingmanager: that level and every more severe
+			// one (levels = { min = level }).
+			if err := s.addDest(d, lvl, logrus.PanicLevel, false, where, consoleMu); err != nil {
 				return err
 			}
 		}
@@ -324,9 +334,13 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 			k.out = os.Stdout
 		}
 	case "*syslog":
-		w, err := syslog.New(syslog.LOG_DAEMON|syslog.LOG_INFO, "moonport")
+		w, err := dialSyslog()
 		if err != nil {
-			return fmt.Errorf("%s: cannot reach syslog: %v", where, err)
+			// Prosody's syslog sink never fails (openlog connects lazily),
+			// so a server without a syslog daemon still starts: here it
+			// logs to the console instead and says so.
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: cannot reach syslog (%v); logging to the console instead", where, err))
+			return s.addDest("*console", min, max, json, where, consoleMu)
 		}
 		k.out, k.mu = w, &sync.Mutex{}
 		s.closers = append(s.closers, w)

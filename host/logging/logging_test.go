@@ -2,6 +2,8 @@ package logging
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +79,52 @@ func TestLevelTableAndErrors(t *testing.T) {
 		if _, err := Parse(snap.Value("*", "log"), "t.cfg.lua:1: log"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", cfg, err, want)
 		}
+	}
+}
+
+// TestLevelKeysMeanThatLevelAndUp: Prosody's loggingmanager reads
+// log = { info = "a.log", error = "b.log" } as levels = { min = level }:
+// a.log gets info and everything more severe, b.log errors only.
+func TestLevelKeysMeanThatLevelAndUp(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	l := logWith(t, `log = { info = "`+a+`"; error = "`+b+`" }`)
+	l.Debug("d-line")
+	l.Info("i-line")
+	l.Warn("w-line")
+	l.Error("e-line")
+	if got := read(t, a); strings.Contains(got, "d-line") || !strings.Contains(got, "i-line") || !strings.Contains(got, "w-line") || !strings.Contains(got, "e-line") {
+		t.Errorf("a.log must hold info, warn and error:\n%s", got)
+	}
+	if got := read(t, b); strings.Contains(got, "w-line") || !strings.Contains(got, "e-line") {
+		t.Errorf("b.log must hold errors only:\n%s", got)
+	}
+}
+
+// TestSyslogOutOfReach: no syslog daemon is a warning and the console
+// stands in, at the sink's levels; it does not stop startup.
+func TestSyslogOutOfReach(t *testing.T) {
+	saved := dialSyslog
+	t.Cleanup(func() { dialSyslog = saved })
+	dialSyslog = func() (io.WriteCloser, error) { return nil, errors.New("Unix syslog delivery error") }
+	for _, cfg := range []string{`log = "*syslog"`, `log = { warn = "*syslog" }`, `log = { { levels = { min = "warn" }, to = "syslog" } }`} {
+		snap, _ := luaconfig.Evaluate("t.cfg.lua", []byte(cfg))
+		s, err := Parse(snap.Value("*", "log"), "t.cfg.lua:1: log")
+		if err != nil {
+			t.Errorf("%s: %v; want the console instead", cfg, err)
+			continue
+		}
+		s.Close()
+		if len(s.Warnings) != 1 || s.Warnings[0] != "t.cfg.lua:1: log: cannot reach syslog (Unix syslog delivery error); logging to the console instead" {
+			t.Errorf("%s: warnings %q", cfg, s.Warnings)
+		}
+		if len(s.sinks) != 1 || s.sinks[0].out != os.Stderr {
+			t.Errorf("%s: sinks %+v, want the console", cfg, s.sinks)
+		}
+	}
+	snap, _ := luaconfig.Evaluate("t.cfg.lua", []byte(`log = { warn = "*syslog" }`))
+	s, _ := Parse(snap.Value("*", "log"), "t.cfg.lua:1: log")
+	if s.Lowest() != logrus.WarnLevel {
+		t.Errorf("the console standing in for syslog logs from %v, want warn", s.Lowest())
 	}
 }

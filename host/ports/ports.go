@@ -10,8 +10,8 @@ package ports
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/moonport/moonport/host/config"
@@ -213,11 +213,14 @@ func parsePort(v any) (portEntry, error) {
 		}
 		return portEntry{port: int(x)}, nil
 	case string:
-		s := strings.TrimSpace(x)
-		if n, err := strconv.Atoi(s); err == nil {
-			return parsePort(float64(n))
+		// Prosody's tonumber first; what is no number may be a bind string.
+		switch n, kind := luaNumber(x); kind {
+		case integer:
+			return parsePort(n)
+		case float:
+			return portEntry{}, floatPort(x, n)
 		}
-		ap, err := netip.ParseAddrPort(s)
+		ap, err := netip.ParseAddrPort(strings.Trim(x, luaSpace))
 		if err != nil {
 			return portEntry{}, fmt.Errorf("%q is not a port or address:port (write 5060, \"192.0.2.1:5060\", \"[2001:db8::4]:5060\", \"0.0.0.0:5060\" or \"[::]:5060\")", x)
 		}
@@ -228,6 +231,16 @@ func parsePort(v any) (portEntry, error) {
 		return portEntry{port: int(ap.Port()), explicit: &ep}, nil
 	}
 	return portEntry{}, fmt.Errorf("%s is not a port or address:port", value.Format(v))
+}
+
+// floatPort explains a string Lua reads as a float ("1e4", "5222.0"):
+// Prosody cannot bind it (LuaSocket is handed "10000.0"), so neither does
+// moonport, and says what to write.
+func floatPort(s string, n float64) error {
+	if n == float64(int(n)) && n >= 1 && n <= 65535 {
+		return fmt.Errorf("%q is the Lua float %s, not a whole number, so Prosody cannot bind it either; write %d", s, value.Format(n), int(n))
+	}
+	return fmt.Errorf("%q is the Lua float %s, not a port number (1-65535)", s, value.Format(n))
 }
 
 func (p *planner) service(svc Service) {
@@ -254,7 +267,10 @@ func (p *planner) expand(svc Service, listener string, ifaceOpt config.Option, i
 func (p *planner) expandTLS(svc Service, listener string, ifaceOpt config.Option, ifaces []any, portsName string, loc config.Location, ports []any, overrides, tlsTable *value.Table) {
 	var eps []endpoint
 	resolved := false
-	for _, v := range ports {
+	for i, v := range ports {
+		if slices.Contains(ports[:i], v) {
+			continue // Prosody makes the list a set: a repeated entry is one
+		}
 		entry, err := parsePort(v)
 		if err != nil {
 			p.problem(loc, "option '%s' of service '%s': %v", portsName, svc.Name, err)

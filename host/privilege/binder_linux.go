@@ -10,14 +10,19 @@ import (
 
 // serve owns the binder thread: it keeps its capabilities across the
 // identity change, then keeps only CAP_NET_BIND_SERVICE.
-func (b *Binder) serve(uid, gid int, ready chan<- error) {
+func (b *Binder) serve(id Identity, ready chan<- error) {
+	uid, gid := id.UID, id.GID
 	runtime.LockOSThread() // this thread is the binder for good
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
 		ready <- fmt.Errorf("keeping CAP_NET_BIND_SERVICE: %w", err)
 		return
 	}
 	// These apply to every thread of the process.
-	if err := syscall.Setgroups([]int{gid}); err != nil {
+	groups := id.Groups
+	if len(groups) == 0 {
+		groups = []int{gid}
+	}
+	if err := syscall.Setgroups(groups); err != nil {
 		ready <- fmt.Errorf("setgroups: %w", err)
 		return
 	}

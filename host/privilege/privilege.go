@@ -13,6 +13,7 @@ package privilege
 import (
 	"fmt"
 	"os/user"
+	"slices"
 	"strconv"
 )
 
@@ -29,10 +30,21 @@ func (b *Binder) Run(f func()) {
 	<-done
 }
 
+// DefaultUser is whom Prosody becomes when started as root without
+// prosody_user (util/startup.lua's switch_user).
+const DefaultUser = "prosody"
+
+// Exists reports whether the system knows a user named name.
+func Exists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
 // Identity is the user and group the process becomes.
 type Identity struct {
 	User     string
 	UID, GID int
+	Groups   []int // supplementary groups: GID and the user's, as initgroups gives
 }
 
 // Lookup finds userName and groupName (the user's own group when empty).
@@ -50,14 +62,28 @@ func Lookup(userName, groupName string) (Identity, error) {
 		}
 		gid, _ = strconv.Atoi(g.Gid)
 	}
-	return Identity{User: userName, UID: uid, GID: gid}, nil
+	return Identity{User: userName, UID: uid, GID: gid, Groups: groupsOf(u, gid)}, nil
+}
+
+// groupsOf is gid and every group that lists u as a member, as Prosody's
+// switch_user gets from initgroups: a key readable by the ssl-cert group
+// stays readable for a user in it.
+func groupsOf(u *user.User, gid int) []int {
+	groups := []int{gid}
+	ids, _ := u.GroupIds()
+	for _, s := range ids {
+		if g, err := strconv.Atoi(s); err == nil && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	return groups
 }
 
 // Drop switches the process to id. It must run as root.
 func Drop(id Identity) (*Binder, error) {
 	b := &Binder{calls: make(chan func())}
 	ready := make(chan error)
-	go b.serve(id.UID, id.GID, ready)
+	go b.serve(id, ready)
 	if err := <-ready; err != nil {
 		return nil, err
 	}

@@ -56,6 +56,7 @@ type Builder struct {
 	base     string // folder of the config file: relative paths start here
 	certs    map[string]*loaded
 	Warnings []string
+	warned   map[string]bool // warnings given, so each is given once
 	now      func() time.Time
 }
 
@@ -70,7 +71,7 @@ func NewBuilder(snap *config.Snapshot) *Builder {
 	if abs, err := filepath.Abs(base); err == nil {
 		base = abs
 	}
-	return &Builder{snap: snap, base: base, certs: map[string]*loaded{}, now: time.Now}
+	return &Builder{snap: snap, base: base, certs: map[string]*loaded{}, warned: map[string]bool{}, now: time.Now}
 }
 
 func (b *Builder) path(p string) string {
@@ -78,53 +79,6 @@ func (b *Builder) path(p string) string {
 		return p
 	}
 	return filepath.Join(b.base, p)
-}
-
-// sslExample is what an ssl option looks like, for the error when one
-// is not a table.
-const sslExample = `{ certificate = "…", key = "…" }`
-
-func sub(t *value.Table, k any) *value.Table {
-	if t == nil {
-		return nil
-	}
-	s, _ := t.Get(k).(*value.Table)
-	return s
-}
-
-// chain lists the ssl tables that apply to a binding, most specific
-// first, in Prosody's order: the named listener's tls table, then
-// N_ssl[interface], N_ssl[port], N_ssl (or ssl when N_ssl is unset), the
-// service's own defaults, ssl[interface], ssl[port], and under them all
-// the global ssl table as the base.
-func (b *Builder) chain(bind ports.Binding, prefix string, own *value.Table) ([]*value.Table, error) {
-	global, err := b.snap.GlobalTable("ssl", sslExample)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := b.snap.GlobalTable(prefix+"ssl", sslExample)
-	if err != nil {
-		return nil, err
-	}
-	if svc == nil {
-		svc = global
-	}
-	iface := bind.Address.String()
-	port := float64(bind.Port)
-	return []*value.Table{bind.TLS, sub(svc, iface), sub(svc, port), svc, own, sub(global, iface), sub(global, port), global}, nil
-}
-
-// lookup returns the first value of key along the chain.
-func lookup(chain []*value.Table, key string) any {
-	for _, t := range chain {
-		if t == nil {
-			continue
-		}
-		if v := t.Field(key); v != nil {
-			return v
-		}
-	}
-	return nil
 }
 
 // Build returns the TLS of a binding; prefix is its service's option
@@ -138,17 +92,18 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 	fail := func(file string, err error) (*Listener, error) {
 		return nil, &Error{Listener: bind.Listener + " (" + bind.AddrPort() + ")", File: file, Err: err}
 	}
-	chain, err := b.chain(bind, prefix, own)
+	c, err := b.chain(bind, prefix, own)
 	if err != nil {
 		return fail("", err)
 	}
-	cfg, err := b.policy(chain)
+	b.audit(c)
+	cfg, hello, err := b.policy(c)
 	if err != nil {
 		return fail("", err)
 	}
 	var certs []tls.Certificate
-	certFile, _ := lookup(chain, "certificate").(string)
-	keyFile, _ := lookup(chain, "key").(string)
+	certFile, _ := c.lookup("certificate").(string)
+	keyFile, _ := c.lookup("key").(string)
 	switch {
 	case certFile != "" && keyFile == "":
 		return fail(b.path(certFile), errors.New("a certificate needs a key: set key = \"…\" beside certificate"))
@@ -162,8 +117,30 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 		certs = append(certs, c)
 		l.Files = append(l.Files, b.path(certFile), b.path(keyFile))
 	}
-	// Names the listener answers for: the service's own name first (a
-	// certificate named after it is its default), then every host.
+	more, file, err := b.hostCerts(bind, l)
+	if err != nil {
+		return fail(file, err)
+	}
+	certs = append(certs, more...)
+	if len(certs) == 0 {
+		if implicit {
+			return fail("", fmt.Errorf("no certificate: set %sssl = { certificate = \"…\", key = \"…\" } or ssl, or put %s.crt and %s.key in the certificates folder (%s)", prefix, bind.Service, bind.Service, b.certDir()))
+		}
+		b.Warnings = append(b.Warnings, fmt.Sprintf("listener %s (%s): no certificate found, so STARTTLS is not offered; set %sssl or ssl", bind.Listener, bind.AddrPort(), prefix))
+		return l, nil
+	}
+	cfg.Certificates = certs
+	l.Config = cfg
+	hello.attach(l)
+	return l, nil
+}
+
+// hostCerts loads the certificates of the names a listener answers for:
+// the service's own name first (a certificate named after it is its
+// default), then every host, each from the host's ssl option or else the
+// certificates folder. On failure it names the file at fault.
+func (b *Builder) hostCerts(bind ports.Binding, l *Listener) ([]tls.Certificate, string, error) {
+	var certs []tls.Certificate
 	names := []string{bind.Service}
 	for _, h := range b.snap.Hosts() {
 		names = append(names, h.Name)
@@ -177,7 +154,7 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 					if hc != "" && hk != "" {
 						c, file, err := b.load(b.path(hc), b.path(hk))
 						if err != nil {
-							return fail(file, err)
+							return nil, file, err
 						}
 						certs = append(certs, c)
 						l.Files = append(l.Files, b.path(hc), b.path(hk))
@@ -192,21 +169,12 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 		}
 		c, file, err := b.load(crt, key)
 		if err != nil {
-			return fail(file, err)
+			return nil, file, err
 		}
 		certs = append(certs, c)
 		l.Files = append(l.Files, crt, key)
 	}
-	if len(certs) == 0 {
-		if implicit {
-			return fail("", fmt.Errorf("no certificate: set %sssl = { certificate = \"…\", key = \"…\" } or ssl, or put %s.crt and %s.key in the certificates folder (%s)", prefix, bind.Service, bind.Service, b.certDir()))
-		}
-		b.Warnings = append(b.Warnings, fmt.Sprintf("listener %s (%s): no certificate found, so STARTTLS is not offered; set %sssl or ssl", bind.Listener, bind.AddrPort(), prefix))
-		return l, nil
-	}
-	cfg.Certificates = certs
-	l.Config = cfg
-	return l, nil
+	return certs, "", nil
 }
 
 func (b *Builder) certDir() string {
@@ -303,49 +271,62 @@ func versionName(v uint16) string {
 	return strconv.Itoa(int(v))
 }
 
-// policy turns the TLS policy options along the chain into a config.
-func (b *Builder) policy(chain []*value.Table) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13}
-	if err := versions(cfg, chain); err != nil {
-		return nil, err
+// policy turns the TLS policy options along the chain into a config, and
+// what each handshake decides from the client's hello.
+func (b *Builder) policy(c chain) (*tls.Config, *perHello, error) {
+	flags := c.options()
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, MaxVersion: tls.VersionTLS13,
+		SessionTicketsDisabled: flags["no_ticket"], CurvePreferences: b.curvePreferences(c)}
+	if err := versions(cfg, c, flags); err != nil {
+		return nil, nil, err
 	}
-	suites, err := b.cipherSuites(chain)
+	suites, err := b.cipherSuites(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg.CipherSuites = suites
-	for _, p := range value.List(lookup(chain, "alpn")) {
-		s, ok := p.(string)
-		if !ok || s == "" {
-			return nil, fmt.Errorf("alpn: %s is not a protocol name", value.Format(p))
+	h := &perHello{clientOrder: !serverOrder(c, flags)}
+	switch v := c.lookup("alpn").(type) {
+	case *value.Function:
+		if v.Call != nil {
+			h.alpn = v
 		}
-		cfg.NextProtos = append(cfg.NextProtos, s)
-	}
-	if err := b.clientAuth(cfg, chain); err != nil {
-		return nil, err
-	}
-	serverOrder := true
-	switch v := lookup(chain, "prefer_server_ciphers").(type) {
-	case bool:
-		serverOrder = v
-	case nil:
-		if v, ok := lookup(chain, "ignore_client_order").(bool); ok {
-			serverOrder = v
+	default:
+		for _, p := range value.List(v) {
+			s, ok := p.(string)
+			if !ok || s == "" {
+				return nil, nil, fmt.Errorf("alpn: %s is not a protocol name", value.Format(p))
+			}
+			cfg.NextProtos = append(cfg.NextProtos, s)
 		}
 	}
-	if !serverOrder {
-		order := append([]uint16(nil), cfg.CipherSuites...)
-		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-			return clientOrder(cfg, order, hello), nil
-		}
+	if err := b.clientAuth(cfg, c); err != nil {
+		return nil, nil, err
 	}
-	return cfg, nil
+	return cfg, h, nil
+}
+
+// serverOrder reads who picks the TLS 1.2 suite: prefer_server_ciphers,
+// else Stalwart's ignore_client_order, else LuaSec's
+// options.cipher_server_preference; the server by default.
+func serverOrder(c chain, flags map[string]bool) bool {
+	if v, ok := c.lookup("prefer_server_ciphers").(bool); ok {
+		return v
+	}
+	if v, ok := c.lookup("ignore_client_order").(bool); ok {
+		return v
+	}
+	if v, ok := flags["cipher_server_preference"]; ok {
+		return v
+	}
+	return true
 }
 
 // versions sets cfg's TLS version range from protocol, min_protocol,
-// max_protocol and disabled_protocols, in that order.
-func versions(cfg *tls.Config, chain []*value.Table) error {
-	if v := lookup(chain, "protocol"); v != nil {
+// max_protocol and disabled_protocols (with LuaSec's options no_tlsv1_2
+// and no_tlsv1_3), in that order.
+func versions(cfg *tls.Config, c chain, flags map[string]bool) error {
+	if v := c.lookup("protocol"); v != nil {
 		s, _ := v.(string)
 		name := strings.TrimSuffix(s, "+")
 		ver, ok := protocolVersions[name]
@@ -361,7 +342,7 @@ func versions(cfg *tls.Config, chain []*value.Table) error {
 		}
 	}
 	for _, key := range []string{"min_protocol", "max_protocol"} {
-		if v := lookup(chain, key); v != nil {
+		if v := c.lookup(key); v != nil {
 			s, _ := v.(string)
 			ver, ok := protocolVersions[s]
 			if !ok {
@@ -374,7 +355,13 @@ func versions(cfg *tls.Config, chain []*value.Table) error {
 			}
 		}
 	}
-	for _, d := range value.List(lookup(chain, "disabled_protocols")) {
+	disabled := value.List(c.lookup("disabled_protocols"))
+	for _, v := range []string{"tlsv1_2", "tlsv1_3"} {
+		if flags["no_"+v] {
+			disabled = append(disabled, v)
+		}
+	}
+	for _, d := range disabled {
 		s, _ := d.(string)
 		ver, ok := protocolVersions[s]
 		if !ok {
@@ -398,28 +385,10 @@ func versions(cfg *tls.Config, chain []*value.Table) error {
 	return nil
 }
 
-// clientOrder returns cfg narrowed to the TLS 1.2 suite the client lists
-// first among ours; crypto/tls otherwise picks by its own order.
-func clientOrder(cfg *tls.Config, ours []uint16, hello *tls.ClientHelloInfo) *tls.Config {
-	allowed := map[uint16]bool{}
-	for _, s := range ours {
-		allowed[s] = true
-	}
-	for _, s := range hello.CipherSuites {
-		if allowed[s] {
-			c := cfg.Clone()
-			c.GetConfigForClient = nil
-			c.CipherSuites = []uint16{s}
-			return c
-		}
-	}
-	return nil
-}
-
 // cipherSuites reads `ciphers` (a list of suite names, IANA or OpenSSL
 // spelling) and `disabled_ciphers`. An OpenSSL cipher string such as
 // Prosody's "HIGH+kEECDH:…" keeps the secure defaults.
-func (b *Builder) cipherSuites(chain []*value.Table) ([]uint16, error) {
+func (b *Builder) cipherSuites(c chain) ([]uint16, error) {
 	byName := map[string]uint16{}
 	var defaults []uint16
 	for _, s := range tls.CipherSuites() {
@@ -430,7 +399,7 @@ func (b *Builder) cipherSuites(chain []*value.Table) ([]uint16, error) {
 		defaults = append(defaults, s.ID)
 	}
 	suites := defaults
-	switch v := lookup(chain, "ciphers").(type) {
+	switch v := c.lookup("ciphers").(type) {
 	case nil:
 	case string:
 		if id, ok := byName[v]; ok {
@@ -439,7 +408,7 @@ func (b *Builder) cipherSuites(chain []*value.Table) ([]uint16, error) {
 		}
 		// An OpenSSL selection string such as Prosody's "HIGH+kEECDH:…":
 		// Go's own list of secure suites stands in for it.
-		b.Warnings = append(b.Warnings, fmt.Sprintf("ciphers = %q is an OpenSSL selection string; moonport uses Go's secure TLS 1.2 suites instead (list suite names to choose)", v))
+		b.warn("ciphers = %q is an OpenSSL selection string; moonport uses Go's secure TLS 1.2 suites instead (list suite names to choose)", v)
 	case *value.Table:
 		suites = nil
 		for _, e := range v.Array {
@@ -451,7 +420,7 @@ func (b *Builder) cipherSuites(chain []*value.Table) ([]uint16, error) {
 			suites = append(suites, id)
 		}
 	}
-	for _, d := range value.List(lookup(chain, "disabled_ciphers")) {
+	for _, d := range value.List(c.lookup("disabled_ciphers")) {
 		s, _ := d.(string)
 		id, ok := byName[s]
 		if !ok {
@@ -496,48 +465,4 @@ func opensslName(iana string) string {
 	rest = strings.Replace(rest, "CHACHA20_POLY1305_SHA256", "CHACHA20-POLY1305", 1)
 	rest = strings.Replace(rest, "_CBC", "", 1)
 	return strings.ReplaceAll(kx, "_", "-") + "-" + strings.ReplaceAll(rest, "_", "-")
-}
-
-// clientAuth reads Prosody's verify and cafile: verify = "peer" asks for
-// a client certificate, { "peer", "fail_if_no_peer_cert" } requires one.
-func (b *Builder) clientAuth(cfg *tls.Config, chain []*value.Table) error {
-	var flags []string
-	for _, v := range value.List(lookup(chain, "verify")) {
-		s, _ := v.(string)
-		flags = append(flags, s)
-	}
-	peer, required := false, false
-	for _, f := range flags {
-		switch f {
-		case "peer":
-			peer = true
-		case "fail_if_no_peer_cert":
-			peer, required = true, true
-		case "none", "client_once":
-		default:
-			return fmt.Errorf("verify: unknown flag %q (use \"none\", \"peer\" or { \"peer\", \"fail_if_no_peer_cert\" })", f)
-		}
-	}
-	if !peer {
-		return nil
-	}
-	cafile, _ := lookup(chain, "cafile").(string)
-	if cafile == "" {
-		return errors.New("verify = \"peer\" needs cafile = \"…\": the CA bundle that signs client certificates")
-	}
-	cafile = b.path(cafile)
-	pem, err := os.ReadFile(cafile)
-	if err != nil {
-		return fmt.Errorf("cafile %s: %w", cafile, unwrapPath(err))
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return fmt.Errorf("cafile %s: no PEM certificate in it", cafile)
-	}
-	cfg.ClientCAs = pool
-	cfg.ClientAuth = tls.VerifyClientCertIfGiven
-	if required {
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
-	}
-	return nil
 }

@@ -131,6 +131,8 @@ func TestErrors(t *testing.T) {
 	ca.Server(t, dir, "other")
 	ca.Issue(t, dir, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour), false, "expired")
 	ca.Issue(t, dir, time.Now().Add(24*time.Hour), time.Now().Add(48*time.Hour), false, "future")
+	os.Mkdir(filepath.Join(dir, "empty"), 0o755)
+	os.WriteFile(filepath.Join(dir, "empty", "README"), []byte("no certificates here\n"), 0o644)
 	cases := []struct {
 		cfg, enc, file, want string
 	}{
@@ -144,7 +146,9 @@ func TestErrors(t *testing.T) {
 		{`x_ssl = { certificate = "good.crt", key = "good.key", protocol = "tlsv1_1+" }`, "ssl", "", "older than TLS 1.2"},
 		{`x_ssl = { certificate = "good.crt", key = "good.key", protocol = "tls9" }`, "ssl", "", `protocol = "tls9"`},
 		{`x_ssl = { certificate = "good.crt", key = "good.key", ciphers = { "NOPE" } }`, "ssl", "", `unknown cipher suite "NOPE"`},
-		{`x_ssl = { certificate = "good.crt", key = "good.key", verify = "peer" }`, "ssl", "", "needs cafile"},
+		{`x_ssl = { certificate = "good.crt", key = "good.key", verify = "peer", capath = "nowhere" }`, "ssl", "", "capath " + filepath.Join(dir, "nowhere")},
+		{`x_ssl = { certificate = "good.crt", key = "good.key", verify = "peer", capath = "empty" }`, "ssl", "", "no PEM certificate in any of its files"},
+		{`x_ssl = { certificate = "good.crt", key = "good.key", verify = { "peer", "sometimes" } }`, "ssl", "", `unknown flag "sometimes"`},
 		{`x_ssl = { certificate = "good.crt", key = "good.key", min_protocol = "tlsv1_3", max_protocol = "tlsv1_2" }`, "ssl", "", "no TLS version left"},
 		{`x_ssl = "good.crt"`, "ssl", "", `prosody.cfg.lua:1: x_ssl = "good.crt": expected a table such as { certificate = "…", key = "…" }, not a string`},
 		{`ssl = true`, "starttls", "", `prosody.cfg.lua:1: ssl = true: expected a table such as { certificate = "…", key = "…" }, not true or false`},
@@ -218,7 +222,7 @@ func TestPolicy(t *testing.T) {
 			t.Error("disabled cipher still offered")
 		}
 	}
-	if c := build(fmt.Sprintf(`verify = { "peer", "fail_if_no_peer_cert" }; cafile = %q`, ca.CertFile)); c.ClientAuth != tls.RequireAndVerifyClientCert || c.ClientCAs == nil {
+	if c := build(fmt.Sprintf(`verify = { "peer", "fail_if_no_peer_cert" }; cafile = %q`, ca.CertFile)); c.ClientAuth != tls.RequireAnyClientCert || c.ClientCAs == nil || c.VerifyPeerCertificate == nil {
 		t.Errorf("verify: %v", c.ClientAuth)
 	}
 	if c := build(`prefer_server_ciphers = false`); c.GetConfigForClient == nil {

@@ -1,5 +1,6 @@
-// Package value is the Go form of config values: nil, bool, float64, string
-// and *Table, as a config file or a module's declaration produces them.
+// Package value is the Go form of config values: nil, bool, float64, string,
+// *Table and *Function, as a config file or a module's declaration produces
+// them.
 //
 // Options and shared state must outlive the Lua state that produced them and
 // be readable by Go code that knows nothing of Lua, so this package owns the
@@ -20,6 +21,21 @@ import (
 type Table struct {
 	Array []any
 	Hash  map[any]any
+	// Origin is where the table was written ("mod_x.lua:12"), when the
+	// code that copied it knows and an option's location does not say it,
+	// so that messages about its fields can name the place.
+	Origin string
+}
+
+// Function is a Lua function inside a value: Prosody lets TLS tables hold
+// some (LuaSec calls an alpn function at each handshake with the client's
+// protocols). Go code that knows nothing of Lua calls it through Call, which
+// runs it in the Lua state that made it, as that state's owner allows.
+// Call is nil when that state is gone: a config file's functions live only
+// while the file is evaluated.
+type Function struct {
+	Where string // "file:line" of its definition
+	Call  func(args ...any) ([]any, error)
 }
 
 // Get returns the value at key k, looking in Array for whole numbers in range.
@@ -73,6 +89,8 @@ func Format(v any) string {
 		return strconv.Quote(x)
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)
+	case *Function:
+		return "function (" + x.Where + ")"
 	case *Table:
 		var parts []string
 		for _, e := range x.Array {

@@ -78,6 +78,8 @@ func TestFormat(t *testing.T) {
 		{&Table{Hash: map[any]any{"certificate": "c.crt", "key": "c.key"}}, `{ certificate = "c.crt", key = "c.key" }`},
 		// Keys that are not names are written in brackets.
 		{&Table{Hash: map[any]any{"127.0.0.1": 1.0, 5281.0: 2.0, "_ok1": 3.0, "1st": 4.0}}, `{ ["127.0.0.1"] = 1, ["1st"] = 4, [5281] = 2, _ok1 = 3 }`},
+		{&Function{Where: "mod_x.lua:3"}, "function (mod_x.lua:3)"},
+		{&Table{Hash: map[any]any{"alpn": &Function{Where: "c.lua:2"}}}, `{ alpn = function (c.lua:2) }`},
 		{&Table{Array: []any{&Table{Array: []any{"in"}}}, Hash: map[any]any{"t": &Table{Hash: map[any]any{"x": false}}}}, `{ { "in" }, t = { x = false } }`},
 	}
 	for _, c := range cases {

@@ -166,11 +166,10 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	}
 	var sslConfig *value.Table
 	if t, ok := item.RawGetString("ssl_config").(*lua.LTable); ok {
-		gv, err := luaval.ToGo(t)
-		if err != nil {
+		var err error
+		if sslConfig, err = inst.sslConfig(t, strings.TrimSuffix(inst.L.Where(1), ":")); err != nil {
 			return nil, fmt.Errorf("service '%s': ssl_config: %v", name, err)
 		}
-		sslConfig = gv.(*value.Table)
 	}
 	defaults := item.RawGetString("default_ports")
 	if defaults == lua.LNil {

@@ -28,9 +28,24 @@ func (e *ErrFunction) Error() string {
 
 // ToGo copies a Lua value into Go. Functions, userdata and threads cannot be
 // copied and produce an *ErrFunction; cycles are cut at depth 64.
-func ToGo(v lua.LValue) (any, error) { return toGo(v, 0) }
+func ToGo(v lua.LValue) (any, error) { return toGo(v, 0, nil) }
 
-func toGo(v lua.LValue, depth int) (any, error) {
+// ToGoFunctions is ToGo for values that may hold functions (Prosody's TLS
+// tables): each function becomes what conv makes of it, usually a
+// *value.Function.
+func ToGoFunctions(v lua.LValue, conv func(*lua.LFunction) any) (any, error) {
+	return toGo(v, 0, conv)
+}
+
+// Where is "file:line" of fn's definition ("[Go]" for a Go function).
+func Where(fn *lua.LFunction) string {
+	if fn.IsG || fn.Proto == nil {
+		return "[Go]"
+	}
+	return fmt.Sprintf("%s:%d", fn.Proto.SourceName, fn.Proto.LineDefined)
+}
+
+func toGo(v lua.LValue, depth int, conv func(*lua.LFunction) any) (any, error) {
 	switch x := v.(type) {
 	case *lua.LNilType:
 		return nil, nil
@@ -47,7 +62,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 		t := &value.Table{}
 		n := x.Len()
 		for i := 1; i <= n; i++ {
-			ev, err := toGo(x.RawGetInt(i), depth+1)
+			ev, err := toGo(x.RawGetInt(i), depth+1, conv)
 			if err != nil {
 				return nil, err
 			}
@@ -63,7 +78,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 					return
 				}
 			}
-			gk, err := toGo(k, depth+1)
+			gk, err := toGo(k, depth+1, conv)
 			if err != nil {
 				ferr = err
 				return
@@ -72,7 +87,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 				ferr = fmt.Errorf("tables cannot be used as keys")
 				return
 			}
-			gv, err := toGo(val, depth+1)
+			gv, err := toGo(val, depth+1, conv)
 			if err != nil {
 				ferr = err
 				return
@@ -83,6 +98,11 @@ func toGo(v lua.LValue, depth int) (any, error) {
 			t.Hash[gk] = gv
 		})
 		return t, ferr
+	case *lua.LFunction:
+		if conv == nil {
+			return nil, &ErrFunction{Kind: "function"}
+		}
+		return conv(x), nil
 	case *lua.LUserData:
 		if r, ok := x.Value.(Referable); ok {
 			return r.Ref(), nil
@@ -132,6 +152,8 @@ func ToLuaWith(L *lua.LState, v any, resolve func(Ref) lua.LValue) lua.LValue {
 			t.Append(lua.LString(s))
 		}
 		return t
+	case *value.Function:
+		return functionToLua(L, x)
 	case *value.Table:
 		t := L.CreateTable(len(x.Array), len(x.Hash))
 		// A hole (nil) keeps its place, so a list with holes comes back as
@@ -157,6 +179,18 @@ func ToLuaWith(L *lua.LState, v any, resolve func(Ref) lua.LValue) lua.LValue {
 	default:
 		return lua.LString(fmt.Sprint(x))
 	}
+}
+
+// functionToLua gives Lua code a value.Function back as a function that
+// fails, naming it: a config file's functions are gone once the file is
+// read, and a module's may only run inside that module's own state (run
+// from another state, or re-entered from its own, it would wait for
+// itself).
+func functionToLua(L *lua.LState, f *value.Function) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("the function defined at %s cannot be called from here: it lives in the config file or in another module", f.Where)
+		return 0
+	})
 }
 
 var syntaxPos = regexp.MustCompile(`line:(\d+)\(column:\d+\)`)

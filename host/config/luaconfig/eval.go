@@ -24,6 +24,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/config"
+	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/luaval"
 )
 
@@ -221,7 +222,7 @@ func (e *evaluator) assign(L *lua.LState) int {
 }
 
 func (e *evaluator) set(sec *config.Section, name string, v lua.LValue, loc config.Location, checkDuplicate bool) {
-	gv, err := luaval.ToGo(v)
+	gv, err := toGo(name, v)
 	if err != nil {
 		e.L.RaiseError("option '%s': %v", name, err)
 	}
@@ -235,6 +236,20 @@ func (e *evaluator) set(sec *config.Section, name string, v lua.LValue, loc conf
 	}
 	e.seen[key] = true
 	sec.Options[name] = config.Option{Value: gv, Location: loc}
+}
+
+// toGo copies an option's value out of the config state. TLS tables (ssl,
+// <service>_ssl) may hold functions, as Prosody's do; they are kept as
+// value.Functions that name their place but cannot be called, since this
+// state is closed once the file is read (tlsconf warns that they are
+// ignored). Elsewhere a function is an error, as before.
+func toGo(name string, v lua.LValue) (any, error) {
+	if name != "ssl" && !strings.HasSuffix(name, "_ssl") {
+		return luaval.ToGo(v)
+	}
+	return luaval.ToGoFunctions(v, func(fn *lua.LFunction) any {
+		return &value.Function{Where: luaval.Where(fn)}
+	})
 }
 
 func (e *evaluator) hostName(L *lua.LState, what string) string {

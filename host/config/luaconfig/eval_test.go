@@ -1,13 +1,13 @@
 package luaconfig
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/moonport/moonport/host/config"
-
 	"github.com/moonport/moonport/host/value"
 )
 
@@ -233,5 +233,32 @@ func TestPatternsAndEmptyFiles(t *testing.T) {
 	s, err = Evaluate(path, nil)
 	if err != nil || len(s.Empty) == 0 || s.Empty[0] != path {
 		t.Errorf("an empty main file: empty = %v (%v)", s.Empty, err)
+	}
+}
+
+// TestFunctionsInTLSTables: Prosody's ssl tables may hold functions (for
+// LuaSec); they are kept, naming where they were defined, in ssl and
+// <service>_ssl, globally and per host. Elsewhere a function stays an
+// error (TestErrors).
+func TestFunctionsInTLSTables(t *testing.T) {
+	path := writeFiles(t, map[string]string{"prosody.cfg.lua": "ssl = {\n\tpassword = function() return 'x' end;\n}\nhttps_ssl = { alpn = function() end }\nVirtualHost \"a.example\"\n\tssl = { [5281] = { alpn = function() end } }\n"})
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		host, name string
+		get        func(*value.Table) any
+		line       int
+	}{
+		{"*", "ssl", func(t *value.Table) any { return t.Field("password") }, 2},
+		{"*", "https_ssl", func(t *value.Table) any { return t.Field("alpn") }, 4},
+		{"a.example", "ssl", func(t *value.Table) any { return t.Get(5281.0).(*value.Table).Field("alpn") }, 6},
+	} {
+		tbl, _ := s.Value(c.host, c.name).(*value.Table)
+		fn, ok := c.get(tbl).(*value.Function)
+		if !ok || fn.Call != nil || fn.Where != fmt.Sprintf("%s:%d", path, c.line) {
+			t.Errorf("%s %s: %#v, want a function defined at %s:%d that cannot be called", c.host, c.name, fn, path, c.line)
+		}
 	}
 }
