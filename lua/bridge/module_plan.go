@@ -47,12 +47,12 @@ func enabled(sec *config.Section) bool {
 	return !ok || o.Value != false
 }
 
-// activeHosts lists the hosts whose modules load: every VirtualHost and
+// ActiveHosts lists the hosts whose modules load: every VirtualHost and
 // Component without enabled = false. A config with host sections but no
 // enabled VirtualHost is refused, as Prosody refuses it at startup
 // (util/startup.lua, sanity_check); one with no host section at all is
 // moonport's own kind and runs its global modules.
-func activeHosts(snap *config.Snapshot) ([]*config.Section, error) {
+func ActiveHosts(snap *config.Snapshot) ([]*config.Section, error) {
 	all := snap.Hosts()
 	var active []*config.Section
 	vhost := false
@@ -138,7 +138,7 @@ func hostModules(sec *config.Section, global []moduleRef) []moduleRef {
 // that is global by then is not loaded again: the host is added to it
 // (module.add_host).
 func wanted(snap *config.Snapshot) ([]moduleRef, error) {
-	hosts, err := activeHosts(snap)
+	hosts, err := ActiveHosts(snap)
 	if err != nil {
 		return nil, err
 	}
