@@ -14,10 +14,12 @@ module:provides("net", { name = "http", listener = {}, default_port = 5280 })`,
 	"bosh": `module:set_global()
 added = {}
 function module.add_host(module)
+	assert(module.global == false, "a host's module object is not global")
 	table.insert(added, module.host .. "=" .. module:get_host() .. ":" .. module:get_host_type() .. ":" .. tostring(module:get_option("greeting")))
 	module:depends("http")
 end
-function list() return table.concat(added, ",") end`,
+function list() return table.concat(added, ",") end
+function global() return tostring(module.global) end`,
 	"page": `module:depends("http")`,
 }
 
@@ -50,6 +52,9 @@ Component "c.example" "page"
 	bosh := tr.Primaries()[0]
 	if got, _ := callGlobal(bosh, "list"); got != "a.example=a.example:local:from a,b.example=b.example:local:hi" {
 		t.Errorf("add_host saw %q", got)
+	}
+	if got, _ := callGlobal(bosh, "global"); got != "true" {
+		t.Errorf("module.global of a set_global module: %q", got)
 	}
 	if n := len(tr.Services()); n != 1 {
 		t.Errorf("%d services, want http once", n)

@@ -93,6 +93,7 @@ func moduleSetGlobal(L *lua.LState) int {
 	inst := instanceOf(L)
 	inst.Host = "*"
 	inst.module.RawSetString("host", lua.LString("*"))
+	inst.module.RawSetString("global", lua.LTrue)
 	inst.log = inst.log.WithField("host", "*")
 	return 0
 }
