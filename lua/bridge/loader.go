@@ -215,31 +215,30 @@ type LoadReport struct {
 func (ld *loader) pass(refs []moduleRef, strict bool) (LoadReport, error) {
 	var rep LoadReport
 	var errs []error
-	failedGlobal := map[string]bool{}
+	failedGlobal := map[string]bool{} // name: whether it was autoloaded
 	skipped := map[string]bool{}
 	for _, m := range refs {
-		if failedGlobal[m.name] {
-			continue // said once, on "*"
+		// Said once, on "*" (a host naming an autoloaded one is news).
+		if wasAutoload, failed := failedGlobal[m.name]; failed && (m.autoload || !wasAutoload) {
+			continue
 		}
 		_, err := ld.load(m)
+		if err == nil {
+			continue
+		}
+		if ld.brokeOld != nil {
+			return rep, ld.brokeOld
+		}
+		if m.host == "*" {
+			failedGlobal[m.name] = m.autoload
+		}
 		var nf *notFound
 		log := ld.rt.log.WithField("module", m.name).WithField("host", m.host)
 		switch {
-		case err == nil:
-			continue
-		case ld.brokeOld != nil:
-			return rep, ld.brokeOld
 		case m.autoload && errors.As(err, &nf):
 			log.Debugf("autoloaded module '%s' is not on the plugin paths; skipped", m.name)
-			continue
 		case strict || m.required:
 			errs = append(errs, err)
-			continue
-		}
-		if m.host == "*" {
-			failedGlobal[m.name] = true
-		}
-		switch {
 		case xmppOnly(m.name, err):
 			log.Debugf("skipped XMPP module '%s': %v", m.name, err)
 			if !skipped[m.name] {

@@ -87,7 +87,7 @@ var failingModules = map[string]string{
 
 const failingConfig = `modules_enabled = { "roster", "nope", "echo" }
 VirtualHost "x.example"
-	modules_enabled = { "broken", "stanzas", "features" }
+	modules_enabled = { "broken", "stanzas", "features", "s2s" }
 `
 
 // Without strict_modules, what cannot be found or fails to load is logged
@@ -107,7 +107,8 @@ func TestModulesThatDoNotLoadAreLeftOut(t *testing.T) {
 	if got := strings.Join(failed, " "); got != "nope@* broken@x.example" {
 		t.Errorf("failed: %s", got)
 	}
-	if got := strings.Join(rep.SkippedXMPP, " "); got != "roster stanzas features" {
+	// s2s is autoloaded (a debug line on "*") but named on x.example.
+	if got := strings.Join(rep.SkippedXMPP, " "); got != "roster s2s stanzas features" {
 		t.Errorf("skipped XMPP: %s", got)
 	}
 	if len(tr.Primaries()) != 1 || tr.Service("echo") == nil {
@@ -120,6 +121,9 @@ func TestModulesThatDoNotLoadAreLeftOut(t *testing.T) {
 	tr.log.wait(t, "level=debug", "skipped XMPP module 'features'", "it needs module:add_feature()")
 	if l := tr.log.lines("level=error", "presence"); len(l) > 0 {
 		t.Errorf("an autoloaded name logged an error: %s", l)
+	}
+	if l := tr.log.lines("autoloaded module 'presence'"); len(l) != 1 {
+		t.Errorf("an autoloaded name missing on every host is said %d times, want once: %s", len(l), l)
 	}
 }
 
