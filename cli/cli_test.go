@@ -81,10 +81,23 @@ func TestCheckConfig(t *testing.T) {
 	if code != exitConfig || !strings.Contains(out, badPort+`:3: option 'echo_ports' of service 'echo': "nope" is not a port`) {
 		t.Errorf("bad port: exit %d\n%s", code, out)
 	}
-	missing := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\" }\n")
-	code, _, errOut = runCLI(t, "check", "config", "--config", missing)
+}
+
+// A module that cannot be found is an error of check config, which goes
+// on to report the rest (rule 2 of issue 15); strict_modules = true makes
+// it stop the config as before; an XMPP module is a note, not an error.
+func TestCheckConfigModulesThatDoNotLoad(t *testing.T) {
+	missing := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\", \"roster\" }\nx = 1\nx = 2\n")
+	code, out, _ := runCLI(t, "check", "config", "--config", missing)
+	if code != exitConfig || !strings.Contains(out, "error: module 'no_such_module' not found (host *)") ||
+		!strings.Contains(out, missing+":3: Duplicate option 'x'") || strings.Contains(out, "error: module 'roster'") ||
+		!strings.Contains(out, "info: skipped XMPP modules, as moonport is not an XMPP server: roster") {
+		t.Errorf("missing module: exit %d\n%s", code, out)
+	}
+	strict := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\" }\nstrict_modules = true\n")
+	code, _, errOut := runCLI(t, "check", "config", "--config", strict)
 	if code != exitConfig || !strings.Contains(errOut, "module 'no_such_module' not found") {
-		t.Errorf("missing module: exit %d %q", code, errOut)
+		t.Errorf("missing module with strict_modules: exit %d %q", code, errOut)
 	}
 }
 
@@ -203,5 +216,37 @@ func TestCheckSubcommands(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "check", "bogus"); code != exitUsage {
 		t.Errorf("check bogus: exit %d", code)
+	}
+}
+
+// check config warns, with file and line, about options nothing reads
+// (issue 15, rule 9), and exits 2 for them as for any warning.
+func TestCheckConfigUnknownOptions(t *testing.T) {
+	dir, _ := filepath.Abs("../examples/modules")
+	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"forward\" }\nforward_upstream = \"127.0.0.1:1\"\nforward_upstreem = \"127.0.0.1:2\"\nauthentication = \"internal_hashed\"\n", dir))
+	code, out, _ := runCLI(t, "check", "config", "--config", cfg)
+	if code != exitWarnings || !strings.Contains(out, cfg+":4: option 'forward_upstreem' is read neither by moonport nor by any loaded module") ||
+		!strings.Contains(out, cfg+":5: option 'authentication' is read") || strings.Contains(out, "'forward_upstream'") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "check", "--config", cfg)
+	if code != exitWarnings || !strings.Contains(out, "WARN  "+cfg+":4: option 'forward_upstreem'") {
+		t.Errorf("check (all): exit %d\n%s", code, out)
+	}
+}
+
+// A config with host sections but no enabled VirtualHost exits 1 with
+// Prosody's reason (issue 15, rule 5); the embedded default, which has no
+// host section at all, still serves.
+func TestNoEnabledVirtualHostExits1(t *testing.T) {
+	cfg := testenv.WriteConfig(t, "VirtualHost \"x.example\"\nenabled = false\n")
+	for _, cmd := range [][]string{{"run"}, {"check", "config"}, {"ports"}} {
+		code, _, errOut := runCLI(t, append(cmd, "--config", cfg)...)
+		if code != exitConfig || !strings.Contains(errOut, cfg+":1: No enabled VirtualHost entries found in the config file. At least one active host is required") {
+			t.Errorf("%v: exit %d %q", cmd, code, errOut)
+		}
+	}
+	if code, out, errOut := runCLI(t, "ports"); code != exitOK || !strings.Contains(out, "echo") {
+		t.Errorf("ports of the embedded default: exit %d\n%s%s", code, out, errOut)
 	}
 }

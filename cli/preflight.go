@@ -28,10 +28,11 @@ func preflight(h *core.Host, snap *config.Snapshot, what string, out io.Writer) 
 	}
 	if what == "all" {
 		var r check.Results
-		for _, p := range h.Plan().Problems {
-			r = append(r, check.Result{Level: check.Fail, Message: p.Error()})
+		errs, warns, _ := configFindings(h)
+		for _, e := range errs {
+			r = append(r, check.Result{Level: check.Fail, Message: e})
 		}
-		for _, w := range h.Warnings() {
+		for _, w := range warns {
 			r = append(r, check.Result{Level: check.Warn, Message: w})
 		}
 		if len(r) == 0 {

@@ -100,9 +100,12 @@ log = {
 
 ---------- Hosts ----------
 -- Options below a VirtualHost apply to that host and fall back to the
--- global ones. Modules listed in a host's own modules_enabled load there.
+-- global ones. Modules listed in a host's own modules_enabled load there
+-- (as in Prosody, a host also asks for the global modules and the
+-- autoloaded XMPP ones, c2s and s2s among them; moonport runs those it
+-- finds). With host sections, one enabled VirtualHost is required.
 VirtualHost "example.com"
-	greeting = "hello from example.com"
+	-- ssl = { certificate = "certs/example.com.crt", key = "certs/example.com.key" }  -- its certificate, for SNI
 
 -- A Component runs one module on its own host name.
 -- Component "rooms.example.com" "chat"

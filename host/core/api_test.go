@@ -250,7 +250,7 @@ func TestWorkersSpreadConnections(t *testing.T) {
 func TestWorkersBadValue(t *testing.T) {
 	dir := t.TempDir()
 	cfg := dir + "/prosody.cfg.lua"
-	if err := os.WriteFile(cfg, []byte("modules_enabled = { \"copies\" }\ncopies_workers = \"lots\"\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte("modules_enabled = { \"copies\" }\ncopies_workers = \"lots\"\nstrict_modules = true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(dir+"/mod_copies.lua", []byte(copiesModule), 0o644); err != nil {

@@ -195,6 +195,7 @@ func (h *Host) Start() error {
 		return fmt.Errorf("strict_binding is on and %d port(s) failed to open: %s", len(res.Failed), res.Failed[0].Error())
 	}
 	h.logActivated(res.Opened)
+	h.logModuleReport(h.Runtime.LoadReport())
 	h.Runtime.FireEvent("*", "server-started", nil)
 	return nil
 }

@@ -110,6 +110,7 @@ func (h *Host) reload() error {
 		h.Log.Warn(w)
 	}
 	h.logActivated(res.Opened)
+	h.logModuleReport(tx.Report())
 	kept, added, replaced, removed := tx.Changes()
 	h.Log.Infof("Reload: %d listener(s) kept, %d opened, %d closed; %d module(s) kept, %d loaded, %d reloaded, %d unloaded",
 		len(res.Kept), len(res.Opened), len(res.Closed), kept, added, replaced, removed)

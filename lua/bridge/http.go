@@ -49,7 +49,7 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 	}
 	inst.http = append(inst.http, app)
 	if inst.Name != "http" {
-		dep, err := inst.rt.Load("http", "*")
+		dep, err := inst.home.load(moduleRef{name: "http", host: "*"})
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,15 @@ type Instance struct {
 	snap     atomic.Pointer[config.Snapshot]
 	// viaDepends marks a module another one loaded with module:depends.
 	viaDepends bool
+	// home is the loader the instance's module:depends loads through: its
+	// reload's until that commits, then the running one.
+	home *loader
+	// hosts are the hosts added to a global module (module.add_host).
+	hosts   map[string]bool
+	hostsMu sync.Mutex
+	// needsXMPP is the XMPP library or method the module asked for, which
+	// makes a failure to load an XMPP-only module's (module_xmpp.go).
+	needsXMPP string
 
 	// The run budget (budget.go): busy is when the outermost callback
 	// began (0 when idle); the watchdog stops it through ctx, which the

@@ -7,6 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/lua/luaval"
 )
 
@@ -50,10 +51,26 @@ func (inst *Instance) newModuleObject() *lua.LTable {
 	m.RawSetString("name", lua.LString(inst.Name))
 	m.RawSetString("host", lua.LString(inst.Host))
 	m.RawSetString("path", lua.LString(inst.Path))
+	methods := L.SetFuncs(L.NewTable(), moduleMethods, inst.ud)
+	fallback := L.NewTable()
+	fallback.RawSetString("__index", L.NewClosure(missingMethod, inst.ud))
+	L.SetMetatable(methods, fallback)
 	mt := L.NewTable()
-	mt.RawSetString("__index", L.SetFuncs(L.NewTable(), moduleMethods, inst.ud))
+	mt.RawSetString("__index", methods)
 	L.SetMetatable(m, mt)
 	return m
+}
+
+// hostOf is the host a method call is for: that of the module object it
+// was called on, which for a global module's add_host is the host being
+// added (Instance.hostModule), else the instance's.
+func hostOf(L *lua.LState, inst *Instance) string {
+	if t, ok := L.Get(1).(*lua.LTable); ok {
+		if h, ok := t.RawGetString("host").(lua.LString); ok {
+			return string(h)
+		}
+	}
+	return inst.Host
 }
 
 func moduleGetName(L *lua.LState) int {
@@ -62,7 +79,7 @@ func moduleGetName(L *lua.LState) int {
 }
 
 func moduleGetHost(L *lua.LState) int {
-	L.Push(instanceOf(L).module.RawGetString("host"))
+	L.Push(lua.LString(hostOf(L, instanceOf(L))))
 	return 1
 }
 
@@ -76,17 +93,20 @@ func moduleSetGlobal(L *lua.LState) int {
 	inst := instanceOf(L)
 	inst.Host = "*"
 	inst.module.RawSetString("host", lua.LString("*"))
+	inst.module.RawSetString("global", lua.LTrue)
+	inst.log = inst.log.WithField("host", "*")
 	return 0
 }
 
 // moduleGetHostType is module:get_host_type(): "global", "component" or
 // "local".
 func moduleGetHostType(L *lua.LState) int {
-	inst := instanceOf(L)
+	host := hostOf(L, instanceOf(L))
+	sec := instanceOf(L).snap.Load().Host(host)
 	switch {
-	case inst.Host == "*":
+	case host == "*":
 		L.Push(lua.LString("global"))
-	case inst.snap.Load().Host(inst.Host) != nil && inst.snap.Load().Host(inst.Host).Module != "":
+	case sec != nil && sec.Kind == config.Component:
 		L.Push(lua.LString("component"))
 	default:
 		L.Push(lua.LString("local"))
@@ -227,22 +247,25 @@ func moduleAddTimer(L *lua.LState) int {
 }
 
 // moduleDepends is module:depends(name): it loads another module on the
-// same host. The module lives in its own Lua state, so what comes back
-// describes it rather than being it.
+// same host (a global one is shared: the host is added to it), through the
+// loader this module was loaded by. A module in modules_disabled is an
+// error, as in Prosody. The module lives in its own Lua state, so what
+// comes back describes it rather than being it.
 func moduleDepends(L *lua.LState) int {
 	inst := instanceOf(L)
 	name := L.CheckString(2)
-	host := inst.Host
-	dep, err := inst.rt.Load(name, host)
-	if err != nil && host != "*" {
-		dep, err = inst.rt.Load(name, "*")
+	host := hostOf(L, inst)
+	if disabledFor(inst.snap.Load(), host, name) {
+		L.RaiseError("Dependency on disabled module mod_%s", name)
 	}
-	if err == nil {
-		dep.viaDepends = true
-	}
+	ld := inst.home
+	ld.hold(inst, 1)
+	dep, err := ld.load(moduleRef{name: name, host: host})
+	ld.hold(inst, -1)
 	if err != nil {
 		L.RaiseError("module:depends(%q): %v", name, err)
 	}
+	dep.viaDepends = true
 	t := L.NewTable()
 	t.RawSetString("name", lua.LString(dep.Name))
 	t.RawSetString("host", lua.LString(dep.Host))

@@ -14,13 +14,16 @@ import (
 // own host falling back to the global section, with Prosody's conversions
 // and error messages.
 
-func (inst *Instance) option(name string) any {
-	return inst.snap.Load().Value(inst.Host, name)
+// option reads name for the host of the module object it is called on,
+// and notes that a module reads it (OptionsRead).
+func (inst *Instance) option(L *lua.LState, name string) any {
+	inst.rt.noteOption(name)
+	return inst.snap.Load().Value(hostOf(L, inst), name)
 }
 
 func moduleGetOption(L *lua.LState) int {
 	inst := instanceOf(L)
-	v := inst.option(L.CheckString(2))
+	v := inst.option(L, L.CheckString(2))
 	if v == nil {
 		L.Push(L.Get(3))
 		return 1
@@ -31,7 +34,7 @@ func moduleGetOption(L *lua.LState) int {
 
 func (inst *Instance) scalar(L *lua.LState) lua.LValue {
 	name := L.CheckString(2)
-	v := inst.option(name)
+	v := inst.option(L, name)
 	if v == nil {
 		return L.Get(3)
 	}
@@ -103,7 +106,7 @@ func moduleGetOptionBoolean(L *lua.LState) int {
 }
 
 func (inst *Instance) array(L *lua.LState) *lua.LTable {
-	v := inst.option(L.CheckString(2))
+	v := inst.option(L, L.CheckString(2))
 	var lv lua.LValue
 	if v == nil {
 		lv = L.Get(3)
@@ -147,4 +150,19 @@ func moduleGetOptionSet(L *lua.LState) int {
 	}
 	L.Push(newSet(L, t))
 	return 1
+}
+
+// noteOption records that a module read option name, so `check config`
+// can tell the options nothing reads (OptionsRead).
+func (rt *Runtime) noteOption(name string) { rt.optionsRead.Store(name, true) }
+
+// OptionsRead is the set of option names modules have read with the
+// module:get_option family since the runtime began.
+func (rt *Runtime) OptionsRead() map[string]bool {
+	out := map[string]bool{}
+	rt.optionsRead.Range(func(k, _ any) bool {
+		out[k.(string)] = true
+		return true
+	})
+	return out
 }

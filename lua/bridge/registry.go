@@ -63,6 +63,9 @@ func requireLibrary(L *lua.LState) int {
 		L.Push(v)
 		return 1
 	}
+	if inst := instanceOf(L); isXMPPLibrary(name) && inst.needsXMPP == "" {
+		inst.needsXMPP = name // Lua's require fails on it next
+	}
 	L.Push(L.Get(lua.UpvalueIndex(3)))
 	L.Push(lua.LString(name))
 	L.Call(1, 1)

@@ -1,7 +1,7 @@
 package bridge
 
 import (
-	"crypto/sha256"
+	"sync"
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/httpserve"
@@ -17,93 +17,140 @@ type Stage struct {
 	snap     *config.Snapshot
 	budget   Budget
 	sources  []Source
+	mu       sync.Mutex // guards order and loaded, which module:depends adds to
 	order    []*Instance
 	loaded   map[string]*Instance
 	kept     []*Instance
 	added    []*Instance
 	replaced map[*Instance]*Instance // old -> new
 	removed  []*Instance
+	report   LoadReport
 }
 
 // Stage prepares the modules snap enables, looked up in sources: a module
 // whose file is unchanged keeps its instance; a changed file loads into a
-// new instance restored from the old one's module.save(); an error in any
-// of them aborts the whole stage.
+// new instance restored from the old one's module.save(). A module that
+// was not running and cannot be found or fails to load is left out, as at
+// startup (unless strict_modules, or the console asked for it); a running
+// module whose new version fails aborts the whole stage, so a broken edit
+// never takes a running module down.
 func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error) {
 	budget, err := BudgetOf(snap)
 	if err != nil {
 		return nil, err
 	}
+	strict, err := strictModules(snap)
+	if err != nil {
+		return nil, err
+	}
+	want, err := wanted(snap)
+	if err != nil {
+		return nil, err
+	}
 	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
-	peers := func() []*Instance { return t.order }
 	rt.mu.Lock()
 	active := map[string]*Instance{}
 	for k, v := range rt.loaded {
 		active[k] = v
 	}
+	refs := t.refs(want, active)
+	forced := rt.forced
+	rt.forced = map[string]bool{}
+	rt.mu.Unlock()
+	ld := &loader{rt: rt, set: t, snap: func() *config.Snapshot { return snap }, sources: func() []Source { return sources },
+		active: active, forced: forced, outcome: t.record}
+	if t.report, err = ld.pass(refs, strict); err != nil {
+		t.Abort()
+		rt.restoreForced(forced)
+		return nil, err
+	}
+	for _, inst := range active {
+		if !t.has(inst) {
+			t.removed = append(t.removed, inst)
+		}
+	}
+	return t, nil
+}
+
+// refs lists what the stage loads: what the config wants (less what the
+// console unloaded), what the console loaded, and the modules loaded by
+// module:depends, which stay while they are loaded. The caller holds
+// rt.mu.
+func (t *Stage) refs(want []moduleRef, active map[string]*Instance) []moduleRef {
+	rt := t.rt
 	var refs []moduleRef
-	for _, m := range wanted(snap) {
-		if !rt.dropped[m.key()] {
+	for _, m := range want {
+		if !rt.dropped[m.key()] && !rt.dropped[globalKey(m.name)] {
 			refs = append(refs, m)
 		}
 	}
 	for _, m := range rt.extra {
 		refs = append(refs, m)
 	}
-	forced := rt.forced
-	rt.forced = map[string]bool{}
-	rt.mu.Unlock()
 	seen := map[string]bool{}
 	for _, m := range refs {
 		seen[m.key()] = true
 	}
-	// Modules loaded by module:depends stay while they are loaded.
 	for k, inst := range active {
 		if !seen[k] && inst.viaDepends {
-			refs = append(refs, moduleRef{inst.Name, inst.Host})
+			refs = append(refs, moduleRef{name: inst.Name, host: inst.Host})
 			seen[k] = true
 		}
 	}
-	for _, m := range refs {
-		if _, dup := t.loaded[m.key()]; dup {
-			continue
-		}
-		file, src, err := find(sources, m.name)
-		if err != nil {
-			t.Abort()
-			rt.restoreForced(forced)
-			return nil, err
-		}
-		old := active[m.key()]
-		if old != nil && old.Path == file && old.srcHash == sha256.Sum256(src) && !forced[m.key()] {
-			t.kept = append(t.kept, old)
-			t.add(m.key(), old)
-			continue
-		}
-		var saved any
-		if old != nil {
-			saved = old.save()
-		}
-		inst, err := rt.loadInstance(m.name, m.host, file, src, snap, peers, saved)
-		if err != nil {
-			t.Abort()
-			rt.restoreForced(forced)
-			return nil, err
-		}
-		if old != nil {
-			inst.viaDepends = old.viaDepends
-			t.replaced[old] = inst
-		} else {
-			t.added = append(t.added, inst)
-		}
-		t.add(m.key(), inst)
+	return refs
+}
+
+// record is the loader's outcome of one load: kept, replaced or added.
+func (t *Stage) record(old, inst *Instance) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	switch {
+	case old == inst:
+		t.kept = append(t.kept, old)
+	case old != nil:
+		inst.viaDepends = old.viaDepends
+		t.replaced[old] = inst
+	default:
+		t.added = append(t.added, inst)
 	}
-	for k, inst := range active {
-		if t.loaded[k] == nil {
-			t.removed = append(t.removed, inst)
+}
+
+// has reports whether the stage keeps inst or replaces it.
+func (t *Stage) has(inst *Instance) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.replaced[inst] != nil {
+		return true
+	}
+	for _, k := range t.kept {
+		if k == inst {
+			return true
 		}
 	}
-	return t, nil
+	return false
+}
+
+func (t *Stage) lookup(key string) *Instance {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.loaded[key]
+}
+
+func (t *Stage) insert(key string, inst *Instance) *Instance {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if other := t.loaded[key]; other != nil {
+		return other
+	}
+	t.loaded[key] = inst
+	t.order = append(t.order, inst)
+	return nil
+}
+
+func (t *Stage) members() []*Instance {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]*Instance(nil), t.order...)
 }
 
 // restoreForced keeps forced reloads for the next try after a failure.
@@ -115,10 +162,8 @@ func (rt *Runtime) restoreForced(forced map[string]bool) {
 	}
 }
 
-func (t *Stage) add(key string, inst *Instance) {
-	t.loaded[key] = inst
-	t.order = append(t.order, inst)
-}
+// Report says what the stage left out (see LoadReport).
+func (t *Stage) Report() LoadReport { return t.report }
 
 // Services lists the net services after Commit.
 func (t *Stage) Services() []*NetService { return servicesOf(t.order) }
@@ -163,19 +208,19 @@ func (t *Stage) Abort() {
 func (t *Stage) Commit() {
 	rt := t.rt
 	rt.mu.Lock()
-	rt.order, rt.loaded, rt.sources = t.order, t.loaded, t.sources
+	rt.order, rt.loaded, rt.sources, rt.report = t.order, t.loaded, t.sources, t.report
 	rt.mu.Unlock()
 	rt.config.Store(t.snap)
 	rt.limits.Store(&t.budget)
 	for _, inst := range t.kept {
 		for _, c := range append([]*Instance{inst}, inst.copies...) {
 			c.snap.Store(t.snap)
-			c.peers = rt.active
+			c.peers, c.home = rt.active, rt.live
 		}
 	}
 	for _, inst := range append(append([]*Instance(nil), t.added...), values(t.replaced)...) {
 		for _, c := range append([]*Instance{inst}, inst.copies...) {
-			c.peers = rt.active
+			c.peers, c.home = rt.active, rt.live
 		}
 	}
 	if srv := rt.opts.Server; srv != nil && len(t.replaced) > 0 {

@@ -45,15 +45,16 @@ func note(tr *testRuntime, key string) any {
 	return tr.shared.table("/test/notes").get(key)
 }
 
-// A stage that fails (here c's body errors, after a's new version and b
-// were staged) leaves the runtime as it was: the same instances serve
-// with their state and the old config, and what the stage loaded is
-// stopped.
+// A stage that fails (here c's body errors with strict_modules, after
+// a's new version and b were staged) leaves the runtime as it was: the
+// same instances serve with their state and the old config, and what the
+// stage loaded is stopped.
 func TestStageFailureLeavesTheRuntimeAsItWas(t *testing.T) {
 	tr, a := reloadRuntime(t)
 	before := tr.Primaries()
 	snap := evaluate(t, `modules_enabled = { "a", "b", "c" }
 greeting = "bye"
+strict_modules = true
 `)
 	mods := map[string]string{"a": counterModule("2"), "b": counterModule("1"), "c": `error("c cannot load")`}
 	st, err := tr.Stage(snap, sourcesOf(mods))
@@ -78,6 +79,43 @@ greeting = "bye"
 	}
 	if tr.Config() == snap {
 		t.Error("the runtime took the failed stage's config")
+	}
+}
+
+// Without strict_modules, a module the reload would add that fails to
+// load is left out, as at startup: the stage goes on and reports it.
+func TestStageLeavesOutANewModuleThatFails(t *testing.T) {
+	tr, _ := reloadRuntime(t)
+	snap := evaluate(t, "modules_enabled = { \"a\", \"b\", \"c\", \"d\" }\n")
+	mods := map[string]string{"a": counterModule("1"), "b": counterModule("1"), "c": `error("c cannot load")`}
+	st, err := tr.Stage(snap, sourcesOf(mods))
+	if err != nil {
+		t.Fatalf("Stage: %v", err)
+	}
+	rep := st.Report()
+	if len(rep.Failed) != 2 || rep.Failed[0].Module != "c" || !strings.Contains(rep.Failed[0].Err.Error(), "c cannot load") ||
+		rep.Failed[1].Module != "d" || !strings.Contains(rep.Failed[1].Err.Error(), "module 'd' not found") {
+		t.Fatalf("report: %+v", rep)
+	}
+	st.Commit()
+	if n := len(tr.Primaries()); n != 2 {
+		t.Errorf("%d modules after the reload, want a and b", n)
+	}
+	if len(tr.LoadReport().Failed) != 2 {
+		t.Errorf("the runtime's report after Commit: %+v", tr.LoadReport())
+	}
+}
+
+// A running module whose new version fails to load fails the reload even
+// without strict_modules: a broken edit never takes a running module down.
+func TestStageFailsWhenARunningModuleBreaks(t *testing.T) {
+	tr, a := reloadRuntime(t)
+	mods := map[string]string{"a": counterModule("2") + "\nerror('a is broken')", "b": counterModule("1")}
+	if _, err := tr.Stage(evaluate(t, reloadConfig), sourcesOf(mods)); err == nil || !strings.Contains(err.Error(), "a is broken") {
+		t.Fatalf("Stage: %v", err)
+	}
+	if got, _ := callGlobal(a, "bump"); got != "1:3" {
+		t.Errorf("a after the failed stage: %q", got)
 	}
 }
 

@@ -94,11 +94,15 @@ type Runtime struct {
 	extra   map[string]moduleRef                    // loaded from the console, beyond the config
 	dropped map[string]bool                         // unloaded from the console, despite the config
 	forced  map[string]bool                         // to reload at the next Stage even if unchanged
-	shared  *sharedStore
-	ctx     context.Context
-	cancel  context.CancelFunc
-	tasks   *taskCount  // goroutines of admin.run tasks
-	leaving []*Instance // being stopped by Stop
+	live    *loader                                 // loads into the running set
+	report  LoadReport                              // what did not load at startup or the last reload
+	// optionsRead holds the option names modules read (module_options.go).
+	optionsRead sync.Map
+	shared      *sharedStore
+	ctx         context.Context
+	cancel      context.CancelFunc
+	tasks       *taskCount  // goroutines of admin.run tasks
+	leaving     []*Instance // being stopped by Stop
 	// The watchdog runs until watchStop is closed and then closes watchDone.
 	watchStop, watchDone chan struct{}
 	stopWatchdog         sync.Once
@@ -112,6 +116,7 @@ func New(opts Options) *Runtime {
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
+	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
 	rt.network.Store(&opts.Settings)
 	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
 	rt.limits.Store(&b)
@@ -204,51 +209,6 @@ func setOf(v any) []string {
 	return out
 }
 
-// moduleRef is one module on one host.
-type moduleRef struct{ name, host string }
-
-func (m moduleRef) key() string { return m.host + "/" + m.name }
-
-// wanted lists the modules a config enables: the global modules_enabled
-// (less modules_disabled) once on the global host "*", each VirtualHost's
-// own modules_enabled on that host, and each Component's module.
-func wanted(snap *config.Snapshot) []moduleRef {
-	disabled := map[string]bool{}
-	for _, n := range snap.Options.ModulesDisabled {
-		disabled[n] = true
-	}
-	var out []moduleRef
-	globalSet := map[string]bool{}
-	for _, name := range snap.Options.ModulesEnabled {
-		globalSet[name] = true
-		if !disabled[name] {
-			out = append(out, moduleRef{name, "*"})
-		}
-	}
-	for _, sec := range snap.Hosts() {
-		if sec.Kind == config.Component {
-			if sec.Module != "component" {
-				out = append(out, moduleRef{sec.Module, sec.Name})
-			}
-			continue
-		}
-		o, ok := sec.Options["modules_enabled"]
-		if !ok {
-			continue
-		}
-		hostDisabled := map[string]bool{}
-		for _, n := range setOf(sec.Options["modules_disabled"].Value) {
-			hostDisabled[n] = true
-		}
-		for _, name := range setOf(o.Value) {
-			if !globalSet[name] && !hostDisabled[name] {
-				out = append(out, moduleRef{name, sec.Name})
-			}
-		}
-	}
-	return out
-}
-
 // Admin is what privileged modules (the console) may ask of the host,
 // through require "moonport.admin": call(name, args...) with results in
 // luaval's value model.
@@ -274,7 +234,7 @@ func (rt *Runtime) SetAdmin(a Admin) { rt.admin = a }
 // undo takes a load or unload back (when the reload it was for failed),
 // so it does not haunt every later reload.
 func (rt *Runtime) Override(op, name, host string) (undo func()) {
-	key := moduleRef{name, host}.key()
+	key := moduleRef{name: name, host: host}.key()
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
 	extra, wasExtra := rt.extra[key]
@@ -294,7 +254,7 @@ func (rt *Runtime) Override(op, name, host string) (undo func()) {
 	switch op {
 	case "load":
 		delete(rt.dropped, key)
-		rt.extra[key] = moduleRef{name, host}
+		rt.extra[key] = moduleRef{name: name, host: host, required: true}
 	case "unload":
 		delete(rt.extra, key)
 		rt.dropped[key] = true
@@ -304,26 +264,46 @@ func (rt *Runtime) Override(op, name, host string) (undo func()) {
 	return undo
 }
 
-// LoadAll loads the modules the config enables.
+// currentSources are the module folders of the running config.
+func (rt *Runtime) currentSources() []Source {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.sources
+}
+
+// LoadAll loads the modules the config enables (see wanted). Without
+// strict_modules, a module that cannot be found or fails to load is
+// logged and left out (LoadReport says which); with it, that is the error.
 func (rt *Runtime) LoadAll() error {
-	if _, err := BudgetOf(rt.Config()); err != nil {
+	snap := rt.Config()
+	if _, err := BudgetOf(snap); err != nil {
 		return err
 	}
-	var errs []string
-	for _, m := range wanted(rt.Config()) {
-		if _, err := rt.Load(m.name, m.host); err != nil {
-			errs = append(errs, err.Error())
-		}
+	strict, err := strictModules(snap)
+	if err != nil {
+		return err
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%s", strings.Join(errs, "\n"))
+	refs, err := wanted(snap)
+	if err != nil {
+		return err
 	}
-	return nil
+	rep, err := rt.live.pass(refs, strict)
+	rt.mu.Lock()
+	rt.report = rep
+	rt.mu.Unlock()
+	return err
+}
+
+// LoadReport says what did not load at startup or the last reload.
+func (rt *Runtime) LoadReport() LoadReport {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.report
 }
 
 // find looks a module up: mod_NAME.lua or mod_NAME/mod_NAME.lua in each
 // source in turn.
-func find(sources []Source, name string) (string, []byte, error) {
+func find(sources []Source, name, host string) (string, []byte, error) {
 	var tried []string
 	for _, src := range sources {
 		for _, p := range []string{"mod_" + name + ".lua", path.Join("mod_"+name, "mod_"+name+".lua")} {
@@ -334,51 +314,53 @@ func find(sources []Source, name string) (string, []byte, error) {
 		}
 		tried = append(tried, src.Label)
 	}
-	return "", nil, fmt.Errorf("module '%s' not found: looked for mod_%s.lua in %s (add its folder to plugin_paths)", name, name, strings.Join(tried, ", "))
+	return "", nil, &notFound{fmt.Sprintf("module '%s' not found (host %s): looked for mod_%s.lua in %s (add its folder to plugin_paths)",
+		name, host, name, strings.Join(tried, ", "))}
 }
 
-// Load loads module name on host into the active set, unless it is
-// loaded there already.
+// Load loads module name on host into the running set (see loader.load):
+// module:depends and the tests use it.
 func (rt *Runtime) Load(name, host string) (*Instance, error) {
-	key := moduleRef{name, host}.key()
-	rt.mu.Lock()
-	if inst, ok := rt.loaded[key]; ok {
-		rt.mu.Unlock()
-		return inst, nil
-	}
-	sources := rt.sources
-	rt.mu.Unlock()
-	file, src, err := find(sources, name)
-	if err != nil {
-		return nil, err
-	}
-	inst, err := rt.loadInstance(name, host, file, src, rt.Config(), rt.active, nil)
-	if err != nil {
-		return nil, err
-	}
-	rt.mu.Lock()
-	if other, ok := rt.loaded[key]; ok { // loaded meanwhile (a depends cycle)
-		rt.mu.Unlock()
-		rt.stopInstance(inst)
-		return other, nil
-	}
-	rt.loaded[key] = inst
-	rt.order = append(rt.order, inst)
-	rt.mu.Unlock()
-	return inst, nil
+	return rt.live.load(moduleRef{name: name, host: host})
 }
 
-// loadInstance boots a module (and the copies its workers ask for) beside
-// peers; saved is what the instance it replaces handed over.
-func (rt *Runtime) loadInstance(name, host, file string, src []byte, snap *config.Snapshot, peers func() []*Instance, saved any) (*Instance, error) {
-	inst := newInstance(rt, name, host, file, snap)
-	inst.peers = peers
+// runningSet is the Runtime's own set of instances, for its loader.
+type runningSet struct{ rt *Runtime }
+
+func (s runningSet) lookup(key string) *Instance {
+	s.rt.mu.Lock()
+	defer s.rt.mu.Unlock()
+	return s.rt.loaded[key]
+}
+
+func (s runningSet) insert(key string, inst *Instance) *Instance {
+	s.rt.mu.Lock()
+	defer s.rt.mu.Unlock()
+	if other := s.rt.loaded[key]; other != nil {
+		return other
+	}
+	s.rt.loaded[key] = inst
+	s.rt.order = append(s.rt.order, inst)
+	return nil
+}
+
+func (s runningSet) members() []*Instance { return s.rt.active() }
+
+// loadInstance boots a module (and the copies its workers ask for) for
+// ld's set; saved is what the instance it replaces handed over.
+func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte, saved any) (*Instance, error) {
+	inst := newInstance(rt, name, host, file, ld.snap())
+	inst.peers = ld.set.members
+	inst.home = ld
 	inst.srcHash = sha256.Sum256(src)
 	var err error
+	ld.hold(inst, 1)
 	inst.call(func() { err = inst.boot(src, saved) })
+	ld.hold(inst, -1)
 	if err != nil {
+		needs := inst.needsXMPP
 		inst.stop()
-		return nil, fmt.Errorf("loading module '%s' on host %s: %w", name, host, err)
+		return nil, &loadError{needsXMPP: needs, err: fmt.Errorf("loading module '%s' on host %s: %w", name, host, err)}
 	}
 	inst.log.Debugf("loaded from %s", file)
 	if err := rt.copies(inst, src, saved); err != nil {
@@ -403,6 +385,7 @@ func (rt *Runtime) copies(primary *Instance, src []byte, saved any) error {
 		c := newInstance(rt, primary.Name, primary.Host, primary.Path, primary.snap.Load())
 		c.copyOf = primary
 		c.peers = primary.peers
+		c.home = primary.home
 		c.log = c.log.WithField("copy", i+1)
 		var err error
 		c.call(func() { err = c.boot(src, saved) })

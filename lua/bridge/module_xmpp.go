@@ -1,0 +1,76 @@
+package bridge
+
+import (
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// moonport is not an XMPP server. A Prosody config names many modules
+// that only make sense inside one (rosters, MUC, storage, …); when such a
+// module does not load, that is expected, not an error: startup names
+// them in one info line. A module is XMPP-only when its name is one of
+// xmppModules, or when it failed after asking for XMPP machinery: one of
+// xmppLibraries with require, or one of xmppMethods of the module object.
+// A module that loads runs, whatever its name (the stubs of the compat
+// suite are named c2s, s2s, …).
+
+// xmppModules are the modules Prosody 0.12 ships that need its XMPP
+// server, plus the folders "muc", "pubsub" and "mam". Not here: what
+// moonport has or could run (http, net_multiplex, admin_telnet,
+// http_files).
+var xmppModules = setOfNames(`
+	admin_adhoc admin_shell admin_socket announce auth_anonymous auth_insecure
+	auth_internal_hashed auth_internal_plain auth_ldap authz_internal blocklist
+	bookmarks bosh c2s carbons component cron csi csi_simple debug_sql dialback
+	disco external_services groups http_errors http_file_share http_openmetrics
+	invites invites_adhoc invites_register iq lastactivity legacyauth limits mam
+	message mimicking motd muc muc_mam muc_unique offline pep pep_plus pep_simple
+	ping posix presence private proxy65 pubsub register register_ibr
+	register_limits roster s2s s2s_auth_certs s2s_bidi saslauth scansion_record
+	server_contact_info smacks stanza_debug storage_internal storage_memory
+	storage_none storage_sql storage_xep0227 time tls tokenauth tombstones
+	turn_external unknown uptime user_account_management vcard vcard4
+	vcard_legacy version watchregistrations websocket welcome windows`)
+
+// xmppLibraries are Prosody libraries that only exist for its XMPP server;
+// every core.* name counts too.
+var xmppLibraries = setOfNames(`
+	util.stanza util.jid util.xmppstream util.sasl util.dataforms util.xml
+	util.caps util.adhoc util.vcard util.presence util.rsm util.pubsub
+	util.datamanager util.session util.smqueue`)
+
+// xmppMethods are module methods of Prosody's moduleapi that act on
+// stanzas, features, users or storage.
+var xmppMethods = setOfNames(`
+	add_feature add_identity add_extension has_feature has_identity add_item
+	handle_items get_host_items hook_tag hook_stanza send send_iq broadcast
+	open_store may`)
+
+func setOfNames(list string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range strings.Fields(list) {
+		out[n] = true
+	}
+	return out
+}
+
+// isXMPPLibrary reports whether require(name) asks for XMPP machinery.
+func isXMPPLibrary(name string) bool {
+	return xmppLibraries[name] || strings.HasPrefix(name, "core.")
+}
+
+// missingMethod is the module object's fallback for a method moonport
+// does not have: an XMPP one is noted on the instance (so its failure
+// counts as XMPP-only), and either way the call then fails as it would.
+func missingMethod(L *lua.LState) int {
+	name := L.CheckString(2)
+	if xmppMethods[name] {
+		inst := instanceOf(L)
+		if inst.needsXMPP == "" {
+			inst.needsXMPP = "module:" + name + "()"
+		}
+	}
+	L.Push(lua.LNil)
+	return 1
+}
