@@ -102,12 +102,7 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 }
 
 func TestPrivilegeDrop(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI runs as root; this test needs it")
-		}
-		t.Skip("needs root")
-	}
+	testenv.NeedRoot(t)
 	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)

@@ -18,12 +18,7 @@ import (
 // (in place and after a rotation) and a SIGUSR2 upgrade; the console
 // cookie and the pidfile work too.
 func TestPrivilegeDropKeepsFilesWritable(t *testing.T) {
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI runs as root; this test needs it")
-		}
-		t.Skip("needs root")
-	}
+	testenv.NeedRoot(t)
 	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)

@@ -18,12 +18,7 @@ import (
 
 func needRoot(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI runs as root; this test needs it")
-		}
-		t.Skip("needs root")
-	}
+	testenv.NeedRoot(t)
 }
 
 // withFiles runs bin with args in a mount namespace of its own in which

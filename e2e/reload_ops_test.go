@@ -46,9 +46,7 @@ func TestNewFileInWildcardIncludeReloads(t *testing.T) {
 // TestRunningAsRootWarnsOnce: run_as_root's warning is logged at startup,
 // not again at each reload.
 func TestRunningAsRootWarnsOnce(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
+	testenv.NeedRoot(t)
 	bin := testenv.Binary(t)
 	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")

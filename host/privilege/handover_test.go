@@ -5,12 +5,12 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 func TestHandOver(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to chown")
-	}
+	testenv.NeedRoot(t)
 	dir := t.TempDir()
 	log, missing := filepath.Join(dir, "moonport.log"), filepath.Join(dir, "nope")
 	if err := os.WriteFile(log, nil, 0o640); err != nil {

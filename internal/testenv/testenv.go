@@ -24,6 +24,19 @@ func NeedTool(t testing.TB, name, pkg string) string {
 	return p
 }
 
+// NeedRoot skips a test that needs root (privileges, namespaces) when not
+// run as root; CI runs as root, so there it is a failure.
+func NeedRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("CI runs as root; this test needs it")
+	}
+	t.Skip("needs root")
+}
+
 // FreePort finds a loopback TCP ("tcp4") or UDP ("udp4") port nobody uses.
 func FreePort(t testing.TB, network string) int {
 	t.Helper()
