@@ -39,7 +39,7 @@ local function new()
 
 	local function call_handlers(event, data)
 		local list = ordered[event]
-		if not list then return nil end
+		if not list then return end
 		for i = 1, #list do
 			local r
 			if hook then r = hook(list[i], event, data) else r = list[i](data) end
