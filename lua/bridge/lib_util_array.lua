@@ -102,9 +102,9 @@ function transforms.slice(dst, src, i, j)
 	end
 	return dst
 end
-function transforms.sort(dst, src, ...)
+function transforms.sort(dst, src, less)
 	if dst ~= src then dst:append(src) end
-	sort(dst, ...)
+	if less then sort(dst, less) else sort(dst) end -- gopher-lua's sort refuses a nil comparator
 	return dst
 end
 function transforms.unique(dst, src)

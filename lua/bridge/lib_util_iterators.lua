@@ -74,11 +74,11 @@ function it.tail(n, f, s, var)
 		ring[total % n + 1] = r
 		total = total + 1
 	end
-	local size = n < total and n or total
+	if n > total then n = total end -- fewer than n: all of them, the ring full
 	local i = 0
 	return function()
 		i = i + 1
-		if i > size then return nil end
+		if i > n then return nil end
 		local r = ring[(total - 1 + i) % n + 1]
 		return unpack(r, 1, r.n)
 	end
@@ -121,7 +121,7 @@ function it.ripairs(t)
 end
 
 function it.range(a, b)
-	if not b then a, b = 1, a end
+	if not b then b = a; a = 1 end -- not a, b = 1, a: gopher-lua assigns a first
 	return function(last, i) if i < last then return i + 1 end end, b, a - 1
 end
 
@@ -136,7 +136,7 @@ end
 
 function it.sorted_pairs(t, less)
 	local ks = it.to_array(it.keys(t))
-	sort(ks, less)
+	if less then sort(ks, less) else sort(ks) end -- gopher-lua's sort refuses a nil comparator
 	local i = 0
 	return function()
 		i = i + 1
