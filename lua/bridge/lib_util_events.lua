@@ -4,48 +4,10 @@
 local pairs, next, setmetatable = pairs, next, setmetatable
 local insert, remove, sort = table.insert, table.remove, table.sort
 
-local function new()
-	local priorities = {} -- event -> { handler -> priority }
-	local ordered = {}    -- event -> handlers, highest priority first; built when asked
+-- with_wrappers makes an events object's fire_event, add_wrapper and
+-- remove_wrapper around its call_handlers(event, data).
+local function with_wrappers(call_handlers)
 	local wrappers, global_wrappers = {}, nil
-	local hook = nil
-
-	setmetatable(ordered, { __index = function(self, event)
-		local p = priorities[event]
-		if not p or next(p) == nil then return nil end
-		local list = {}
-		for h in pairs(p) do list[#list + 1] = h end
-		sort(list, function(a, b) return p[a] > p[b] end)
-		self[event] = list
-		return list
-	end })
-
-	local function add_handler(event, handler, priority)
-		local p = priorities[event]
-		if not p then p = {}; priorities[event] = p end
-		p[handler] = priority or 0
-		ordered[event] = nil
-	end
-	local function remove_handler(event, handler)
-		local p = priorities[event]
-		if not p then return end
-		p[handler] = nil
-		ordered[event] = nil
-		if next(p) == nil then priorities[event] = nil end
-	end
-	local function add_handlers(t) for e, h in pairs(t) do add_handler(e, h) end end
-	local function remove_handlers(t) for e, h in pairs(t) do remove_handler(e, h) end end
-	local function get_handlers(event) return ordered[event] end
-
-	local function call_handlers(event, data)
-		local list = ordered[event]
-		if not list then return end
-		for i = 1, #list do
-			local r
-			if hook then r = hook(list[i], event, data) else r = list[i](data) end
-			if r ~= nil then return r end
-		end
-	end
 
 	-- fire_event runs the event's own wrappers (last added outermost), then
 	-- the global ones, then the handlers.
@@ -87,6 +49,53 @@ local function new()
 			if event == false then global_wrappers = nil else wrappers[event] = nil end
 		end
 	end
+
+	return fire_event, add_wrapper, remove_wrapper
+end
+
+local function new()
+	local priorities = {} -- event -> { handler -> priority }
+	local ordered = {}    -- event -> handlers, highest priority first; built when asked
+	local hook = nil
+
+	setmetatable(ordered, { __index = function(self, event)
+		local p = priorities[event]
+		if not p or next(p) == nil then return nil end
+		local list = {}
+		for h in pairs(p) do list[#list + 1] = h end
+		sort(list, function(a, b) return p[a] > p[b] end)
+		self[event] = list
+		return list
+	end })
+
+	local function add_handler(event, handler, priority)
+		local p = priorities[event]
+		if not p then p = {}; priorities[event] = p end
+		p[handler] = priority or 0
+		ordered[event] = nil
+	end
+	local function remove_handler(event, handler)
+		local p = priorities[event]
+		if not p then return end
+		p[handler] = nil
+		ordered[event] = nil
+		if next(p) == nil then priorities[event] = nil end
+	end
+	local function add_handlers(t) for e, h in pairs(t) do add_handler(e, h) end end
+	local function remove_handlers(t) for e, h in pairs(t) do remove_handler(e, h) end end
+	local function get_handlers(event) return ordered[event] end
+
+	local function call_handlers(event, data)
+		local list = ordered[event]
+		if not list then return end
+		for i = 1, #list do
+			local r
+			if hook then r = hook(list[i], event, data) else r = list[i](data) end
+			if r ~= nil then return r end
+		end
+	end
+
+	local fire_event, add_wrapper, remove_wrapper = with_wrappers(call_handlers)
 	local function set_debug_hook(h)
 		local old = hook
 		hook = h

@@ -71,6 +71,9 @@ print(old, events.fire_event("e", "h"), events.set_debug_hook(nil) ~= nil)
 // per-event and global wrappers, the debug hook.
 func TestUtilEvents(t *testing.T) {
 	sameAsProsody(t, eventsSnippets, map[string]string{
-		"handlers": "A\tB\nnil\tnil\tnil\nnil\tA\n",
+		"priorities": "nil\thigh:1 mid:1 low:1\nstopped\thigh:2 stop:2\nnil\tmid:3 low:3\t2\nnil\tnil\nfalse\tmid:3 low:3\n",
+		"handlers":   "A\tB\nnil\tnil\tnil\nnil\tA\n",
+		"wrappers": "ret xw2w1g\tw2 e, w1 e, g e, handler xw2w1g, g done, w1 done, w2 done\n" +
+			"ret yg\tg e, handler yg, g done\nret z\thandler z\nnil\thooked e\ttrue\n",
 	})
 }

@@ -44,6 +44,10 @@ for w in it.join(string.gmatch("x", "%a")):append(string.gmatch("y z", "%a")) do
 // skip, reverse, filter, select, unique, count, join).
 func TestUtilIterators(t *testing.T) {
 	sameAsProsody(t, iteratorsSnippets, map[string]string{
+		"tables": "a,b,c\t1,2,3\t3\t0\na\t1\nb\t2\nc\t3\nc\t3\nb\t2\na\t1\n3\tz\n2\ty\n1\tx\n1,2,3,5,6,7\np\tq\tnil\n",
+		"iterators": "head\t1\ta\nhead\t2\tb\ntail\t4\td\ntail\t5\te\ntail9\t1\tx\ntail9\t2\ty\nskip\t4\td\nskip\t5\te\n" +
+			"reverse\t3\tz\nreverse\t2\ty\nreverse\t1\tx\nfilter\t1\ta\nfilter\t3\tc\nfilter\t5\te\n" +
+			"filter value\ta\nfilter value\tc\nselect\ts\nselect\tt\nunique\ta\nunique\tb\nunique\tc\n0\t0\n",
 		"join": "join\t1\ta\njoin\t2\tb\njoin\t1\tc\njoin1\tx\njoin1\ty\njoin1\tz\n",
 	})
 }
