@@ -34,6 +34,13 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.set":       "new",
 		"moonport.admin": "call run",
 		"moonport.files": "read stat write",
+		"util.array":     "collect filter map pluck reverse slice sort unique",
+		"util.events":    "new",
+		"util.iterators": "count filter head join keys range reverse ripairs select skip sorted_pairs tail to_array to_table unique values",
+		"util.table":     "create pack",
+		"util.random":    "_source? bytes",
+		"util.time":      "monotonic now",
+		"util.uuid":      "generate get_nibbles",
 	}
 	var names []string
 	for name := range libraries {
