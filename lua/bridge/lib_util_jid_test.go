@@ -57,7 +57,8 @@ const jidInputs = `local inputs = { "user@example.com", "user@example.com/res", 
 	"example.com/res", "user@example.com/res/with/slashes@at", "a/b@c", "@example.com",
 	"user@", "user@/res", "/res", "", "example.com/", "a@b@c", "User@Example.COM/Res",
 	"Ä@EXAMPLE.com.", "x y@example.com", "x@.", "ß@example.com", "x@exa\1mple.com",
-	"x@example.com/a\1", "u@h/r", "u\"@h", "@", "/", "h//r" }
+	"x@example.com/a\1", "u@h/r", "u\"@h", "@", "/", "h//r", "ÄÖÜ@ÉXAMPLE.com/Ré",
+	"u@h/" .. ("r"):rep(1024), ("n"):rep(1024) .. "@h", "u@" .. ("h"):rep(1024), "u@h\255", "a<b@h", "a&b@h/c" }
 `
 
 func TestUtilJidDifferential(t *testing.T) {
