@@ -28,7 +28,7 @@ var urlFuncs = map[string]lua.LGFunction{
 var urlFields = []string{"scheme", "authority", "fragment", "query", "params", "path",
 	"userinfo", "port", "host", "password", "user"}
 
-func isAlnum(c byte) bool {
+func urlIsAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
@@ -36,7 +36,7 @@ func isAlnum(c byte) bool {
 func urlEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; isAlnum(c) || c == '_' {
+		if c := s[i]; urlIsAlnum(c) || c == '_' {
 			b.WriteByte(c)
 		} else {
 			fmt.Fprintf(&b, "%%%02x", c)
@@ -45,13 +45,13 @@ func urlEscape(s string) string {
 	return b.String()
 }
 
-func isHex(c byte) bool { return isAlnum(c) && strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
+func urlIsHex(c byte) bool { return urlIsAlnum(c) && strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
 
 // urlUnescape is unescape(s): %xx becomes its byte.
 func urlUnescape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+		if s[i] == '%' && i+2 < len(s) && urlIsHex(s[i+1]) && urlIsHex(s[i+2]) {
 			n, _ := strconv.ParseUint(s[i+1:i+3], 16, 8)
 			b.WriteByte(byte(n))
 			i += 2
@@ -67,7 +67,7 @@ func urlUnescape(s string) string {
 func urlProtectSegment(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; isAlnum(c) || strings.IndexByte("-_.!~*'():@&=+$,", c) >= 0 {
+		if c := s[i]; urlIsAlnum(c) || strings.IndexByte("-_.!~*'():@&=+$,", c) >= 0 {
 			b.WriteByte(c)
 		} else {
 			fmt.Fprintf(&b, "%%%02X", c)
@@ -78,8 +78,8 @@ func urlProtectSegment(s string) string {
 
 var urlSchemeRe = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9+\-.]*):`)
 
-// cut takes what follows the first sep off s, into parts[name].
-func cutInto(parts map[string]string, s, sep, name string) string {
+// urlCutInto takes what follows the first sep off s, into parts[name].
+func urlCutInto(parts map[string]string, s, sep, name string) string {
 	if i := strings.Index(s, sep); i >= 0 {
 		parts[name] = s[i+len(sep):]
 		return s[:i]
@@ -101,9 +101,9 @@ func urlParse(s string) map[string]string {
 		}
 		parts["authority"], s = s[2:2+end], s[2+end:]
 	}
-	s = cutInto(parts, s, "#", "fragment")
-	s = cutInto(parts, s, "?", "query")
-	s = cutInto(parts, s, ";", "params")
+	s = urlCutInto(parts, s, "#", "fragment")
+	s = urlCutInto(parts, s, "?", "query")
+	s = urlCutInto(parts, s, ";", "params")
 	if s != "" {
 		parts["path"] = s
 	}

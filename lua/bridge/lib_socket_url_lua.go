@@ -78,9 +78,9 @@ var (
 	urlDotSegMarker = "\x01"
 )
 
-// replaceUntilStable applies one replacement at a time until s no longer
+// urlReplaceUntilStable applies one replacement at a time until s no longer
 // changes, as LuaSocket's gsub(…, 1) loops do.
-func replaceUntilStable(s string, step func(string) string) string {
+func urlReplaceUntilStable(s string, step func(string) string) string {
 	for {
 		next := step(s)
 		if next == s {
@@ -93,9 +93,9 @@ func replaceUntilStable(s string, step func(string) string) string {
 // urlRemoveDots takes '.' and '..' segments out of a path the way
 // LuaSocket does (keeping empty segments).
 func urlRemoveDots(path string) string {
-	path = replaceUntilStable(path, func(s string) string { return strings.Replace(s, "//", "/"+urlDotSegMarker+"/", 1) })
-	path = replaceUntilStable(path, func(s string) string { return strings.Replace(s, "/./", "/", 1) })
-	path = replaceUntilStable(path, func(s string) string {
+	path = urlReplaceUntilStable(path, func(s string) string { return strings.Replace(s, "//", "/"+urlDotSegMarker+"/", 1) })
+	path = urlReplaceUntilStable(path, func(s string) string { return strings.Replace(s, "/./", "/", 1) })
+	path = urlReplaceUntilStable(path, func(s string) string {
 		m := urlDotDotRe.FindStringSubmatchIndex(s)
 		if m == nil {
 			return s

@@ -59,8 +59,8 @@ func jidSplit(s string) (jidParts, bool) {
 	return p, true
 }
 
-// optString is s when present, nil otherwise.
-func optString(s string, ok bool) lua.LValue {
+// jidOpt is s when present, nil otherwise.
+func jidOpt(s string, ok bool) lua.LValue {
 	if !ok {
 		return lua.LNil
 	}
@@ -83,9 +83,9 @@ func jidSplitL(L *lua.LState) int {
 		return 0
 	}
 	p, ok := jidSplit(s)
-	L.Push(optString(p.node, ok && p.hasNode))
-	L.Push(optString(p.host, ok))
-	L.Push(optString(p.res, ok && p.hasRes))
+	L.Push(jidOpt(p.node, ok && p.hasNode))
+	L.Push(jidOpt(p.host, ok))
+	L.Push(jidOpt(p.res, ok && p.hasRes))
 	return 3
 }
 
@@ -111,11 +111,11 @@ func jidPart(which int) lua.LGFunction {
 		ok = ok && valid
 		switch which {
 		case 0:
-			L.Push(optString(p.node, ok && p.hasNode))
+			L.Push(jidOpt(p.node, ok && p.hasNode))
 		case 1:
-			L.Push(optString(p.host, ok))
+			L.Push(jidOpt(p.host, ok))
 		default:
-			L.Push(optString(p.res, ok && p.hasRes))
+			L.Push(jidOpt(p.res, ok && p.hasRes))
 		}
 		return 1
 	}
@@ -133,8 +133,8 @@ func jidJoin(p jidParts) string {
 	return s
 }
 
-// luaOptString is argument n as a string, absent when nil.
-func luaOptString(L *lua.LState, n int) (string, bool) {
+// jidOptArg is argument n as a string, absent when nil.
+func jidOptArg(L *lua.LState, n int) (string, bool) {
 	if L.Get(n) == lua.LNil {
 		return "", false
 	}
@@ -144,9 +144,9 @@ func luaOptString(L *lua.LState, n int) (string, bool) {
 func jidJoinL(L *lua.LState) int {
 	var p jidParts
 	var hasHost bool
-	p.node, p.hasNode = luaOptString(L, 1)
-	p.host, hasHost = luaOptString(L, 2)
-	p.res, p.hasRes = luaOptString(L, 3)
+	p.node, p.hasNode = jidOptArg(L, 1)
+	p.host, hasHost = jidOptArg(L, 2)
+	p.res, p.hasRes = jidOptArg(L, 3)
 	if !hasHost {
 		return 0
 	}

@@ -22,7 +22,7 @@ const jidPartMax = 1023
 
 func jidPrepValid(s string) bool { return len(s) <= jidPartMax && utf8.ValidString(s) }
 
-func isASCIIControl(r rune) bool { return r < 0x20 || r == 0x7f }
+func jidIsControl(r rune) bool { return r < 0x20 || r == 0x7f }
 
 func jidFold(s string) string { return strings.ReplaceAll(strings.ToLower(s), "ß", "ss") }
 
@@ -34,14 +34,14 @@ func jidNameprep(s string) (string, bool) {
 }
 
 func jidNodeprep(s string) (string, bool) {
-	if !jidPrepValid(s) || strings.ContainsAny(s, " \"&'/:<>@") || strings.IndexFunc(s, isASCIIControl) >= 0 {
+	if !jidPrepValid(s) || strings.ContainsAny(s, " \"&'/:<>@") || strings.IndexFunc(s, jidIsControl) >= 0 {
 		return "", false
 	}
 	return jidFold(s), true
 }
 
 func jidResourceprep(s string) (string, bool) {
-	if !jidPrepValid(s) || strings.IndexFunc(s, isASCIIControl) >= 0 {
+	if !jidPrepValid(s) || strings.IndexFunc(s, jidIsControl) >= 0 {
 		return "", false
 	}
 	return s, true
@@ -80,9 +80,9 @@ func jidPreppedSplitL(L *lua.LState) int {
 	if !ok {
 		return 0
 	}
-	L.Push(optString(p.node, p.hasNode))
+	L.Push(jidOpt(p.node, p.hasNode))
 	L.Push(lua.LString(p.host))
-	L.Push(optString(p.res, p.hasRes))
+	L.Push(jidOpt(p.res, p.hasRes))
 	return 3
 }
 
