@@ -45,7 +45,9 @@ func urlEscape(s string) string {
 	return b.String()
 }
 
-func urlIsHex(c byte) bool { return urlIsAlnum(c) && strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
+func urlIsHex(c byte) bool {
+	return urlIsAlnum(c) && strings.IndexByte("0123456789abcdefABCDEF", c) >= 0
+}
 
 // urlUnescape is unescape(s): %xx becomes its byte.
 func urlUnescape(s string) string {
