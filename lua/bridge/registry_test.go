@@ -41,6 +41,10 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.random":    "_source? bytes",
 		"util.time":      "monotonic now",
 		"util.uuid":      "generate get_nibbles",
+		"util.jid":       "bare compare escape host join node prep prepped_split resource split unescape",
+		"util.datetime":  "date datetime legacy parse time",
+		"socket":         "_VERSION? dns? gettime",
+		"socket.url":     "absolute build build_path escape parse parse_path unescape",
 	}
 	var names []string
 	for name := range libraries {
