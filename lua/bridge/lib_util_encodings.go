@@ -10,8 +10,9 @@ import (
 
 func init() { registerLibrary("util.encodings", openEncodings) }
 
-// openEncodings builds require "util.encodings": the base64 and utf8
-// tables of Prosody's. idna, stringprep and confusable are not provided.
+// openEncodings builds require "util.encodings": the base64, utf8 and
+// stringprep tables of Prosody's (stringprep for ASCII only). idna and
+// confusable are not provided.
 func openEncodings(inst *Instance) lua.LValue {
 	L := inst.L
 	t := L.NewTable()
@@ -23,7 +24,42 @@ func openEncodings(inst *Instance) lua.LValue {
 		"valid":  utf8Valid,
 		"length": utf8Length,
 	}))
+	t.RawSetString("stringprep", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"nameprep":     stringprepFunc(true, ""),
+		"nodeprep":     stringprepFunc(true, " \"&'/:<>@"),
+		"resourceprep": stringprepFunc(false, ""),
+		"saslprep":     stringprepFunc(false, ""),
+	}))
 	return t
+}
+
+// stringprepFunc is a stringprep profile (prep(s, strict)) for ASCII
+// strings, where it is exact: fold maps A-Z to a-z (nameprep, nodeprep);
+// the control characters are prohibited except in nameprep, and so is
+// each byte of banned. Like Prosody's, it returns nil for a string of
+// 1024 bytes or more. A string beyond ASCII also gives nil: without
+// Unicode normalisation (NFKC) and the stringprep tables it cannot be
+// prepared as Prosody would, and refusing is the safe side.
+func stringprepFunc(fold bool, banned string) lua.LGFunction {
+	nameprep := fold && banned == ""
+	return func(L *lua.LState) int {
+		s := []byte(L.CheckString(1))
+		if len(s) >= 1024 {
+			L.Push(lua.LNil)
+			return 1
+		}
+		for i, c := range s {
+			if c >= 0x80 || !nameprep && (c < 0x20 || c == 0x7f) || strings.IndexByte(banned, c) >= 0 {
+				L.Push(lua.LNil)
+				return 1
+			}
+			if fold && c >= 'A' && c <= 'Z' {
+				s[i] = c + 'a' - 'A'
+			}
+		}
+		L.Push(lua.LString(s))
+		return 1
+	}
 }
 
 // base64Encode is base64.encode(s): standard alphabet, padded.

@@ -30,6 +30,17 @@ var encodingsDiffCases = []string{
 		out[#out + 1] = tostring(u.valid(s)) .. "/" .. tostring(u.length(s)) .. "/" .. select("#", u.length(s))
 	end
 	return table.concat(out, " ")`,
+	`local sp = require "util.encodings".stringprep
+	local out = {}
+	for _, f in ipairs({ "nameprep", "nodeprep", "resourceprep", "saslprep" }) do
+		for _, s in ipairs({ "", "Abc", "a b", "a\1b", "a\31b", "a\127b", "a@b", "a/b", "a&b", "a\"b", "a'b", "a:b", "a<b",
+			"a>b", "A.B-c_d~!#$%^*()[]{}|=+,;?", ("X"):rep(1023), ("x"):rep(1024), "a\0b", "\255" }) do
+			local r = sp[f](s)
+			out[#out + 1] = r == nil and "nil" or #r > 40 and r:sub(1, 3) .. #r or "<" .. r:gsub("%c", function(c) return "\\" .. c:byte() end) .. ">"
+		end
+		out[#out + 1] = tostring(sp[f](12)) .. tostring(sp[f]("Ab", true)) .. tostring(pcall(sp[f]))
+	end
+	return table.concat(out, " ")`,
 }
 
 // util.encodings' base64 and utf8 against Prosody's own.
