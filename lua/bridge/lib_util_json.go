@@ -15,8 +15,8 @@ func init() { registerLibrary("util.json", openJSON) }
 // openJSON builds require "util.json" as Prosody has it: encode,
 // encode_ordered (object keys sorted), encode_array, decode and null, a
 // value of its own that encodes as null and that decode gives for null.
-// Arrays decode to tables with a metatable of the library's, which encode
-// tells from objects, so [] and {} each come back as they were. Tables
+// Arrays decode to tables with util.array's metatable (or the library's
+// own without util.array), which encode tells from objects, so [] and {} each come back as they were. Tables
 // with both kinds of keys keep them in "__array" and "__hash" members, and
 // decode restores those, as in Prosody.
 func openJSON(inst *Instance) lua.LValue {
@@ -28,7 +28,7 @@ func openJSON(inst *Instance) lua.LValue {
 		return 1
 	}))
 	L.SetMetatable(null, nullMT)
-	arrayMT := L.NewTable()
+	arrayMT := jsonArrayMT(L)
 	t := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
 		"encode":         jsonEncodeWith(false, false),
 		"encode_ordered": jsonEncodeWith(true, false),
@@ -37,6 +37,32 @@ func openJSON(inst *Instance) lua.LValue {
 	}, null, arrayMT)
 	t.RawSetString("null", null)
 	return t
+}
+
+// jsonArrayLookup is how Prosody's util.json finds the metatable of its
+// arrays: util.array's, when that library can be required.
+const jsonArrayLookup = `local ok, array = pcall(require, "util.array")
+if ok and array then
+	local made, a = pcall(array)
+	if made and type(a) == "table" then return getmetatable(a) end
+end`
+
+// jsonArrayMT is the metatable decode gives arrays and encode knows them
+// by: util.array's when there is one (so decoded arrays have its
+// methods), else a table of the library's own.
+func jsonArrayMT(L *lua.LState) lua.LValue {
+	fn, err := L.LoadString(jsonArrayLookup)
+	if err == nil {
+		L.Push(fn)
+		if L.PCall(0, 1, nil) == nil {
+			mt := L.Get(-1)
+			L.Pop(1)
+			if _, ok := mt.(*lua.LTable); ok {
+				return mt
+			}
+		}
+	}
+	return L.NewTable()
 }
 
 // jsonMaxDepth bounds nesting: deeper (or cyclic) tables fail to encode,

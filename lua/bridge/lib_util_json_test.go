@@ -77,3 +77,16 @@ func TestUtilJSON(t *testing.T) {
 		"nil",
 	})
 }
+
+// With a util.array to require, decoded arrays are its arrays, and its
+// arrays encode as arrays, as in Prosody.
+func TestUtilJSONUsesUtilArray(t *testing.T) {
+	expectCases(t, []string{`
+	package.preload["util.array"] = function()
+		local mt = { __index = { size = function(a) return #a end } }
+		return setmetatable({}, { __call = function(_, t) return setmetatable(t or {}, mt) end })
+	end
+	local json, array = require "util.json", require "util.array"
+	return json.decode("[1,2,3]"):size() .. json.encode(array()) .. json.encode({}) .. json.encode(array({ 1, x = 2 }))`,
+	}, []string{"3[]{}[1]"})
+}
