@@ -3,6 +3,8 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -26,4 +28,20 @@ func ProsodyLua(t testing.TB, snippet string) string {
 		t.Fatalf("lua5.4 with Prosody's libraries: %v\n%s", err, out)
 	}
 	return string(out)
+}
+
+// ProsodyLuaCases runs many cases in one lua5.4 process: each case is the
+// body of a Lua function that returns a string (e.g. `return require
+// "util.hashes".sha1("x", true)`), and the result is what each returned.
+// Bodies must mean the same in Lua 5.1 and 5.4 (no integer/float
+// differences, no pairs order).
+func ProsodyLuaCases(t testing.TB, cases ...string) []string {
+	t.Helper()
+	const sep = "\x00--case--\x00"
+	var b strings.Builder
+	for _, c := range cases {
+		b.WriteString("io.write(tostring((function()\n" + c + "\nend)()), " + strconv.Quote(sep) + ")\n")
+	}
+	got := strings.Split(ProsodyLua(t, b.String()), sep)
+	return got[:len(got)-1]
 }

@@ -29,9 +29,13 @@ end
 // functions the README lists; the README names every one.
 func TestRegistryLoadsEachLibrary(t *testing.T) {
 	want := map[string]string{
-		"net.server":     "add_task addclient",
-		"util.timer":     "add_task",
-		"util.set":       "new",
+		"net.server": "add_task addclient",
+		"util.timer": "add_task",
+		"util.set":   "new",
+		"util.hashes": "equals hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 md5 pbkdf2_hmac_sha1 pbkdf2_hmac_sha256 " +
+			"scram_Hi_sha1 sha1 sha224 sha256 sha384 sha512",
+		"util.encodings": "base64? stringprep? utf8?",
+		"util.json":      "decode encode encode_array encode_ordered null?",
 		"moonport.admin": "call run",
 		"moonport.files": "read stat write",
 		"util.array":     "collect filter map pluck reverse slice sort unique",
