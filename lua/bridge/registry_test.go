@@ -45,6 +45,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.datetime":  "date datetime legacy parse time",
 		"socket":         "_VERSION? dns? gettime",
 		"socket.url":     "absolute build build_path escape parse parse_path unescape",
+		"util.filters":   "add_filter add_filter_hook initialize remove_filter remove_filter_hook",
 	}
 	var names []string
 	for name := range libraries {
