@@ -47,6 +47,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"socket.url":         "absolute build build_path escape parse parse_path unescape",
 		"util.filters":       "add_filter add_filter_hook initialize remove_filter remove_filter_hook",
 		"util.interpolation": "new",
+		"util.logger":        "init make_logger new",
 		"util.bitcompat":     "arshift band bnot bor btest bxor extract lrotate lshift replace rrotate rshift",
 	}
 	var names []string
