@@ -86,3 +86,20 @@ func TestNewerSyntaxScan(t *testing.T) {
 		}
 	}
 }
+
+// gopher-lua parses and runs goto, so modules that use it for continue
+// load as they are.
+func TestGotoRuns(t *testing.T) {
+	got := moonportPrints(t, `
+local out = {}
+for i = 1, 5 do
+	if i % 2 == 0 then goto continue end
+	out[#out + 1] = i
+	::continue::
+end
+print(table.concat(out, " "))
+`)
+	if got != "1 3 5\n" {
+		t.Errorf("goto loop printed %q", got)
+	}
+}
