@@ -27,9 +27,10 @@ func (inst *Instance) boot(src []byte, saved any) error {
 	inst.module = inst.newModuleObject()
 	L.SetGlobal("module", inst.module)
 	inst.installRequire()
+	installCompat(L)
 	fn, err := L.Load(bytes.NewReader(src), inst.Path)
 	if err != nil {
-		return errors.New(luaval.SyntaxMessage(inst.Path, err))
+		return errors.New(parseErrorMessage(inst.Path, src, err))
 	}
 	if _, err := inst.protect("module body", fn, 0); err != nil {
 		return err
