@@ -45,6 +45,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.datetime":  "date datetime legacy parse time",
 		"socket":         "_VERSION? dns? gettime",
 		"socket.url":     "absolute build build_path escape parse parse_path unescape",
+		"lfs":            "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
 	}
 	var names []string
 	for name := range libraries {
