@@ -45,6 +45,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.datetime":  "date datetime legacy parse time",
 		"socket":         "_VERSION? dns? gettime",
 		"socket.url":     "absolute build build_path escape parse parse_path unescape",
+		"util.pposix":    "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
 		"lfs":            "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
 	}
 	var names []string
