@@ -46,6 +46,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"socket":         "_VERSION? dns? gettime",
 		"socket.url":     "absolute build build_path escape parse parse_path unescape",
 		"util.pposix":    "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
+		"util.promise":   "all all_settled is_promise join new race reject resolve set_nexttick try",
 		"lfs":            "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
 	}
 	var names []string
