@@ -81,7 +81,7 @@ func lfsPermissions(m uint32) string {
 // lfsAttrs is every attribute of a stat result, by lfs's names.
 func lfsAttrs(st *unix.Stat_t) map[string]lua.LValue {
 	return map[string]lua.LValue{
-		"mode":         lua.LString(lfsMode(st.Mode)),
+		"mode":         lua.LString(lfsMode(uint32(st.Mode))),
 		"dev":          lua.LNumber(st.Dev),
 		"ino":          lua.LNumber(st.Ino),
 		"nlink":        lua.LNumber(st.Nlink),
@@ -92,7 +92,7 @@ func lfsAttrs(st *unix.Stat_t) map[string]lua.LValue {
 		"modification": lua.LNumber(st.Mtim.Sec),
 		"change":       lua.LNumber(st.Ctim.Sec),
 		"size":         lua.LNumber(st.Size),
-		"permissions":  lua.LString(lfsPermissions(st.Mode)),
+		"permissions":  lua.LString(lfsPermissions(uint32(st.Mode))),
 		"blocks":       lua.LNumber(st.Blocks),
 		"blksize":      lua.LNumber(st.Blksize),
 	}
@@ -232,7 +232,7 @@ func lfsTouch(L *lua.LState) int {
 	path := L.CheckString(1)
 	var err error
 	if L.Get(2) == lua.LNil {
-		err = unix.Utime(path, nil)
+		err = lfsTouchNow(path)
 	} else {
 		at := time.Unix(int64(L.CheckNumber(2)), 0)
 		mt := at

@@ -85,7 +85,9 @@ func pposixUname(L *lua.LState) int {
 	t.RawSetString("release", field(u.Release[:]))
 	t.RawSetString("version", field(u.Version[:]))
 	t.RawSetString("machine", field(u.Machine[:]))
-	t.RawSetString("domainname", field(u.Domainname[:]))
+	if d := pposixDomainname(&u); d != nil {
+		t.RawSetString("domainname", field(d))
+	}
 	L.Push(t)
 	return 1
 }
@@ -118,7 +120,6 @@ var pposixRlimits = map[string]int{
 	"CORE": unix.RLIMIT_CORE, "CPU": unix.RLIMIT_CPU, "DATA": unix.RLIMIT_DATA,
 	"FSIZE": unix.RLIMIT_FSIZE, "NOFILE": unix.RLIMIT_NOFILE, "STACK": unix.RLIMIT_STACK,
 	"MEMLOCK": unix.RLIMIT_MEMLOCK, "NPROC": unix.RLIMIT_NPROC, "RSS": unix.RLIMIT_RSS,
-	"NICE": unix.RLIMIT_NICE,
 }
 
 // pposixGetrlimit is getrlimit(name): true, the soft and the hard limit
@@ -131,6 +132,9 @@ func pposixGetrlimit(L *lua.LState) int {
 		return 2
 	}
 	res, known := pposixRlimits[L.ToString(1)]
+	if n, nice := pposixRlimitNice(); !known && nice && L.ToString(1) == "NICE" {
+		res, known = n, true
+	}
 	if !known {
 		L.Push(lua.LFalse)
 		L.Push(lua.LString("invalid-resource"))
@@ -149,8 +153,8 @@ func pposixGetrlimit(L *lua.LState) int {
 		return lua.LNumber(v)
 	}
 	L.Push(lua.LTrue)
-	L.Push(value(lim.Cur))
-	L.Push(value(lim.Max))
+	L.Push(value(uint64(lim.Cur)))
+	L.Push(value(uint64(lim.Max)))
 	return 3
 }
 
