@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,11 +11,19 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// lfsFolder makes a temporary folder with a file, a subfolder, a symlink
-// and a named pipe, and returns a Lua line setting base to its path.
+// lfsFolder makes a temporary folder with a file, a subfolder and a
+// symlink, and an empty one beside it, and returns a Lua line setting
+// base and scratch to their paths. Folders are made and removed only in
+// scratch, so what base's listing shows stays the same from run to run.
 func lfsFolder(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
+	top := t.TempDir()
+	dir, scratch := filepath.Join(top, "tree"), filepath.Join(top, "scratch")
+	for _, d := range []string{dir, scratch} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	file := filepath.Join(dir, "file.txt")
 	if err := os.WriteFile(file, []byte("hello lfs\n"), 0o640); err != nil {
 		t.Fatal(err)
@@ -29,7 +38,7 @@ func lfsFolder(t *testing.T) string {
 	if err := os.Symlink("file.txt", filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
-	return "local base = " + strings.ReplaceAll(`"`+dir+`"`, `\`, `\\`) + "\n"
+	return fmt.Sprintf("local base, scratch = %q, %q\n", dir, scratch)
 }
 
 const lfsSnippet = `
@@ -55,10 +64,10 @@ print(lfs.attributes(base .. "/missing"))
 print(lfs.attributes(base .. "/missing", "mode"))
 print(lfs.symlinkattributes(base .. "/missing"))
 print(select(2, pcall(lfs.attributes, base, "nosuch")):match("invalid attribute name '%w+'$"))
-print(lfs.mkdir(base .. "/new"), lfs.attributes(base .. "/new", "mode"))
-print(lfs.mkdir(base .. "/new"))
-print(lfs.mkdir(base .. "/no/such"))
-print(lfs.rmdir(base .. "/sub/../new"), lfs.attributes(base .. "/new"))
+print(lfs.mkdir(scratch .. "/new"), lfs.attributes(scratch .. "/new", "mode"))
+print(lfs.mkdir(scratch .. "/new"))
+print(lfs.mkdir(scratch .. "/no/such"))
+print(lfs.rmdir(scratch .. "/new"), lfs.attributes(scratch .. "/new"))
 print(lfs.rmdir(base .. "/missing"))
 print(lfs.rmdir(base .. "/file.txt"))
 print(lfs.touch(base .. "/file.txt", 1600000000, 1500000000), lfs.attributes(base .. "/file.txt", "modification"), lfs.attributes(base .. "/file.txt", "access"))
