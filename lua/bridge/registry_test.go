@@ -53,6 +53,9 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.interpolation": "new",
 		"util.logger":        "init make_logger new",
 		"util.bitcompat":     "arshift band bnot bor btest bxor extract lrotate lshift replace rrotate rshift",
+		"util.pposix":        "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
+		"util.promise":       "all all_settled is_promise join new race reject resolve set_nexttick try",
+		"lfs":                "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
 	}
 	var names []string
 	for name := range libraries {
