@@ -32,7 +32,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"net.server":     "add_task addclient",
 		"util.timer":     "add_task",
 		"util.set":       "new",
-		"moonport.admin": "call run",
+		"moonport.admin": "call handover run",
 		"moonport.files": "read stat write",
 	}
 	var names []string

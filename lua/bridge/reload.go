@@ -23,18 +23,20 @@ type Stage struct {
 	added    []*Instance
 	replaced map[*Instance]*Instance // old -> new
 	removed  []*Instance
+	held     map[*Instance]bool // old instances whose state Stage holds since their module.save (handover.go)
 }
 
 // Stage prepares the modules snap enables, looked up in sources: a module
 // whose file is unchanged keeps its instance; a changed file loads into a
-// new instance restored from the old one's module.save(); an error in any
-// of them aborts the whole stage.
+// new instance restored from the old one's module.save() (from then on the
+// old instance runs nothing until Commit or Abort: see handover.go); an
+// error in any of them aborts the whole stage.
 func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error) {
 	budget, err := BudgetOf(snap)
 	if err != nil {
 		return nil, err
 	}
-	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
+	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}, held: map[*Instance]bool{}}
 	peers := func() []*Instance { return t.order }
 	rt.mu.Lock()
 	active := map[string]*Instance{}
@@ -82,7 +84,7 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error
 		}
 		var saved any
 		if old != nil {
-			saved = old.save()
+			saved = t.hold(old)
 		}
 		inst, err := rt.loadInstance(m.name, m.host, file, src, snap, peers, saved)
 		if err != nil {
@@ -145,7 +147,8 @@ func (t *Stage) Changes() (kept, added, replaced, removed int) {
 	return len(t.kept), len(t.added), len(t.replaced), len(t.removed)
 }
 
-// Abort stops the instances Stage loaded.
+// Abort stops the instances Stage loaded, then lets the instances they
+// were to replace go on.
 func (t *Stage) Abort() {
 	for _, inst := range t.added {
 		t.rt.stopInstance(inst)
@@ -154,6 +157,7 @@ func (t *Stage) Abort() {
 		t.rt.stopInstance(inst)
 	}
 	t.added, t.replaced = nil, nil
+	t.releaseHeld()
 }
 
 // Commit makes the staged modules the running ones: every module reads
@@ -215,10 +219,11 @@ func (t *Stage) Commit() {
 		}
 	}
 	for old := range t.replaced {
-		rt.retire(old)
+		rt.retire(old, t.held[old])
 	}
+	t.held = map[*Instance]bool{}
 	for _, old := range t.removed {
-		rt.retire(old)
+		rt.retire(old, false)
 	}
 	rt.FireEvent("*", "config-reloaded", map[string]any{"filename": t.snap.Path})
 	for _, h := range t.snap.Hosts() {
@@ -232,21 +237,6 @@ func values(m map[*Instance]*Instance) []*Instance {
 		out = append(out, v)
 	}
 	return out
-}
-
-// retire unloads an instance (module.unload, timers stopped) but keeps
-// its state for the connections still on it; the last one to go stops it.
-func (rt *Runtime) retire(inst *Instance) {
-	rt.mu.Lock()
-	rt.retired[inst] = true
-	rt.mu.Unlock()
-	for _, c := range append([]*Instance{inst}, inst.copies...) {
-		c.call(func() {
-			c.unloadHook()
-			c.retired = true
-		})
-	}
-	rt.stopRetired(inst)
 }
 
 // stopRetired stops a retired instance once neither it nor its copies
