@@ -87,3 +87,33 @@ func deliverHandover(h listen.Handler, c *listen.Conn, state any) {
 		lc.on("onhandover", ch.inst.toLua(state))
 	}, func(next listen.Handler) { deliverHandover(next, c, state) })
 }
+
+// successor is where a connection accepted for an instance that a reload
+// has replaced or removed goes instead: the service's handler now. A
+// socket the reload keeps hands out the old handler until the reload
+// switches it (after Commit), and the old instance may have stopped by
+// then; its onconnect would be lost, and every event after it. Nil keeps
+// h: its instance is still the module's, or nothing serves the service.
+func (h *connHandler) successor(c *listen.Conn) *connHandler {
+	if c.Service == "" {
+		return nil
+	}
+	rt, primary := h.inst.rt, h.inst
+	if primary.copyOf != nil {
+		primary = primary.copyOf
+	}
+	rt.mu.Lock()
+	current := rt.loaded[moduleRef{primary.Name, primary.Host}.key()] == primary
+	rt.mu.Unlock()
+	if current {
+		return nil
+	}
+	svc := rt.Service(c.Service)
+	if svc == nil {
+		return nil
+	}
+	if nh, ok := svc.Pick().(*connHandler); ok && nh.inst != h.inst {
+		return nh
+	}
+	return nil
+}
