@@ -21,6 +21,10 @@ import (
 //     admin.handover(conn, state) (deliverHandover): it reaches whichever
 //     instance serves the connection when it runs, however many reloads
 //     happened meanwhile.
+//
+// And a connection accepted while the reload switches (a kept socket
+// hands out the old handler until host/core switches it after Commit)
+// goes to the new instance too (successor).
 
 // hold takes old's state for good (until Commit or Abort) and returns
 // what its module.save() gave. An instance that has stopped (the runtime
