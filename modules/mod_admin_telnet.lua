@@ -271,35 +271,16 @@ local function run(session, line)
 	end
 end
 
--- Each session's work runs as a task (admin.run), one piece after another:
--- an admin call that waits (a reload, which may reload this very module)
+-- Each session's lines run in a task (admin.run), one after another: an
+-- admin call that waits (a reload, which may reload this very module)
 -- does not hold this module's state, so other sessions go on meanwhile,
--- and a session's lines keep their order.
+-- and a session's lines keep their order. A session is { conn, queue (its
+-- lines not yet run, as strings), greeted, authed, secret, waiting and
+-- delay (a wrong password is being answered), running (a task works
+-- through the queue), held (see module.save) }.
 local max_queued = 64;
 
-local function pump(session)
-	if session.running then return end
-	session.running = true;
-	admin.run(function()
-		while sessions[session.conn] == session and session.queue[1] do
-			local work = table.remove(session.queue, 1);
-			local ok, err = pcall(work, session);
-			if not ok then module:log("error", "console: %s", tostring(err)) end
-		end
-		session.running = false;
-	end);
-end
-
-local function enqueue(session, work)
-	if #session.queue >= max_queued then
-		session.conn:write("! too many lines waiting; closing\n");
-		session.conn:close();
-		sessions[session.conn] = nil;
-		return;
-	end
-	session.queue[#session.queue + 1] = work;
-	pump(session);
-end
+local leaving = {}; -- session -> true: was running at module.save (see hand_over)
 
 local function greet(session)
 	local conn = session.conn;
@@ -311,29 +292,78 @@ local function greet(session)
 		sessions[conn] = nil;
 		return;
 	end
-	session.secret, session.authed, session.greeted = secret, secret == nil, true;
+	session.secret, session.authed = secret, secret == nil;
 	conn:write("moonport console " .. admin.call("version") .. " - type 'help'\n");
 	if secret then conn:write("Password:\n") end
 end
 
-local function handle(session, line)
+-- refuse answers a wrong password after delay seconds and closes; the
+-- session ignores its lines meanwhile.
+local function refuse(session, delay)
+	session.waiting, session.delay = true, delay;
 	local conn = session.conn;
+	module:add_timer(delay, function()
+		conn:write("! Wrong password\n");
+		conn:close();
+	end);
+end
+
+local function handle(session, line)
 	if session.waiting then return end
 	if not session.authed then
 		if line == session.secret then
 			session.authed = true;
-			conn:write("OK: authenticated\n");
+			session.conn:write("OK: authenticated\n");
 			return;
 		end
-		session.waiting = true;
-		local delay = admin.call("auth_failed", conn:ip()) or 1;
-		module:add_timer(delay, function()
-			conn:write("! Wrong password\n");
-			conn:close();
-		end);
+		refuse(session, admin.call("auth_failed", session.conn:ip()) or 1);
 		return;
 	end
 	run(session, line);
+end
+
+-- hand_over passes a session that was running when this instance was
+-- saved to the connection's owner now, once its queue is done: after a
+-- reload the new instance, which held the session's later lines until
+-- this answer was written (listener.onhandover).
+local function hand_over(session)
+	leaving[session] = nil;
+	admin.handover(session.conn, {
+		closed = sessions[session.conn] ~= session, greeted = session.greeted,
+		authed = session.authed, secret = session.secret, waiting = session.waiting, delay = session.delay,
+	});
+end
+
+local function pump(session)
+	if session.running or session.held then return end
+	session.running = true;
+	admin.run(function()
+		while sessions[session.conn] == session do
+			local work, line = handle, nil;
+			if not session.greeted then
+				session.greeted = true;
+				work = greet;
+			else
+				line = table.remove(session.queue, 1);
+				if line == nil then break end
+			end
+			local ok, err = pcall(work, session, line);
+			if not ok then module:log("error", "console: %s", tostring(err)) end
+		end
+		session.running = false;
+		if leaving[session] then hand_over(session) end
+	end);
+end
+
+local function enqueue(session, line)
+	if #session.queue >= max_queued then
+		session.conn:write("! too many lines waiting; closing\n");
+		session.conn:close();
+		sessions[session.conn] = nil;
+		return;
+	end
+	session.queue[#session.queue + 1] = line;
+	pump(session);
 end
 
 local listener = { default_mode = "*l" };
@@ -341,13 +371,13 @@ local listener = { default_mode = "*l" };
 function listener.onconnect(conn)
 	local session = { conn = conn, queue = {} };
 	sessions[conn] = session;
-	enqueue(session, greet);
+	pump(session); -- the greeting
 end
 
 function listener.onincoming(conn, line)
 	local session = sessions[conn];
 	if not session then return end
-	enqueue(session, function(s) handle(s, line) end);
+	enqueue(session, line);
 end
 
 function listener.ondisconnect(conn)
@@ -355,27 +385,49 @@ function listener.ondisconnect(conn)
 end
 
 -- Sessions outlive a reload of this module (module:reload("admin_telnet")
--- from a session goes on in the new instance), logged in or at the
--- password prompt; one not yet greeted is asked to connect again.
+-- from a session goes on in the new instance): logged in, at the password
+-- prompt, being greeted, or answering a wrong password. The host runs
+-- nothing here between save and the switch, so what save sees is final,
+-- except for a session whose task is under way (the reload's own, or one
+-- about to start): that one finishes its lines here, and the new instance
+-- holds it, queueing what arrives, until hand_over says how it ended.
 function module.save()
 	local list = {};
 	for conn, s in pairs(sessions) do
-		if not s.waiting then
-			list[#list + 1] = { conn = conn, authed = s.authed, secret = s.secret, greeted = s.greeted };
-		end
+		list[#list + 1] = { conn = conn, greeted = s.greeted, authed = s.authed, secret = s.secret,
+			waiting = s.waiting, delay = s.delay, held = s.running or s.held,
+			queue = not s.running and s.queue or nil };
+		if s.running then leaving[s] = true end
 	end
 	return { sessions = list };
 end
 
 function module.restore(state)
-	for _, s in pairs(state.sessions or {}) do
-		if s.conn and s.greeted then
-			sessions[s.conn] = { conn = s.conn, queue = {}, authed = s.authed, secret = s.secret, greeted = true };
-		elseif s.conn then
-			s.conn:write("! the console was reloaded; connect again\n");
-			s.conn:close();
+	for _, s in ipairs(state.sessions or {}) do
+		if s.conn then -- nil if it closed meanwhile
+			local session = { conn = s.conn, queue = s.queue or {}, greeted = s.greeted, authed = s.authed,
+				secret = s.secret, held = s.held };
+			sessions[s.conn] = session;
+			if s.waiting and not s.held then refuse(session, s.delay or 1) end
 		end
 	end
+end
+
+-- onhandover (moonport's callback, from admin.handover): the instance this
+-- one replaced is done with a held session.
+function listener.onhandover(conn, state)
+	local session = sessions[conn];
+	if not (session and session.held) then return end -- nothing held: the reload did not happen
+	if state.closed then
+		sessions[conn] = nil;
+		return;
+	end
+	session.held, session.greeted, session.authed, session.secret = nil, state.greeted, state.authed, state.secret;
+	if state.waiting then
+		refuse(session, state.delay or 1);
+		return;
+	end
+	pump(session);
 end
 
 -- A console off loopback needs a real password: without one (or with

@@ -204,7 +204,7 @@ func (h *Host) logActivated(opened []*listen.Listener) {
 	byService := map[string][]string{}
 	var order []string
 	for _, l := range opened {
-		b := l.Binding
+		b := l.Binding()
 		if _, seen := byService[b.Service]; !seen {
 			order = append(order, b.Service)
 		}

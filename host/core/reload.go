@@ -131,7 +131,7 @@ func (h *Host) closeRemovedLater(closed []*listen.Listener, snap *config.Snapsho
 	}
 	keys := map[string]bool{}
 	for _, l := range closed {
-		keys[l.Binding.Key()] = true
+		keys[l.Binding().Key()] = true
 	}
 	time.AfterFunc(grace, func() {
 		for _, c := range h.Server.Conns() {

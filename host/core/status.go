@@ -29,7 +29,7 @@ func (h *Host) Status() status.Snapshot {
 		}
 	}
 	for _, l := range h.Pool.Listeners() {
-		b, st := l.Binding, &l.Stats
+		b, st := l.Binding(), &l.Stats
 		s.Listeners = append(s.Listeners, status.Listener{Service: b.Service, Listener: b.Listener, Address: b.Address.String(), Port: b.Port,
 			AddrPort: b.AddrPort(), Encryption: b.Encryption.String(), Public: b.Public(), Counters: status.Counters{
 				Open: st.Open.Load(), Accepted: st.Accepted.Load(), Refused: st.Rejected.Load(),

@@ -24,7 +24,10 @@ import (
 
 // Listener is one listening socket and its accept loop.
 type Listener struct {
-	Binding  ports.Binding
+	// binding is what the socket serves; a reload that keeps the socket
+	// replaces it (another service or listener name) while the accept
+	// loop and the console read it.
+	binding  atomic.Pointer[ports.Binding]
 	ln       net.Listener
 	pc       *net.UDPConn // for a UDP binding, instead of ln
 	endpoint atomic.Pointer[Endpoint]
@@ -52,6 +55,9 @@ type Listener struct {
 type Source interface {
 	Pick() Handler
 }
+
+// Binding is what the socket serves now.
+func (l *Listener) Binding() ports.Binding { return *l.binding.Load() }
 
 // Addr is the bound address (with the real port when 0 was asked for).
 func (l *Listener) Addr() net.Addr {
@@ -160,7 +166,7 @@ func (l *Listener) acceptLoop() {
 			} else if delay < time.Second {
 				delay *= 2
 			}
-			l.srv.log.WithError(err).WithField("listener", l.Binding.Listener).Warn("accept failed; retrying")
+			l.srv.log.WithError(err).WithField("listener", l.Binding().Listener).Warn("accept failed; retrying")
 			time.Sleep(delay)
 			continue
 		}
@@ -189,7 +195,8 @@ func (l *Listener) take(nc net.Conn) {
 	}
 	c := newConn(nc, h, ep.Settings)
 	c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
-	c.Listener, c.Service, c.BindKey = l.Binding.Listener, l.Binding.Service, l.Binding.Key()
+	b := l.Binding()
+	c.Listener, c.Service, c.BindKey = b.Listener, b.Service, b.Key()
 	c.release = func() { l.guard.release(sl) }
 	c.admitClient = func(a netip.Addr) string { return l.guard.admitClient(ep.Settings, sl, a) }
 	c.refuse = func(why string) { l.Stats.Rejected.Add(1); l.guard.refuse(l.logWarn, why) }

@@ -19,7 +19,7 @@ func (p *Pool) openOrSwap(s *Stage, l *Listener, want map[string]bool) error {
 	if err == nil || !errors.Is(err, syscall.EADDRINUSE) {
 		return err
 	}
-	in := p.overlapping(l.Binding, want)
+	in := p.overlapping(l.Binding(), want)
 	if len(in) == 0 {
 		return err
 	}
@@ -31,7 +31,7 @@ func (p *Pool) openOrSwap(s *Stage, l *Listener, want map[string]bool) error {
 		return err
 	}
 	for _, o := range in {
-		p.log.Infof("listener %s: closed %s early so that %s can bind the same port", o.Binding.Listener, o.Binding.AddrPort(), l.Binding.AddrPort())
+		p.log.Infof("listener %s: closed %s early so that %s can bind the same port", o.Binding().Listener, o.Binding().AddrPort(), l.Binding().AddrPort())
 	}
 	s.suspended = append(s.suspended, in...)
 	return nil
@@ -43,7 +43,7 @@ func (p *Pool) openOrSwap(s *Stage, l *Listener, want map[string]bool) error {
 func (p *Pool) overlapping(b ports.Binding, want map[string]bool) []*Listener {
 	var out []*Listener
 	for key, o := range p.listeners {
-		ob := o.Binding
+		ob := o.Binding()
 		if want[key] || o.suspended || ob.Network != b.Network || ob.Port != b.Port || b.Port == 0 {
 			continue
 		}
@@ -67,12 +67,12 @@ func (l *Listener) suspend() {
 // (something else took it meanwhile) is logged and leaves the pool.
 func (p *Pool) resume(ls []*Listener) {
 	for _, l := range ls {
-		key := l.Binding.Key()
+		key := l.Binding().Key()
 		if p.listeners[key] != l || !l.suspended {
 			continue
 		}
 		if err := p.open(l); err != nil {
-			p.log.Errorf("listener %s could not get %s back after a failed reload: %v", l.Binding.Listener, l.Binding.AddrPort(), err)
+			p.log.Errorf("listener %s could not get %s back after a failed reload: %v", l.Binding().Listener, l.Binding().AddrPort(), err)
 			l.stopHTTP()
 			delete(p.listeners, key)
 			continue

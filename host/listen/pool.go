@@ -198,7 +198,8 @@ func (p *Pool) Stage(bindings []ports.Binding, attach Attach) *Stage {
 		if _, ok := s.opened[key]; ok {
 			continue
 		}
-		l := &Listener{Binding: b, srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
+		l := &Listener{srv: p.srv, done: make(chan struct{}), guard: newGuard(b.Listener)}
+		l.binding.Store(&b)
 		l.Update(attach(b))
 		if err := p.openOrSwap(s, l, want); err != nil {
 			s.Failed = append(s.Failed, err.(*BindError))
@@ -213,7 +214,7 @@ func (p *Pool) Stage(bindings []ports.Binding, attach Attach) *Stage {
 // new one (through the binder when there is one); the upgrader, when
 // there is one, registers either.
 func (p *Pool) open(l *Listener) error {
-	b, st := l.Binding, l.endpoint.Load().Settings
+	b, st := l.Binding(), l.endpoint.Load().Settings
 	key := b.Key()
 	var err error
 	switch {
@@ -265,7 +266,7 @@ func (s *Stage) Commit() ApplyResult {
 			continue
 		}
 		if l, ok := p.listeners[key]; ok {
-			l.Binding = b
+			l.binding.Store(&b)
 			l.Update(s.attach(b))
 			res.Kept = append(res.Kept, l)
 		}
@@ -296,7 +297,7 @@ func (p *Pool) Listeners() []*Listener {
 		out = append(out, l)
 	}
 	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].Binding, out[j].Binding
+		a, b := out[i].Binding(), out[j].Binding()
 		if a.Service != b.Service {
 			return a.Service < b.Service
 		}
@@ -331,7 +332,7 @@ func (p *Pool) CloseWhere(match func(ports.Binding) bool) int {
 	defer p.mu.Unlock()
 	n := 0
 	for key, l := range p.listeners {
-		if match(l.Binding) {
+		if match(l.Binding()) {
 			p.closeListener(key, l)
 			n++
 		}

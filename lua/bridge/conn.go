@@ -59,6 +59,11 @@ func (h *connHandler) async(c *listen.Conn, f func(), forward func(listen.Handle
 }
 
 func (h *connHandler) Connected(c *listen.Conn) {
+	if nh := h.successor(c); nh != nil {
+		c.SetHandler(nh)
+		nh.Connected(c)
+		return
+	}
 	if h.hasMode {
 		c.SetMode(h.mode)
 	}

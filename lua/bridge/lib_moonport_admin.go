@@ -11,10 +11,27 @@ func init() { registerLibrary("moonport.admin", funcsLibrary(adminFuncs)) }
 // adminFuncs is require "moonport.admin", for privileged modules (the
 // console): admin.call(name, ...) returns the host's answer (the Admin
 // interface), or nil and the error; admin.run(fn, ...) runs fn as a task
-// that may wait for the host (see task.go).
+// that may wait for the host (see task.go); admin.handover(conn, state)
+// passes state to the instance serving conn now (see handover.go).
 var adminFuncs = map[string]lua.LGFunction{
-	"call": adminCall,
-	"run":  adminRun,
+	"call":     adminCall,
+	"run":      adminRun,
+	"handover": adminHandover,
+}
+
+// adminHandover is admin.handover(conn, state): after the events already
+// on their way, listener.onhandover(conn, state) runs in the module
+// instance that serves conn then (state copied into it) — after a reload,
+// the new instance, else this one. Work a reload left running in the old
+// instance passes what the new one needs this way.
+func adminHandover(L *lua.LState) int {
+	lc := checkConn(L)
+	state, err := luaval.ToGo(L.Get(2))
+	if err != nil {
+		L.ArgError(2, err.Error())
+	}
+	deliverHandover(lc.c.Handler(), lc.c, state)
+	return 0
 }
 
 // adminRun is admin.run(fn, ...): run fn(...) as a task, after the current

@@ -40,6 +40,10 @@ type loader struct {
 	outcome  func(old, inst *Instance)
 	brokeOld error // a running module's new version failed: the reload fails
 
+	// hold takes a replaced instance's state for the rest of the reload
+	// and returns what its module.save() gave (Stage.hold, handover.go).
+	saveHeld func(old *Instance) any
+
 	mu   sync.Mutex
 	held map[*Instance]int // states this loader's loads are inside now
 }
@@ -63,8 +67,8 @@ func (ld *loader) load(m moduleRef) (*Instance, error) {
 		return ld.place(m, old, old)
 	}
 	var saved any
-	if old != nil {
-		saved = old.save()
+	if old != nil && ld.saveHeld != nil {
+		saved = ld.saveHeld(old)
 	}
 	inst, err := ld.rt.loadInstance(ld, m.name, m.host, file, src, saved)
 	if err != nil {

@@ -49,26 +49,24 @@ func (inst *Instance) boot(src []byte, saved any) error {
 }
 
 // save calls module.save() and copies what it returns out of the state;
-// connections in it travel as references.
+// connections in it travel as references. The caller holds the state
+// (Stage keeps holding it until the reload commits or aborts: see
+// handover.go).
 func (inst *Instance) save() any {
-	var out any
-	inst.call(func() {
-		fn := inst.module.RawGetString("save")
-		if fn == lua.LNil {
-			return
-		}
-		res, err := inst.protect("module.save", fn, 1)
-		if err != nil || len(res) == 0 {
-			return
-		}
-		v, err := luaval.ToGo(res[0])
-		if err != nil {
-			inst.log.Errorf("module.save: %v; the new instance starts without saved state", err)
-			return
-		}
-		out = v
-	})
-	return out
+	fn := inst.module.RawGetString("save")
+	if fn == lua.LNil {
+		return nil
+	}
+	res, err := inst.protect("module.save", fn, 1)
+	if err != nil || len(res) == 0 {
+		return nil
+	}
+	v, err := luaval.ToGo(res[0])
+	if err != nil {
+		inst.log.Errorf("module.save: %v; the new instance starts without saved state", err)
+		return nil
+	}
+	return v
 }
 
 // toLua builds a value in this state, turning connection references back

@@ -36,7 +36,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 			"scram_Hi_sha1 sha1 sha224 sha256 sha384 sha512",
 		"util.encodings":     "base64? stringprep? utf8?",
 		"util.json":          "decode encode encode_array encode_ordered null?",
-		"moonport.admin":     "call run",
+		"moonport.admin":     "call handover run",
 		"moonport.files":     "read stat write",
 		"util.array":         "collect filter map pluck reverse slice sort unique",
 		"util.events":        "new",

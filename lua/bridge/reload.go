@@ -24,6 +24,7 @@ type Stage struct {
 	added    []*Instance
 	replaced map[*Instance]*Instance // old -> new
 	removed  []*Instance
+	held     map[*Instance]bool // old instances whose state Stage holds since their module.save (handover.go)
 	report   LoadReport
 }
 
@@ -47,7 +48,7 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error
 	if err != nil {
 		return nil, err
 	}
-	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}}
+	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}, held: map[*Instance]bool{}}
 	rt.mu.Lock()
 	active := map[string]*Instance{}
 	for k, v := range rt.loaded {
@@ -58,7 +59,7 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error
 	rt.forced = map[string]bool{}
 	rt.mu.Unlock()
 	ld := &loader{rt: rt, set: t, snap: func() *config.Snapshot { return snap }, sources: func() []Source { return sources },
-		active: active, forced: forced, outcome: t.record}
+		active: active, forced: forced, outcome: t.record, saveHeld: t.hold}
 	if t.report, err = ld.pass(refs, strict); err != nil {
 		t.Abort()
 		rt.restoreForced(forced)
@@ -199,6 +200,7 @@ func (t *Stage) Abort() {
 		t.rt.stopInstance(inst)
 	}
 	t.added, t.replaced = nil, nil
+	t.releaseHeld()
 }
 
 // Commit makes the staged modules the running ones: every module reads
@@ -260,10 +262,11 @@ func (t *Stage) Commit() {
 		}
 	}
 	for old := range t.replaced {
-		rt.retire(old)
+		rt.retire(old, t.held[old])
 	}
+	t.held = map[*Instance]bool{}
 	for _, old := range t.removed {
-		rt.retire(old)
+		rt.retire(old, false)
 	}
 	rt.FireEvent("*", "config-reloaded", map[string]any{"filename": t.snap.Path})
 	for _, h := range t.snap.Hosts() {
@@ -277,21 +280,6 @@ func values(m map[*Instance]*Instance) []*Instance {
 		out = append(out, v)
 	}
 	return out
-}
-
-// retire unloads an instance (module.unload, timers stopped) but keeps
-// its state for the connections still on it; the last one to go stops it.
-func (rt *Runtime) retire(inst *Instance) {
-	rt.mu.Lock()
-	rt.retired[inst] = true
-	rt.mu.Unlock()
-	for _, c := range append([]*Instance{inst}, inst.copies...) {
-		c.call(func() {
-			c.unloadHook()
-			c.retired = true
-		})
-	}
-	rt.stopRetired(inst)
 }
 
 // stopRetired stops a retired instance once neither it nor its copies

@@ -136,15 +136,12 @@ greeting = "bye"
 	if kept, added, replaced, removed := st.Changes(); kept != 0 || added != 1 || replaced != 1 || removed != 1 {
 		t.Errorf("Changes: kept %d, added %d, replaced %d, removed %d", kept, added, replaced, removed)
 	}
-	if got, _ := callGlobal(a, "bump"); got != "1:3" {
-		t.Errorf("a before Commit: %q", got)
-	}
 	st.Commit()
 	now := tr.Primaries()
 	if len(now) != 2 || now[0] == a || now[0].Name != "a" || now[1].Name != "c" {
 		t.Fatalf("after Commit: %v", now)
 	}
-	// The stage saved a's count (2) before the bump above.
+	// The new a goes on from the count a saved (2).
 	if got, _ := callGlobal(now[0], "bump"); got != "2:3" {
 		t.Errorf("new a: %q", got)
 	}
@@ -217,5 +214,47 @@ func TestStageAbortKeeps(t *testing.T) {
 	}
 	if note(tr, "a 2") != "unloaded" || note(tr, "c 1") != "unloaded" || note(tr, "a 1") != nil {
 		t.Error("Abort unloaded the wrong instances")
+	}
+}
+
+// From module.save() on, the old instance runs nothing until the stage
+// commits or aborts: what it saved is its last word. On Commit, work that
+// arrived meanwhile runs after module.unload (an event for a connection
+// would find it moved and go to the new instance); on Abort, the old
+// instance goes on with it and with its state.
+func TestStageHoldsTheSavedInstance(t *testing.T) {
+	for _, commit := range []bool{true, false} {
+		tr, a := reloadRuntime(t)
+		mods := map[string]string{"a": counterModule("2"), "b": counterModule("1")}
+		st, err := tr.Stage(evaluate(t, reloadConfig), sourcesOf(mods))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ran := make(chan any, 1)
+		if !a.post(func() { ran <- note(tr, "a 1") }) {
+			t.Fatal("a refused work before the switch")
+		}
+		select {
+		case <-ran:
+			t.Fatalf("commit %v: work for a ran between its module.save and the switch", commit)
+		default:
+		}
+		if !commit {
+			st.Abort()
+			if got := <-ran; got != nil {
+				t.Errorf("after Abort, a saw %v", got)
+			}
+			if got, _ := callGlobal(a, "bump"); got != "1:3" {
+				t.Errorf("a after Abort: %q", got)
+			}
+			continue
+		}
+		st.Commit()
+		if got := <-ran; got != "unloaded" {
+			t.Errorf("work queued for a ran before its module.unload (saw %v)", got)
+		}
+		if got, _ := callGlobal(tr.Primaries()[0], "bump"); got != "2:3" {
+			t.Errorf("new a: %q", got)
+		}
 	}
 }
