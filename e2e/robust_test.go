@@ -38,20 +38,6 @@ func startBinary(t *testing.T, bin, cfg string) (*exec.Cmd, <-chan struct{}) {
 	return cmd, exited
 }
 
-// waitFileHas waits until the file holds want.
-func waitFileHas(t *testing.T, path, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if b, _ := os.ReadFile(path); strings.Contains(string(b), want) {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	b, _ := os.ReadFile(path)
-	t.Fatalf("%s never had %q:\n%s", path, want, b)
-}
-
 // SIGTERM ends the process within shutdown_deadline whatever Lua does,
 // also with lua_timeout = 0 (no budget at all), and the log names the
 // module still busy.
@@ -78,7 +64,7 @@ func TestShutdownDeadlineBoundsARunawayCallback(t *testing.T) {
 			}
 			defer c.Close()
 			fmt.Fprintf(c, "go\n")
-			waitFileHas(t, logFile, "spinning now")
+			testenv.WaitFile(t, logFile, "spinning now", 10*time.Second)
 			start := time.Now()
 			cmd.Process.Signal(syscall.SIGTERM)
 			select {
