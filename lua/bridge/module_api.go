@@ -15,11 +15,27 @@ import (
 // Prosody's core/moduleapi.lua. Each finds its instance with instanceOf;
 // the get_option family is in module_options.go, provides in
 // module_load.go, shared in shared.go. It is filled in by init, as
-// module:depends leads back to making module objects.
+// module:depends leads back to making module objects. Files that add
+// methods of a theme of their own (events, items, …) register them with
+// registerModuleMethods from their init.
 var moduleMethods map[string]lua.LGFunction
 
+// registerModuleMethods adds methods to the module object. A name
+// registered twice is a programming error, found at startup.
+func registerModuleMethods(funcs map[string]lua.LGFunction) {
+	if moduleMethods == nil {
+		moduleMethods = map[string]lua.LGFunction{}
+	}
+	for name, fn := range funcs {
+		if _, dup := moduleMethods[name]; dup {
+			panic("bridge: module method " + name + " registered twice")
+		}
+		moduleMethods[name] = fn
+	}
+}
+
 func init() {
-	moduleMethods = map[string]lua.LGFunction{
+	registerModuleMethods(map[string]lua.LGFunction{
 		"get_name":           moduleGetName,
 		"get_host":           moduleGetHost,
 		"get_host_type":      moduleGetHostType,
@@ -40,7 +56,7 @@ func init() {
 		"add_timer":          moduleAddTimer,
 		"depends":            moduleDepends,
 		"shared":             moduleShared,
-	}
+	})
 }
 
 // newModuleObject makes the instance's global `module`: its name, host
