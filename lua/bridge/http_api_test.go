@@ -41,7 +41,7 @@ func TestHTTPObjects(t *testing.T) {
 	if got := serve("GET /echo/*", req); got.Status != 200 || string(got.Body) != "GET /echo/a/b q=1 body 192.0.2.1 4000 true text/x a/b" {
 		t.Errorf("echo: %d %q", got.Status, got.Body)
 	}
-	if got := serve("GET /status", nil); got.Status != 404 || string(got.Body) != "Not Found\n" {
+	if got := serve("GET /status", nil); got.Status != 404 || string(got.Body) != "Error processing request: 404 Not Found. Check your error log for more information." {
 		t.Errorf("a status: %d %q", got.Status, got.Body)
 	}
 	if got := serve("GET /table", nil); got.Status != 201 || got.Headers["x-thing"] != "yes" || string(got.Body) != "made" {

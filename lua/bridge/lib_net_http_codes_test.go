@@ -1,6 +1,11 @@
 package bridge
 
-import "testing"
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // net.http.codes against Prosody's: every code from 100 to 599 (named or
 // "Unassigned") and how many are named.
@@ -19,4 +24,17 @@ print(n, codes[404], codes[999])
 	if got := moonportPrints(t, `print(require "net.http.codes"[404])`); got != "404 Not Found\n" {
 		t.Fatalf("codes[404] = %q", got)
 	}
+}
+
+// httpCodeKeys is what the registry test lists for net.http.codes: its
+// named codes, sorted as strings.
+func httpCodeKeys() string {
+	var keys []string
+	for code := 100; code < 600; code++ {
+		if httpStatusText(code) != "" {
+			keys = append(keys, strconv.Itoa(code)+"?")
+		}
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, " ")
 }

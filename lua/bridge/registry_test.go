@@ -56,6 +56,11 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.pposix":        "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
 		"util.promise":       "all all_settled is_promise join new race reject resolve set_nexttick try",
 		"lfs":                "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
+		"util.http":          "contains_token formdecode formencode normalize_path urldecode urlencode",
+		"util.ip":            "commonPrefixLength match new_ip parse_cidr",
+		"util.net":           "ntop pton",
+		"net.http.codes":     httpCodeKeys(),
+		"net.http.server":    "_events? add_handler add_host codes? fire_event get_request_from_conn listen_on listener? remove_handler remove_host set_default_host set_option",
 	}
 	var names []string
 	for name := range libraries {

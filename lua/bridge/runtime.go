@@ -99,6 +99,7 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
+	httpSrv     *httpServer // net.http.server (lib_net_http_server.go)
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount  // goroutines of admin.run tasks
@@ -113,7 +114,7 @@ func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
-		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
+		retired: map[*Instance]bool{}, shared: newSharedStore(), httpSrv: newHTTPServer(), ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
