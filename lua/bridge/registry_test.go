@@ -60,6 +60,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.ip":            "commonPrefixLength match new_ip parse_cidr",
 		"util.net":           "ntop pton",
 		"net.http.codes":     httpCodeKeys(),
+		"net.http.files":     "serve",
 		"net.http.server":    "_events? add_handler add_host codes? fire_event get_request_from_conn listen_on listener? remove_handler remove_host set_default_host set_option",
 	}
 	var names []string
