@@ -64,7 +64,8 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 }
 
 // HTTPApps lists the routes of every active module, mounted at
-// http_paths[module], else the item's default_path, else /module.
+// http_paths[module], else the item's default_path, else /module; or,
+// when a module serves HTTP through net.http.server, that alone.
 func (rt *Runtime) HTTPApps() []httpserve.App {
 	var apps []httpserve.App
 	events := false
@@ -80,9 +81,11 @@ func (rt *Runtime) HTTPApps() []httpserve.App {
 		}
 	}
 	if events {
-		// What no module route takes goes to net.http.server's events.
-		apps = append(apps, httpserve.App{Module: "net.http.server", Host: "*", Mount: "/",
-			Routes: []httpserve.Route{{Path: "/", Prefix: true, Handle: rt.httpSrv.serve}}})
+		// A module serves HTTP through net.http.server (Prosody's mod_http):
+		// every request is an event there, and the apps of module:provides
+		// reach it as "http-provider" items, as in Prosody.
+		return []httpserve.App{{Module: "net.http.server", Host: "*", Mount: "/",
+			Routes: []httpserve.Route{{Path: "/", Prefix: true, Handle: rt.httpSrv.serve}}}}
 	}
 	return apps
 }
