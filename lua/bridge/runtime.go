@@ -90,6 +90,7 @@ type Runtime struct {
 	divert  func(name string) (f *listen.HTTPFront) // the net/http serving an HTTP service
 	limits  atomic.Pointer[Budget]                  // lua_timeout and lua_memory_limit
 	expired atomic.Bool                             // shutdown_deadline has passed: stop every callback
+	httpSrv *httpServer                             // net.http.server (lib_net_http_server.go)
 	hist    histogram                               // how long callbacks run
 	extra   map[string]moduleRef                    // loaded from the console, beyond the config
 	dropped map[string]bool                         // unloaded from the console, despite the config
@@ -99,7 +100,6 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
-	httpSrv     *httpServer // net.http.server (lib_net_http_server.go)
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount  // goroutines of admin.run tasks
@@ -114,9 +114,10 @@ func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
-		retired: map[*Instance]bool{}, shared: newSharedStore(), httpSrv: newHTTPServer(), ctx: ctx, cancel: cancel,
+		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
+	rt.httpSrv = newHTTPServer()
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
 	rt.network.Store(&opts.Settings)
 	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
