@@ -31,7 +31,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 	want := map[string]string{
 		"net.server": "add_task addclient",
 		"util.timer": "add_task",
-		"util.set":   "new",
+		"util.set":   "difference intersection is_set new union xor",
 		"util.hashes": "equals hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 md5 pbkdf2_hmac_sha1 pbkdf2_hmac_sha256 " +
 			"scram_Hi_sha1 sha1 sha224 sha256 sha384 sha512",
 		"util.encodings":     "base64? stringprep? utf8?",
