@@ -93,10 +93,10 @@ func (inst *Instance) unloadHook() {
 	for t := range inst.timers {
 		t.stop()
 	}
+	inst.unhookObjects()
 	if u := inst.module.RawGetString("unload"); u != lua.LNil {
 		_, _ = inst.protect("module.unload", u, 0)
 	}
-	inst.unhookObjects()
 }
 
 // moduleProvides is module:provides(kind, item). "net" items become services.
