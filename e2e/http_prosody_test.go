@@ -153,6 +153,9 @@ func (s httpSides) sameAnswer(t *testing.T, method, path string, headers map[str
 		t.Errorf("%s %s: body from Prosody\n%q\nfrom moonport\n%q", method, path, p.body, m.body)
 	}
 	for _, h := range headersThatMatter {
+		if h == "Content-Length" && p.status == http.StatusNotModified {
+			continue // Go's net/http drops it from a 304 (RFC 7232 4.1); Prosody sends 0
+		}
 		pv, mv := normalHeader(h, p.headers.Values(h)), normalHeader(h, m.headers.Values(h))
 		if pv != mv {
 			t.Errorf("%s %s: %s %q from Prosody, %q from moonport", method, path, h, pv, mv)

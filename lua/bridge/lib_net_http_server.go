@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/moonport/moonport/host/config"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/httpserve"
@@ -22,6 +24,8 @@ import (
 // httpServer is a runtime's net.http.server.
 type httpServer struct {
 	events *httpEvents
+	// config is the running config, whose active hosts count as added.
+	config func() *config.Snapshot
 
 	mu          sync.Mutex
 	hosts       map[string]bool
@@ -29,8 +33,8 @@ type httpServer struct {
 	options     map[string]any
 }
 
-func newHTTPServer() *httpServer {
-	s := &httpServer{events: newHTTPEvents(), hosts: map[string]bool{}, options: map[string]any{}}
+func newHTTPServer(config func() *config.Snapshot) *httpServer {
+	s := &httpServer{events: newHTTPEvents(), config: config, hosts: map[string]bool{}, options: map[string]any{}}
 	// Prosody's own last-resort error text.
 	s.events.add(s.events.handlers, "http-error", &httpHook{priority: -1, builtin: func(ev *httpEvent) any {
 		code, _ := ev.fields["code"].(float64)
@@ -212,8 +216,9 @@ func (s *httpServer) dispatch(c httpCall, x *httpExchange, r *httpserve.Request)
 	if res == nil {
 		host := requestHost(r)
 		s.mu.Lock()
-		known, defaultKnown, def := s.hosts[host], s.hosts[s.defaultHost] && s.defaultHost != "", s.defaultHost
+		def := s.defaultHost
 		s.mu.Unlock()
+		known, defaultKnown := s.known(host), def != "" && s.known(def)
 		switch {
 		case known:
 		case defaultKnown:
@@ -228,6 +233,26 @@ func (s *httpServer) dispatch(c httpCall, x *httpExchange, r *httpserve.Request)
 		}
 	}
 	return x.applyResult(c, res)
+}
+
+// known says whether host was added (add_host) or is an active host of
+// the config: moonport loads the global modules once on "*" for every
+// host that takes them, where Prosody loads them per host and mod_http's
+// add_host adds each.
+func (s *httpServer) known(host string) bool {
+	s.mu.Lock()
+	added := s.hosts[host]
+	s.mu.Unlock()
+	if added || s.config == nil || host == "" {
+		return added
+	}
+	active, _ := ActiveHosts(s.config())
+	for _, sec := range active {
+		if sec.Name == host {
+			return true
+		}
+	}
+	return false
 }
 
 // fireMethod fires "METHOD target", and for HEAD without an answer "GET

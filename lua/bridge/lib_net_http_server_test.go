@@ -70,11 +70,12 @@ func serveOne(t *testing.T, s *httpServer, method, path string, headers map[stri
 }
 
 // net.http.server dispatches as Prosody's: exact before wildcard, the
-// deepest wildcard first, priorities, HEAD through GET, hosts, the
+// deepest wildcard first, priorities, HEAD through GET, hosts (added, or
+// active in the config), the
 // result kinds, a later answer, errors through "http-error" in another
 // module's state, a wrapper that changes the request for the handlers.
 func TestNetHTTPServer(t *testing.T) {
-	tr := newTestRuntime(t, "", map[string]string{"srv": httpServerModule, "errs": httpErrorsModule})
+	tr := newTestRuntime(t, `VirtualHost "vh.example"`, map[string]string{"srv": httpServerModule, "errs": httpErrorsModule})
 	tr.load(t, "srv")
 	s := tr.Runtime.httpSrv
 	check := func(method, path string, headers map[string]string, status int, body string) *httpserve.Response {
@@ -110,6 +111,7 @@ func TestNetHTTPServer(t *testing.T) {
 		t.Errorf("error page headers %v", got.Headers)
 	}
 	check("GET", "/nothing", map[string]string{"host": "other.example"}, 404, "page 404 Unknown host: other.example false")
+	check("GET", "/nothing", map[string]string{"host": "vh.example"}, 404, "page 404 nil false") // an active host of the config
 	check("GET", "/../x", nil, 400, "page 400 Invalid path false")
 	check("GET", "/fail", nil, 500, "page 500 nil true")
 	errs.call(errs.unloadHook) // what it hooked goes with it

@@ -117,7 +117,7 @@ func New(opts Options) *Runtime {
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
-	rt.httpSrv = newHTTPServer()
+	rt.httpSrv = newHTTPServer(rt.Config)
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
 	rt.network.Store(&opts.Settings)
 	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
