@@ -239,6 +239,11 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		resp = &Response{Status: http.StatusInternalServerError, Body: []byte("500 Internal Server Error\n")}
 	}
+	writeResponse(w, req, resp)
+}
+
+// writeResponse sends a handler's response.
+func writeResponse(w http.ResponseWriter, req *http.Request, resp *Response) {
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)
 	}
