@@ -125,6 +125,10 @@ func fetchHTTP(t *testing.T, port int, method, path string, headers map[string]s
 	}
 	req.Host = "localhost"
 	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -187,8 +191,9 @@ const fixedErrorMessages = `http_errors_messages = { [400] = { "Bad." }, [403] =
 
 // TestProsodyHTTPFiles: Prosody's mod_http_files (through Prosody's
 // mod_http and mod_http_errors) serves a file, a folder's index, the
-// redirect to a folder's "/", 404 for a missing file, and 304 for
-// If-Modified-Since and If-None-Match, as Prosody does.
+// redirects to a folder's "/", 404 for a missing file or an unknown host,
+// 400 for a path that climbs out, and 304 for If-Modified-Since and
+// If-None-Match, as Prosody does.
 func TestProsodyHTTPFiles(t *testing.T) {
 	www := t.TempDir()
 	for name, body := range map[string]string{"a.txt": "alpha\n", "page.html": "<p>page</p>", "sub/index.html": "<p>sub</p>", "raw.data": "raw"} {
@@ -202,9 +207,11 @@ func TestProsodyHTTPFiles(t *testing.T) {
 	}
 	sides := startHTTPSides(t, fmt.Sprintf("modules_enabled = { \"http_files\" }\nhttp_files_dir = %q\n%sVirtualHost \"localhost\"\n", www, fixedErrorMessages))
 	a := sides.sameAnswer(t, "GET", "/files/a.txt", nil, "")
-	for _, path := range []string{"/files/page.html", "/files/raw.data", "/files/sub/", "/files/sub", "/files/missing", "/files/", "/nowhere"} {
+	for _, path := range []string{"/files/page.html", "/files/raw.data", "/files/sub/", "/files/sub", "/files/missing", "/files/", "/files",
+		"/nowhere", "/files/%2e%2e/x", "/files/a.txt?x=1"} {
 		sides.sameAnswer(t, "GET", path, nil, "")
 	}
+	sides.sameAnswer(t, "GET", "/nowhere", map[string]string{"Host": "other.example"}, "")
 	sides.sameAnswer(t, "HEAD", "/files/a.txt", nil, "")
 	sides.sameAnswer(t, "GET", "/files/a.txt", map[string]string{"If-Modified-Since": a.headers.Get("Last-Modified")}, "")
 	sides.sameAnswer(t, "GET", "/files/a.txt", map[string]string{"If-None-Match": a.headers.Get("Etag")}, "")
