@@ -232,9 +232,17 @@ func fromLuaResult(inst *Instance, v lua.LValue) any {
 		return float64(x)
 	case lua.LString:
 		return string(x)
+	case *lua.LUserData:
+		switch r := x.Value.(type) {
+		case httpError, httpPromise:
+			return r // passed back by a wrapper (toLuaResult)
+		}
 	case *lua.LTable:
 		if obj, ok := portableOf(inst.L, x); ok {
 			return obj
+		}
+		if special, ok := specialResult(inst, x); ok {
+			return special
 		}
 		if g, err := luaval.ToGo(x); err == nil {
 			return g
@@ -251,8 +259,24 @@ func toLuaResult(inst *Instance, v any) lua.LValue {
 		}
 		return lua.LTrue
 	}
-	if p, ok := v.(portable); ok {
-		return p.proxyIn(inst)
+	switch x := v.(type) {
+	case portable:
+		return x.proxyIn(inst)
+	case httpPromise:
+		if x.inst == inst {
+			return x.p
+		}
+		return resultUserData(inst, v)
+	case httpError:
+		return resultUserData(inst, v)
 	}
 	return luaval.ToLua(inst.L, v)
+}
+
+// resultUserData carries a result Lua has no value for through a wrapper,
+// which passes it back as it is (fromLuaResult).
+func resultUserData(inst *Instance, v any) *lua.LUserData {
+	ud := inst.L.NewUserData()
+	ud.Value = v
+	return ud
 }

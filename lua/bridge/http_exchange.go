@@ -276,8 +276,9 @@ func luaValueText(v any) string {
 
 // applyResult does what Prosody's server does with a handler's result:
 // nil is 404, a number the status (an error page from "http-error" for
-// 400 and above), a string the body, a table fields of the response;
-// true means the handler answers later.
+// 400 and above), a string the body, a table fields of the response, an
+// error object or a promise as http_results.go says; true means the
+// handler answers later.
 func (x *httpExchange) applyResult(c httpCall, res any) error {
 	if res == nil {
 		res = float64(404)
@@ -300,6 +301,10 @@ func (x *httpExchange) applyResult(c httpCall, res any) error {
 		body = v
 	case *value.Table:
 		x.applyTable(v)
+	case httpError:
+		return x.applyError(c, v)
+	case httpPromise:
+		return x.applyPromise(c, v)
 	}
 	s, ok := body.(string)
 	if !ok {

@@ -26,6 +26,12 @@ hook("GET /later", function(event)
 	return true
 end)
 hook("GET /fail", function() error("broken on purpose") end)
+hook("GET /err", function() return setmetatable({ type = "auth", condition = "forbidden", code = 403, text = "nope" }, { __name = "error" }) end)
+local promise = require "util.promise"
+hook("GET /promised", function()
+	return promise.new(function(resolve) module:add_timer(0.01, function() resolve("promised") end) end)
+end)
+hook("GET /rejected", function() return promise.reject("no luck") end)
 hook("GET example.com/onhost", function(event) return "on " .. event.request.headers.host end)
 hook("GET /fields", function(event)
 	local r = event.request
@@ -44,7 +50,8 @@ const httpErrorsModule = `
 local server = require "net.http.server"
 module:hook_object_event(server, "http-error", function(event)
 	if event.response then event.response.headers.content_type = "text/plain" end
-	return "page " .. event.code .. " " .. tostring(event.message) .. " " .. tostring(event.private_message ~= nil)
+	return "page " .. event.code .. " " .. tostring(event.message) .. " " .. tostring(event.private_message ~= nil) ..
+		(event.error and " " .. event.error.text or "")
 end)
 `
 
@@ -72,7 +79,8 @@ func serveOne(t *testing.T, s *httpServer, method, path string, headers map[stri
 // net.http.server dispatches as Prosody's: exact before wildcard, the
 // deepest wildcard first, priorities, HEAD through GET, hosts (added, or
 // active in the config), the
-// result kinds, a later answer, errors through "http-error" in another
+// result kinds (an error object, a promise), a later answer, errors
+// through "http-error" in another
 // module's state, a wrapper that changes the request for the handlers.
 func TestNetHTTPServer(t *testing.T) {
 	tr := newTestRuntime(t, `VirtualHost "vh.example"`, map[string]string{"srv": httpServerModule, "errs": httpErrorsModule})
@@ -114,6 +122,9 @@ func TestNetHTTPServer(t *testing.T) {
 	check("GET", "/nothing", map[string]string{"host": "vh.example"}, 404, "page 404 nil false") // an active host of the config
 	check("GET", "/../x", nil, 400, "page 400 Invalid path false")
 	check("GET", "/fail", nil, 500, "page 500 nil true")
+	check("GET", "/err", nil, 403, "page 403 nil false nope")
+	check("GET", "/promised", nil, 200, "promised")
+	check("GET", "/rejected", nil, 500, "no luck")
 	errs.call(errs.unloadHook) // what it hooked goes with it
 	check("GET", "/nothing", map[string]string{"host": "example.com"}, 404,
 		"Error processing request: 404 Not Found. Check your error log for more information.")
