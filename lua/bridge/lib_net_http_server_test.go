@@ -129,3 +129,43 @@ func TestNetHTTPServer(t *testing.T) {
 	check("GET", "/nothing", map[string]string{"host": "example.com"}, 404,
 		"Error processing request: 404 Not Found. Check your error log for more information.")
 }
+
+// A response that never comes is given up when the client goes, and its
+// on_destroy runs in the module's state.
+func TestNetHTTPServerClientGoes(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{"hang": `
+local server = require "net.http.server"
+local destroyed = "no"
+module:hook_object_event(server, "GET /hang", function(event)
+	event.response.on_destroy = function(response) destroyed = "yes " .. tostring(response.finished) end
+	return true
+end)
+function state() return destroyed end
+`})
+	inst := tr.load(t, "hang")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *httpserve.Response, 1)
+	go func() {
+		done <- tr.Runtime.httpSrv.serve(&httpserve.Request{Ctx: ctx, Host: "localhost", RawPath: "/hang", Method: "GET", Headers: map[string]string{}})
+	}()
+	select {
+	case <-done:
+		t.Fatal("answered before the client went")
+	case <-time.After(50 * time.Millisecond):
+	}
+	cancel()
+	if resp := <-done; resp != nil {
+		t.Fatalf("a response for a client that went: %+v", resp)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got, err := callGlobal(inst, "state")
+		if err == nil && got == "yes true" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("on_destroy: %q %v", got, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
