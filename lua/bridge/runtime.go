@@ -99,6 +99,8 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
+	events      *eventBuses // module:hook and the events objects (module_events.go)
+	items       *itemStore  // module:add_item (module_items.go)
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount  // goroutines of admin.run tasks
@@ -113,7 +115,7 @@ func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
-		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
+		retired: map[*Instance]bool{}, shared: newSharedStore(), events: newEventBuses(), items: &itemStore{}, ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
@@ -353,6 +355,8 @@ func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte,
 	inst.peers = ld.set.members
 	inst.home = ld
 	inst.srcHash = sha256.Sum256(src)
+	// A reload's instances join the others' events and items at Commit.
+	inst.live.Store(ld == rt.live)
 	var err error
 	ld.hold(inst, 1)
 	inst.call(func() { err = inst.boot(src, saved) })
@@ -366,6 +370,9 @@ func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte,
 	if err := rt.copies(inst, src, saved); err != nil {
 		rt.stopInstance(inst)
 		return nil, err
+	}
+	if ld == rt.live {
+		rt.goLive(inst)
 	}
 	return inst, nil
 }
@@ -434,23 +441,6 @@ func (inst *Instance) addService(s *NetService) error {
 	}
 	inst.services = append(inst.services, s)
 	return nil
-}
-
-// FireEvent fires a host event on every instance of host that hooks it
-// ("*" fires on global modules); data is copied into each Lua state.
-func (rt *Runtime) FireEvent(host, event string, data map[string]any) {
-	for _, inst := range rt.Instances() {
-		if inst.Host != host {
-			continue
-		}
-		inst.call(func() {
-			t := inst.L.NewTable()
-			for k, v := range data {
-				t.RawSetString(k, toLua(inst.L, v))
-			}
-			inst.fire(event, t)
-		})
-	}
 }
 
 // Stop fires server-stopping, shuts connections down within the
