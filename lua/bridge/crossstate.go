@@ -228,7 +228,9 @@ func within(caller, target *Instance, f func()) error {
 			return nil
 		}
 	}
-	wait := target.rt.budget().Timeout
+	// Half the time budget, so the caller's own budget does not run out
+	// first and the error says what happened.
+	wait := target.rt.budget().Timeout / 2
 	if wait <= 0 {
 		wait = 5 * time.Second
 	}

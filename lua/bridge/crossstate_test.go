@@ -1,0 +1,130 @@
+package bridge
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// crossProvider offers a function through an item: it runs in its own
+// state (calls counts there), takes a table and a callback from the
+// caller's state and hands back a table with a function of its own.
+const crossProvider = `
+calls = 0
+local secret = "prov-state"
+function count() return tostring(calls) end
+module:add_item("tool", {
+	name = "tool",
+	data = { list = { 1, 2, 3 } },
+	run = function(arg, cb)
+		calls = calls + 1
+		local back = cb and cb("from prov") or "no cb"
+		return { sum = arg.a + arg.b, secret = secret, back = back,
+			again = function() calls = calls + 1; return "again " .. calls end }
+	end,
+})
+`
+
+const crossConsumer = `
+local mine = "cons-state"
+function use()
+	local tool = module:get_host_items("tool")[1]
+	local res = tool.run({ a = 2, b = 3 }, function(s) return s .. " via " .. mine end)
+	return table.concat({ res.sum, res.secret, res.back, res.again(), #tool.data.list }, " ")
+end
+function keep() held = module:get_host_items("tool")[1].run end
+function call_held() local ok, err = pcall(held, { a = 1, b = 1 }); return tostring(ok) .. " " .. tostring(err) end
+`
+
+// A function of another instance runs on its own state, arguments copied
+// in, results copied out, callbacks going back the other way (the A→B→A
+// chain runs on the goroutine that holds both).
+func TestCrossCallRunsInTheOwnersState(t *testing.T) {
+	tr := newTestRuntime(t, ``, map[string]string{"prov": crossProvider, "cons": crossConsumer})
+	prov, cons := tr.load(t, "prov"), tr.load(t, "cons")
+	got, err := callGlobal(cons, "use")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "5 prov-state from prov via cons-state again 2 3"; got != want {
+		t.Errorf("use: %q, want %q", got, want)
+	}
+	if got, _ := callGlobal(prov, "count"); got != "2" {
+		t.Errorf("calls in prov's state: %s", got)
+	}
+}
+
+// A proxy of a stopped instance's function raises an error naming it.
+func TestCrossCallIntoStoppedInstance(t *testing.T) {
+	tr := newTestRuntime(t, ``, map[string]string{"prov": crossProvider, "cons": crossConsumer})
+	prov, cons := tr.load(t, "prov"), tr.load(t, "cons")
+	if _, err := callGlobal(cons, "keep"); err != nil {
+		t.Fatal(err)
+	}
+	tr.stopInstance(prov)
+	got, err := callGlobal(cons, "call_held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got, "false ") || !strings.Contains(got, "module 'prov' (host *) has stopped") || !strings.Contains(got, "module 'cons'") {
+		t.Errorf("call into a stopped instance: %q", got)
+	}
+}
+
+// spinner offers a function through an item and calls the other's while
+// holding its own state: with both sides doing so from two goroutines,
+// each waits for the other; the wait is bounded and the error names both.
+func spinner(me, other string) string {
+	return `
+local flags = module:shared("/test/flags")
+module:add_item("spin", { owner = "` + me + `", f = function() return "` + me + ` ran" end })
+function go()
+	local target
+	for _, it in ipairs(module:get_host_items("spin")) do
+		if it.owner == "` + other + `" then target = it.f end
+	end
+	flags["` + me + `"] = true
+	for i = 1, 5e6 do if flags["` + other + `"] then break end end
+	local ok, err = pcall(target)
+	return tostring(ok) .. " " .. tostring(err)
+end
+`
+}
+
+func TestCrossWaitIsBounded(t *testing.T) {
+	tr := newTestRuntime(t, `lua_timeout = 2`, map[string]string{"x": spinner("x", "y"), "y": spinner("y", "x")})
+	x, y := tr.load(t, "x"), tr.load(t, "y")
+	var wg sync.WaitGroup
+	out := make([]string, 2)
+	errs := make([]error, 2)
+	start := time.Now()
+	for i, inst := range []*Instance{x, y} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = callGlobal(inst, "go")
+		}()
+	}
+	wg.Wait()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the calls took %s", d)
+	}
+	timedOut := 0
+	for i, got := range out {
+		if errs[i] != nil {
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+		if strings.HasPrefix(got, "false ") && strings.Contains(got, "gave up calling into module") {
+			timedOut++
+			if !strings.Contains(got, "module 'x'") || !strings.Contains(got, "module 'y'") {
+				t.Errorf("the error does not name both modules: %q", got)
+			}
+		} else if got != "true x ran" && got != "true y ran" {
+			t.Errorf("call %d: %q", i, got)
+		}
+	}
+	if timedOut == 0 {
+		t.Errorf("neither call gave up: %q", out)
+	}
+}
