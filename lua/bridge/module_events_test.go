@@ -101,3 +101,21 @@ module:hook_global("module-unloaded", function(e) log.unloaded = (log.unloaded o
 		t.Errorf("module-loaded %q, module-unloaded %q", l, u)
 	}
 }
+
+// A net service provided (an item of type net-provider) is announced on
+// the global events as service-added, and as service-removed when its
+// module stops, with event.name and event.service.
+func TestServiceEvents(t *testing.T) {
+	tr := newTestRuntime(t, ``, map[string]string{
+		"watch": `local log = module:shared("/test/services")
+module:hook("service-added", function(e) log.seen = (log.seen or "") .. "+" .. e.name .. "/" .. e.service.name .. "/" .. tostring(e.service.multiplex.pattern) .. " " end)
+module:hook("service-removed", function(e) log.seen = (log.seen or "") .. "-" .. e.name .. " " end)`,
+		"svc": `module:provides("net", { name = "svc1", listener = {}, default_port = 5999, multiplex = { pattern = "^HI" } })`,
+	})
+	tr.load(t, "watch")
+	svc := tr.load(t, "svc")
+	tr.stopInstance(svc)
+	if got := tr.shared.table("/test/services").get("seen"); got != "+svc1/svc1/^HI -svc1 " {
+		t.Errorf("service events: %q", got)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 type item struct {
 	typ, host string
+	name      string // the item's name field, if it is a table with one
 	owner     *Instance
 	orig      lua.LValue // in owner's state
 	x, src    any        // the item and the module object adding it, exported
@@ -110,6 +111,30 @@ func itemEvent(it *item, from *Instance, source lua.LValue) *argv {
 	return &argv{from: from, local: []lua.LValue{t}, x: x}
 }
 
+// announce fires item-added/<type> or item-removed/<type> on the item's
+// host (from the module, or from Go when from is nil); a net-provider's
+// is a service, so service-added or service-removed follows on the
+// global events ({name = name, service = item}), as Prosody's
+// portmanager fires them.
+func (rt *Runtime) announce(it *item, added bool, from *Instance, source lua.LValue) {
+	what, svc := "item-removed/", "service-removed"
+	if added {
+		what, svc = "item-added/", "service-added"
+	}
+	rt.fire(it.host, what+it.typ, itemEvent(it, from, source))
+	if it.typ != "net-provider" {
+		return
+	}
+	a := &argv{x: []any{&xtable{keys: []any{"name", "service"}, vals: []any{it.name, &itemRef{it}}}}}
+	if from != nil {
+		t := from.L.NewTable()
+		t.RawSetString("name", lua.LString(it.name))
+		t.RawSetString("service", it.orig)
+		a.from, a.local = from, []lua.LValue{t}
+	}
+	rt.fire("*", svc, a)
+}
+
 func init() {
 	registerModuleMethods(map[string]lua.LGFunction{
 		"add_item":       moduleAddItem,
@@ -134,13 +159,16 @@ func (inst *Instance) addItem(L *lua.LState, typ string, v lua.LValue) {
 		return
 	}
 	it := &item{typ: typ, host: hostOf(L, inst), owner: inst, orig: v, x: inst.export(v), src: inst.export(L.Get(1))}
+	if t, ok := v.(*lua.LTable); ok {
+		it.name = lua.LVAsString(t.RawGetString("name"))
+	}
 	s := inst.rt.items
 	s.mu.Lock()
 	it.published = inst.live.Load()
 	s.items = append(s.items, it)
 	s.mu.Unlock()
 	if it.published {
-		inst.rt.fire(it.host, "item-added/"+typ, itemEvent(it, inst, L.Get(1)))
+		inst.rt.announce(it, true, inst, L.Get(1))
 	}
 }
 
@@ -158,7 +186,7 @@ func moduleRemoveItem(L *lua.LState) int {
 		return true
 	})
 	for _, it := range gone {
-		inst.rt.fire(it.host, "item-removed/"+typ, itemEvent(it, inst, L.Get(1)))
+		inst.rt.announce(it, false, inst, L.Get(1))
 	}
 	if !found {
 		return 0
@@ -215,7 +243,7 @@ func (rt *Runtime) goLive(inst *Instance) {
 	}
 	rt.items.mu.Unlock()
 	for _, it := range fresh {
-		rt.fire(it.host, "item-added/"+it.typ, itemEvent(it, nil, nil))
+		rt.announce(it, true, nil, nil)
 	}
 	rt.FireEvent(inst.Host, "module-loaded", map[string]any{"module": inst.Name, "host": inst.Host})
 }
@@ -227,7 +255,7 @@ func (rt *Runtime) unplug(inst *Instance) {
 	rt.events.drop(inst)
 	wasLive := inst.live.Swap(false)
 	for _, it := range rt.items.take(func(it *item) bool { return it.owner == inst }) {
-		rt.fire(it.host, "item-removed/"+it.typ, itemEvent(it, nil, nil))
+		rt.announce(it, false, nil, nil)
 	}
 	if wasLive && inst.copyOf == nil {
 		rt.FireEvent(inst.Host, "module-unloaded", map[string]any{"module": inst.Name, "host": inst.Host})
