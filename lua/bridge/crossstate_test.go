@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	lua "github.com/yuin/gopher-lua"
 )
 
 // crossProvider offers a function through an item: it runs in its own
@@ -126,5 +128,50 @@ func TestCrossWaitIsBounded(t *testing.T) {
 	}
 	if timedOut == 0 {
 		t.Errorf("neither call gave up: %q", out)
+	}
+}
+
+// testCounter is a portable Go object: its proxy's bump counts on the
+// object itself, whichever state calls it.
+type testCounter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *testCounter) proxyIn(inst *Instance) lua.LValue {
+	L := inst.L
+	mt, methods := L.NewTable(), L.NewTable()
+	markPortable(L, mt, c)
+	methods.RawSetString("bump", L.NewFunction(func(L *lua.LState) int {
+		c.mu.Lock()
+		c.n++
+		L.Push(lua.LNumber(c.n))
+		c.mu.Unlock()
+		return 1
+	}))
+	mt.RawSetString("__index", methods)
+	t := L.NewTable()
+	L.SetMetatable(t, mt)
+	return t
+}
+
+// A portable object passed to another state's function is made anew
+// there on the same Go object, and comes back as one.
+func TestPortableObjectsCross(t *testing.T) {
+	tr := newTestRuntime(t, ``, map[string]string{
+		"b": `module:add_item("p", { use = function(o) return o:bump() + o:bump(), o end })`,
+		"a": `function pass()
+	local sum, back = module:get_host_items("p")[1].use(obj)
+	return sum .. " " .. back:bump()
+end`})
+	tr.load(t, "b")
+	a := tr.load(t, "a")
+	c := &testCounter{}
+	a.call(func() { a.L.SetGlobal("obj", c.proxyIn(a)) })
+	if got, err := callGlobal(a, "pass"); got != "3 3" {
+		t.Errorf("pass: %q %v", got, err)
+	}
+	if c.n != 3 {
+		t.Errorf("the Go object counted %d", c.n)
 	}
 }
