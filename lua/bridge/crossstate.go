@@ -176,6 +176,7 @@ type argv struct {
 	from  *Instance
 	local []lua.LValue
 	x     []any
+	held  []*Instance // when Go calls: the states its goroutine holds
 }
 
 func (a *argv) exported() []any {
@@ -195,7 +196,11 @@ func (a *argv) callIn(target *Instance, fn *lua.LFunction, what string) (local [
 		return local, nil, err
 	}
 	args := a.exported()
-	err = within(a.from, target, func() {
+	chain := a.held
+	if a.from != nil {
+		chain = chainOf(a.from)
+	}
+	err = within(a.from, chain, target, func() {
 		res, e := target.protect(what, fn, lua.MultRet, target.importAll(args)...)
 		x, err = target.exportAll(res), e
 	})
@@ -205,20 +210,22 @@ func (a *argv) callIn(target *Instance, fn *lua.LFunction, what string) (local [
 	return a.from.importAll(x), nil, nil
 }
 
+// chainOf is the states the goroutine running a callback of inst holds:
+// inst, and those up the chain of calls that led to it.
+func chainOf(inst *Instance) []*Instance {
+	if inst.chain == nil {
+		return []*Instance{inst}
+	}
+	return inst.chain
+}
+
 // within runs f holding target for a call coming from caller (nil: Go),
-// whose goroutine holds caller and every state on its chain. A state on
+// whose goroutine holds every state on chain. A state on
 // the chain (A calls B, which calls A back) is run directly: the same
 // goroutine holds it, lower on the stack. Any other is entered, waiting
 // at most the time budget (a few seconds without one): a state another
 // goroutine holds may be waiting for one this chain holds.
-func within(caller, target *Instance, f func()) error {
-	var chain []*Instance
-	if caller != nil {
-		chain = caller.chain
-		if chain == nil {
-			chain = []*Instance{caller}
-		}
-	}
+func within(caller *Instance, chain []*Instance, target *Instance, f func()) error {
 	for _, held := range chain {
 		if held == target {
 			prev := target.chain

@@ -204,7 +204,7 @@ func moduleDepends(L *lua.LState) int {
 	}
 	ld := inst.home
 	ld.hold(inst, 1)
-	dep, err := ld.load(moduleRef{name: name, host: host})
+	dep, err := ld.load(moduleRef{name: name, host: host, via: chainOf(inst)})
 	ld.hold(inst, -1)
 	if err != nil {
 		L.RaiseError("module:depends(%q): %v", name, err)

@@ -201,13 +201,18 @@ func first(vs []lua.LValue) lua.LValue {
 // FireEvent fires event on host's bus ("*": the global one) from Go; data
 // is copied into the state of each handler.
 func (rt *Runtime) FireEvent(host, event string, data map[string]any) {
-	rt.fire(host, event, &argv{x: []any{xmake(func(inst *Instance) lua.LValue {
+	rt.fire(host, event, goEvent(data))
+}
+
+// goEvent is an event's data from Go, made as a table in each state.
+func goEvent(data map[string]any) *argv {
+	return &argv{x: []any{xmake(func(inst *Instance) lua.LValue {
 		t := inst.L.NewTable()
 		for k, v := range data {
 			t.RawSetString(k, toLua(inst.L, v))
 		}
 		return t
-	})}})
+	})}}
 }
 
 func init() {

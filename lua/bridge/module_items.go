@@ -115,17 +115,19 @@ func itemEvent(it *item, from *Instance, source lua.LValue) *argv {
 // host (from the module, or from Go when from is nil); a net-provider's
 // is a service, so service-added or service-removed follows on the
 // global events ({name = name, service = item}), as Prosody's
-// portmanager fires them.
-func (rt *Runtime) announce(it *item, added bool, from *Instance, source lua.LValue) {
+// portmanager fires them. held: see argv.
+func (rt *Runtime) announce(it *item, added bool, from *Instance, source lua.LValue, held []*Instance) {
 	what, svc := "item-removed/", "service-removed"
 	if added {
 		what, svc = "item-added/", "service-added"
 	}
-	rt.fire(it.host, what+it.typ, itemEvent(it, from, source))
+	ev := itemEvent(it, from, source)
+	ev.held = held
+	rt.fire(it.host, what+it.typ, ev)
 	if it.typ != "net-provider" {
 		return
 	}
-	a := &argv{x: []any{&xtable{keys: []any{"name", "service"}, vals: []any{it.name, &itemRef{it}}}}}
+	a := &argv{x: []any{&xtable{keys: []any{"name", "service"}, vals: []any{it.name, &itemRef{it}}}}, held: held}
 	if from != nil {
 		t := from.L.NewTable()
 		t.RawSetString("name", lua.LString(it.name))
@@ -168,7 +170,7 @@ func (inst *Instance) addItem(L *lua.LState, typ string, v lua.LValue) {
 	s.items = append(s.items, it)
 	s.mu.Unlock()
 	if it.published {
-		inst.rt.announce(it, true, inst, L.Get(1))
+		inst.rt.announce(it, true, inst, L.Get(1), nil)
 	}
 }
 
@@ -186,7 +188,7 @@ func moduleRemoveItem(L *lua.LState) int {
 		return true
 	})
 	for _, it := range gone {
-		inst.rt.announce(it, false, inst, L.Get(1))
+		inst.rt.announce(it, false, inst, L.Get(1), nil)
 	}
 	if !found {
 		return 0
@@ -231,7 +233,8 @@ func moduleHandleItems(L *lua.LState) int {
 
 // goLive makes a loaded instance's handlers get events and its items
 // seen (item-added for each), then fires module-loaded.
-func (rt *Runtime) goLive(inst *Instance) {
+// held are the states the calling goroutine holds (moduleRef.via).
+func (rt *Runtime) goLive(inst *Instance, held []*Instance) {
 	inst.live.Store(true)
 	rt.items.mu.Lock()
 	var fresh []*item
@@ -243,9 +246,11 @@ func (rt *Runtime) goLive(inst *Instance) {
 	}
 	rt.items.mu.Unlock()
 	for _, it := range fresh {
-		rt.announce(it, true, nil, nil)
+		rt.announce(it, true, nil, nil, held)
 	}
-	rt.FireEvent(inst.Host, "module-loaded", map[string]any{"module": inst.Name, "host": inst.Host})
+	a := goEvent(map[string]any{"module": inst.Name, "host": inst.Host})
+	a.held = held
+	rt.fire(inst.Host, "module-loaded", a)
 }
 
 // unplug takes an instance off the buses and withdraws its items
@@ -255,7 +260,7 @@ func (rt *Runtime) unplug(inst *Instance) {
 	rt.events.drop(inst)
 	wasLive := inst.live.Swap(false)
 	for _, it := range rt.items.take(func(it *item) bool { return it.owner == inst }) {
-		rt.announce(it, false, nil, nil)
+		rt.announce(it, false, nil, nil, nil)
 	}
 	if wasLive && inst.copyOf == nil {
 		rt.FireEvent(inst.Host, "module-unloaded", map[string]any{"module": inst.Name, "host": inst.Host})
@@ -277,6 +282,6 @@ func (rt *Runtime) switchLive(leaving, arriving []*Instance) {
 		rt.unplug(inst)
 	}
 	for _, inst := range arriving {
-		rt.goLive(inst)
+		rt.goLive(inst, nil)
 	}
 }

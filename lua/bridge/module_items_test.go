@@ -101,3 +101,25 @@ end`})
 		t.Errorf("find: %q %v", got, err)
 	}
 }
+
+// A module that handles items and then loads their provider with
+// module:depends gets item-added and module-loaded while it is still
+// loading: its state, held further up the same chain, runs them there
+// and then instead of waiting for itself.
+func TestItemsFromADependency(t *testing.T) {
+	tr := newTestRuntime(t, ``, map[string]string{"prov": itemProvider("D"), "cons": itemConsumer + `
+module:hook_global("module-loaded", function(e) loaded = (loaded or "") .. e.module end)
+module:depends("prov")
+function show_loaded() return tostring(loaded) end
+`})
+	cons := tr.load(t, "cons")
+	if got, _ := callGlobal(cons, "show"); got != "+tD(hello from D)" {
+		t.Errorf("the consumer saw %q", got)
+	}
+	if got, _ := callGlobal(cons, "show_loaded"); got != "provcons" {
+		t.Errorf("module-loaded: %q", got)
+	}
+	if l := tr.log.lines("gave up"); len(l) > 0 {
+		t.Errorf("a call waited: %q", l)
+	}
+}

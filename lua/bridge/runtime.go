@@ -350,7 +350,8 @@ func (s runningSet) members() []*Instance { return s.rt.active() }
 
 // loadInstance boots a module (and the copies its workers ask for) for
 // ld's set; saved is what the instance it replaces handed over.
-func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte, saved any) (*Instance, error) {
+func (rt *Runtime) loadInstance(ld *loader, m moduleRef, file string, src []byte, saved any) (*Instance, error) {
+	name, host := m.name, m.host
 	inst := newInstance(rt, name, host, file, ld.snap())
 	inst.peers = ld.set.members
 	inst.home = ld
@@ -359,7 +360,11 @@ func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte,
 	inst.live.Store(ld == rt.live)
 	var err error
 	ld.hold(inst, 1)
-	inst.call(func() { err = inst.boot(src, saved) })
+	inst.call(func() {
+		inst.chain = append(append([]*Instance(nil), m.via...), inst)
+		err = inst.boot(src, saved)
+		inst.chain = nil
+	})
 	ld.hold(inst, -1)
 	if err != nil {
 		needs := inst.needsXMPP
@@ -372,7 +377,7 @@ func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte,
 		return nil, err
 	}
 	if ld == rt.live {
-		rt.goLive(inst)
+		rt.goLive(inst, m.via)
 	}
 	return inst, nil
 }
