@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -173,5 +174,29 @@ end`})
 	}
 	if c.n != 3 {
 		t.Errorf("the Go object counted %d", c.n)
+	}
+}
+
+// A function of another state runs under that state's run budget: a
+// runaway one is stopped there, the caller gets the error, and both
+// modules serve on.
+func TestCrossCallUnderTheOwnersBudget(t *testing.T) {
+	tr := newTestRuntime(t, `lua_timeout = 0.2`, map[string]string{
+		"b": `module:add_item("spin", { f = function() while true do end end })
+function ok() return "b ok" end`,
+		"a": `function call() local ok, err = pcall(module:get_host_items("spin")[1].f); return tostring(ok) .. " " .. tostring(err) end
+function ok() return "a ok" end`})
+	b, a := tr.load(t, "b"), tr.load(t, "a")
+	got, err := callGlobal(a, "call")
+	if !strings.Contains(got+fmt.Sprint(err), "lua_timeout") {
+		t.Errorf("call: %q %v", got, err)
+	}
+	if l := tr.log.lines("module=b", "lua_timeout"); len(l) == 0 {
+		t.Errorf("b's log does not say its callback was stopped:\n%s", tr.log.String())
+	}
+	for _, inst := range []*Instance{a, b} {
+		if got, err := callGlobal(inst, "ok"); err != nil || !strings.HasSuffix(got, " ok") {
+			t.Errorf("%s after: %q %v", inst.Name, got, err)
+		}
 	}
 }
