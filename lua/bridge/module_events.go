@@ -276,21 +276,28 @@ func moduleFireEvent(L *lua.LState) int {
 // eventsObject is host's bus ("*": the global one) as a util.events-like
 // object in the instance's state, for prosody.events and
 // hosts[host].events: fire_event, add_handler, remove_handler,
-// add_wrapper, remove_wrapper (a nil event name: every event's) and
+// add_wrapper, remove_wrapper (event name false: every event's) and
 // wrappers (add_handler/remove_handler adding wrappers). What the
 // instance adds through it goes when the instance stops. The caller
 // holds the state.
 func (inst *Instance) eventsObject(host string) lua.LValue {
 	L, e := inst.L, inst.rt.events
+	// A wrapper's event name false is every event's ("" here).
+	name := func(L *lua.LState, wrapper bool) string {
+		if wrapper && L.Get(1) == lua.LFalse {
+			return ""
+		}
+		return L.CheckString(1)
+	}
 	adder := func(wrapper bool) lua.LGFunction {
 		return func(L *lua.LState) int {
-			e.add(host, L.OptString(1, ""), inst, L.CheckFunction(2), float64(L.OptNumber(3, 0)), wrapper)
+			e.add(host, name(L, wrapper), inst, L.CheckFunction(2), float64(L.OptNumber(3, 0)), wrapper)
 			return 0
 		}
 	}
 	remover := func(wrapper bool) lua.LGFunction {
 		return func(L *lua.LState) int {
-			e.remove(host, L.OptString(1, ""), inst, L.CheckFunction(2), wrapper)
+			e.remove(host, name(L, wrapper), inst, L.CheckFunction(2), wrapper)
 			return 0
 		}
 	}

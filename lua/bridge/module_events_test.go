@@ -71,7 +71,14 @@ func TestEventsObject(t *testing.T) {
 	events.add_handler("q", h, 3)
 	function unhook() events.remove_handler("q", h) end
 end
-function fire(x) return tostring(events.fire_event("q", { x = x })) end`,
+function fire(x) return tostring(events.fire_event("q", { x = x })) end
+function wrap_all()
+	local function w(handlers, name, data) return "<" .. tostring(handlers(name, data)) .. ">" end
+	events.add_wrapper(false, w)
+	local res = events.fire_event("q", { x = "w" })
+	events.wrappers.remove_handler(false, w)
+	return res
+end`,
 		"other": `module:hook_global("q", function(e) return "other:" .. e.x end, 1)
 local log = module:shared("/test/life")
 module:hook_global("module-loaded", function(e) log.loaded = (log.loaded or "") .. e.module .. "@" .. e.host .. " " end)
@@ -82,6 +89,9 @@ module:hook_global("module-unloaded", function(e) log.unloaded = (log.unloaded o
 	obj.call(func() { obj.L.SetGlobal("events", obj.eventsObject("*")) })
 	if _, err := callGlobal(obj, "setup"); err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := callGlobal(obj, "wrap_all"); got != "<obj:w>" {
+		t.Errorf("a global wrapper: %q", got)
 	}
 	if got, _ := callGlobal(obj, "fire", "1"); got != "obj:1" {
 		t.Errorf("fire: %q", got)
