@@ -129,3 +129,25 @@ module:hook("service-removed", function(e) log.seen = (log.seen or "") .. "-" ..
 		t.Errorf("service events: %q", got)
 	}
 }
+
+// A global module's add_host module object hooks that host's events.
+func TestGlobalModuleHooksAddedHost(t *testing.T) {
+	tr := newTestRuntime(t, `VirtualHost "example.com"
+VirtualHost "other.com"`, map[string]string{
+		"g": `module:set_global()
+function module.add_host(hm) hm:hook("ping", function() return "g heard on " .. hm.host end) end`,
+		"f": `function fire() return tostring(module:fire_event("ping")) end`,
+	})
+	if _, err := tr.Load("g", "example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{"example.com": "g heard on example.com", "other.com": "nil"} {
+		f, err := tr.Load("f", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := callGlobal(f, "fire"); got != want {
+			t.Errorf("on %s: %q", host, got)
+		}
+	}
+}
