@@ -58,6 +58,9 @@ type Instance struct {
 	// needsXMPP is the XMPP library or method the module asked for, which
 	// makes a failure to load an XMPP-only module's (module_xmpp.go).
 	needsXMPP string
+	// missing are the methods the module object lacked, by the code
+	// position that asked ("file:line:"), for explainMissing.
+	missing map[string]string
 
 	// The run budget (budget.go): busy is when the outermost callback
 	// began (0 when idle); the watchdog stops it through ctx, which the
@@ -131,7 +134,7 @@ func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret 
 	stopped := inst.end()
 	if err != nil {
 		L.SetTop(top)
-		err = fmt.Errorf("error in %s: %s", what, luaErrorText(err, stopped))
+		err = fmt.Errorf("error in %s: %s", what, inst.explainMissing(luaErrorText(err, stopped)))
 		inst.logError(err.Error())
 		return nil, err
 	}
