@@ -8,6 +8,8 @@ package status
 import (
 	"net/http"
 	"time"
+
+	"github.com/moonport/moonport/host/metrics"
 )
 
 // Snapshot is what the server is doing at one moment.
@@ -19,6 +21,9 @@ type Snapshot struct {
 	Modules     []Module
 	Reloads     Reloads
 	Callbacks   Histogram // how long Lua callbacks ran
+	// ModuleMetrics are the metrics modules defined (module:measure,
+	// module:metric), shown after moonport's own.
+	ModuleMetrics []metrics.Values
 }
 
 // Listener is one listening socket and its counters.
