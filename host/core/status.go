@@ -45,5 +45,6 @@ func (h *Host) Status() status.Snapshot {
 		s.Modules = append(s.Modules, m)
 	}
 	s.Callbacks.Bounds, s.Callbacks.Counts, s.Callbacks.Sum = h.Runtime.CallbackHistogram()
+	s.ModuleMetrics = h.Runtime.Metrics().Collect()
 	return s
 }
