@@ -95,6 +95,7 @@ func (inst *Instance) installGlobals() {
 	}))
 	L.SetMetatable(prosody, mt)
 	L.SetGlobal("prosody", prosody)
+	inst.module.RawSetString("environment", L.G.Global)
 	L.SetGlobal("log", L.NewClosure(globalLog, inst.ud))
 	gmt := L.NewTable()
 	gmt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {

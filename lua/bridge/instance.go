@@ -61,6 +61,7 @@ type Instance struct {
 	// missing are the methods the module object lacked, by the code
 	// position that asked ("file:line:"), for explainMissing.
 	missing map[string]string
+	status  moduleStatus // module:set_status (module_status.go)
 
 	// The run budget (budget.go): busy is when the outermost callback
 	// began (0 when idle); the watchdog stops it through ctx, which the

@@ -80,10 +80,10 @@ func moduleRequire(L *lua.LState) int {
 // readResource reads a file of the module's folder, by a path relative to
 // it (or absolute), as Prosody's resolve_relative_path.
 func (inst *Instance) readResource(name string) ([]byte, error) {
+	full := path.Clean(resolveRelative(path.Dir(inst.Path), name))
 	if path.IsAbs(name) {
-		return os.ReadFile(name)
+		return os.ReadFile(full)
 	}
-	full := path.Join(path.Dir(inst.Path), strings.TrimPrefix(name, "./"))
 	for _, src := range inst.rt.currentSources() {
 		rel, ok := strings.CutPrefix(full, src.Label+"/")
 		if ok && fs.ValidPath(rel) {
