@@ -75,6 +75,9 @@ func (inst *Instance) installGlobals() {
 		paths.RawSetString(k, lua.LString(v))
 	}
 	prosody.RawSetString("paths", paths)
+	// The command line's options: moonport passes Prosody's none (mod_posix
+	// reads opts.daemonize).
+	prosody.RawSetString("opts", L.NewTable())
 	mt := L.NewTable()
 	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
 		switch L.CheckString(2) {
