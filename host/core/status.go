@@ -38,6 +38,9 @@ func (h *Host) Status() status.Snapshot {
 	}
 	for _, inst := range h.Runtime.Primaries() {
 		m := status.Module{Name: inst.Name, Host: inst.Host, File: inst.Path, Copies: 1 + len(inst.Copies())}
+		if typ, msg, _ := inst.Status(); typ != "" {
+			m.Status = typ + ": " + msg
+		}
 		for _, svc := range inst.Services() {
 			m.Services = append(m.Services, svc.Name)
 			m.Connections += perService[svc.Name]

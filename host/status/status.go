@@ -59,6 +59,7 @@ type Module struct {
 	Services    []string // the services it provides, in the order it declared them
 	Copies      int      // instances serving (1 plus its <service>_workers copies)
 	Connections int      // open connections of its services
+	Status      string   // what it said with module:set_status ("error: port in use"); "" when nothing
 }
 
 // Reloads says how reloads went.
