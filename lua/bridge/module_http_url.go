@@ -50,7 +50,7 @@ func moduleHTTPURL(L *lua.LState) int {
 		return 1
 	}
 	host := hostOf(L, inst)
-	if lua.LVAsBool(L.GetField(self, "global")) {
+	if host == "*" || lua.LVAsBool(L.GetField(self, "global")) {
 		host = b.Address.String()
 		if h, ok := inst.optionString(L, "http_default_host"); ok {
 			host = h
