@@ -54,3 +54,20 @@ http_metrics = true
 		}
 	}
 }
+
+// A status a module sets with module:log_status shows in the console's
+// module:info.
+func TestModuleStatusInConsole(t *testing.T) {
+	shipped, _ := filepath.Abs("../../modules")
+	console := freePort(t)
+	startHost(t, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "admin_telnet", "statused" }
+interfaces = { "127.0.0.1" }
+local_interfaces = { "127.0.0.1" }
+console_ports = { %d }
+console_password = "hunter2hunter2"
+`, shipped, console), map[string]string{"statused": `module:log_status("warn", "no certificate for %s", "x.example")`})
+	s := openConsole(t, console, "hunter2hunter2")
+	s.ok(`module:info("statused")`, "statused on *", "status       warn: no certificate for x.example")
+	s.ok(`module:info("admin_telnet")`)
+}
