@@ -64,7 +64,7 @@ var hostEvents = func(inst *Instance, host string) lua.LValue { return lua.LNil 
 // installGlobals sets prosody, hosts and log in the instance's state.
 func (inst *Instance) installGlobals() {
 	L := inst.L
-	hosts := &hostsTable{inst: inst, t: L.NewTable()}
+	hosts := newHostsTable(inst)
 	prosody := L.SetFuncs(L.NewTable(), prosodyFuncs, inst.ud)
 	info := inst.rt.serverInfo()
 	prosody.RawSetString("version", lua.LString(CompatVersion+" (moonport "+info.Version+")"))

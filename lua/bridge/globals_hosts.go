@@ -20,6 +20,21 @@ type hostsTable struct {
 	seen hostsKey
 }
 
+// newHostsTable makes the table. Looking up a host it lacks brings it up
+// to date first, so a module that keeps `hosts` in a local still finds a
+// host a reload added.
+func newHostsTable(inst *Instance) *hostsTable {
+	L := inst.L
+	h := &hostsTable{inst: inst, t: L.NewTable()}
+	mt := L.NewTable()
+	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
+		L.Push(h.fresh().RawGet(L.Get(2)))
+		return 1
+	}))
+	L.SetMetatable(h.t, mt)
+	return h
+}
+
 // hostsKey is what the table was built from: when it differs, the hosts
 // or the modules changed.
 type hostsKey struct {

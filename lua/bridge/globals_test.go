@@ -87,3 +87,34 @@ func TestGlobals(t *testing.T) {
 		t.Error("reload_config did not reload")
 	}
 }
+
+// A module that keeps hosts in a local finds a host a reload added (a
+// lookup that misses brings the table up to date), and from then on no
+// longer the hosts the reload removed.
+func TestHostsAfterReload(t *testing.T) {
+	src := `module:set_global()
+local h = hosts
+function has(name) return tostring(h[name] ~= nil) .. " " .. tostring(hosts[name] ~= nil) end`
+	tr := newTestRuntime(t, "modules_enabled = { \"k\" }\nVirtualHost \"a.example\"\n", map[string]string{"k": src})
+	if err := tr.LoadAll(); err != nil {
+		t.Fatal(err)
+	}
+	inst := tr.Primaries()[0]
+	if got, _ := callGlobal(inst, "has", "b.example"); got != "false false" {
+		t.Errorf("before: %s", got)
+	}
+	st, err := tr.Stage(evaluate(t, "modules_enabled = { \"k\" }\nVirtualHost \"b.example\"\n"), sourcesOf(map[string]string{"k": src}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Commit()
+	if tr.Primaries()[0] != inst {
+		t.Fatal("the unchanged module got a new instance")
+	}
+	if got, _ := callGlobal(inst, "has", "b.example"); got != "true true" {
+		t.Errorf("new host: %s", got)
+	}
+	if got, _ := callGlobal(inst, "has", "a.example"); got != "false false" {
+		t.Errorf("removed host: %s", got)
+	}
+}
