@@ -59,6 +59,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.async":         "guarder ready runner set_nexttick set_schedule_function sleep wait wait_for waiter",
 		"util.error":         "coerce configure from_stanza init is_err is_error new",
 		"util.id":            "custom long medium short tiny",
+		"util.serialization": "deserialize new serialize",
 		"util.stanza":        "clone deserialize error_reply iq is_stanza message presence preserialize pretty_print reply stanza stanza_mt? xml_escape",
 	}
 	var names []string
