@@ -1,6 +1,14 @@
 package bridge
 
-import "testing"
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/moonport/moonport/host/listen"
+	"github.com/sirupsen/logrus"
+)
 
 // asyncSetup makes both implementations take next ticks and sleeps from
 // queues the snippet drains (tick() and wake()), and defines reason(e):
@@ -210,4 +218,63 @@ function start() r:run(1); return r.state end
 		t.Fatalf("start: %q %v", got, err)
 	}
 	tr.log.wait(t, "level=error", "error in timer", "stopped after running longer than lua_timeout", "module=spin")
+}
+
+// A runner waiting on a connection is resumed by the connection's
+// callback: done() from onincoming (net.server, a real loopback socket)
+// runs the rest of the item there and then, on the module's loop.
+func TestUtilAsyncResumedByAConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("ping"))
+		_, _ = c.Read(make([]byte, 1)) // until the module closes
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	log := logrus.New()
+	log.SetOutput(&logBuffer{})
+	rt := New(Options{Log: log, Config: evaluate(t, ""), Server: listen.NewServer(log), Settings: listen.DefaultSettings(), Sources: sourcesOf(map[string]string{"waits": `
+local async = require "util.async"
+local server = require "net.server"
+local log = {}
+local r = async.runner(function(port)
+	local wait, done = async.waiter()
+	local got = {}
+	server.addclient("127.0.0.1", port, {
+		onincoming = function(conn, data)
+			log[#log + 1] = "incoming"
+			got.data = data
+			conn:close()
+			done()
+			log[#log + 1] = "after done"
+		end,
+	})
+	log[#log + 1] = "waiting"
+	wait()
+	log[#log + 1] = "resumed with " .. got.data .. ", ready " .. tostring(async.ready())
+end)
+function start(port) r:run(port); return r.state end
+function show() return r.state .. ": " .. table.concat(log, ", ") end
+`})})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		rt.Stop(ctx)
+	})
+	inst, err := rt.Load("waits", "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := callGlobal(inst, "start", port); err != nil || got != "waiting" {
+		t.Fatalf("start: %q %v", got, err)
+	}
+	eventually(t, inst, "show", "ready: waiting, incoming, resumed with ping, ready true, after done")
 }
