@@ -37,7 +37,7 @@ var xmppModules = setOfNames(`
 // xmppLibraries are Prosody libraries that only exist for its XMPP server;
 // every core.* name counts too.
 var xmppLibraries = setOfNames(`
-	util.stanza util.jid util.xmppstream util.sasl util.dataforms util.xml
+	util.jid util.xmppstream util.sasl util.dataforms util.xml
 	util.caps util.adhoc util.vcard util.presence util.rsm util.pubsub
 	util.datamanager util.session util.smqueue`)
 
