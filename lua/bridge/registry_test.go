@@ -56,6 +56,19 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.pposix":        "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
 		"util.promise":       "all all_settled is_promise join new race reject resolve set_nexttick try",
 		"lfs":                "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
+		// i16-libs-b
+		"util.cache":       "new",
+		"util.queue":       "new",
+		"util.hex":         "decode encode from to",
+		"util.human.units": "adjust format",
+		"util.human.io":    "ellipsis padleft padright printf table",
+		"util.throttle":    "create",
+		"util.watchdog":    "new",
+		"util.multitable":  "iter new",
+		"util.paths":       "complement_lua_path glob_to_pattern join resolve_relative_path",
+		"util.envload":     "envload envloadfile",
+		"util.xpcall":      "xpcall",
+		"util.dbuffer":     "new",
 	}
 	var names []string
 	for name := range libraries {
