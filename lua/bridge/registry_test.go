@@ -69,6 +69,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.envload":     "envload envloadfile",
 		"util.xpcall":      "xpcall",
 		"util.dbuffer":     "new",
+		"net.http":         "default? destroy_request events? features? formdecode formencode new request urldecode urlencode",
 	}
 	var names []string
 	for name := range libraries {
