@@ -13,9 +13,9 @@ import (
 	"github.com/moonport/moonport/host/listen"
 )
 
-// lineEcho is a TCP server on 127.0.0.1 answering each line with
+// lineEchoServer is a TCP server on 127.0.0.1 answering each line with
 // "echo:" and the line.
-func lineEcho(t *testing.T) int {
+func lineEchoServer(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -68,16 +68,16 @@ function show(key) return results[key] or "" end
 // hands that one to the listeners with its data, and calls onfail when
 // none is left.
 func TestNetConnect(t *testing.T) {
-	port := lineEcho(t)
-	refused := closedPort(t)
+	port := lineEchoServer(t)
+	refused := refusedPort(t)
 	inst := newDialingRuntime(t, map[string]string{"connect": connectModule}).load(t, "connect")
 	if _, err := callGlobal(inst, "start", port, refused); err != nil {
 		t.Fatal(err)
 	}
-	showEventually(t, inst, "direct", "attach:D1 connect echo:direct")
-	showEventually(t, inst, "fallback", "attach:D2 connect echo:fallback")
-	showEventually(t, inst, "failed", "fail:D3:true")
-	showEventually(t, inst, "named", "attach:D4 connect echo:named")
+	waitShow(t, inst, "direct", "attach:D1 connect echo:direct")
+	waitShow(t, inst, "fallback", "attach:D2 connect echo:fallback")
+	waitShow(t, inst, "failed", "fail:D3:true")
+	waitShow(t, inst, "named", "attach:D4 connect echo:named")
 }
 
 // newDialingRuntime is a test runtime with a network server, so modules

@@ -110,18 +110,15 @@ func httpRequest(L *lua.LState) int {
 	req := httpRequestTable(L, u, hreq, ex, call)
 	go func() {
 		defer cancel()
-		resp, body, err := doHTTP(httpClients[btoi(insecure)], hreq.WithContext(ctx))
+		client := httpClients[0]
+		if insecure {
+			client = httpClients[1]
+		}
+		resp, body, err := doHTTP(client, hreq.WithContext(ctx))
 		inst.post(func() { deliverHTTP(inst, call, req, resp, body, err) })
 	}()
 	L.Push(req)
 	return 1
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // buildHTTPRequest makes the Go request: GET, or POST with a body (as a

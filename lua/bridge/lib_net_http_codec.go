@@ -11,8 +11,8 @@ import (
 // with their quirks: %-escapes in lower case, and only escapes whose two
 // digits share a case decoded.
 
-// urlEncode escapes every byte but letters, digits and .~_-.
-func urlEncode(s string) string {
+// httpURLEscape escapes every byte but letters, digits and .~_-.
+func httpURLEscape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -25,11 +25,11 @@ func urlEncode(s string) string {
 	return b.String()
 }
 
-// urlDecode decodes %XX and %xx (not %xX).
-func urlDecode(s string) string {
+// httpURLUnescape decodes %XX and %xx (not %xX).
+func httpURLUnescape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]) {
+		if s[i] == '%' && i+2 < len(s) && isHexByte(s[i+1]) && isHexByte(s[i+2]) {
 			esc := s[i+1 : i+3]
 			if esc == strings.ToLower(esc) || esc == strings.ToUpper(esc) {
 				d, _ := hex.DecodeString(esc)
@@ -43,8 +43,8 @@ func urlDecode(s string) string {
 	return b.String()
 }
 
-// formPart is a form name or value encoded: spaces as +.
-func formPart(s string) string { return strings.ReplaceAll(urlEncode(s), "%20", "+") }
+// httpFormPart is a form name or value encoded: spaces as +.
+func httpFormPart(s string) string { return strings.ReplaceAll(httpURLEscape(s), "%20", "+") }
 
 // httpURLEncode is urlencode(s) (nil for nil).
 func httpURLEncode(L *lua.LState) int {
@@ -52,7 +52,7 @@ func httpURLEncode(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(lua.LString(urlEncode(L.CheckString(1))))
+	L.Push(lua.LString(httpURLEscape(L.CheckString(1))))
 	return 1
 }
 
@@ -62,7 +62,7 @@ func httpURLDecode(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(lua.LString(urlDecode(L.CheckString(1))))
+	L.Push(lua.LString(httpURLUnescape(L.CheckString(1))))
 	return 1
 }
 
@@ -77,11 +77,11 @@ func httpFormEncode(L *lua.LState) int {
 			if field == nil {
 				L.ArgError(1, "form fields must be tables")
 			}
-			parts = append(parts, formPart(lua.LVAsString(field.RawGetString("name")))+"="+formPart(lua.LVAsString(field.RawGetString("value"))))
+			parts = append(parts, httpFormPart(lua.LVAsString(field.RawGetString("name")))+"="+httpFormPart(lua.LVAsString(field.RawGetString("value"))))
 		}
 	} else {
 		form.ForEach(func(k, v lua.LValue) {
-			parts = append(parts, formPart(lua.LVAsString(k))+"="+formPart(lua.LVAsString(v)))
+			parts = append(parts, httpFormPart(lua.LVAsString(k))+"="+httpFormPart(lua.LVAsString(v)))
 		})
 	}
 	L.Push(lua.LString(strings.Join(parts, "&")))
@@ -94,11 +94,11 @@ func httpFormEncode(L *lua.LState) int {
 func httpFormDecode(L *lua.LState) int {
 	s := L.CheckString(1)
 	if !strings.Contains(s, "=") {
-		L.Push(lua.LString(urlDecode(s)))
+		L.Push(lua.LString(httpURLUnescape(s)))
 		return 1
 	}
 	out := L.NewTable()
-	plus := func(x string) string { return urlDecode(strings.ReplaceAll(x, "+", "%20")) }
+	plus := func(x string) string { return httpURLUnescape(strings.ReplaceAll(x, "+", "%20")) }
 	for i := 0; i < len(s); {
 		j := i + strings.IndexAny(s[i:]+"=", "=&")
 		if j >= len(s) || s[j] != '=' {

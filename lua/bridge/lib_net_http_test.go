@@ -35,9 +35,9 @@ func TestNetHTTPCodecProsody(t *testing.T) {
 	expectCases(t, with("net.http"), testenv.ProsodyLuaCases(t, with("util.http")...))
 }
 
-// httpEcho is a server on 127.0.0.1 that answers what it got, redirects
+// httpEchoServer is a server on 127.0.0.1 that answers what it got, redirects
 // /moved, and holds /slow until the test ends.
-func httpEcho(t *testing.T) *httptest.Server {
+func httpEchoServer(t *testing.T) *httptest.Server {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -61,7 +61,7 @@ func httpEcho(t *testing.T) *httptest.Server {
 }
 
 // A port nothing listens on.
-func closedPort(t *testing.T) int {
+func refusedPort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -105,8 +105,8 @@ function show(key) return results[key] or "" end
 // net.http against a Go server on 127.0.0.1: callbacks and promises get
 // the responses and failures on the module's loop, with Prosody's shapes.
 func TestNetHTTPClient(t *testing.T) {
-	srv := httpEcho(t)
-	refused := closedPort(t)
+	srv := httpEchoServer(t)
+	refused := refusedPort(t)
 	inst := newTestRuntime(t, "", map[string]string{"client": httpClientModule}).load(t, "client")
 	if _, err := callGlobal(inst, "start", srv.URL, refused); err != nil {
 		t.Fatal(err)
@@ -127,12 +127,12 @@ func TestNetHTTPClient(t *testing.T) {
 		"derived":    "true 1",
 	}
 	for key, w := range want {
-		showEventually(t, inst, key, w)
+		waitShow(t, inst, key, w)
 	}
 }
 
-// showEventually calls the module's show(key) until it returns want.
-func showEventually(t *testing.T, inst *Instance, key, want string) {
+// waitShow calls the module's show(key) until it returns want.
+func waitShow(t *testing.T, inst *Instance, key, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -72,7 +72,7 @@ func cacheNew(L *lua.LState) int {
 // checkCacheSize is Prosody's check of a size: a number (or a string of
 // one), floored, above zero; the errors are its assert messages.
 func checkCacheSize(L *lua.LState, v lua.LValue) int {
-	n, ok := toNumber(v)
+	n, ok := tonumberOf(v)
 	if !ok {
 		L.Error(lua.LString("cache size must be a number"), 0)
 	}
@@ -86,9 +86,9 @@ func checkCacheSize(L *lua.LState, v lua.LValue) int {
 	return int(n)
 }
 
-// toNumber is Lua's tonumber of a number or a numeric string (decimal or
+// tonumberOf is Lua's tonumber of a number or a numeric string (decimal or
 // 0x hexadecimal, spaces around allowed).
-func toNumber(v lua.LValue) (float64, bool) {
+func tonumberOf(v lua.LValue) (float64, bool) {
 	switch x := v.(type) {
 	case lua.LNumber:
 		return float64(x), true
@@ -189,8 +189,11 @@ func cacheSet(L *lua.LState) int {
 		return 1
 	}
 	if v != lua.LNil {
-		if k == lua.LNil || isNaN(k) {
-			L.RaiseError("table index is %s", map[bool]string{true: "nil", false: "NaN"}[k == lua.LNil])
+		if k == lua.LNil {
+			L.RaiseError("table index is nil")
+		}
+		if isNaNKey(k) {
+			L.RaiseError("table index is NaN")
 		}
 		if len(c.nodes) >= c.size && !c.evictTail(L) {
 			L.Push(lua.LFalse)
@@ -202,7 +205,7 @@ func cacheSet(L *lua.LState) int {
 	return 1
 }
 
-func isNaN(v lua.LValue) bool {
+func isNaNKey(v lua.LValue) bool {
 	n, ok := v.(lua.LNumber)
 	return ok && n != n
 }

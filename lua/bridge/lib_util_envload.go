@@ -40,7 +40,7 @@ func envloadFile(L *lua.LState) int {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString(path + ": " + strerror(err)))
+		L.Push(lua.LString(path + ": " + cStrerror(err)))
 		var errno syscall.Errno
 		if errors.As(err, &errno) {
 			L.Push(lua.LNumber(errno))
@@ -66,9 +66,9 @@ func pushChunk(L *lua.LState, src []byte, name string, env lua.LValue) int {
 	return 1
 }
 
-// strerror is the C library's message for err's errno ("No such file or
+// cStrerror is the C library's message for err's errno ("No such file or
 // directory"), which is Go's with a capital.
-func strerror(err error) string {
+func cStrerror(err error) string {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {
 		return err.Error()

@@ -33,13 +33,13 @@ func hexFrom(L *lua.LState) int {
 	var out strings.Builder
 	for i := 0; i < len(s); {
 		j := i
-		for j < len(s) && !isHexDigit(s[j]) {
+		for j < len(s) && !isHexByte(s[j]) {
 			j++
 		}
-		if j+1 < len(s) && isHexDigit(s[j]) && isHexDigit(s[j+1]) {
+		if j+1 < len(s) && isHexByte(s[j]) && isHexByte(s[j+1]) {
 			b, _ := hex.DecodeString(s[j : j+2])
 			out.Write(b)
-			for j += 2; j < len(s) && !isHexDigit(s[j]); j++ {
+			for j += 2; j < len(s) && !isHexByte(s[j]); j++ {
 			}
 			i = j
 			continue
@@ -51,6 +51,6 @@ func hexFrom(L *lua.LState) int {
 	return 1
 }
 
-func isHexDigit(c byte) bool {
+func isHexByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }

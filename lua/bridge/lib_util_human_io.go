@@ -18,13 +18,13 @@ func init() { registerLibrary("util.human.io", funcsLibrary(humanIOFuncs)) }
 // formatter mod_admin_shell prints with. Widths count characters (UTF-8).
 var humanIOFuncs = map[string]lua.LGFunction{
 	"printf":   humanPrintf,
-	"padleft":  func(L *lua.LState) int { return pushString(L, padText(L.CheckString(1), L.CheckInt(2), true)) },
-	"padright": func(L *lua.LState) int { return pushString(L, padText(L.CheckString(1), L.CheckInt(2), false)) },
-	"ellipsis": func(L *lua.LState) int { return pushString(L, ellipsis(L.CheckString(1), L.CheckInt(2))) },
+	"padleft":  func(L *lua.LState) int { return pushHumanText(L, humanPad(L.CheckString(1), L.CheckInt(2), true)) },
+	"padright": func(L *lua.LState) int { return pushHumanText(L, humanPad(L.CheckString(1), L.CheckInt(2), false)) },
+	"ellipsis": func(L *lua.LState) int { return pushHumanText(L, humanEllipsis(L.CheckString(1), L.CheckInt(2))) },
 	"table":    humanTable,
 }
 
-func pushString(L *lua.LState, s string) int {
+func pushHumanText(L *lua.LState, s string) int {
 	L.Push(lua.LString(s))
 	return 1
 }
@@ -43,8 +43,8 @@ func humanPrintf(L *lua.LState) int {
 	return 0
 }
 
-// padText pads s with spaces to width characters, on the left when left.
-func padText(s string, width int, left bool) string {
+// humanPad pads s with spaces to width characters, on the left when left.
+func humanPad(s string, width int, left bool) string {
 	pad := strings.Repeat(" ", max(0, width-utf8.RuneCountInString(s)))
 	if left {
 		return pad + s
@@ -52,9 +52,9 @@ func padText(s string, width int, left bool) string {
 	return s + pad
 }
 
-// ellipsis cuts s to width characters, the last one "…", when it is
+// humanEllipsis cuts s to width characters, the last one "…", when it is
 // longer.
-func ellipsis(s string, width int) string {
+func humanEllipsis(s string, width int) string {
 	if utf8.RuneCountInString(s) <= width {
 		return s
 	}
@@ -72,8 +72,8 @@ func ellipsis(s string, width int) string {
 	return s[:cut] + "…"
 }
 
-// tableColumn is one column of a table formatter.
-type tableColumn struct {
+// humanColumn is one column of a table formatter.
+type humanColumn struct {
 	spec  *lua.LTable
 	width int
 }
@@ -94,7 +94,7 @@ func humanTable(L *lua.LState) int {
 		}
 	}
 	const sep = " | "
-	cols := make([]tableColumn, specs.Len())
+	cols := make([]humanColumn, specs.Len())
 	free := maxWidth - len(sep)*(len(cols)-1)
 	for i := range cols {
 		spec, _ := specs.RawGetInt(i + 1).(*lua.LTable)
@@ -102,11 +102,11 @@ func humanTable(L *lua.LState) int {
 			L.ArgError(1, "columns must be tables")
 		}
 		cols[i].spec = spec
-		if isPercent(spec.RawGetString("width")) {
+		if humanPercent(spec.RawGetString("width")) {
 			cols[i].width = -1
 			continue
 		}
-		w, _ := toNumber(spec.RawGetString("width"))
+		w, _ := tonumberOf(spec.RawGetString("width"))
 		if title, ok := spec.RawGetString("title").(lua.LString); ok {
 			w = math.Max(w, float64(len(title)+1))
 		}
@@ -118,21 +118,21 @@ func humanTable(L *lua.LState) int {
 	}
 	for i := range cols {
 		if cols[i].width < 0 {
-			pc, _ := toNumber(lua.LString(strings.TrimSuffix(lua.LVAsString(cols[i].spec.RawGetString("width")), "%")))
+			pc, _ := tonumberOf(lua.LString(strings.TrimSuffix(lua.LVAsString(cols[i].spec.RawGetString("width")), "%")))
 			cols[i].width = int(math.Floor(float64(free) * (pc / 100)))
 		}
 	}
-	L.Push(L.NewFunction(func(L *lua.LState) int { return formatRow(L, cols, sep) }))
+	L.Push(L.NewFunction(func(L *lua.LState) int { return humanRow(L, cols, sep) }))
 	return 1
 }
 
-func isPercent(v lua.LValue) bool {
+func humanPercent(v lua.LValue) bool {
 	s, ok := v.(lua.LString)
 	return ok && strings.HasSuffix(string(s), "%")
 }
 
-// formatRow formats the row argument (the titles without one).
-func formatRow(L *lua.LState, cols []tableColumn, sep string) int {
+// humanRow formats the row argument (the titles without one).
+func humanRow(L *lua.LState, cols []humanColumn, sep string) int {
 	row, isRow := L.Get(1).(*lua.LTable)
 	titles := !isRow
 	out := make([]string, len(cols))
@@ -160,9 +160,9 @@ func formatRow(L *lua.LState, cols []tableColumn, sep string) int {
 		}
 		switch n := utf8.RuneCountInString(text); {
 		case n < c.width:
-			text = padText(text, c.width, lua.LVAsString(c.spec.RawGetString("align")) == "right")
+			text = humanPad(text, c.width, lua.LVAsString(c.spec.RawGetString("align")) == "right")
 		case n > c.width:
-			text = ellipsis(text, c.width)
+			text = humanEllipsis(text, c.width)
 		}
 		out[i] = text
 	}

@@ -51,7 +51,7 @@ func pathsGlob(L *lua.LState) int {
 			b.WriteString(".*")
 		case c == '?':
 			b.WriteByte('.')
-		case isPunct(c):
+		case isLuaPunct(c):
 			b.WriteByte('%')
 			b.WriteByte(c)
 		default:
@@ -63,8 +63,8 @@ func pathsGlob(L *lua.LState) int {
 	return 1
 }
 
-// isPunct is C's ispunct in the C locale (Lua's %p).
-func isPunct(c byte) bool {
+// isLuaPunct is C's ispunct in the C locale (Lua's %p).
+func isLuaPunct(c byte) bool {
 	return c > ' ' && c < 0x7f && !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
 }
 

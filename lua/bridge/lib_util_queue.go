@@ -9,19 +9,19 @@ func init() { registerLibrary("util.queue", funcsLibrary(queueFuncs)) }
 // queueFuncs is require "util.queue".
 var queueFuncs = map[string]lua.LGFunction{"new": queueNew}
 
-// ring is a queue of at most len(items) values: count of them from
+// queueRing is a queue of at most len(items) values: count of them from
 // items[first] on, wrapping around.
-type ring struct {
+type queueRing struct {
 	items        []lua.LValue
 	first, count int
 	wrap         bool
 }
 
-func (r *ring) at(pos int) lua.LValue { return r.items[(r.first+pos)%len(r.items)] }
+func (r *queueRing) at(pos int) lua.LValue { return r.items[(r.first+pos)%len(r.items)] }
 
 // push adds v at the end; a full queue drops its oldest when it wraps,
 // else refuses.
-func (r *ring) push(v lua.LValue) bool {
+func (r *queueRing) push(v lua.LValue) bool {
 	if r.count == len(r.items) {
 		if !r.wrap {
 			return false
@@ -34,7 +34,7 @@ func (r *ring) push(v lua.LValue) bool {
 	return true
 }
 
-func (r *ring) pop() lua.LValue {
+func (r *queueRing) pop() lua.LValue {
 	if r.count == 0 {
 		return lua.LNil
 	}
@@ -55,10 +55,13 @@ func queueNew(L *lua.LState) int {
 	if size < 1 {
 		L.ArgError(1, "queue size must be at least 1")
 	}
-	r := &ring{items: make([]lua.LValue, size), wrap: lua.LVAsBool(L.Get(2))}
+	r := &queueRing{items: make([]lua.LValue, size), wrap: lua.LVAsBool(L.Get(2))}
 	q := L.NewTable()
 	q.RawSetString("size", lua.LNumber(size))
-	q.RawSetString("count", L.NewFunction(func(L *lua.LState) int { return pushInt(L, r.count) }))
+	q.RawSetString("count", L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LNumber(r.count))
+		return 1
+	}))
 	q.RawSetString("push", L.NewFunction(func(L *lua.LState) int { return queuePushResult(L, r.push(L.Get(2))) }))
 	pop := L.NewFunction(func(L *lua.LState) int {
 		L.Push(r.pop())
@@ -101,11 +104,6 @@ func queueNew(L *lua.LState) int {
 		return 2
 	}))
 	L.Push(q)
-	return 1
-}
-
-func pushInt(L *lua.LState, n int) int {
-	L.Push(lua.LNumber(n))
 	return 1
 }
 
