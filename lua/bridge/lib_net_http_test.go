@@ -99,6 +99,10 @@ function start(base, refused)
 	client:request(base .. "/original", nil, function(body, code) note("events", body, client.options.custom) end)
 	note("derived", client.new({ more = 1 }).options.custom, client.new({ more = 1 }).options.more)
 end
+function start_tls(base)
+	http.request(base .. "/tls", nil, function(reason, code) note("untrusted", reason, code) end)
+	http.request(base .. "/tls", { insecure = true }, function(body, code) note("insecure", code, body) end)
+end
 function show(key) return results[key] or "" end
 `
 
@@ -145,4 +149,19 @@ func waitShow(t *testing.T, inst *Instance, key, want string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// https: a certificate the system does not trust fails with Prosody's
+// reason, unless the request says insecure.
+func TestNetHTTPClientTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s over %s", r.URL.Path, r.Proto)
+	}))
+	t.Cleanup(srv.Close)
+	inst := newTestRuntime(t, "", map[string]string{"client": httpClientModule}).load(t, "client")
+	if _, err := callGlobal(inst, "start_tls", srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	waitShow(t, inst, "untrusted", "certificate-verify-failed 0")
+	waitShow(t, inst, "insecure", "200 /tls over HTTP/1.1")
 }
