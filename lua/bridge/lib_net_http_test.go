@@ -103,6 +103,10 @@ function start_tls(base)
 	http.request(base .. "/tls", nil, function(reason, code) note("untrusted", reason, code) end)
 	http.request(base .. "/tls", { insecure = true }, function(body, code) note("insecure", code, body) end)
 end
+function start_failing(base)
+	http.request(base .. "/first", nil, function() error("callback broke") end)
+	http.request(base .. "/second", nil, function(body, code) note("after", code) end)
+end
 function show(key) return results[key] or "" end
 `
 
@@ -164,4 +168,16 @@ func TestNetHTTPClientTLS(t *testing.T) {
 	}
 	waitShow(t, inst, "untrusted", "certificate-verify-failed 0")
 	waitShow(t, inst, "insecure", "200 /tls over HTTP/1.1")
+}
+
+// An error in a callback is logged with its place; the module goes on.
+func TestNetHTTPCallbackError(t *testing.T) {
+	srv := httpEchoServer(t)
+	tr := newTestRuntime(t, "", map[string]string{"client": httpClientModule})
+	inst := tr.load(t, "client")
+	if _, err := callGlobal(inst, "start_failing", srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	waitShow(t, inst, "after", "201")
+	tr.log.wait(t, "error in net.http callback", "callback broke")
 }
