@@ -63,6 +63,22 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.id":            "custom long medium short tiny",
 		"util.serialization": "deserialize new serialize",
 		"util.stanza":        "clone deserialize error_reply iq is_stanza message presence preserialize pretty_print reply stanza stanza_mt? xml_escape",
+
+		"util.cache":          "new",
+		"util.queue":          "new",
+		"util.hex":            "decode encode from to",
+		"util.human.units":    "adjust format",
+		"util.human.io":       "ellipsis padleft padright printf table",
+		"util.throttle":       "create",
+		"util.watchdog":       "new",
+		"util.multitable":     "iter new",
+		"util.paths":          "complement_lua_path glob_to_pattern join resolve_relative_path",
+		"util.envload":        "envload envloadfile",
+		"util.xpcall":         "xpcall",
+		"util.dbuffer":        "new",
+		"net.http":            "default? destroy_request events? features? formdecode formencode new request urldecode urlencode",
+		"net.connect":         "connect",
+		"net.resolvers.basic": "new",
 	}
 	var names []string
 	for name := range libraries {
