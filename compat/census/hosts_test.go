@@ -1,0 +1,160 @@
+package census
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moonport/moonport/compat"
+)
+
+// modulesDir is where Debian installs Prosody's modules and prosody-modules'
+// folders: the plugin path of the census config, so both hosts find the
+// same files (moonport's shipped modules of Prosody's names come after it).
+const modulesDir = "/usr/lib/prosody/modules"
+
+// checkTimeout bounds one `moonport check config`.
+const checkTimeout = 20 * time.Second
+
+// writeConfig writes the census config for m into dir, the same for both
+// hosts: the module alone in the global modules_enabled (with "http" when
+// it provides an HTTP app, which Prosody serves only with mod_http
+// loaded), one VirtualHost "localhost", logging at info to the console.
+func writeConfig(dir string, m module) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	cfg := filepath.Join(dir, "census.cfg.lua")
+	enabled := fmt.Sprintf("%q", m.Name)
+	if m.Name != "http" && m.providesHTTP() {
+		enabled += `, "http"`
+	}
+	body := fmt.Sprintf("-- Written by the module census: mod_%s alone.\n"+
+		"log = { info = \"*console\" }\nplugin_paths = { %q }\nmodules_enabled = { %s }\n\nVirtualHost \"localhost\"\n",
+		m.Name, modulesDir, enabled)
+	return cfg, os.WriteFile(cfg, []byte(body), 0o644)
+}
+
+// moonportLine is one error line of moonport's log (logrus's text form)
+// about a module.
+var moonportLine = regexp.MustCompile(`level=error msg="((?:[^"\\]|\\.)*)".*\bmodule=(\S+)`)
+
+// moonportCheck runs `moonport check config` on cfg and says whether the
+// module name loaded; when not, the first failure is moonport's first
+// error line about it. check config loads the modules without binding.
+func moonportCheck(bin, cfg, name string) (bool, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "check", "config", "--config", cfg)
+	cmd.Dir = filepath.Dir(cfg)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil && ctx.Err() != nil {
+		return false, "", fmt.Errorf("moonport check config for %s: %v", name, err)
+	}
+	loaded := moonportLoaded(stdout.String(), name)
+	if loaded {
+		return true, "", nil
+	}
+	return false, moonportFailure(stderr.String(), stdout.String(), name), nil
+}
+
+// moonportLoaded reads check config's report: a module that did not load
+// has an error line naming it, or is among the skipped XMPP modules.
+func moonportLoaded(report, name string) bool {
+	failed := regexp.MustCompile(`(?i)^error: (loading )?module '` + regexp.QuoteMeta(name) + `'`)
+	for _, line := range strings.Split(report, "\n") {
+		if failed.MatchString(line) {
+			return false
+		}
+		if _, list, ok := strings.Cut(line, "not an XMPP server: "); ok {
+			for _, n := range strings.Split(list, ", ") {
+				if n == name {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// moonportFailure is the first error line moonport logged about the
+// module, or else the first line of the report naming it.
+func moonportFailure(log, report, name string) string {
+	for _, line := range strings.Split(log, "\n") {
+		m := moonportLine.FindStringSubmatch(line)
+		if m == nil || m[2] != name {
+			continue
+		}
+		if msg, err := strconv.Unquote(`"` + m[1] + `"`); err == nil {
+			return shorten(msg)
+		}
+		return shorten(m[1])
+	}
+	for _, line := range strings.Split(report, "\n") {
+		if strings.Contains(line, "'"+name+"'") || strings.Contains(line, " "+name) {
+			return shorten(line)
+		}
+	}
+	return "(no error line)"
+}
+
+// shorten keeps the first line of a failure, without the noise every line
+// has (the modules folder, "error in module body").
+func shorten(msg string) string {
+	msg, _, _ = strings.Cut(msg, "\n")
+	msg = strings.ReplaceAll(msg, modulesDir+"/", "")
+	msg = strings.ReplaceAll(msg, "error in module body: ", "")
+	return strings.TrimSuffix(strings.TrimSpace(msg), ":")
+}
+
+// prosodyFailure finds the line where Prosody says the module did not load,
+// in its output; "" when there is none.
+func prosodyFailure(out, name string) string {
+	q := regexp.QuoteMeta(name)
+	re := regexp.MustCompile(`(Unable to load module|Error initializing module|Error loading module) '` + q + `'.*|Not loading module, .*mod_` + q + `\b.*`)
+	if m := re.FindString(out); m != "" {
+		return shorten(m)
+	}
+	return ""
+}
+
+// hostRun is one host's run of one module's config in its namespaces.
+type hostRun struct {
+	Outcome compat.Outcome
+	Out     string // what the host printed
+	Probe   string // what probe.sh printed; "" without targets
+	Targets string // what probe.sh was asked
+}
+
+// runHost runs argv (ending in the config) as compat.RunUser in work,
+// with probe.sh; targets, when not "", are what the probe asks.
+func (c *census) runHost(work string, argv []string, targets string) (hostRun, error) {
+	if targets != "" {
+		if err := os.WriteFile(filepath.Join(work, "targets"), []byte(targets), 0o644); err != nil {
+			return hostRun{}, err
+		}
+	}
+	n := compat.Namespace{Script: c.netns, Probe: c.probe, Work: work, User: compat.RunUser, Env: compat.BaseEnv(), Argv: argv}
+	o, err := n.Run()
+	if err != nil {
+		return hostRun{}, err
+	}
+	r := hostRun{Outcome: o}
+	r.Out = readString(filepath.Join(work, "out"))
+	r.Targets = readString(filepath.Join(work, "targets"))
+	r.Probe = readString(filepath.Join(work, "probe"))
+	return r, nil
+}
+
+// readString is a file's text, "" when it cannot be read.
+func readString(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
+}
