@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/moonport/moonport/internal/testenv"
 )
 
 // This file is the part of the suite other instruments reuse (the module
@@ -117,25 +115,34 @@ func ParseOutcome(report, output string) (Outcome, error) {
 	return o, nil
 }
 
-// NeedNamespaces skips t (fails it on CI) where netns.sh cannot run: it
+// NamespaceProblem says why netns.sh cannot run here, "" when it can: it
 // needs root, prosody, util-linux, iproute2 and the user RunUser.
-func NeedNamespaces(t testing.TB) {
+func NamespaceProblem() string {
 	for _, tool := range [][2]string{{"prosody", "prosody"}, {"unshare", "util-linux"},
 		{"setpriv", "util-linux"}, {"ss", "iproute2"}, {"ip", "iproute2"}} {
-		testenv.NeedTool(t, tool[0], tool[1])
-	}
-	need := func(ok bool, why string) {
-		if ok {
-			return
+		if _, err := exec.LookPath(tool[0]); err != nil {
+			return fmt.Sprintf("%s is not installed (Debian package %s)", tool[0], tool[1])
 		}
+	}
+	if os.Geteuid() != 0 {
+		return "running hosts in network namespaces (unshare -n) needs root: run as root"
+	}
+	if _, err := user.Lookup(RunUser); err != nil {
+		return "both hosts run as the user " + RunUser + ", which the prosody package creates"
+	}
+	if out, err := exec.Command("unshare", "--net", "--mount", "--pid", "--fork", "true").CombinedOutput(); err != nil {
+		return fmt.Sprintf("cannot make namespaces here (unshare: %v: %s)", err, out)
+	}
+	return ""
+}
+
+// NeedNamespaces skips t (fails it on CI) where netns.sh cannot run (see
+// NamespaceProblem).
+func NeedNamespaces(t testing.TB) {
+	if why := NamespaceProblem(); why != "" {
 		if os.Getenv("CI") != "" {
 			t.Fatal(why)
 		}
 		t.Skip(why)
 	}
-	need(os.Geteuid() == 0, "running hosts in network namespaces (unshare -n) needs root: run as root")
-	_, err := user.Lookup(RunUser)
-	need(err == nil, "both hosts run as the user "+RunUser+", which the prosody package creates")
-	out, err := exec.Command("unshare", "--net", "--mount", "--pid", "--fork", "true").CombinedOutput()
-	need(err == nil, fmt.Sprintf("cannot make namespaces here (unshare: %v: %s)", err, out))
 }

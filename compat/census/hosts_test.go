@@ -47,22 +47,38 @@ var moonportLine = regexp.MustCompile(`level=error msg="((?:[^"\\]|\\.)*)".*\bmo
 
 // moonportCheck runs `moonport check config` on cfg and says whether the
 // module name loaded; when not, the first failure is moonport's first
-// error line about it. check config loads the modules without binding.
-func moonportCheck(bin, cfg, name string) (bool, string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "check", "config", "--config", cfg)
-	cmd.Dir = filepath.Dir(cfg)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil && ctx.Err() != nil {
-		return false, "", fmt.Errorf("moonport check config for %s: %v", name, err)
+// error line about it. check config loads the modules without binding;
+// where namespaces can be made it runs as compat.RunUser inside them
+// anyway, so a module that writes where Prosody's files are writes into
+// its own work folder.
+func (c *census) moonportCheck(cfg, name string) (bool, string, error) {
+	argv := []string{c.bin, "check", "config", "--config", cfg}
+	var text string
+	if c.isolated {
+		n := compat.Namespace{Script: c.netns, Work: filepath.Join(filepath.Dir(cfg), "check"), User: compat.RunUser,
+			Env: compat.BaseEnv(), Argv: argv}
+		if err := os.MkdirAll(n.Work, 0o755); err != nil {
+			return false, "", err
+		}
+		if _, err := n.Run(); err != nil {
+			return false, "", fmt.Errorf("moonport check config for %s: %v", name, err)
+		}
+		text = readString(filepath.Join(n.Work, "out"))
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+		if err != nil && ctx.Err() != nil {
+			return false, "", fmt.Errorf("moonport check config for %s: %v", name, err)
+		}
+		text = string(out)
 	}
-	loaded := moonportLoaded(stdout.String(), name)
-	if loaded {
+	// The work folder differs from run to run; the table should not.
+	text = strings.ReplaceAll(text, c.work, "WORK")
+	if moonportLoaded(text, name) {
 		return true, "", nil
 	}
-	return false, moonportFailure(stderr.String(), stdout.String(), name), nil
+	return false, moonportFailure(text, name), nil
 }
 
 // moonportLoaded reads check config's report: a module that did not load
@@ -85,9 +101,10 @@ func moonportLoaded(report, name string) bool {
 }
 
 // moonportFailure is the first error line moonport logged about the
-// module, or else the first line of the report naming it.
-func moonportFailure(log, report, name string) string {
-	for _, line := range strings.Split(log, "\n") {
+// module, or else the first line of the report naming it; both are in
+// text, check config's output.
+func moonportFailure(text, name string) string {
+	for _, line := range strings.Split(text, "\n") {
 		m := moonportLine.FindStringSubmatch(line)
 		if m == nil || m[2] != name {
 			continue
@@ -97,7 +114,7 @@ func moonportFailure(log, report, name string) string {
 		}
 		return shorten(m[1])
 	}
-	for _, line := range strings.Split(report, "\n") {
+	for _, line := range strings.Split(text, "\n") {
 		if strings.Contains(line, "'"+name+"'") || strings.Contains(line, " "+name) {
 			return shorten(line)
 		}

@@ -11,7 +11,7 @@
 # anyway (5222 c2s, 5269 s2s, 5280/5281 HTTP and HTTPS). It prints one line
 # per target:
 #
-#   http PATH -> STATUS CONTENT-TYPE BYTES sha256:PREFIX   GET http://localhost:5280PATH
+#   http PATH -> STATUS CONTENT-TYPE BYTES sha256:PREFIX [location:URL]   GET http://localhost:5280PATH
 #   tcp ADDRESS PORT -> BYTES                              what the server sends first (od -c), "(nothing)" or "(refused)"
 #
 # Every request is bounded (3 s).
@@ -30,8 +30,9 @@ fi
 while read -r kind a b; do
 	case "$kind" in
 	http)
-		res=$(curl -sS -m 3 --resolve localhost:5280:127.0.0.1 -o body -w '%{http_code} %{content_type}' "http://localhost:5280$a" 2>/dev/null) || res="$res (curl failed)"
-		echo "http $a -> ${res:-(no answer)} $(wc -c <body 2>/dev/null || echo 0) sha256:$(sha256sum body 2>/dev/null | cut -c1-12)"
+		res=$(curl -sS -m 3 --resolve localhost:5280:127.0.0.1 -o body -w '%{http_code}|%{content_type}|%{redirect_url}' "http://localhost:5280$a" 2>/dev/null) || res="$res (curl failed)"
+		IFS='|' read -r code ctype loc <<<"$res"
+		echo "http $a -> ${code:-(no answer)} $ctype $(wc -c <body 2>/dev/null || echo 0) sha256:$(sha256sum body 2>/dev/null | cut -c1-12)${loc:+ location:$loc}"
 		rm -f body
 		;;
 	tcp)

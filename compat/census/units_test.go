@@ -52,7 +52,7 @@ func TestMoonportReport(t *testing.T) {
 		}
 	}
 	log := `time="x" level=error msg="error in module body: /usr/lib/prosody/modules/mod_iq.lua:10: module util.stanza not found:\n\tno field" host="*" module=iq` + "\n"
-	if got := moonportFailure(log, report, "iq"); got != "mod_iq.lua:10: module util.stanza not found" {
+	if got := moonportFailure(log+report, "iq"); got != "mod_iq.lua:10: module util.stanza not found" {
 		t.Errorf("first failure %q", got)
 	}
 	if got := failureKey("mod_a.lua:3: module:depends(\"http\"): mod_http.lua:14: module core.portmanager not found"); got != `require "core.portmanager"` {
