@@ -1,9 +1,13 @@
 package census
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/moonport/moonport/compat"
 )
 
 // These tests check the census's own reading of sources, reports and
@@ -98,5 +102,39 @@ func TestBaseline(t *testing.T) {
 	}
 	if _, err := readBaseline(bad); err == nil || !strings.Contains(err.Error(), ":3:") {
 		t.Errorf("a bad line: %v", err)
+	}
+}
+
+// TestCheckBothWays runs check config on a few modules in namespaces and
+// directly (as without root): both must say the same.
+func TestCheckBothWays(t *testing.T) {
+	compat.NeedNamespaces(t)
+	mods := needModules(t)
+	c := newCensus(t)
+	compared := 0
+	for _, m := range mods {
+		if m.Name != "windows" && m.Name != "http_files" && m.Name != "roster" {
+			continue
+		}
+		compared++
+		cfg, err := writeConfig(filepath.Join(c.work, m.Name), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got [2]string
+		for i, isolated := range []bool{true, false} {
+			c.isolated = isolated
+			loads, failure, err := c.moonportCheck(cfg, m.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i] = fmt.Sprint(loads, " ", failure)
+		}
+		if got[0] != got[1] {
+			t.Errorf("%s: in namespaces %q, directly %q", m.Name, got[0], got[1])
+		}
+	}
+	if compared != 3 {
+		t.Errorf("compared %d modules, want windows, http_files and roster", compared)
 	}
 }
