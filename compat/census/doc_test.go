@@ -41,6 +41,9 @@ func row(r result) string {
 	failure := ""
 	if !r.MoonportLoads {
 		failure = cell(r.MoonportFailure)
+		if e := explain(r.MoonportFailure); e != "" {
+			failure += ": " + e
+		}
 	}
 	prosody := yesNo(r.ProsodyLoads)
 	if !r.ProsodyLoads {

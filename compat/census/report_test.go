@@ -115,8 +115,14 @@ func percent(a, b int) string {
 // failureKey groups first failures by their cause: the missing library,
 // or the message without the file and line it happened at.
 func failureKey(msg string) string {
-	if m := regexp.MustCompile(`module '?([\w.]+)'? not found`).FindAllStringSubmatch(msg, -1); m != nil {
+	if e := explain(msg); e != "" {
+		return e
+	}
+	if m := regexp.MustCompile(`module ([\w.]+) not found`).FindAllStringSubmatch(msg, -1); m != nil {
 		return "require \"" + m[len(m)-1][1] + "\""
+	}
+	if m := regexp.MustCompile(`module '(\w+)' not found`).FindAllStringSubmatch(msg, -1); m != nil {
+		return "no file for module " + m[len(m)-1][1] + " where moonport looks"
 	}
 	if i := strings.LastIndex(msg, ".lua:"); i >= 0 {
 		msg = msg[i:]

@@ -62,7 +62,10 @@ func TestMoonportReport(t *testing.T) {
 	if got := failureKey("mod_a.lua:3: module:depends(\"http\"): mod_http.lua:14: module core.portmanager not found"); got != `require "core.portmanager"` {
 		t.Errorf("key %q", got)
 	}
-	if got := failureKey("mod_a.lua:3: attempt to call a non-function object"); got != "attempt to call a non-function object" {
+	if got := failureKey("mod_a.lua:1: module:depends(\"adhoc\"): module 'adhoc' not found (host *): looked"); got != "no file for module adhoc where moonport looks" {
+		t.Errorf("key %q", got)
+	}
+	if got := failureKey("mod_a.lua:3: attempt to divide"); got != "attempt to divide" {
 		t.Errorf("key %q", got)
 	}
 	out := "x\tinfo\tx\ngeneral  error\tError initializing module 'cron' on 'localhost': boom\n"
@@ -136,5 +139,24 @@ func TestCheckBothWays(t *testing.T) {
 	}
 	if compared != 3 {
 		t.Errorf("compared %d modules, want windows, http_files and roster", compared)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "mod_x.lua")
+	src := "local a = module:log_status(\"x\")\nlocal t = prosody.start_time\nlocal y = util_thing.make { }\n"
+	if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for msg, want := range map[string]string{
+		f + ":1: attempt to call a non-function object":                          "module:log_status is nil (called)",
+		f + ":2: attempt to index a non-table object(nil) with key 'start_time'": "prosody is nil (indexed with start_time)",
+		"mod_y.lua:9: x: " + f + ":3: attempt to call a non-function object":     "util_thing.make is nil (called)",
+		f + ":7: attempt to call a non-function object":                          "",
+		f + ":1: module util.stanza not found":                                   "",
+	} {
+		if got := explain(msg); got != want {
+			t.Errorf("%s: got %q, want %q", msg, got, want)
+		}
 	}
 }
