@@ -73,7 +73,9 @@ func method() string {
 
 - **The modules**: every file named ` + "`mod_NAME.lua`" + ` that ` + "`dpkg -L prosody prosody-modules`" + ` lists under a ` + "`modules`" + `
   folder; NAME is the module. The config, the same for both hosts: ` + "`log = { info = \"*console\" }`" + `,
-  ` + "`plugin_paths = { \"" + modulesDir + "\" }`" + `, ` + "`modules_enabled = { \"NAME\" }`" + `, ` + "`VirtualHost \"localhost\"`" + `.
+  ` + "`plugin_paths = { \"" + modulesDir + "\" }`" + `, ` + "`modules_enabled = { \"NAME\" }`" + `, ` + "`VirtualHost \"localhost\"`" + `;
+  with ` + "`\"http\"`" + ` enabled too when the module provides an HTTP app (Prosody serves none without mod_http); mod_muc,
+  and the modules that ` + "`module:depends(\"muc\")`" + `, on ` + "`Component \"conference.localhost\" \"muc\"`" + ` instead, as Prosody requires.
 - **Loads in Prosody**: ` + "`prosody -F`" + ` on it as the user ` + "`prosody`" + ` in fresh network, mount and PID namespaces
   (compat/netns.sh), until it has settled; the module did not load when Prosody logs ` + "`Unable to load module 'NAME'`" + `,
   ` + "`Error initializing module 'NAME'`" + `, ` + "`Error loading module 'NAME'`" + ` or ` + "`Not loading module`" + ` for it, or exits.

@@ -23,21 +23,31 @@ const modulesDir = "/usr/lib/prosody/modules"
 const checkTimeout = 20 * time.Second
 
 // writeConfig writes the census config for m into dir, the same for both
-// hosts: the module alone in the global modules_enabled (with "http" when
-// it provides an HTTP app, which Prosody serves only with mod_http
-// loaded), one VirtualHost "localhost", logging at info to the console.
+// hosts: logging at info to the console, the modules folder as plugin
+// path, one VirtualHost "localhost", and the module alone in the global
+// modules_enabled (with "http" when it provides an HTTP app, which Prosody
+// serves only with mod_http loaded). mod_muc and the modules that depend
+// on it go on a Component "conference.localhost" of mod_muc instead, as
+// Prosody requires.
 func writeConfig(dir string, m module) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	cfg := filepath.Join(dir, "census.cfg.lua")
 	enabled := fmt.Sprintf("%q", m.Name)
 	if m.Name != "http" && m.providesHTTP() {
 		enabled += `, "http"`
 	}
 	body := fmt.Sprintf("-- Written by the module census: mod_%s alone.\n"+
-		"log = { info = \"*console\" }\nplugin_paths = { %q }\nmodules_enabled = { %s }\n\nVirtualHost \"localhost\"\n",
-		m.Name, modulesDir, enabled)
+		"log = { info = \"*console\" }\nplugin_paths = { %q }\n", m.Name, modulesDir)
+	switch {
+	case m.Name == "muc":
+		body += "\nVirtualHost \"localhost\"\n\nComponent \"conference.localhost\" \"muc\"\n"
+	case m.dependsOnMUC():
+		body += fmt.Sprintf("\nVirtualHost \"localhost\"\n\nComponent \"conference.localhost\" \"muc\"\n\tmodules_enabled = { %s }\n", enabled)
+	default:
+		body += fmt.Sprintf("modules_enabled = { %s }\n\nVirtualHost \"localhost\"\n", enabled)
+	}
+	cfg := filepath.Join(dir, "census.cfg.lua")
 	return cfg, os.WriteFile(cfg, []byte(body), 0o644)
 }
 

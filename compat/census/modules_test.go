@@ -62,6 +62,17 @@ func (m module) providesHTTP() bool {
 	return providesHTTP.MatchString(m.source())
 }
 
+// dependsOnMUC reports whether m loads mod_muc (module:depends "muc"),
+// which Prosody loads only on a Component.
+func (m module) dependsOnMUC() bool {
+	for _, d := range dependsCall.FindAllStringSubmatch(m.source(), -1) {
+		if d[1] == "muc" {
+			return true
+		}
+	}
+	return false
+}
+
 // source is the text of m's sources, "" for those that cannot be read.
 func (m module) source() string {
 	var b strings.Builder
