@@ -22,8 +22,11 @@ import (
 const RunUser = "prosody"
 
 // RunTimeout bounds one host's run: COMPAT_TIMEOUT (10 s) to settle, up to
-// 5 s to stop, a probe's bounded requests, and the namespace setup.
+// 5 s to stop, and the namespace setup; a probe may add 20 s.
 const RunTimeout = 30 * time.Second
+
+// probeTimeout is what netns.sh gives a probe at most.
+const probeTimeout = 20 * time.Second
 
 // Outcome is what one host did with one config.
 type Outcome struct {
@@ -63,7 +66,8 @@ type Namespace struct {
 	Argv   []string    // the command
 }
 
-// Run runs the command, bounded by RunTimeout, and returns what it did.
+// Run runs the command, bounded by RunTimeout (and the probe's 20 s), and
+// returns what it did.
 func (n Namespace) Run() (Outcome, error) {
 	args := []string{"--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc",
 		"--propagation", "private", "bash", n.Script}
@@ -77,7 +81,11 @@ func (n Namespace) Run() (Outcome, error) {
 	args = append(args, n.Env...)
 	args = append(args, n.Argv...)
 
-	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+	limit := RunTimeout
+	if n.Probe != "" {
+		limit += probeTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "unshare", args...)
 	var stderr strings.Builder

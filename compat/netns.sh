@@ -20,7 +20,7 @@
 # The server's own output goes to WORK/out. With --probe, once the process
 # has settled and still runs, `bash SCRIPT WORK` runs as root inside the
 # namespaces (the client side of a test), its output in WORK/probe, before
-# the process is stopped; SCRIPT bounds its own waits.
+# the process is stopped, for at most 20 s.
 set -u
 
 occupy=() probe=""
@@ -105,7 +105,7 @@ if [ -z "$state" ] || [ "$state" = Z ]; then
 	sockets=""
 else
 	echo "state running"
-	[ -n "$probe" ] && bash "$probe" "$work" >"$work/probe" 2>&1
+	[ -n "$probe" ] && timeout 20 bash "$probe" "$work" >"$work/probe" 2>&1
 fi
 [ -n "$sockets" ] && echo "$sockets"
 echo "settled $settled"
