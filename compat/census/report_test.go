@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -100,6 +101,9 @@ func count(results []result) counts {
 // summary is the census in one line.
 func summary(results []result) string {
 	c := count(results)
+	if !slices.ContainsFunc(results, func(r result) bool { return r.HostsRan }) {
+		return fmt.Sprintf("census: %d module files; moonport loads %d; Prosody not run (the hosts subtest needs root)", c.All, c.MoonportLoads)
+	}
 	return fmt.Sprintf("census: %d module files; Prosody loads %d (%d need stanza routing); "+
 		"of the %d without, moonport loads %d (%s); moonport loads %d in all; %d serve something, %d answer as in Prosody",
 		c.All, c.ProsodyLoads, c.Routing, c.Plain, c.PlainMoonport, percent(c.PlainMoonport, c.Plain), c.MoonportLoads, c.Exercised, c.Same)
