@@ -22,7 +22,7 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 	if r.Query != "" {
 		x.req.set("query", r.Query)
 	}
-	c := httpCall{events: inst.rt.httpSrv.events}
+	c := httpFiring{events: inst.rt.httpSrv.events}
 	var res any
 	var failed error
 	ok := inst.call(func() {

@@ -146,21 +146,21 @@ func (e *httpEvents) chain(event string) []*httpHook {
 // (already logged by its module).
 var errHandlerFailed = errors.New("an HTTP handler failed")
 
-// httpCall is one firing of an event: the goroutine that fires it may
+// httpFiring is one firing of an event: the goroutine that fires it may
 // already hold a state (held), where that state's handlers then run
 // directly instead of waiting for it.
-type httpCall struct {
+type httpFiring struct {
 	events *httpEvents
 	held   *Instance
 }
 
 // fire runs event's wrappers and handlers; the result is a Go value (nil,
 // bool, float64, string or *value.Table, as the handler returned it).
-func (c httpCall) fire(event string, ev *httpEvent) (any, error) {
+func (c httpFiring) fire(event string, ev *httpEvent) (any, error) {
 	return c.wrapped(c.events.chain(event), event, ev)
 }
 
-func (c httpCall) wrapped(wrappers []*httpHook, event string, ev *httpEvent) (any, error) {
+func (c httpFiring) wrapped(wrappers []*httpHook, event string, ev *httpEvent) (any, error) {
 	if len(wrappers) == 0 {
 		return c.handlers(event, ev)
 	}
@@ -169,7 +169,7 @@ func (c httpCall) wrapped(wrappers []*httpHook, event string, ev *httpEvent) (an
 		inner := inst.L.NewFunction(func(L *lua.LState) int {
 			name := L.CheckString(1)
 			next := ev.from(inst, L.Get(2))
-			res, err := httpCall{events: c.events, held: inst}.wrapped(rest, name, next)
+			res, err := httpFiring{events: c.events, held: inst}.wrapped(rest, name, next)
 			if err != nil {
 				L.RaiseError("%v", err)
 			}
@@ -181,7 +181,7 @@ func (c httpCall) wrapped(wrappers []*httpHook, event string, ev *httpEvent) (an
 }
 
 // handlers runs the handlers of event until one returns non-nil.
-func (c httpCall) handlers(event string, ev *httpEvent) (any, error) {
+func (c httpFiring) handlers(event string, ev *httpEvent) (any, error) {
 	for _, h := range c.events.matching(event) {
 		if h.builtin != nil {
 			if res := h.builtin(ev); res != nil {
@@ -201,7 +201,7 @@ func (c httpCall) handlers(event string, ev *httpEvent) (any, error) {
 
 // runIn calls h's function in its own state with the arguments args
 // makes there, and gives back its first result as a Go value.
-func (c httpCall) runIn(h *httpHook, event string, ev *httpEvent, args func(*Instance) []lua.LValue) (any, error) {
+func (c httpFiring) runIn(h *httpHook, event string, ev *httpEvent, args func(*Instance) []lua.LValue) (any, error) {
 	var res any
 	var err error
 	run := func() {

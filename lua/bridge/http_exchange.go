@@ -279,7 +279,7 @@ func luaValueText(v any) string {
 // 400 and above), a string the body, a table fields of the response, an
 // error object or a promise as http_results.go says; true means the
 // handler answers later.
-func (x *httpExchange) applyResult(c httpCall, res any) error {
+func (x *httpExchange) applyResult(c httpFiring, res any) error {
 	if res == nil {
 		res = float64(404)
 	}

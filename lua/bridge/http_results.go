@@ -54,7 +54,7 @@ func specialResult(inst *Instance, t *lua.LTable) (any, bool) {
 
 // applyError answers with an error object's code and the "http-error"
 // page made with it.
-func (x *httpExchange) applyError(c httpCall, e httpError) error {
+func (x *httpExchange) applyError(c httpFiring, e httpError) error {
 	x.resp.set("status_code", e.code)
 	body, err := c.fire("http-error", &httpEvent{request: x.req, response: x.resp,
 		fields: map[string]any{"code": e.code, "error": e.fields}})
@@ -68,7 +68,7 @@ func (x *httpExchange) applyError(c httpCall, e httpError) error {
 
 // applyPromise answers once the promise settles: p:next(ok, fail) in the
 // promise's state.
-func (x *httpExchange) applyPromise(c httpCall, pr httpPromise) error {
+func (x *httpExchange) applyPromise(c httpFiring, pr httpPromise) error {
 	inst := pr.inst
 	settle := func(rejected bool) *lua.LFunction {
 		return inst.L.NewFunction(func(L *lua.LState) int {
@@ -79,7 +79,7 @@ func (x *httpExchange) applyPromise(c httpCall, pr httpPromise) error {
 					res = float64(500)
 				}
 			}
-			next := httpCall{events: c.events, held: inst}
+			next := httpFiring{events: c.events, held: inst}
 			if err := x.applyResult(next, res); err != nil {
 				L.RaiseError("%v", err)
 			}

@@ -140,7 +140,7 @@ func (fs *fileServer) serveFile(L *lua.LState, inst *Instance, event, pathArg lu
 		}
 		if fs.dirIndex {
 			ev := &httpEvent{fields: map[string]any{"path": req.str("path"), "full_path": full}}
-			res, err := httpCall{events: inst.rt.httpSrv.events, held: inst}.fire("directory-index", ev)
+			res, err := httpFiring{events: inst.rt.httpSrv.events, held: inst}.fire("directory-index", ev)
 			if err != nil {
 				L.RaiseError("%v", err)
 			}

@@ -171,7 +171,7 @@ func httpRemoveWrapper(L *lua.LState) int {
 func httpFireEvent(L *lua.LState) int {
 	inst := instanceOf(L)
 	ev := (&httpEvent{}).from(inst, L.Get(2))
-	res, err := httpCall{events: inst.rt.httpSrv.events, held: inst}.fire(L.CheckString(1), ev)
+	res, err := httpFiring{events: inst.rt.httpSrv.events, held: inst}.fire(L.CheckString(1), ev)
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
@@ -184,7 +184,7 @@ func httpFireEvent(L *lua.LState) int {
 // client goes.
 func (s *httpServer) serve(r *httpserve.Request) *httpserve.Response {
 	x := newExchange(r)
-	c := httpCall{events: s.events}
+	c := httpFiring{events: s.events}
 	if err := s.dispatch(c, x, r); err != nil {
 		x.resp.set("status_code", float64(http.StatusInternalServerError))
 		body, _ := c.fire("http-error", &httpEvent{fields: map[string]any{"code": float64(500), "private_message": err.Error()}})
@@ -203,7 +203,7 @@ func (s *httpServer) serve(r *httpserve.Request) *httpserve.Response {
 
 // dispatch fires the request's events as Prosody's server does and
 // applies the result.
-func (s *httpServer) dispatch(c httpCall, x *httpExchange, r *httpserve.Request) error {
+func (s *httpServer) dispatch(c httpFiring, x *httpExchange, r *httpserve.Request) error {
 	path, ok := x.req.get("path").(string)
 	if !ok {
 		return x.fail(c, 400, "Invalid path")
@@ -257,7 +257,7 @@ func (s *httpServer) known(host string) bool {
 
 // fireMethod fires "METHOD target", and for HEAD without an answer "GET
 // target".
-func (c httpCall) fireMethod(method, target string, ev *httpEvent) (any, error) {
+func (c httpFiring) fireMethod(method, target string, ev *httpEvent) (any, error) {
 	res, err := c.fire(method+" "+target, ev)
 	if res == nil && err == nil && method == http.MethodHead {
 		return c.fire("GET "+target, ev)
@@ -267,7 +267,7 @@ func (c httpCall) fireMethod(method, target string, ev *httpEvent) (any, error) 
 
 // fail answers with code and the "http-error" page for message (an event
 // without the request, as Prosody fires it).
-func (x *httpExchange) fail(c httpCall, code int, message string) error {
+func (x *httpExchange) fail(c httpFiring, code int, message string) error {
 	x.resp.set("status_code", float64(code))
 	body, err := c.fire("http-error", &httpEvent{response: x.resp, fields: map[string]any{"code": float64(code), "message": message}})
 	if err != nil {

@@ -27,6 +27,7 @@ func (inst *Instance) boot(src []byte, saved any) error {
 	inst.module = inst.newModuleObject()
 	L.SetGlobal("module", inst.module)
 	inst.installRequire()
+	inst.installGlobals()
 	installCompat(L)
 	fn, err := L.Load(bytes.NewReader(src), inst.Path)
 	if err != nil {
@@ -120,6 +121,7 @@ func moduleProvides(L *lua.LState) int {
 		item.RawSetString("name", lua.LString(n))
 	}
 	item.RawSetString("_provided_by", lua.LString(inst.Name))
+	inst.addItem(L, kind+"-provider", item)
 	if kind == "http" {
 		if err := inst.addHTTP(item); err != nil {
 			L.RaiseError("module:provides(\"http\"): %v", err)
