@@ -129,6 +129,7 @@ func New(opts Options) (*Host, error) {
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
+	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Status: h.coreStatus})
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
 		g.sinks.Close()

@@ -99,6 +99,7 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
+	views       atomic.Pointer[CoreViews] // what the core.* libraries read of the host
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount  // goroutines of admin.run tasks
