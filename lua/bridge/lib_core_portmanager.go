@@ -27,7 +27,7 @@ import (
 
 // CoreViews is what host/core lets the core.* libraries read of the host.
 type CoreViews struct {
-	Bound  func() []Bound          // the listeners open now
+	Bound  func() []Bound         // the listeners open now
 	Status func() status.Snapshot // the server's figures (core.statsmanager)
 }
 
