@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"fmt"
+	"slices"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -313,5 +314,57 @@ func multitableSearch(L *lua.LState) int {
 		walk(data, 0)
 	}
 	L.Push(results)
+	return 1
+}
+
+// announceService tells the global modules (those that hook Prosody's
+// global events) that s was provided ("service-added") or went away
+// ("service-removed"), with Prosody's payload { name, service }. Each
+// hears it on its own state after its running callback; a copy's
+// services are its primary's and are not announced again.
+func (inst *Instance) announceService(event string, s *NetService) {
+	if inst.copyOf != nil {
+		return
+	}
+	targets := inst.rt.Instances()
+	if inst.Host == "*" && !slices.Contains(targets, inst) {
+		targets = append(targets, inst) // still loading: it hears its own
+	}
+	for _, g := range targets {
+		if g.Host != "*" {
+			continue
+		}
+		g.post(func() {
+			data := g.L.NewTable()
+			data.RawSetString("name", lua.LString(s.Name))
+			data.RawSetString("service", g.serviceObject(s))
+			g.fire(event, data)
+		})
+	}
+}
+
+func init() { connMethods["socket"] = connSocket }
+
+// connSocket is conn:socket(), Prosody's raw socket, reduced to what
+// multiplexers ask of it: on a TLS connection, getalpn() (the negotiated
+// protocol, or nil). A plain connection's has no getalpn.
+func connSocket(L *lua.LState) int {
+	lc := checkConn(L)
+	sock := L.NewTable()
+	if lc.c.Secure() {
+		sock.RawSetString("getalpn", L.NewClosure(socketALPN, lc.ud))
+	}
+	L.Push(sock)
+	return 1
+}
+
+func socketALPN(L *lua.LState) int {
+	lc := L.Get(lua.UpvalueIndex(1)).(*lua.LUserData).Value.(*luaConn)
+	st, _ := lc.c.TLSState()
+	if st.NegotiatedProtocol == "" {
+		L.Push(lua.LNil)
+		return 1
+	}
+	L.Push(lua.LString(st.NegotiatedProtocol))
 	return 1
 }

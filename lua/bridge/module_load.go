@@ -96,6 +96,9 @@ func (inst *Instance) unloadHook() {
 	if u := inst.module.RawGetString("unload"); u != lua.LNil {
 		_, _ = inst.protect("module.unload", u, 0)
 	}
+	for _, s := range inst.services {
+		inst.announceService("service-removed", s)
+	}
 }
 
 // moduleProvides is module:provides(kind, item). "net" items become services.
@@ -135,6 +138,7 @@ func moduleProvides(L *lua.LState) int {
 	if err := inst.addService(svc); err != nil {
 		L.RaiseError("module:provides(\"net\"): %v", err)
 	}
+	inst.announceService("service-added", svc)
 	return 0
 }
 

@@ -56,6 +56,10 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.pposix":        "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
 		"util.promise":       "all all_settled is_promise join new race reject resolve set_nexttick try",
 		"lfs":                "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
+		"core.portmanager":   "activate close deactivate get_active_services get_registered_services get_service get_service_at register_service unregister_service",
+		"core.statsmanager":  "collect cork get_metric_registry uncork",
+		"core.configmanager": "files get getconfig load rawget set",
+		"core.hostmanager":   "activate deactivate get_children",
 	}
 	var names []string
 	for name := range libraries {

@@ -1,0 +1,93 @@
+package core
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// prosodyModules is where Debian's prosody package puts Prosody's modules.
+const prosodyModules = "/usr/lib/prosody/modules"
+
+// needProsodyModule skips a test when Prosody's module file is absent.
+func needProsodyModule(t *testing.T, name string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(prosodyModules, "mod_"+name+".lua")); err != nil && os.Getenv("CI") == "" {
+		t.Skipf("Prosody's mod_%s is not installed (apt-get install prosody)", name)
+	}
+}
+
+// askMux sends req on a new connection to port and returns what comes
+// back until the server closes or 5s pass.
+func askMux(t *testing.T, port int, req string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(c)
+	return string(out)
+}
+
+// TestProsodyNetMultiplex runs Prosody's own mod_net_multiplex: it finds
+// the services through core.portmanager (a service loaded before it) and
+// its "service-added" hook (one loaded after it), and hands a connection
+// whose first bytes match a service's multiplex pattern to that service.
+func TestProsodyNetMultiplex(t *testing.T) {
+	needProsodyModule(t, "net_multiplex")
+	for _, order := range []string{`"greet", "net_multiplex"`, `"net_multiplex", "greet"`} {
+		t.Run(order, func(t *testing.T) {
+			plain := freePort(t)
+			th := startHost(t, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { %s }
+interfaces = { "127.0.0.1" }
+ports = { %d }
+greet_ports = { }
+`, prosodyModules, order, plain), map[string]string{"greet": greetModule})
+			if got := askMux(t, plain, "HELLO\ncount\n"); got != "greeting\nconnects=1 statuses=0\n" {
+				t.Errorf("greet through Prosody's multiplexer: %q", got)
+			}
+			if got := askMux(t, plain, strings.Repeat("?", 2000)); got != "" {
+				t.Errorf("an unknown protocol got %q", got)
+			}
+			th.waitLog(t, "Adding multiplex service", "greet")
+			th.waitLog(t, "loaded from "+prosodyModules+"/mod_net_multiplex.lua")
+		})
+	}
+}
+
+// TestProsodyNetMultiplexHTTP: Prosody's mod_net_multiplex hands an HTTP
+// request to moonport's HTTP server (mod_http's "http" service declares a
+// multiplex pattern), which answers it as on its own port.
+func TestProsodyNetMultiplexHTTP(t *testing.T) {
+	needProsodyModule(t, "net_multiplex")
+	shipped, _ := filepath.Abs("../../modules/mod_http.lua")
+	examples, _ := filepath.Abs("../../examples/modules")
+	first := t.TempDir() // moonport's mod_http before Prosody's, which needs net.http.server
+	if err := os.Symlink(shipped, filepath.Join(first, "mod_http.lua")); err != nil {
+		t.Fatal(err)
+	}
+	plain := freePort(t)
+	th := startHost(t, fmt.Sprintf(`plugin_paths = { %q, %q, %q }
+modules_enabled = { "net_multiplex", "json_api" }
+interfaces = { "127.0.0.1" }
+ports = { %d }
+http_ports = { }
+https_ports = { }
+`, first, examples, prosodyModules, plain), nil)
+	got := askMux(t, plain, "GET /api/hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(got, "HTTP/1.1 200 ") || !strings.HasSuffix(got, "{\"hello\":\"world\"}\n") {
+		t.Errorf("HTTP through Prosody's multiplexer:\n%s", got)
+	}
+	th.waitLog(t, "loaded from "+prosodyModules+"/mod_net_multiplex.lua")
+}
