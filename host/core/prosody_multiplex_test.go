@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // prosodyModules is where Debian's prosody package puts Prosody's modules.
@@ -90,4 +92,87 @@ https_ports = { }
 		t.Errorf("HTTP through Prosody's multiplexer:\n%s", got)
 	}
 	th.waitLog(t, "loaded from "+prosodyModules+"/mod_net_multiplex.lua")
+}
+
+// Two modules that run unchanged in Prosody and in moonport: a service
+// the multiplexer recognises by its first bytes, and an HTTP app.
+var multiplexedModules = map[string]string{
+	"tick": `
+module:set_global()
+local listener = {}
+function listener.onconnect(conn) conn:write("hello\n") end
+function listener.onincoming(conn, data) conn:write("tock:" .. #data .. "\n"); conn:close() end
+module:provides("net", { name = "tick", listener = listener, multiplex = { pattern = "^tick" } })`,
+	"hello": `
+module:depends("http")
+module:provides("http", { route = { ["GET /x"] = function(event)
+	event.response.headers.content_type = "text/plain"
+	return "hi there\n"
+end } })`,
+}
+
+// answerParts is what must match between Prosody and moonport in an
+// answer: raw bytes for a plain service; for HTTP the status line, the
+// content type and the body.
+func answerParts(raw string) string {
+	head, body, ok := strings.Cut(raw, "\r\n\r\n")
+	if !ok || !strings.HasPrefix(raw, "HTTP/") {
+		return fmt.Sprintf("%q", raw)
+	}
+	lines := strings.Split(head, "\r\n")
+	ctype := ""
+	for _, l := range lines[1:] {
+		if k, v, _ := strings.Cut(l, ":"); strings.EqualFold(k, "content-type") {
+			ctype = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("%s | %s | %q", lines[0], ctype, body)
+}
+
+// TestProsodyNetMultiplexLikeProsody: on the multiplex port, moonport
+// running Prosody's mod_net_multiplex answers a pattern service and an
+// HTTP request as Prosody does.
+func TestProsodyNetMultiplexLikeProsody(t *testing.T) {
+	needProsodyModule(t, "net_multiplex")
+	testenv.NeedTool(t, "prosody", "prosody")
+	requests := []string{"tick\n", strings.Repeat("?", 1100), "GET /hello/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"}
+	mods := t.TempDir()
+	for name, src := range multiplexedModules {
+		if err := os.WriteFile(filepath.Join(mods, "mod_"+name+".lua"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := freePort(t)
+	startProsody(t, fmt.Sprintf(`plugin_paths = { %q }
+interfaces = { "127.0.0.1" }
+modules_enabled = { "net_multiplex", "tick", "hello" }
+modules_disabled = { "c2s", "s2s", "offline" }
+ports = { %d }
+tick_ports = { }
+http_ports = { }
+https_ports = { }
+VirtualHost "localhost"
+`, mods, ref), ref)
+
+	shipped, _ := filepath.Abs("../../modules/mod_http.lua")
+	first := t.TempDir() // moonport's mod_http before Prosody's
+	if err := os.Symlink(shipped, filepath.Join(first, "mod_http.lua")); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	th := startHost(t, fmt.Sprintf(`plugin_paths = { %q, %q, %q }
+modules_enabled = { "net_multiplex", "tick", "hello" }
+interfaces = { "127.0.0.1" }
+ports = { %d }
+tick_ports = { }
+http_ports = { }
+https_ports = { }
+`, first, mods, prosodyModules, port), nil)
+	th.waitLog(t, "loaded from "+prosodyModules+"/mod_net_multiplex.lua")
+	for _, req := range requests {
+		want, got := answerParts(askMux(t, ref, req)), answerParts(askMux(t, port, req))
+		if got != want {
+			t.Errorf("%q:\nmoonport %s\nProsody  %s", req, got, want)
+		}
+	}
 }
