@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moonport/moonport/host/tlsconf/tlstest"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -174,5 +175,46 @@ https_ports = { }
 		if got != want {
 			t.Errorf("%q:\nmoonport %s\nProsody  %s", req, got, want)
 		}
+	}
+}
+
+// TestProsodyNetMultiplexALPN: on its TLS port (multiplex_ssl), Prosody's
+// mod_net_multiplex offers the ALPN protocols of the services (its
+// ssl_config.alpn) and routes by the one negotiated (conn:socket():
+// getalpn()): http/1.1 reaches moonport's HTTP server.
+func TestProsodyNetMultiplexALPN(t *testing.T) {
+	needProsodyModule(t, "net_multiplex")
+	shipped, _ := filepath.Abs("../../modules/mod_http.lua")
+	first := t.TempDir() // moonport's mod_http before Prosody's
+	if err := os.Symlink(shipped, filepath.Join(first, "mod_http.lua")); err != nil {
+		t.Fatal(err)
+	}
+	mods := t.TempDir()
+	tock := strings.ReplaceAll(multiplexedModules["tick"], `multiplex = { pattern = "^tick" }`, `multiplex = { protocol = "tock/1" }`)
+	for name, src := range map[string]string{"hello": multiplexedModules["hello"], "tock": strings.ReplaceAll(tock, `"tick"`, `"tock"`)} {
+		if err := os.WriteFile(filepath.Join(mods, "mod_"+name+".lua"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ca := tlstest.NewCA(t, mods)
+	crt, key := ca.Server(t, mods, "localhost")
+	secure := freePort(t)
+	startHost(t, fmt.Sprintf(`plugin_paths = { %q, %q, %q }
+modules_enabled = { "net_multiplex", "hello", "tock" }
+interfaces = { "127.0.0.1" }
+tock_ports = { }
+ssl_ports = { %d }
+ssl = { certificate = %q, key = %q }
+http_ports = { }
+https_ports = { }
+`, first, mods, prosodyModules, secure, crt, key), nil)
+	got := curl(t, "-v", "-i", "--http1.1", "--cacert", ca.CertFile, "--resolve", fmt.Sprintf("localhost:%d:127.0.0.1", secure), fmt.Sprintf("https://localhost:%d/hello/x", secure))
+	if !strings.Contains(got, "ALPN: server accepted http/1.1") || !strings.Contains(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nhi there\n") {
+		t.Errorf("HTTP/1.1 by ALPN on Prosody's multiplex_ssl port:\n%s", got)
+	}
+	// A service known by its ALPN protocol alone.
+	out, _ := sClient(t, secure, "x\n", "-alpn", "tock/1", "-quiet", "-CAfile", ca.CertFile, "-servername", "localhost")
+	if !strings.Contains(out, "hello\ntock:2\n") {
+		t.Errorf("tock/1 by ALPN:\n%s", out)
 	}
 }
