@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"io"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -10,17 +9,19 @@ import (
 )
 
 // core.statsmanager is Prosody's statistics registry as far as exporters
-// such as mod_http_openmetrics use it: get_metric_registry() returns a
-// registry whose render() is the OpenMetrics text of moonport's metrics
-// (the same families as the built-in /metrics: connections, bytes, TLS,
-// Lua errors and callback times per listener, reloads), collected at each
-// call, so collect() has nothing to do. cork and uncork (batching updates)
-// are accepted and do nothing: moonport's counters are read, not pushed.
+// and the admin shell use it: get_metric_registry() returns a registry
+// whose render() is the OpenMetrics text of moonport's metrics (the
+// families of the built-in /metrics: connections, bytes, TLS, Lua errors
+// and callback times per listener, reloads) and whose
+// get_metric_families() are the same families as Prosody's family objects
+// (type_, description, unit, label_keys, iter_metrics() giving each label
+// set's metric, whose iter_samples() gives suffix, extra labels and
+// value). The figures are read at each call, so collect() has nothing to
+// do; cork and uncork (batching updates) are accepted and do nothing.
 
-// metricSources write further metric families after the server's, each
-// complete (# TYPE, # HELP, samples) and without # EOF. Module metrics
+// metricSources add families after the server's: module metrics
 // (module:measure, module:metric) join here.
-var metricSources []func(rt *Runtime, w io.Writer) error
+var metricSources []func(rt *Runtime) []status.Family
 
 var statsmanagerFuncs = map[string]lua.LGFunction{
 	"get_metric_registry": statsRegistry,
@@ -33,6 +34,15 @@ func init() { registerLibrary("core.statsmanager", funcsLibrary(statsmanagerFunc
 
 func statsNothing(*lua.LState) int { return 0 }
 
+// families are every metric family now: the server's, then the sources'.
+func (rt *Runtime) families() []status.Family {
+	out := status.Families(rt.coreViews().Status())
+	for _, src := range metricSources {
+		out = append(out, src(rt)...)
+	}
+	return out
+}
+
 // statsRegistry is get_metric_registry(): the registry object, or nil when
 // the host gives no figures (a runtime outside a server).
 func statsRegistry(L *lua.LState) int {
@@ -41,7 +51,7 @@ func statsRegistry(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"render": statsRender}, inst.ud)
+	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"render": statsRender, "get_metric_families": statsFamilies}, inst.ud)
 	mt := L.NewTable()
 	mt.RawSetString("__index", methods)
 	reg := L.NewTable()
@@ -52,30 +62,121 @@ func statsRegistry(L *lua.LState) int {
 
 // statsRender is registry:render(): the OpenMetrics text, ending # EOF.
 func statsRender(L *lua.LState) int {
-	rt := instanceOf(L).rt
-	text, err := renderMetrics(rt, rt.coreViews().Status())
-	if err != nil {
+	var b strings.Builder
+	if err := status.WriteFamilies(&b, instanceOf(L).rt.families()); err != nil {
 		L.RaiseError("rendering metrics: %v", err)
 	}
-	L.Push(lua.LString(text))
+	b.WriteString("# EOF\n")
+	L.Push(lua.LString(b.String()))
 	return 1
 }
 
-const metricsEOF = "# EOF\n"
+// statsFamilies is registry:get_metric_families(): name -> family object.
+func statsFamilies(L *lua.LState) int {
+	out := L.NewTable()
+	for _, f := range instanceOf(L).rt.families() {
+		out.RawSetString(f.Name, familyObject(L, f))
+	}
+	L.Push(out)
+	return 1
+}
 
-func renderMetrics(rt *Runtime, snap status.Snapshot) (string, error) {
-	var b strings.Builder
-	if err := status.WriteMetrics(&b, snap); err != nil {
-		return "", err
+// familyObject is f as Prosody's metric family: its samples grouped into
+// one metric per label set (a histogram's "le" is a sample's extra label).
+func familyObject(L *lua.LState, f status.Family) *lua.LTable {
+	t := L.NewTable()
+	t.RawSetString("type_", lua.LString(f.Type))
+	t.RawSetString("description", lua.LString(f.Help))
+	t.RawSetString("unit", lua.LString(""))
+	keys := L.NewTable()
+	type group struct {
+		values  []string
+		samples []status.Sample
 	}
-	out := strings.TrimSuffix(b.String(), metricsEOF)
-	b.Reset()
-	b.WriteString(out)
-	for _, src := range metricSources {
-		if err := src(rt, &b); err != nil {
-			return "", err
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, s := range f.Samples {
+		var values []string
+		for _, l := range s.Labels {
+			if l.Name != "le" {
+				values = append(values, l.Value)
+			}
 		}
+		if len(groups) == 0 {
+			for _, l := range s.Labels {
+				if l.Name != "le" {
+					keys.Append(lua.LString(l.Name))
+				}
+			}
+		}
+		k := strings.Join(values, "\x00")
+		g := byKey[k]
+		if g == nil {
+			g = &group{values: values}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.samples = append(g.samples, s)
 	}
-	b.WriteString(metricsEOF)
-	return b.String(), nil
+	t.RawSetString("label_keys", keys)
+	metrics := L.NewTable()
+	for _, g := range groups {
+		pair := L.NewTable()
+		pair.Append(stringList(L, g.values))
+		pair.Append(metricObject(L, g.samples))
+		metrics.Append(pair)
+	}
+	t.RawSetString("iter_metrics", L.NewClosure(iterPairs, metrics))
+	return t
+}
+
+func stringList(L *lua.LState, list []string) *lua.LTable {
+	t := L.NewTable()
+	for _, s := range list {
+		t.Append(lua.LString(s))
+	}
+	return t
+}
+
+// metricObject is one metric: iter_samples() gives each sample's suffix,
+// extra labels (a bucket's { le = … }, else nil) and value.
+func metricObject(L *lua.LState, samples []status.Sample) *lua.LTable {
+	rows := L.NewTable()
+	for _, s := range samples {
+		row := L.NewTable()
+		row.Append(lua.LString(s.Suffix))
+		var extra lua.LValue = lua.LNil
+		for _, l := range s.Labels {
+			if l.Name == "le" {
+				e := L.NewTable()
+				e.RawSetString("le", lua.LString(l.Value))
+				extra = e
+			}
+		}
+		row.RawSetInt(2, extra)
+		row.RawSetInt(3, lua.LNumber(s.Value))
+		rows.Append(row)
+	}
+	m := L.NewTable()
+	m.RawSetString("iter_samples", L.NewClosure(iterPairs, rows))
+	return m
+}
+
+// iterPairs is a method (self ignored) returning an iterator over its
+// upvalue, a list of rows, giving each row's three fields in turn.
+func iterPairs(L *lua.LState) int {
+	rows := L.Get(lua.UpvalueIndex(1)).(*lua.LTable)
+	i := 0
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		i++
+		row, ok := rows.RawGetInt(i).(*lua.LTable)
+		if !ok {
+			return 0
+		}
+		for j := 1; j <= 3; j++ {
+			L.Push(row.RawGetInt(j))
+		}
+		return 3
+	}))
+	return 1
 }

@@ -1,8 +1,6 @@
 package bridge
 
 import (
-	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -16,6 +14,22 @@ function render()
 	local reg = stats.get_metric_registry()
 	if reg == nil then return "no registry" end
 	return reg:render()
+end
+-- samples walks the families as Prosody's admin shell does.
+function samples(filter)
+	local out = {}
+	for name, family in pairs(stats.get_metric_registry():get_metric_families()) do
+		if name:match(filter) then
+			out[#out+1] = name .. " " .. family.type_ .. " " .. family.description .. " [" .. table.concat(family.label_keys, " ") .. "]"
+			for labels, metric in family:iter_metrics() do
+				local l = #labels > 0 and "{" .. table.concat(labels, ",") .. "}" or ""
+				for suffix, extra, value in metric:iter_samples() do
+					out[#out+1] = name .. suffix .. l .. (extra and " le=" .. extra.le or "") .. " " .. value
+				end
+			end
+		end
+	end
+	return table.concat(out, "\n") .. "\n"
 end`
 
 func TestStatsmanagerRendersMoonportMetrics(t *testing.T) {
@@ -47,16 +61,47 @@ func TestStatsmanagerRendersMoonportMetrics(t *testing.T) {
 	}
 }
 
-// Further sources (module metrics) come after the server's, before # EOF.
+// Further sources (module metrics) come after the server's, before # EOF,
+// and among the families.
 func TestStatsmanagerMetricSources(t *testing.T) {
 	saved := metricSources
 	t.Cleanup(func() { metricSources = saved })
-	metricSources = append(metricSources, func(_ *Runtime, w io.Writer) error {
-		_, err := fmt.Fprint(w, "# TYPE extra gauge\nextra 1\n")
-		return err
+	metricSources = append(metricSources, func(*Runtime) []status.Family {
+		return []status.Family{{Name: "extra", Type: "gauge", Help: "An extra.", Samples: []status.Sample{{Value: 1.5}}}}
 	})
-	got, err := renderMetrics(nil, status.Snapshot{})
-	if err != nil || !strings.HasSuffix(got, "moonport_lua_callback_seconds_sum 0\n# TYPE extra gauge\nextra 1\n# EOF\n") {
+	tr := newTestRuntime(t, "", map[string]string{"stats": statsModule})
+	inst := tr.load(t, "stats")
+	tr.SetCoreViews(CoreViews{Status: func() status.Snapshot { return status.Snapshot{} }})
+	got, err := callGlobal(inst, "render")
+	if err != nil || !strings.HasSuffix(got, "moonport_lua_callback_seconds_sum 0\n# TYPE extra gauge\n# HELP extra An extra.\nextra 1.5\n# EOF\n") {
 		t.Errorf("%q, %v", got, err)
+	}
+	if got, err := callGlobal(inst, "samples", "^extra"); err != nil || got != "extra gauge An extra. []\nextra 1.5\n" {
+		t.Errorf("families: %q, %v", got, err)
+	}
+}
+
+// get_metric_families gives Prosody's family objects over the same
+// samples render writes.
+func TestStatsmanagerFamilies(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{"stats": statsModule})
+	inst := tr.load(t, "stats")
+	tr.SetCoreViews(CoreViews{Status: func() status.Snapshot {
+		return status.Snapshot{Listeners: []status.Listener{
+			{Service: "echo", Listener: "echo", AddrPort: "127.0.0.1:7007", Counters: status.Counters{Open: 2, Accepted: 5}},
+			{Service: "web", Listener: "web", AddrPort: "[::1]:80", Counters: status.Counters{Accepted: 7}}},
+			Callbacks: status.Histogram{Bounds: []float64{0.1, 1}, Counts: []int64{3, 1, 1}, Sum: 2.5}}
+	}})
+	for filter, want := range map[string]string{
+		"^moonport_connections_accepted$": "moonport_connections_accepted counter Connections accepted. [service listener address]\n" +
+			"moonport_connections_accepted_total{echo,echo,127.0.0.1:7007} 5\nmoonport_connections_accepted_total{web,web,[::1]:80} 7\n",
+		"^moonport_lua_callback_seconds$": "moonport_lua_callback_seconds histogram Time Lua callbacks ran. []\n" +
+			"moonport_lua_callback_seconds_bucket le=0.1 3\nmoonport_lua_callback_seconds_bucket le=1 4\n" +
+			"moonport_lua_callback_seconds_bucket le=+Inf 5\nmoonport_lua_callback_seconds_count 5\nmoonport_lua_callback_seconds_sum 2.5\n",
+		"^moonport_reloads$": "moonport_reloads counter Reloads attempted. []\nmoonport_reloads_total 0\n",
+	} {
+		if got, err := callGlobal(inst, "samples", filter); err != nil || got != want {
+			t.Errorf("%s:\n%s(%v)\nwant\n%s", filter, got, err, want)
+		}
 	}
 }
