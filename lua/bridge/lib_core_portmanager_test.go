@@ -3,6 +3,7 @@ package bridge
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moonport/moonport/internal/testenv"
 )
@@ -122,4 +123,37 @@ func runIn(inst *Instance, src string) error {
 	var err error
 	inst.call(func() { err = inst.L.DoString(src) })
 	return err
+}
+
+// A global module hears service-added when a module provides a service
+// and service-removed, with the same service object, when it unloads.
+func TestPortmanagerServiceEvents(t *testing.T) {
+	tr := newTestRuntime(t, `modules_enabled = {}`, map[string]string{"echo": portmanagerModules["echo"], "watcher": `
+module:set_global()
+local seen, objects = {}, {}
+module:hook("service-added", function(event)
+	objects[event.name] = event.service
+	seen[#seen+1] = "added " .. event.name .. " " .. tostring(event.service.multiplex and event.service.multiplex.pattern)
+end)
+module:hook("service-removed", function(event)
+	seen[#seen+1] = "removed " .. event.name .. " same=" .. tostring(objects[event.name] == event.service)
+end)
+function events() return table.concat(seen, "; ") end`})
+	w := tr.load(t, "watcher")
+	echo := tr.load(t, "echo")
+	wait := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		got := ""
+		for time.Now().Before(deadline) {
+			if got, _ = callGlobal(w, "events"); got == want {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("events %q, want %q", got, want)
+	}
+	wait("added echo ^ECHO")
+	tr.stopInstance(echo)
+	wait("added echo ^ECHO; removed echo same=true")
 }
