@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/config"
@@ -15,12 +17,13 @@ import (
 // load are refused with an error saying so.
 
 var configmanagerFuncs = map[string]lua.LGFunction{
-	"get":       cfgGet,
-	"rawget":    cfgRawGet,
-	"getconfig": cfgGetConfig,
-	"files":     cfgFiles,
-	"set":       cfgRefuse,
-	"load":      cfgRefuse,
+	"get":                   cfgGet,
+	"rawget":                cfgRawGet,
+	"getconfig":             cfgGetConfig,
+	"files":                 cfgFiles,
+	"resolve_relative_path": cfgResolve,
+	"set":                   cfgRefuse,
+	"load":                  cfgRefuse,
 }
 
 func init() { registerLibrary("core.configmanager", funcsLibrary(configmanagerFuncs)) }
@@ -110,5 +113,25 @@ func cfgFiles(L *lua.LState) int {
 		out.Append(lua.LString(f))
 	}
 	L.Push(out)
+	return 1
+}
+
+// cfgResolve is resolve_relative_path(parent, path) (Prosody's
+// util.paths'): path when absolute, else beneath parent; a leading "./"
+// and the parent's trailing slashes are dropped.
+func cfgResolve(L *lua.LState) int {
+	if L.Get(2) == lua.LNil {
+		L.Push(lua.LNil)
+		return 1
+	}
+	parent, path := L.CheckString(1), L.CheckString(2)
+	if strings.HasPrefix(path, "./") {
+		path = strings.TrimLeft(path[1:], "/")
+	}
+	if strings.HasPrefix(path, "/") {
+		L.Push(lua.LString(path))
+		return 1
+	}
+	L.Push(lua.LString(strings.TrimRight(parent, "/") + "/" + path))
 	return 1
 }

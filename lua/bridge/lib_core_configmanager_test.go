@@ -3,6 +3,8 @@ package bridge
 import (
 	"strings"
 	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 const coreConfig = `
@@ -62,6 +64,29 @@ func TestConfigmanagerAndHostmanager(t *testing.T) {
 	for _, fn := range []string{"set", "activate"} {
 		if got, _ := callGlobal(inst, fn); !strings.HasPrefix(got, "false ") || !strings.Contains(got, "in moonport") {
 			t.Errorf("%s: %q", fn, got)
+		}
+	}
+}
+
+// resolve_relative_path is Prosody's util.paths' on the same inputs.
+func TestConfigmanagerResolveLikeProsody(t *testing.T) {
+	var cases []string
+	for _, args := range []string{`"/etc/prosody", "certs"`, `"/etc/prosody/", "./certs/a.pem"`, `"/etc//", "/abs/x"`,
+		`"/etc", ".//x"`, `"/etc", "../x"`, `"/etc", ""`, `"", "x"`, `"/etc", "./"`, `"/etc", nil`, `"/etc", ".hidden"`} {
+		cases = append(cases, "return tostring(resolve("+args+"))")
+	}
+	var prosody []string
+	for _, c := range cases {
+		prosody = append(prosody, `local resolve = require "util.paths".resolve_relative_path; `+c)
+	}
+	want := testenv.ProsodyLuaCases(t, prosody...)
+	inst := newTestRuntime(t, "", map[string]string{"cfg": configModule}).load(t, "cfg")
+	for i, c := range cases {
+		if err := runIn(inst, "function case() local resolve = require 'core.configmanager'.resolve_relative_path; "+c+" end"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := callGlobal(inst, "case"); err != nil || got != want[i] {
+			t.Errorf("%s: moonport %q (%v), Prosody %q", c, got, err, want[i])
 		}
 	}
 }

@@ -58,7 +58,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"lfs":                "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
 		"core.portmanager":   "activate close deactivate get_active_services get_registered_services get_service get_service_at register_service unregister_service",
 		"core.statsmanager":  "collect cork get_metric_registry uncork",
-		"core.configmanager": "files get getconfig load rawget set",
+		"core.configmanager": "files get getconfig load rawget resolve_relative_path set",
 		"core.hostmanager":   "activate deactivate get_children",
 	}
 	var names []string
