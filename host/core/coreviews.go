@@ -3,16 +3,12 @@ package core
 import (
 	"net"
 
-	"github.com/moonport/moonport/host/status"
 	"github.com/moonport/moonport/lua/bridge"
 )
 
 // boundListeners lists the listeners open now for core.portmanager, with
 // the port each really bound (a planned port 0 is the kernel's choice).
 func (h *Host) boundListeners() []bridge.Bound {
-	if h.Pool == nil {
-		return nil // still loading modules: nothing listens yet
-	}
 	var out []bridge.Bound
 	for _, l := range h.Pool.Listeners() {
 		b := l.Binding()
@@ -26,13 +22,4 @@ func (h *Host) boundListeners() []bridge.Bound {
 		out = append(out, bridge.Bound{Service: b.Service, Interface: b.Address.String(), Port: port})
 	}
 	return out
-}
-
-// coreStatus is Status for core.statsmanager, which a module may ask for
-// while modules still load, before the listeners' pool exists.
-func (h *Host) coreStatus() status.Snapshot {
-	if h.Pool == nil {
-		return status.Snapshot{Version: Version}
-	}
-	return h.Status()
 }

@@ -126,10 +126,11 @@ func New(opts Options) (*Host, error) {
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
 	h.Server.SetMaxConnections(g.snap.Options.MaxConnections)
+	h.Pool = listen.NewPool(h.Server, h.Log) // before the modules, which may ask what listens (core.portmanager)
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
-	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Status: h.coreStatus})
+	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Status: h.Status})
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
 		g.sinks.Close()
@@ -142,7 +143,6 @@ func New(opts Options) (*Host, error) {
 	}
 	h.buildRouter(g, h.Runtime.HTTPApps())
 	g.alpnForMultiplex(h.Runtime.Services())
-	h.Pool = listen.NewPool(h.Server, h.Log)
 	return h, nil
 }
 
