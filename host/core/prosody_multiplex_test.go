@@ -10,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
+	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/tlsconf/tlstest"
 	"github.com/moonport/moonport/internal/testenv"
+	"github.com/moonport/moonport/lua/bridge"
 )
 
 // prosodyModules is where Debian's prosody package puts Prosody's modules.
@@ -216,5 +220,44 @@ https_ports = { }
 	out, _ := sClient(t, secure, "x\n", "-alpn", "tock/1", "-quiet", "-CAfile", ca.CertFile, "-servername", "localhost")
 	if !strings.Contains(out, "hello\ntock:2\n") {
 		t.Errorf("tock/1 by ALPN:\n%s", out)
+	}
+}
+
+// TestProsodyNetMultiplexBeforeShipped: with Prosody's modules folder in
+// plugin_paths, its mod_net_multiplex is the one that runs, not the one
+// shipped with moonport.
+func TestProsodyNetMultiplexBeforeShipped(t *testing.T) {
+	needProsodyModule(t, "net_multiplex")
+	dir := t.TempDir()
+	plain := freePort(t)
+	cfg := fmt.Sprintf(`log = { { to = "file", filename = %q, levels = { min = "debug" } } }
+plugin_paths = { %q }
+modules_enabled = { "net_multiplex", "greet" }
+interfaces = { "127.0.0.1" }
+ports = { %d }
+greet_ports = { }
+`, filepath.Join(dir, "moonport.log"), prosodyModules, plain)
+	for name, src := range map[string]string{"prosody.cfg.lua": cfg, "mod_greet.lua": greetModule} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := luaconfig.Load(filepath.Join(dir, "prosody.cfg.lua"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, _ := filepath.Abs("../../modules")
+	h, err := New(Options{Config: snap, Log: logrus.New(), Shipped: []bridge.Source{FS("shipped modules", os.DirFS(shipped))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th := &testHost{Host: h, dir: dir, logFile: filepath.Join(dir, "moonport.log")}
+	if err := th.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(th.Shutdown)
+	th.waitLog(t, "loaded from "+prosodyModules+"/mod_net_multiplex.lua")
+	if got := askMux(t, plain, "HELLO\ncount\n"); got != "greeting\nconnects=1 statuses=0\n" {
+		t.Errorf("greet through Prosody's multiplexer: %q", got)
 	}
 }
