@@ -6,6 +6,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
 	"github.com/moonport/moonport/host/status"
 	"github.com/moonport/moonport/lua/luaval"
@@ -216,8 +217,8 @@ func (inst *Instance) listenerFor(s *NetService) lua.LValue {
 	}
 	L := inst.L
 	t := L.NewTable()
-	if mode := s.handlers[0].listener.RawGetString("default_mode"); mode.Type() == lua.LTNumber || mode.Type() == lua.LTString {
-		t.RawSetString("default_mode", mode)
+	if h := s.handlers[0]; h.hasMode { // from Go: the listener table is another state's
+		t.RawSetString("default_mode", modeValue(h.mode))
 	}
 	name := lua.LString(s.Name)
 	t.RawSetString("onconnect", L.NewFunction(func(*lua.LState) int { return 0 })) // the service hears it from the hand-over
@@ -226,6 +227,17 @@ func (inst *Instance) listenerFor(s *NetService) lua.LValue {
 	mt.RawSetString(foreignKey, name)
 	L.SetMetatable(t, mt)
 	return t
+}
+
+// modeValue is a read mode as a listener's default_mode says it.
+func modeValue(m listen.Mode) lua.LValue {
+	switch m.Kind {
+	case listen.Lines:
+		return lua.LString("*l")
+	case listen.Bytes:
+		return lua.LNumber(m.N)
+	}
+	return lua.LString("*a")
 }
 
 // foreignKey marks a stand-in listener's metatable with its service.
