@@ -131,6 +131,7 @@ func New(opts Options) (*Host, error) {
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
 	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Status: h.Status})
+	h.Runtime.SetServerInfo(h.serverInfo())
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
 		g.sinks.Close()
@@ -197,6 +198,7 @@ func (h *Host) Start() error {
 	}
 	h.logActivated(res.Opened)
 	h.logModuleReport(h.Runtime.LoadReport())
+	h.Runtime.MarkStarted(time.Now())
 	h.Runtime.FireEvent("*", "server-started", nil)
 	return nil
 }

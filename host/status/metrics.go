@@ -13,7 +13,8 @@ import (
 // modules.
 type Family struct {
 	Name    string // without the sample suffix
-	Type    string // "gauge", "counter" or "histogram"
+	Type    string // "gauge", "counter", "histogram" or "summary"
+	Unit    string
 	Help    string
 	Samples []Sample
 }
@@ -46,8 +47,17 @@ var listenerMetrics = []metric{
 }
 
 // Families lists the metric families of s, in the order /metrics shows
-// them.
+// them: moonport's own, then the modules'.
 func Families(s Snapshot) []Family {
+	out := ownFamilies(s)
+	for _, v := range s.ModuleMetrics {
+		out = append(out, moduleFamily(v))
+	}
+	return out
+}
+
+// ownFamilies are moonport's own metric families.
+func ownFamilies(s Snapshot) []Family {
 	var out []Family
 	for _, m := range listenerMetrics {
 		f := Family{Name: m.name, Type: m.typ, Help: m.help}
@@ -88,12 +98,11 @@ func histogramFamily(name, help string, h Histogram) Family {
 	return f
 }
 
-// WriteFamilies writes families in the OpenMetrics text format, without
-// the closing "# EOF" line, so others can follow.
-func WriteFamilies(w io.Writer, families []Family) error {
-	var b strings.Builder
+// writeFamilies writes moonport's own families in the OpenMetrics text
+// format.
+func writeFamilies(b *strings.Builder, families []Family) {
 	for _, f := range families {
-		fmt.Fprintf(&b, "# TYPE %s %s\n# HELP %s %s\n", f.Name, f.Type, f.Name, f.Help)
+		fmt.Fprintf(b, "# TYPE %s %s\n# HELP %s %s\n", f.Name, f.Type, f.Name, f.Help)
 		for _, s := range f.Samples {
 			b.WriteString(f.Name + s.Suffix)
 			if len(s.Labels) > 0 {
@@ -102,20 +111,18 @@ func WriteFamilies(w io.Writer, families []Family) error {
 					if i > 0 {
 						b.WriteByte(',')
 					}
-					fmt.Fprintf(&b, "%s=%q", l.Name, l.Value)
+					fmt.Fprintf(b, "%s=%q", l.Name, l.Value)
 				}
 				b.WriteByte('}')
 			}
-			b.WriteString(" " + FormatValue(s.Value) + "\n")
+			b.WriteString(" " + wholeOrFloat(s.Value) + "\n")
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
-// FormatValue writes a sample's value: whole numbers as integers, others
+// wholeOrFloat writes a sample's value: whole numbers as integers, others
 // in the shortest form that reads back the same.
-func FormatValue(v float64) string {
+func wholeOrFloat(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.FormatInt(int64(v), 10)
 	}
@@ -124,9 +131,10 @@ func FormatValue(v float64) string {
 
 // WriteMetrics writes the OpenMetrics text exposition of s.
 func WriteMetrics(w io.Writer, s Snapshot) error {
-	if err := WriteFamilies(w, Families(s)); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "# EOF\n")
+	var b strings.Builder
+	writeFamilies(&b, ownFamilies(s))
+	writeModuleMetrics(&b, s.ModuleMetrics)
+	b.WriteString("# EOF\n")
+	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"fmt"
-	"slices"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -15,7 +14,8 @@ import (
 // core.portmanager is Prosody's registry of network services, read from
 // moonport's own: the services modules provided (module:provides("net",
 // …), in the set the module loads into) and the listeners open now
-// (CoreViews.Bound, which host/core fills from host/listen's pool). The
+// (CoreViews.Bound, which host/core fills from host/listen's pool), as a
+// util.multitable like Prosody's. The
 // port planner decides what opens, so a module cannot register, activate
 // or close a service through this library.
 //
@@ -25,7 +25,9 @@ import (
 // table; any other module gets a stand-in whose use on a connection
 // (conn:setlistener, then onincoming(conn, data)) hands the connection to
 // the service, as mod_net_multiplex does. One state sees one table per
-// service, so events about it compare equal.
+// service, so events about it compare equal. The global events
+// service-added and service-removed (module_items.go) carry the same
+// objects.
 
 // CoreViews is what host/core lets the core.* libraries read of the host.
 type CoreViews struct {
@@ -112,28 +114,38 @@ func pmRegisteredServices(L *lua.LState) int {
 	return 1
 }
 
-// pmActiveServices is get_active_services(): a multitable keyed service,
-// interface, port holding lists of { service = service object }, made
-// anew at each call from the listeners open then.
+// pmActiveServices is get_active_services(): a util.multitable keyed
+// service, interface, port holding lists of { service = service object },
+// made anew at each call from the listeners open then.
 func pmActiveServices(L *lua.LState) int {
 	inst := instanceOf(L)
-	data := L.NewTable()
+	L.Push(L.GetGlobal("require"))
+	L.Push(lua.LString("util.multitable"))
+	L.Call(1, 1)
+	L.Push(L.GetField(L.Get(-1), "new"))
+	L.Call(0, 1)
+	active := L.Get(-1)
+	L.Pop(2)
+	add := L.GetField(active, "add")
 	known := inst.knownServices()
 	var bound []Bound
 	if fn := inst.rt.coreViews().Bound; fn != nil {
 		bound = fn()
 	}
 	for _, b := range bound {
-		s := findService(known, b.Service)
-		if s == nil {
-			continue
+		if s := findService(known, b.Service); s != nil {
+			entry := L.NewTable()
+			entry.RawSetString("service", inst.serviceObject(s))
+			L.Push(add)
+			L.Push(active)
+			L.Push(lua.LString(b.Service))
+			L.Push(lua.LString(b.Interface))
+			L.Push(lua.LNumber(b.Port))
+			L.Push(entry)
+			L.Call(5, 0)
 		}
-		entry := L.NewTable()
-		entry.RawSetString("service", inst.serviceObject(s))
-		list := subtable(L, subtable(L, subtable(L, data, lua.LString(b.Service)), lua.LString(b.Interface)), lua.LNumber(b.Port))
-		list.Append(entry)
 	}
-	L.Push(newMultitable(L, data))
+	L.Push(active)
 	return 1
 }
 
@@ -265,94 +277,18 @@ func foreignIncoming(L *lua.LState) int {
 	return 0
 }
 
-// newMultitable is Prosody's util.multitable over data, with the methods
-// modules call on the active services: get(keys…) walks the keys;
-// search(keys…) collects what lies at the depth of the keys given, nil
-// matching every key at its level.
-func newMultitable(L *lua.LState, data *lua.LTable) *lua.LTable {
-	methods := L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{"get": multitableGet, "search": multitableSearch})
-	mt := L.NewTable()
-	mt.RawSetString("__index", methods)
-	t := L.NewTable()
-	t.RawSetString("data", data)
-	L.SetMetatable(t, mt)
-	return t
-}
-
-func multitableGet(L *lua.LState) int {
-	var v lua.LValue = L.CheckTable(1).RawGetString("data")
-	for i := 2; i <= L.GetTop() && v != lua.LNil; i++ {
-		t, ok := v.(*lua.LTable)
-		if !ok {
-			v = lua.LNil
-			break
-		}
-		v = t.RawGet(L.Get(i))
+// service is the net service a net-provider item declared, which other
+// states see as its service object (Prosody's portmanager hands out the
+// item itself; here the listener in it belongs to another state).
+func (it *item) service() *NetService {
+	if it.typ != "net-provider" {
+		return nil
 	}
-	L.Push(v)
-	return 1
-}
-
-func multitableSearch(L *lua.LState) int {
-	data, _ := L.CheckTable(1).RawGetString("data").(*lua.LTable)
-	keys := make([]lua.LValue, 0, L.GetTop())
-	for i := 2; i <= L.GetTop(); i++ {
-		keys = append(keys, L.Get(i))
+	owner := it.owner
+	if owner.copyOf != nil {
+		owner = owner.copyOf
 	}
-	results := L.NewTable()
-	var walk func(t *lua.LTable, depth int)
-	walk = func(t *lua.LTable, depth int) {
-		k := keys[depth]
-		if depth == len(keys)-1 {
-			if k == lua.LNil {
-				t.ForEach(func(_, v lua.LValue) { results.Append(v) })
-			} else if v := t.RawGet(k); v != lua.LNil {
-				results.Append(v)
-			}
-			return
-		}
-		next := func(v lua.LValue) {
-			if sub, ok := v.(*lua.LTable); ok {
-				walk(sub, depth+1)
-			}
-		}
-		if k != lua.LNil {
-			next(t.RawGet(k))
-		} else {
-			t.ForEach(func(_, v lua.LValue) { next(v) })
-		}
-	}
-	if data != nil && len(keys) > 0 {
-		walk(data, 0)
-	}
-	L.Push(results)
-	return 1
-}
-
-// announceService tells the global modules (those that hook Prosody's
-// global events) that s was provided ("service-added") or went away
-// ("service-removed"), with Prosody's payload { name, service }. Each
-// hears it on its own state after its running callback; a copy's
-// services are its primary's and are not announced again.
-func (inst *Instance) announceService(event string, s *NetService) {
-	if inst.copyOf != nil {
-		return
-	}
-	targets := inst.rt.Instances()
-	if inst.Host == "*" && !slices.Contains(targets, inst) {
-		targets = append(targets, inst) // still loading: it hears its own
-	}
-	for _, g := range targets {
-		if g.Host != "*" {
-			continue
-		}
-		g.post(func() {
-			data := g.L.NewTable()
-			data.RawSetString("name", lua.LString(s.Name))
-			data.RawSetString("service", g.serviceObject(s))
-			g.fire(event, data)
-		})
-	}
+	return findService(owner.services, it.name)
 }
 
 func init() { connMethods["socket"] = connSocket }

@@ -77,9 +77,9 @@ func TestPortmanagerServices(t *testing.T) {
 	}
 }
 
-// multitableCases run the same searches on moonport's active services and
+// activeServicesCases run the same searches on moonport's active services and
 // on Prosody's util.multitable holding the same entries.
-var multitableCases = []string{
+var activeServicesCases = []string{
 	`return #mt:search("echo", nil)`,
 	`return tostring(next(mt:search("echo", nil)[1] or {}))`,
 	`return #mt:search(nil, "::1", 7008)`,
@@ -100,13 +100,13 @@ func TestPortmanagerSearchLikeProsody(t *testing.T) {
 		return []Bound{{Service: "echo", Interface: "::1", Port: 7008}}
 	}})
 	var prosody []string
-	for _, c := range multitableCases {
+	for _, c := range activeServicesCases {
 		prosody = append(prosody, `local mt = require "util.multitable".new()
 mt:add("echo", "::1", 7008, { service = { name = "echo" } })
 `+c)
 	}
 	want := testenv.ProsodyLuaCases(t, prosody...)
-	for i, c := range multitableCases {
+	for i, c := range activeServicesCases {
 		src := "function case" + string(rune('a'+i)) + "() local mt = require 'core.portmanager'.get_active_services() " + c + " end"
 		if err := runIn(r, src); err != nil {
 			t.Fatal(err)

@@ -12,16 +12,13 @@ import (
 // and the admin shell use it: get_metric_registry() returns a registry
 // whose render() is the OpenMetrics text of moonport's metrics (the
 // families of the built-in /metrics: connections, bytes, TLS, Lua errors
-// and callback times per listener, reloads) and whose
+// and callback times per listener, reloads, and the modules' own from
+// module:measure and module:metric) and whose
 // get_metric_families() are the same families as Prosody's family objects
 // (type_, description, unit, label_keys, iter_metrics() giving each label
 // set's metric, whose iter_samples() gives suffix, extra labels and
 // value). The figures are read at each call, so collect() has nothing to
 // do; cork and uncork (batching updates) are accepted and do nothing.
-
-// metricSources add families after the server's: module metrics
-// (module:measure, module:metric) join here.
-var metricSources []func(rt *Runtime) []status.Family
 
 var statsmanagerFuncs = map[string]lua.LGFunction{
 	"get_metric_registry": statsRegistry,
@@ -33,15 +30,6 @@ var statsmanagerFuncs = map[string]lua.LGFunction{
 func init() { registerLibrary("core.statsmanager", funcsLibrary(statsmanagerFuncs)) }
 
 func statsNothing(*lua.LState) int { return 0 }
-
-// families are every metric family now: the server's, then the sources'.
-func (rt *Runtime) families() []status.Family {
-	out := status.Families(rt.coreViews().Status())
-	for _, src := range metricSources {
-		out = append(out, src(rt)...)
-	}
-	return out
-}
 
 // statsRegistry is get_metric_registry(): the registry object, or nil when
 // the host gives no figures (a runtime outside a server).
@@ -63,10 +51,9 @@ func statsRegistry(L *lua.LState) int {
 // statsRender is registry:render(): the OpenMetrics text, ending # EOF.
 func statsRender(L *lua.LState) int {
 	var b strings.Builder
-	if err := status.WriteFamilies(&b, instanceOf(L).rt.families()); err != nil {
+	if err := status.WriteMetrics(&b, instanceOf(L).rt.coreViews().Status()); err != nil {
 		L.RaiseError("rendering metrics: %v", err)
 	}
-	b.WriteString("# EOF\n")
 	L.Push(lua.LString(b.String()))
 	return 1
 }
@@ -74,7 +61,7 @@ func statsRender(L *lua.LState) int {
 // statsFamilies is registry:get_metric_families(): name -> family object.
 func statsFamilies(L *lua.LState) int {
 	out := L.NewTable()
-	for _, f := range instanceOf(L).rt.families() {
+	for _, f := range status.Families(instanceOf(L).rt.coreViews().Status()) {
 		out.RawSetString(f.Name, familyObject(L, f))
 	}
 	L.Push(out)
@@ -87,7 +74,7 @@ func familyObject(L *lua.LState, f status.Family) *lua.LTable {
 	t := L.NewTable()
 	t.RawSetString("type_", lua.LString(f.Type))
 	t.RawSetString("description", lua.LString(f.Help))
-	t.RawSetString("unit", lua.LString(""))
+	t.RawSetString("unit", lua.LString(f.Unit))
 	keys := L.NewTable()
 	type group struct {
 		values  []string

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moonport/moonport/host/metrics"
 	"github.com/moonport/moonport/host/status"
 )
 
@@ -61,23 +62,29 @@ func TestStatsmanagerRendersMoonportMetrics(t *testing.T) {
 	}
 }
 
-// Further sources (module metrics) come after the server's, before # EOF,
-// and among the families.
-func TestStatsmanagerMetricSources(t *testing.T) {
-	saved := metricSources
-	t.Cleanup(func() { metricSources = saved })
-	metricSources = append(metricSources, func(*Runtime) []status.Family {
-		return []status.Family{{Name: "extra", Type: "gauge", Help: "An extra.", Samples: []status.Sample{{Value: 1.5}}}}
-	})
+// The modules' own metrics (module:measure, module:metric) come after
+// moonport's, before # EOF, and among the families.
+func TestStatsmanagerModuleMetrics(t *testing.T) {
 	tr := newTestRuntime(t, "", map[string]string{"stats": statsModule})
 	inst := tr.load(t, "stats")
-	tr.SetCoreViews(CoreViews{Status: func() status.Snapshot { return status.Snapshot{} }})
+	tr.SetCoreViews(CoreViews{Status: func() status.Snapshot {
+		return status.Snapshot{ModuleMetrics: []metrics.Values{
+			{Desc: metrics.Desc{Name: "extra", Kind: metrics.Gauge, Help: "An extra."}, Series: []metrics.SeriesValues{{Value: 1.5}}},
+			{Desc: metrics.Desc{Name: "mod/hits", Kind: metrics.Counter, Labels: []string{"path"}}, Series: []metrics.SeriesValues{{Labels: []string{"/a"}, Value: 3}}},
+		}}
+	}})
 	got, err := callGlobal(inst, "render")
-	if err != nil || !strings.HasSuffix(got, "moonport_lua_callback_seconds_sum 0\n# TYPE extra gauge\n# HELP extra An extra.\nextra 1.5\n# EOF\n") {
+	if err != nil || !strings.HasSuffix(got, "moonport_lua_callback_seconds_sum 0\n# TYPE extra gauge\n# HELP extra An extra.\nextra 1.5\n"+
+		"# TYPE mod__hits counter\nmod__hits_total{path=\"/a\"} 3\n# EOF\n") {
 		t.Errorf("%q, %v", got, err)
 	}
-	if got, err := callGlobal(inst, "samples", "^extra"); err != nil || got != "extra gauge An extra. []\nextra 1.5\n" {
-		t.Errorf("families: %q, %v", got, err)
+	for filter, want := range map[string]string{
+		"^extra$":     "extra gauge An extra. []\nextra 1.5\n",
+		"^mod__hits$": "mod__hits counter  [path]\nmod__hits_total{/a} 3\n",
+	} {
+		if got, err := callGlobal(inst, "samples", filter); err != nil || got != want {
+			t.Errorf("families %s: %q, %v", filter, got, err)
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ func (inst *Instance) boot(src []byte, saved any) error {
 	inst.module = inst.newModuleObject()
 	L.SetGlobal("module", inst.module)
 	inst.installRequire()
+	inst.installGlobals()
 	installCompat(L)
 	fn, err := L.Load(bytes.NewReader(src), inst.Path)
 	if err != nil {
@@ -96,9 +97,6 @@ func (inst *Instance) unloadHook() {
 	if u := inst.module.RawGetString("unload"); u != lua.LNil {
 		_, _ = inst.protect("module.unload", u, 0)
 	}
-	for _, s := range inst.services {
-		inst.announceService("service-removed", s)
-	}
 }
 
 // moduleProvides is module:provides(kind, item). "net" items become services.
@@ -122,23 +120,21 @@ func moduleProvides(L *lua.LState) int {
 		item.RawSetString("name", lua.LString(n))
 	}
 	item.RawSetString("_provided_by", lua.LString(inst.Name))
+	if kind == "net" { // the service first: the net-provider item is seen as it (lib_core_portmanager.go)
+		svc, err := inst.netService(item)
+		if err == nil {
+			err = inst.addService(svc)
+		}
+		if err != nil {
+			L.RaiseError("module:provides(\"net\"): %v", err)
+		}
+	}
+	inst.addItem(L, kind+"-provider", item)
 	if kind == "http" {
 		if err := inst.addHTTP(item); err != nil {
 			L.RaiseError("module:provides(\"http\"): %v", err)
 		}
-		return 0
 	}
-	if kind != "net" {
-		return 0
-	}
-	svc, err := inst.netService(item)
-	if err != nil {
-		L.RaiseError("module:provides(\"net\"): %v", err)
-	}
-	if err := inst.addService(svc); err != nil {
-		L.RaiseError("module:provides(\"net\"): %v", err)
-	}
-	inst.announceService("service-added", svc)
 	return 0
 }
 
