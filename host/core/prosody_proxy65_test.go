@@ -133,7 +133,7 @@ proxy65_ports = { %d }
 		t.Skip("Prosody's mod_proxy65 needs util.stanza, which moonport does not have yet (helper i16-libs-a builds it)")
 	}
 	if !strings.Contains(string(log), "shared probe: true") {
-		t.Skip("mod_proxy65 keeps connections as keys of module:shared tables and changes tables held in them; moonport's module:shared holds copies under string keys (i16-api's module:shared work)")
+		t.Skip("mod_proxy65 keeps connections as keys of module:shared tables and changes tables held in them; moonport's module:shared holds copies under string keys")
 	}
 	ref := freePort(t)
 	startProsody(t, fmt.Sprintf(`interfaces = { "127.0.0.1" }
