@@ -261,3 +261,42 @@ greet_ports = { }
 		t.Errorf("greet through Prosody's multiplexer: %q", got)
 	}
 }
+
+// TestProsodyNetMultiplexAcrossReload: after a reload replaces the module
+// behind a service, Prosody's mod_net_multiplex (kept as it is) routes to
+// the new one: it heard service-removed and service-added, and a stand-in
+// listener finds the service by name.
+func TestProsodyNetMultiplexAcrossReload(t *testing.T) {
+	needProsodyModule(t, "net_multiplex")
+	plain := freePort(t)
+	th := startHost(t, fmt.Sprintf(`plugin_paths = { %q }
+modules_enabled = { "net_multiplex", "tick" }
+interfaces = { "127.0.0.1" }
+ports = { %d }
+tick_ports = { }
+`, prosodyModules, plain), map[string]string{"tick": multiplexedModules["tick"]})
+	if got := askMux(t, plain, "tick\n"); got != "hello\ntock:5\n" {
+		t.Fatalf("before the reload: %q", got)
+	}
+	changed := strings.Replace(multiplexedModules["tick"], `"hello\n"`, `"hello again\n"`, 1)
+	if err := os.WriteFile(filepath.Join(th.dir, "mod_tick.lua"), []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := th.Reload("test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := askMux(t, plain, "tick\n"); got != "hello again\ntock:5\n" {
+		t.Errorf("after the reload: %q", got)
+	}
+	// The replaced service was added again (the first time at startup).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(th.logFile)
+		if n := strings.Count(string(b), `Adding multiplex service \"tick\"`); n == 2 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("tick added %d times, want 2", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
