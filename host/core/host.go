@@ -126,9 +126,11 @@ func New(opts Options) (*Host, error) {
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
 	h.Server.SetMaxConnections(g.snap.Options.MaxConnections)
+	h.Pool = listen.NewPool(h.Server, h.Log) // before the modules, which may ask what listens (core.portmanager)
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
+	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Status: h.Status})
 	h.Runtime.SetServerInfo(h.serverInfo())
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
@@ -142,7 +144,6 @@ func New(opts Options) (*Host, error) {
 	}
 	h.buildRouter(g, h.Runtime.HTTPApps())
 	g.alpnForMultiplex(h.Runtime.Services())
-	h.Pool = listen.NewPool(h.Server, h.Log)
 	return h, nil
 }
 

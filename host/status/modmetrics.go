@@ -72,3 +72,36 @@ var (
 func escapeHelp(s string) string { return helpEscaper.Replace(s) }
 
 func number(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+// moduleFamily is a module's family as a Family (for core.statsmanager's
+// family objects): the names as exposed, a histogram's buckets
+// cumulative with le last, then count and sum.
+func moduleFamily(v metrics.Values) Family {
+	f := Family{Name: metrics.ExpositionName(v.Name), Type: string(v.Kind), Unit: v.Unit, Help: v.Help}
+	for _, s := range v.Series {
+		var labels []Label
+		for i, k := range v.Labels {
+			labels = append(labels, Label{metrics.ExpositionName(k), s.Labels[i]})
+		}
+		switch v.Kind {
+		case metrics.Counter:
+			f.Samples = append(f.Samples, Sample{Suffix: "_total", Labels: labels, Value: s.Value})
+		case metrics.Gauge:
+			f.Samples = append(f.Samples, Sample{Labels: labels, Value: s.Value})
+		default:
+			if v.Kind == metrics.Histogram {
+				for i, bound := range v.Buckets {
+					f.Samples = append(f.Samples, Sample{Suffix: "_bucket", Labels: withLE(labels, number(bound)), Value: float64(s.Buckets[i])})
+				}
+				f.Samples = append(f.Samples, Sample{Suffix: "_bucket", Labels: withLE(labels, "+Inf"), Value: float64(s.Count)})
+			}
+			f.Samples = append(f.Samples, Sample{Suffix: "_count", Labels: labels, Value: float64(s.Count)},
+				Sample{Suffix: "_sum", Labels: labels, Value: s.Sum})
+		}
+	}
+	return f
+}
+
+func withLE(labels []Label, le string) []Label {
+	return append(append([]Label(nil), labels...), Label{"le", le})
+}

@@ -150,6 +150,9 @@ func connClose(L *lua.LState) int {
 func connSetListener(L *lua.LState) int {
 	lc := checkConn(L)
 	lc.on("ondetach", lua.LNil)
+	if name, ok := foreignListener(L, L.Get(2)); ok {
+		return pushResult(L, lc.handTo(name, nil)) // another module's service (core.portmanager)
+	}
 	lc.listener = L.CheckTable(2)
 	lc.c.WantDrain(lc.listener.RawGetString("ondrain") != lua.LNil)
 	lc.on("onattach", L.Get(3))
@@ -267,31 +270,34 @@ func connShutdown(L *lua.LState) int {
 // data (the bytes the multiplexer read) framed by its own read mode.
 func connDivert(L *lua.LState) int {
 	lc := checkConn(L)
-	name := L.CheckString(2)
-	data := []byte(L.OptString(3, ""))
+	return pushResult(L, lc.handTo(L.CheckString(2), []byte(L.OptString(3, ""))))
+}
+
+// handTo gives the connection to the service called name, with data as
+// the first bytes it reads (see connDivert).
+func (lc *luaConn) handTo(name string, data []byte) error {
 	rt := lc.inst.rt
 	target := rt.Service(name)
 	if target == nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString("no service " + name))
-		return 2
+		return errors.New("no service " + name)
 	}
-	c := lc.c
-	lc.inst.forget(c)
+	if target.Serve == ports.ServeHTTP && rt.divert == nil {
+		return errors.New("no HTTP server in this process")
+	}
+	lc.inst.forget(lc.c)
+	if target.Serve != ports.ServeHTTP {
+		lc.c.Divert(target.Pick())
+	}
+	lc.feed(target, data)
+	return nil
+}
+
+// feed makes data the first bytes the service a connection was handed to
+// reads, replacing what an earlier feed in the same callback gave.
+func (lc *luaConn) feed(target *NetService, data []byte) {
 	if target.Serve == ports.ServeHTTP {
-		if rt.divert == nil {
-			L.Push(lua.LNil)
-			L.Push(lua.LString("no HTTP server in this process"))
-			return 2
-		}
-		c.DetachHTTP(data, rt.divert(name))
-		L.Push(lua.LTrue)
-		return 1
+		lc.c.DetachHTTP(data, lc.inst.rt.divert(target.Name))
+	} else if len(data) > 0 {
+		lc.c.Redeliver(data)
 	}
-	c.Divert(target.Pick())
-	if len(data) > 0 {
-		c.Redeliver(data)
-	}
-	L.Push(lua.LTrue)
-	return 1
 }

@@ -34,6 +34,9 @@ func (it *item) view(inst *Instance) lua.LValue {
 	if inst == it.owner {
 		return it.orig
 	}
+	if svc := it.service(); svc != nil {
+		return inst.serviceObject(svc)
+	}
 	it.mu.Lock()
 	v := it.views[inst]
 	it.mu.Unlock()

@@ -121,22 +121,20 @@ func moduleProvides(L *lua.LState) int {
 		item.RawSetString("name", lua.LString(n))
 	}
 	item.RawSetString("_provided_by", lua.LString(inst.Name))
+	if kind == "net" { // the service first: the net-provider item is seen as it (lib_core_portmanager.go)
+		svc, err := inst.netService(item)
+		if err == nil {
+			err = inst.addService(svc)
+		}
+		if err != nil {
+			L.RaiseError("module:provides(\"net\"): %v", err)
+		}
+	}
 	inst.addItem(L, kind+"-provider", item)
 	if kind == "http" {
 		if err := inst.addHTTP(item); err != nil {
 			L.RaiseError("module:provides(\"http\"): %v", err)
 		}
-		return 0
-	}
-	if kind != "net" {
-		return 0
-	}
-	svc, err := inst.netService(item)
-	if err != nil {
-		L.RaiseError("module:provides(\"net\"): %v", err)
-	}
-	if err := inst.addService(svc); err != nil {
-		L.RaiseError("module:provides(\"net\"): %v", err)
 	}
 	return 0
 }

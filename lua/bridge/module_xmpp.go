@@ -35,7 +35,8 @@ var xmppModules = setOfNames(`
 	vcard_legacy version watchregistrations websocket welcome windows`)
 
 // xmppLibraries are Prosody libraries that only exist for its XMPP server;
-// every core.* name counts too.
+// so does every core.* name moonport does not provide (those it provides,
+// such as core.portmanager, are found before this is asked).
 var xmppLibraries = setOfNames(`
 	util.jid util.xmppstream util.sasl util.dataforms util.xml
 	util.caps util.adhoc util.vcard util.presence util.rsm util.pubsub

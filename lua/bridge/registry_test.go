@@ -85,6 +85,10 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"net.http":            "default? destroy_request events? features? formdecode formencode new request urldecode urlencode",
 		"net.connect":         "connect",
 		"net.resolvers.basic": "new",
+		"core.portmanager":    "activate close deactivate get_active_services get_registered_services get_service get_service_at register_service unregister_service",
+		"core.statsmanager":   "collect cork get_metric_registry uncork",
+		"core.configmanager":  "files get getconfig load rawget resolve_relative_path set",
+		"core.hostmanager":    "activate deactivate get_children",
 	}
 	var names []string
 	for name := range libraries {

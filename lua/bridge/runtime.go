@@ -100,9 +100,10 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
-	events      *eventBuses // module:hook and the events objects (module_events.go)
-	items       *itemStore  // module:add_item (module_items.go)
-	facts       serverFacts // what modules learn of the server (globals.go) and the metrics they define
+	views       atomic.Pointer[CoreViews] // what the core.* libraries read of the host
+	events      *eventBuses               // module:hook and the events objects (module_events.go)
+	items       *itemStore                // module:add_item (module_items.go)
+	facts       serverFacts               // what modules learn of the server (globals.go) and the metrics they define
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount  // goroutines of admin.run tasks
