@@ -147,8 +147,8 @@ func (e *httpEvents) chain(event string) []*httpHook {
 var errHandlerFailed = errors.New("an HTTP handler failed")
 
 // httpFiring is one firing of an event: the goroutine that fires it may
-// already hold a state (held), where that state's handlers then run
-// directly instead of waiting for it.
+// already hold a state (held, and those up its chain of calls), where
+// that state's handlers then run directly instead of waiting for it.
 type httpFiring struct {
 	events *httpEvents
 	held   *Instance
@@ -213,12 +213,25 @@ func (c httpFiring) runIn(h *httpHook, event string, ev *httpEvent, args func(*I
 		}
 		res = fromLuaResult(h.inst, out[0])
 	}
-	if h.inst == c.held {
-		run()
-	} else if !h.inst.call(run) {
-		return nil, nil // stopped meanwhile: as if it were not there
+	if cerr := c.on(h.inst, run); cerr != nil {
+		if h.inst.isStopped() {
+			return nil, nil // stopped meanwhile: as if it were not there
+		}
+		return nil, cerr
 	}
 	return res, err
+}
+
+// on runs f holding inst: directly when this firing's goroutine holds it
+// already (up the chain of calls, crossstate.go), else entering it within
+// the time bound cross-state calls have, so two states waiting for each
+// other give up instead of hanging.
+func (c httpFiring) on(inst *Instance, f func()) error {
+	var chain []*Instance
+	if c.held != nil {
+		chain = chainOf(c.held)
+	}
+	return within(c.held, chain, inst, f)
 }
 
 // fromLuaResult is a handler's result as Go sees it.

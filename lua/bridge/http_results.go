@@ -90,10 +90,8 @@ func (x *httpExchange) applyPromise(c httpFiring, pr httpPromise) error {
 	attach := func() {
 		_, err = inst.protect("promise of an HTTP handler", inst.L.GetField(pr.p, "next"), 0, pr.p, settle(false), settle(true))
 	}
-	if inst == c.held {
-		attach()
-	} else if !inst.call(attach) {
-		return errHandlerFailed
+	if cerr := c.on(inst, attach); cerr != nil {
+		return cerr
 	}
 	return err
 }
