@@ -34,7 +34,7 @@ var xmppModules = setOfNames(`
 	vcard_legacy version watchregistrations websocket welcome windows`)
 
 // xmppLibraries are Prosody libraries that only exist for its XMPP server;
-// every core.* name counts too.
+// every core.* name that is not built in (lib_core_*.go) counts too.
 var xmppLibraries = setOfNames(`
 	util.stanza util.jid util.xmppstream util.sasl util.dataforms util.xml
 	util.caps util.adhoc util.vcard util.presence util.rsm util.pubsub
@@ -55,7 +55,8 @@ func setOfNames(list string) map[string]bool {
 	return out
 }
 
-// isXMPPLibrary reports whether require(name) asks for XMPP machinery.
+// isXMPPLibrary reports whether require(name), a name that is not built
+// in, asks for XMPP machinery.
 func isXMPPLibrary(name string) bool {
 	return xmppLibraries[name] || strings.HasPrefix(name, "core.")
 }

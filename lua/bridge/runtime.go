@@ -101,7 +101,11 @@ type Runtime struct {
 	shared      *sharedStore
 	ctx         context.Context
 	cancel      context.CancelFunc
-	tasks       *taskCount  // goroutines of admin.run tasks
+	tasks       *taskCount // goroutines of admin.run tasks
+	// changeMu runs core.modulemanager's changes one at a time; quietReload
+	// marks the reload of the one running (lib_core_modulemanager.go).
+	changeMu    sync.Mutex
+	quietReload atomic.Bool
 	leaving     []*Instance // being stopped by Stop
 	// The watchdog runs until watchStop is closed and then closes watchDone.
 	watchStop, watchDone chan struct{}
