@@ -49,6 +49,8 @@ type Host interface {
 	Reload(why string) error
 	// SetLogLevel logs from level on.
 	SetLogLevel(level string) error
+	// ReopenLogs opens the log files again, as SIGUSR1 does.
+	ReopenLogs() error
 	// RequestShutdown asks the server to stop, for reason.
 	RequestShutdown(reason string)
 	// Upgrade starts the new binary with the listening sockets.
@@ -149,6 +151,7 @@ var commands = map[string]commandFunc{
 	"stats":              (*Admin).stats,
 	"multiplex_services": (*Admin).multiplexServices,
 	"log_level":          (*Admin).logLevel,
+	"reopen_logs":        (*Admin).reopenLogs,
 	"console_secret":     (*Admin).consoleSecret,
 	"auth_failed":        (*Admin).authFailed,
 }
@@ -361,6 +364,8 @@ func (a *Admin) multiplexServices(args) (any, error) {
 }
 
 func (a *Admin) logLevel(args args) (any, error) { return nil, a.host.SetLogLevel(args.str(0)) }
+
+func (a *Admin) reopenLogs(args) (any, error) { return nil, a.host.ReopenLogs() }
 
 // consoleSecret is what a console session from peer (an IP address)
 // must present: console_password, else the cookie (made on first use,

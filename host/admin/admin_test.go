@@ -31,6 +31,7 @@ type fakeHost struct {
 	undone      int
 	reloads     []string
 	logLevel    string
+	reopened    int
 	shutdown    string
 	hidden      int
 }
@@ -77,6 +78,7 @@ func (f *fakeHost) SetLogLevel(level string) error {
 	f.logLevel = level
 	return nil
 }
+func (f *fakeHost) ReopenLogs() error             { f.reopened++; return nil }
 func (f *fakeHost) RequestShutdown(reason string) { f.shutdown = reason }
 func (f *fakeHost) Upgrade() error                { return errors.New("this process cannot upgrade itself") }
 func (f *fakeHost) Access() Access                { return f.access }
@@ -185,6 +187,9 @@ func TestServerCommands(t *testing.T) {
 	call(t, a, "log_level", "debug")
 	if f.logLevel != "debug" || callErr(t, a, "log_level", "loud") != "no level loud" {
 		t.Errorf("log level %q", f.logLevel)
+	}
+	if call(t, a, "reopen_logs"); f.reopened != 1 {
+		t.Errorf("reopen_logs: reopened %d times", f.reopened)
 	}
 	if v := call(t, a, "config_get", "", "ssl"); v != "*/ssl" {
 		t.Errorf("config_get on no host: %v", v)
