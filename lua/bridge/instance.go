@@ -58,6 +58,10 @@ type Instance struct {
 	// needsXMPP is the XMPP library or method the module asked for, which
 	// makes a failure to load an XMPP-only module's (module_xmpp.go).
 	needsXMPP string
+	// toldOwned are the host-owned options the module was told it reads
+	// as unset (host_owned.go); only the goroutine holding the state
+	// touches it.
+	toldOwned map[string]bool
 
 	// The run budget (budget.go): busy is when the outermost callback
 	// began (0 when idle); the watchdog stops it through ctx, which the

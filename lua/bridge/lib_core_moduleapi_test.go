@@ -21,3 +21,18 @@ function check() return module:shout("hi") .. " " .. tostring(api.get_name == mo
 		t.Errorf("in another module: %q %v", got, err)
 	}
 }
+
+// pidfile is moonport's: a module reads it as unset, and is told so once.
+func TestPidfileReadsAsUnset(t *testing.T) {
+	tr := newTestRuntime(t, `pidfile = "/run/x.pid"
+other = "/run/y"`, map[string]string{"p": `function check()
+	return tostring(module:get_option("pidfile")) .. " " .. tostring(module:get_option_string("pidfile", "dflt")) .. " " .. module:get_option("other")
+end`})
+	inst := tr.load(t, "p")
+	if got, err := callGlobal(inst, "check"); err != nil || got != "nil dflt /run/y" {
+		t.Errorf("pidfile: %q %v", got, err)
+	}
+	if l := tr.log.lines("Option pidfile reads as unset in modules"); len(l) != 1 {
+		t.Errorf("told %d times: %q", len(l), l)
+	}
+}

@@ -18,6 +18,9 @@ import (
 // and notes that a module reads it (OptionsRead).
 func (inst *Instance) option(L *lua.LState, name string) any {
 	inst.rt.noteOption(name)
+	if inst.hostOwned(name) {
+		return nil
+	}
 	return inst.snap.Load().Value(hostOf(L, inst), name)
 }
 
