@@ -252,10 +252,14 @@ func (a *Admin) moduleRows(only string) Rows {
 // moduleOp is the console's module:load, module:unload and
 // module:reload, each run as a reload. A load or unload whose reload
 // fails is taken back, so later reloads do not fail for it; reloading a
-// module that is not loaded is an error naming it.
+// module that is not loaded is an error naming it. The optional third
+// argument says who asks, for the log ("console" unless given).
 func moduleOp(op string) commandFunc {
 	return func(a *Admin, args args) (any, error) {
-		module, host := args.str(0), args.str(1)
+		module, host, by := args.str(0), args.str(1), args.str(2)
+		if by == "" {
+			by = "console"
+		}
 		if host == "" {
 			host = "*"
 		}
@@ -265,7 +269,7 @@ func moduleOp(op string) commandFunc {
 			}
 		}
 		undo := a.host.Override(op, module, host)
-		err := a.host.Reload("console module:" + op + "(" + module + ")")
+		err := a.host.Reload(by + " module:" + op + "(" + module + ")")
 		if err != nil && op != "reload" {
 			undo()
 		}

@@ -281,15 +281,16 @@ func TestModuleCommands(t *testing.T) {
 	}
 	call(t, a, "module_reload", "muc", "rooms.example")
 	call(t, a, "module_load", "time")
+	call(t, a, "module_reload", "echo", "*", "modulemanager")
 	// A load or unload whose reload fails is taken back; a reload is not.
 	f.reloadErr = errors.New("x.cfg.lua:1: broken")
 	callErr(t, a, "module_unload", "echo")
 	callErr(t, a, "module_reload", "echo")
-	wantOverrides := []string{"reload muc on rooms.example", "load time on *", "unload echo on *", "reload echo on *"}
+	wantOverrides := []string{"reload muc on rooms.example", "load time on *", "reload echo on *", "unload echo on *", "reload echo on *"}
 	if !reflect.DeepEqual(f.overrides, wantOverrides) || f.undone != 1 {
 		t.Errorf("overrides %v, undone %d", f.overrides, f.undone)
 	}
-	if f.reloads[1] != "console module:load(time)" {
+	if f.reloads[1] != "console module:load(time)" || f.reloads[2] != "modulemanager module:reload(echo)" {
 		t.Errorf("reloads %v", f.reloads)
 	}
 }

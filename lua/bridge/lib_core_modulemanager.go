@@ -86,7 +86,7 @@ func (rt *Runtime) changeModule(op, name, host string) error {
 	defer rt.changeMu.Unlock()
 	rt.quietReload.Store(true)
 	defer rt.quietReload.Store(false)
-	_, err := rt.admin.Call("module_"+op, []any{name, host})
+	_, err := rt.admin.Call("module_"+op, []any{name, host, "modulemanager"})
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 )
 
@@ -146,4 +147,19 @@ modules_disabled = { "target" }
 	}
 	callGlobal(driver, "outside", "reload", "a.example", "target")
 	waitNote(t, tr, "boots", float64(2))
+}
+
+// find tries Prosody's pluginloader names in its order, in each folder.
+func TestFindFollowsProsodysOrder(t *testing.T) {
+	all := []string{"mod_x/x/mod_x.lua", "mod_x/mod_x.lua", "x/mod_x.lua", "mod_x.lua"}
+	for i := range all {
+		files := fstest.MapFS{}
+		for _, p := range all[i:] {
+			files[p] = &fstest.MapFile{Data: []byte(p)}
+		}
+		file, src, err := find([]Source{{Label: "m", FS: files}}, "x", "*")
+		if err != nil || file != "m/"+all[i] || string(src) != all[i] {
+			t.Errorf("with %q: %s %q %v", all[i:], file, src, err)
+		}
+	}
 }

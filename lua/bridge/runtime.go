@@ -305,12 +305,16 @@ func (rt *Runtime) LoadReport() LoadReport {
 	return rt.report
 }
 
-// find looks a module up: mod_NAME.lua or mod_NAME/mod_NAME.lua in each
-// source in turn.
+// find looks a module up in each source in turn, under the names
+// Prosody's pluginloader tries, in its order: mod_NAME/NAME/mod_NAME.lua,
+// mod_NAME/mod_NAME.lua (prosody-modules' layout), NAME/mod_NAME.lua,
+// mod_NAME.lua.
 func find(sources []Source, name, host string) (string, []byte, error) {
 	var tried []string
+	file := "mod_" + name + ".lua"
+	names := []string{path.Join("mod_"+name, name, file), path.Join("mod_"+name, file), path.Join(name, file), file}
 	for _, src := range sources {
-		for _, p := range []string{"mod_" + name + ".lua", path.Join("mod_"+name, "mod_"+name+".lua")} {
+		for _, p := range names {
 			b, err := fs.ReadFile(src.FS, p)
 			if err == nil {
 				return path.Join(src.Label, p), b, nil
