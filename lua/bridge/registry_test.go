@@ -60,6 +60,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"core.loggingmanager": "get_levels register_sink_type reload_logging",
 		"core.usermanager":    "create_user delete_user get_password get_provider get_sasl_handler set_password test_password user_exists users",
 		"core.moduleapi":      "*", // the module methods, which other files add to
+		"util.serialization":  "deserialize new serialize",
 	}
 	var names []string
 	for name := range libraries {
