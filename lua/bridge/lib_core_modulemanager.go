@@ -16,7 +16,7 @@ import (
 // waits for it without holding the state and returns its outcome; anywhere
 // else (a hook such as config-reloaded, where Prosody's modules call it)
 // it is started after the current callback and returns true at once, its
-// outcome logged.
+// outcome logged (a change the server's stop overtook is dropped).
 //
 // A reload asked for here fires no config-reloaded (Prosody's module
 // reload does not either): mod_reload_modules reloads modules from that
@@ -51,7 +51,7 @@ func mmChange(op string) lua.LGFunction {
 			inst.rt.tasks.add() // Stop waits for it, as for a task
 			go func() {
 				defer inst.rt.tasks.done()
-				if err := inst.rt.changeModule(op, name, host); err != nil {
+				if err := inst.rt.changeModule(op, name, host); err != nil && inst.rt.ctx.Err() == nil {
 					inst.log.Errorf("modulemanager.%s(%q, %q) failed: %v", op, host, name, err)
 				}
 			}()
