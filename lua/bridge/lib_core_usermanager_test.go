@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // aliceAccount is the file `prosodyctl register alice example.com
@@ -124,5 +126,47 @@ func TestUsermanagerPasswordHash(t *testing.T) {
 	inst := userRuntime(t, `password_hash = "SHA-256"`)
 	if got, _ := callGlobal(inst, "test", "alice", "example.com", "s3cret pw"); got != "nil "+msgBadPassword {
 		t.Errorf("SHA-256 against SHA-1 keys: %q", got)
+	}
+}
+
+// saslPlainBody feeds PLAIN messages to handler() and prints what each
+// process call gave; the handler checks alice's password "s3cret pw" on
+// example.com.
+const saslPlainBody = `
+function plain_answers()
+	local out = {}
+	local function show(...) local t = { ... }
+		for i = 1, select("#", ...) do t[i] = tostring(t[i]) end; return table.concat(t, " ") end
+	for _, msg in ipairs({ "\0alice\0s3cret pw", "authz\0ALICE\0s3cret pw", "\0alice\0wrong", "\0alice",
+			"\0al:ce\0s3cret pw", "\0alice\0s3cret pw\0etc", "", "\0\0x", "a\0b", "\0 \0s3cret pw" }) do
+		local c = handler():clean_clone()
+		local first, again = c:select("PLAIN"), c:select("PLAIN")
+		out[#out + 1] = show(first, again, c:process(msg)) .. " " .. tostring(c.username)
+	end
+	local mechs = {}
+	for m in pairs(handler():mechanisms()) do mechs[#mechs + 1] = m end
+	out[#out + 1] = table.concat(mechs, ",") .. " " .. tostring((handler():clean_clone():select("NOPE")))
+	return table.concat(out, "\n")
+end
+`
+
+// The PLAIN handler answers each message as Prosody's util.sasl does with
+// a profile that tests the password.
+func TestUsermanagerSASLPlainAsProsodys(t *testing.T) {
+	want := testenv.ProsodyLua(t, `local sasl = require "util.sasl"
+function handler()
+	return sasl.new("example.com", { plain_test = function(_, user, password, realm)
+		return user == "alice" and password == "s3cret pw" and realm == "example.com", true
+	end })
+end`+saslPlainBody+`io.write(plain_answers())`)
+	inst := userRuntime(t, "")
+	inst.call(func() {
+		if err := inst.L.DoString(`local um = require "core.usermanager"
+function handler() return um.get_sasl_handler("example.com", {}) end` + saslPlainBody); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if got, err := callGlobal(inst, "plain_answers"); err != nil || got != want {
+		t.Errorf("moonport:\n%s\n%v\nProsody:\n%s", got, err, want)
 	}
 }
