@@ -58,9 +58,10 @@ type Instance struct {
 	// needsXMPP is the XMPP library or method the module asked for, which
 	// makes a failure to load an XMPP-only module's (module_xmpp.go).
 	needsXMPP string
-	// toldOwned are the host-owned options the module was told it reads
-	// as unset (host_owned.go); only the goroutine holding the state
-	// touches it.
+	// toldOwned are what the module was told the host does itself: the
+	// options it reads as unset (host_owned.go) and the signals whose
+	// handlers util.signal does not call; only the goroutine holding the
+	// state touches it.
 	toldOwned map[string]bool
 
 	// The run budget (budget.go): busy is when the outermost callback

@@ -61,6 +61,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"core.usermanager":    "create_user delete_user get_password get_provider get_sasl_handler set_password test_password user_exists users",
 		"core.moduleapi":      "*", // the module methods, which other files add to
 		"util.serialization":  "deserialize new serialize",
+		"util.signal":         "*", // signal, raise, kill and the SIG* numbers of the platform
 	}
 	var names []string
 	for name := range libraries {
