@@ -79,7 +79,9 @@ func mmChange(op string) lua.LGFunction {
 // take the mark, and its reload is then the quiet one: each reload still
 // happens, and at least one of them fires the event).
 func (rt *Runtime) changeModule(op, name, host string) error {
-	if rt.ctx.Err() != nil {
+	select { // a change asked for while starting waits until the host can reload
+	case <-rt.started:
+	case <-rt.ctx.Done():
 		return rt.ctx.Err()
 	}
 	rt.changeMu.Lock()

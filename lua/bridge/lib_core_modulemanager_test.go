@@ -74,6 +74,7 @@ func mmRuntime(t *testing.T, cfg string) (*testRuntime, *Instance) {
 	if err := tr.LoadAll(); err != nil {
 		t.Fatal(err)
 	}
+	tr.FireEvent("*", "server-started", nil)
 	return tr, tr.loadedModule("*", "driver")
 }
 

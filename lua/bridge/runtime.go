@@ -106,6 +106,9 @@ type Runtime struct {
 	// marks the reload of the one running (lib_core_modulemanager.go).
 	changeMu    sync.Mutex
 	quietReload atomic.Bool
+	// started is closed once server-started fired: the host can reload.
+	started     chan struct{}
+	startedOnce sync.Once
 	leaving     []*Instance // being stopped by Stop
 	// The watchdog runs until watchStop is closed and then closes watchDone.
 	watchStop, watchDone chan struct{}
@@ -118,7 +121,7 @@ func New(opts Options) *Runtime {
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
 		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
-		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
 	rt.network.Store(&opts.Settings)
@@ -447,6 +450,9 @@ func (inst *Instance) addService(s *NetService) error {
 // FireEvent fires a host event on every instance of host that hooks it
 // ("*" fires on global modules); data is copied into each Lua state.
 func (rt *Runtime) FireEvent(host, event string, data map[string]any) {
+	if host == "*" && event == "server-started" {
+		rt.startedOnce.Do(func() { close(rt.started) })
+	}
 	for _, inst := range rt.Instances() {
 		if inst.Host != host {
 			continue
