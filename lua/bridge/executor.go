@@ -1,6 +1,9 @@
 package bridge
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // executor runs the callbacks of one Lua state, a combining executor:
 // whichever goroutine has work for the state takes it and runs the work
@@ -75,6 +78,33 @@ func (e *executor) enter() bool {
 	}
 	e.drain()
 	return true
+}
+
+// enterWithin is enter that gives up after d, for a call from another
+// state (crossstate.go): two goroutines each holding one state and
+// waiting for the other's would otherwise wait forever. timedOut tells
+// giving up from finding the executor stopped.
+func (e *executor) enterWithin(d time.Duration) (ok, timedOut bool) {
+	deadline := time.Now().Add(d)
+	pause := 20 * time.Microsecond
+	for !e.running.TryLock() {
+		if e.isStopped() {
+			return false, false
+		}
+		if time.Now().After(deadline) {
+			return false, true
+		}
+		time.Sleep(pause)
+		if pause < time.Millisecond {
+			pause *= 2
+		}
+	}
+	if e.isStopped() {
+		e.running.Unlock()
+		return false, false
+	}
+	e.drain()
+	return true, false
 }
 
 // release runs what was queued, then gives the state up. Work queued

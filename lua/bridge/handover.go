@@ -34,6 +34,7 @@ func (t *Stage) hold(old *Instance) any {
 		return nil
 	}
 	t.held[old] = true
+	old.frozen.Store(true) // events pass it by from now on
 	return old.save()
 }
 
@@ -41,6 +42,7 @@ func (t *Stage) hold(old *Instance) any {
 // instances go on.
 func (t *Stage) releaseHeld() {
 	for old := range t.held {
+		old.frozen.Store(false)
 		old.release()
 	}
 	t.held = map[*Instance]bool{}

@@ -49,7 +49,7 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 	}
 	inst.http = append(inst.http, app)
 	if inst.Name != "http" {
-		dep, err := inst.home.load(moduleRef{name: "http", host: "*"})
+		dep, err := inst.home.load(moduleRef{name: "http", host: "*", via: chainOf(inst)})
 		if err != nil {
 			return err
 		}

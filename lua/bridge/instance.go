@@ -35,8 +35,15 @@ type Instance struct {
 
 	executor // runs the callbacks on L, one at a time
 
-	hooks  map[string][]hook
 	timers map[*timer]struct{}
+
+	// Across states (crossstate.go): live says its handlers get events and
+	// its items are seen (a reload's new instance waits for Commit);
+	// frozen, that a reload holds it since its module.save, so events pass
+	// it by. chain is the states the call running in it holds (the
+	// goroutine holding the state's).
+	live, frozen atomic.Bool
+	chain        []*Instance
 
 	copyOf *Instance   // the primary, for a copy made for workers
 	copies []*Instance // a primary's copies
@@ -96,7 +103,7 @@ func instanceOf(L *lua.LState) *Instance {
 
 func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *Instance {
 	inst := &Instance{rt: rt, Name: name, Host: host, Path: path,
-		hooks: map[string][]hook{}, timers: map[*timer]struct{}{}, conns: map[*listen.Conn]*luaConn{},
+		timers: map[*timer]struct{}{}, conns: map[*listen.Conn]*luaConn{},
 		tasks: map[*lua.LState]bool{}, ctx: newBudgetContext(),
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
 	// Bounded stacks: runaway recursion is an error, not the host's memory.
@@ -110,6 +117,7 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 
 // stop runs what is queued, refuses further work and closes the Lua state.
 func (inst *Instance) stop() {
+	inst.rt.unplug(inst)
 	inst.executor.stop(func() {
 		inst.L.Close()
 		inst.errs.flush(time.Now().Add(time.Second), inst.log) // whatever is left

@@ -70,7 +70,7 @@ func (ld *loader) load(m moduleRef) (*Instance, error) {
 	if old != nil && ld.saveHeld != nil {
 		saved = ld.saveHeld(old)
 	}
-	inst, err := ld.rt.loadInstance(ld, m.name, m.host, file, src, saved)
+	inst, err := ld.rt.loadInstance(ld, m, file, src, saved)
 	if err != nil {
 		return nil, ld.broken(old, err)
 	}

@@ -2,13 +2,11 @@ package bridge
 
 import (
 	"path"
-	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/config"
-	"github.com/moonport/moonport/lua/luaval"
 )
 
 // moduleMethods are the methods of the module object (module:name(...)),
@@ -50,9 +48,6 @@ func init() {
 		"get_option_array":   moduleGetOptionArray,
 		"get_option_set":     moduleGetOptionSet,
 		"provides":           moduleProvides,
-		"hook":               moduleHook,
-		"unhook":             moduleUnhook,
-		"fire_event":         moduleFireEvent,
 		"add_timer":          moduleAddTimer,
 		"depends":            moduleDepends,
 		"shared":             moduleShared,
@@ -181,73 +176,6 @@ func moduleLog(L *lua.LState) int {
 	return 0
 }
 
-// hook is a handler module:hook registered.
-type hook struct {
-	fn       *lua.LFunction
-	priority float64
-}
-
-// moduleHook is module:hook(event, fn, priority): higher priority first.
-func moduleHook(L *lua.LState) int {
-	inst := instanceOf(L)
-	event := L.CheckString(2)
-	fn := L.CheckFunction(3)
-	prio := float64(L.OptNumber(4, 0))
-	hs := append(inst.hooks[event], hook{fn: fn, priority: prio})
-	sort.SliceStable(hs, func(i, j int) bool { return hs[i].priority > hs[j].priority })
-	inst.hooks[event] = hs
-	return 0
-}
-
-// moduleUnhook is module:unhook(event, fn).
-func moduleUnhook(L *lua.LState) int {
-	inst := instanceOf(L)
-	event := L.CheckString(2)
-	fn := L.CheckFunction(3)
-	hs := inst.hooks[event][:0]
-	for _, h := range inst.hooks[event] {
-		if h.fn != fn {
-			hs = append(hs, h)
-		}
-	}
-	inst.hooks[event] = hs
-	return 0
-}
-
-// fire calls this instance's handlers of event in priority order; the
-// first non-nil result stops the chain and is returned, as in Prosody.
-func (inst *Instance) fire(event string, data lua.LValue) lua.LValue {
-	for _, h := range inst.hooks[event] {
-		out, err := inst.protect("handler of event "+event, h.fn, 1, data)
-		if err == nil && out[0] != lua.LNil {
-			return out[0]
-		}
-	}
-	return lua.LNil
-}
-
-// moduleFireEvent is module:fire_event(event, data): it runs this
-// module's own handlers at once and returns their result; other modules
-// on the same host get a copy of the data on their own loops afterwards
-// (they live in other Lua states).
-func moduleFireEvent(L *lua.LState) int {
-	inst := instanceOf(L)
-	event := L.CheckString(2)
-	data := L.Get(3)
-	res := inst.fire(event, data)
-	if copyData, err := luaval.ToGo(data); err == nil {
-		for _, other := range inst.rt.Instances() {
-			if other == inst || other.Host != inst.Host {
-				continue
-			}
-			o := other
-			o.post(func() { o.fire(event, luaval.ToLua(o.L, copyData)) })
-		}
-	}
-	L.Push(res)
-	return 1
-}
-
 // moduleAddTimer is module:add_timer(delay, fn, ...): fn(now, ...) after
 // delay seconds (see addTimer).
 func moduleAddTimer(L *lua.LState) int {
@@ -276,7 +204,7 @@ func moduleDepends(L *lua.LState) int {
 	}
 	ld := inst.home
 	ld.hold(inst, 1)
-	dep, err := ld.load(moduleRef{name: name, host: host})
+	dep, err := ld.load(moduleRef{name: name, host: host, via: chainOf(inst)})
 	ld.hold(inst, -1)
 	if err != nil {
 		L.RaiseError("module:depends(%q): %v", name, err)

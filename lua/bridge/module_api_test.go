@@ -16,9 +16,9 @@ function drop() module:unhook("ping", high) end
 function show() return heard end
 `
 
-// Handlers run by priority and the first result ends the chain; unhook
-// removes one; other modules on the same host get a copy of the event
-// on their own loop, modules on other hosts none.
+// Handlers run by priority across the instances of a host and the first
+// result ends the chain; unhook removes one; modules on other hosts hear
+// nothing.
 func TestModuleEvents(t *testing.T) {
 	tr := newTestRuntime(t, `VirtualHost "example.com"`, map[string]string{"a": eventsModule, "b": eventsModule, "c": eventsModule})
 	a, b := tr.load(t, "a"), tr.load(t, "b")
@@ -29,13 +29,22 @@ func TestModuleEvents(t *testing.T) {
 	if got, _ := callGlobal(a, "fire"); got != "from high" {
 		t.Errorf("fire: %q", got)
 	}
-	eventually(t, b, "show", "high")
-	if got, _ := callGlobal(c, "show"); got != "nothing" {
-		t.Errorf("a module on another host heard %q", got)
+	if got, _ := callGlobal(b, "show"); got != "nothing" {
+		t.Errorf("b's handler ran after a's ended the chain: %q", got)
 	}
 	callGlobal(a, "drop")
+	if got, _ := callGlobal(a, "fire"); got != "from high" {
+		t.Errorf("fire after a's unhook: %q (want b's high)", got)
+	}
+	if got, _ := callGlobal(b, "show"); got != "high" {
+		t.Errorf("b heard %q", got)
+	}
+	callGlobal(b, "drop")
 	if got, _ := callGlobal(a, "fire"); got != "from middle" {
-		t.Errorf("fire after unhook: %q", got)
+		t.Errorf("fire after both unhooks: %q", got)
+	}
+	if got, _ := callGlobal(c, "show"); got != "nothing" {
+		t.Errorf("a module on another host heard %q", got)
 	}
 }
 

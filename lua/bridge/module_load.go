@@ -119,6 +119,7 @@ func moduleProvides(L *lua.LState) int {
 		item.RawSetString("name", lua.LString(n))
 	}
 	item.RawSetString("_provided_by", lua.LString(inst.Name))
+	inst.addItem(L, kind+"-provider", item)
 	if kind == "http" {
 		if err := inst.addHTTP(item); err != nil {
 			L.RaiseError("module:provides(\"http\"): %v", err)

@@ -33,6 +33,10 @@ type moduleRef struct {
 	// required: asked for by the console's module:load, so any failure
 	// fails the reload it is part of.
 	required bool
+	// via: the states the goroutine loading it holds, for a module:depends
+	// from a callback (crossstate.go's call chain), so events the new
+	// module fires into them run there and then.
+	via []*Instance
 }
 
 func (m moduleRef) key() string { return m.host + "/" + m.name }

@@ -264,6 +264,7 @@ func (t *Stage) Commit() {
 			h.inst.post(func() { h.inst.forget(c) })
 		}
 	}
+	rt.switchLive(append(keys(t.replaced), t.removed...), append(append([]*Instance(nil), t.added...), values(t.replaced)...))
 	for old := range t.replaced {
 		rt.retire(old, t.held[old])
 	}
@@ -278,6 +279,14 @@ func (t *Stage) Commit() {
 	for _, h := range t.snap.Hosts() {
 		rt.FireEvent(h.Name, "config-reloaded", map[string]any{"filename": t.snap.Path})
 	}
+}
+
+func keys(m map[*Instance]*Instance) []*Instance {
+	out := make([]*Instance, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func values(m map[*Instance]*Instance) []*Instance {

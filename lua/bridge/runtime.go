@@ -99,6 +99,8 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
+	events      *eventBuses // module:hook and the events objects (module_events.go)
+	items       *itemStore  // module:add_item (module_items.go)
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount // goroutines of admin.run tasks
@@ -120,7 +122,7 @@ func New(opts Options) *Runtime {
 	ctx, cancel := context.WithCancel(context.Background())
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
-		retired: map[*Instance]bool{}, shared: newSharedStore(), ctx: ctx, cancel: cancel,
+		retired: map[*Instance]bool{}, shared: newSharedStore(), events: newEventBuses(), items: &itemStore{}, ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
@@ -359,14 +361,21 @@ func (s runningSet) members() []*Instance { return s.rt.active() }
 
 // loadInstance boots a module (and the copies its workers ask for) for
 // ld's set; saved is what the instance it replaces handed over.
-func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte, saved any) (*Instance, error) {
+func (rt *Runtime) loadInstance(ld *loader, m moduleRef, file string, src []byte, saved any) (*Instance, error) {
+	name, host := m.name, m.host
 	inst := newInstance(rt, name, host, file, ld.snap())
 	inst.peers = ld.set.members
 	inst.home = ld
 	inst.srcHash = sha256.Sum256(src)
+	// A reload's instances join the others' events and items at Commit.
+	inst.live.Store(ld == rt.live)
 	var err error
 	ld.hold(inst, 1)
-	inst.call(func() { err = inst.boot(src, saved) })
+	inst.call(func() {
+		inst.chain = append(append([]*Instance(nil), m.via...), inst)
+		err = inst.boot(src, saved)
+		inst.chain = nil
+	})
 	ld.hold(inst, -1)
 	if err != nil {
 		needs := inst.needsXMPP
@@ -377,6 +386,9 @@ func (rt *Runtime) loadInstance(ld *loader, name, host, file string, src []byte,
 	if err := rt.copies(inst, src, saved); err != nil {
 		rt.stopInstance(inst)
 		return nil, err
+	}
+	if ld == rt.live {
+		rt.goLive(inst, m.via)
 	}
 	return inst, nil
 }
@@ -445,26 +457,6 @@ func (inst *Instance) addService(s *NetService) error {
 	}
 	inst.services = append(inst.services, s)
 	return nil
-}
-
-// FireEvent fires a host event on every instance of host that hooks it
-// ("*" fires on global modules); data is copied into each Lua state.
-func (rt *Runtime) FireEvent(host, event string, data map[string]any) {
-	if host == "*" && event == "server-started" {
-		rt.startedOnce.Do(func() { close(rt.started) })
-	}
-	for _, inst := range rt.Instances() {
-		if inst.Host != host {
-			continue
-		}
-		inst.call(func() {
-			t := inst.L.NewTable()
-			for k, v := range data {
-				t.RawSetString(k, toLua(inst.L, v))
-			}
-			inst.fire(event, t)
-		})
-	}
 }
 
 // Stop fires server-stopping, shuts connections down within the

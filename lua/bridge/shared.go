@@ -20,11 +20,16 @@ type sharedStore struct {
 
 func newSharedStore() *sharedStore { return &sharedStore{tables: map[string]map[string]any{}} }
 
-// sharedTable is one path of the store.
+// sharedTable is one path of the store, as one instance sees it.
 type sharedTable struct {
 	store *sharedStore
 	data  map[string]any // guarded by store.mu
+	inst  *Instance
 }
+
+// crossShared is a value holding functions, stored as crossstate.go
+// exports it: read in another state, they are proxies.
+type crossShared struct{ x any }
 
 // table is the table at path, made empty on first use.
 func (s *sharedStore) table(path string) *sharedTable {
@@ -67,7 +72,9 @@ func moduleShared(L *lua.LState) int {
 			p = "/" + inst.Host + "/" + inst.Name + "/" + p
 		}
 		ud := L.NewUserData()
-		ud.Value = inst.rt.shared.table(p)
+		st := inst.rt.shared.table(p)
+		st.inst = inst
+		ud.Value = st
 		mt := L.SetFuncs(L.NewTable(), sharedProxyMeta, ud)
 		proxy := L.NewTable()
 		L.SetMetatable(proxy, mt)
@@ -89,17 +96,25 @@ func sharedOf(L *lua.LState) *sharedTable {
 
 // sharedIndex reads a copy of the value out of the store.
 func sharedIndex(L *lua.LState) int {
-	L.Push(luaval.ToLua(L, sharedOf(L).get(L.CheckString(2))))
+	t := sharedOf(L)
+	v := t.get(L.CheckString(2))
+	if c, ok := v.(crossShared); ok {
+		L.Push(t.inst.importX(c.x))
+		return 1
+	}
+	L.Push(luaval.ToLua(L, v))
 	return 1
 }
 
-// sharedNewIndex copies a value into the store; values that cannot leave
-// a Lua state (functions, …) are an error.
+// sharedNewIndex copies a value into the store; one holding functions is
+// kept as calls across states see it (crossstate.go), its functions
+// running in this state.
 func sharedNewIndex(L *lua.LState) int {
+	t := sharedOf(L)
 	v, err := luaval.ToGo(L.Get(3))
 	if err != nil {
-		L.RaiseError("module:shared: %v", err)
+		v = crossShared{t.inst.export(L.Get(3))}
 	}
-	sharedOf(L).set(L.CheckString(2), v)
+	t.set(L.CheckString(2), v)
 	return 0
 }

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"strings"
 	"sync"
 	"testing"
 )
@@ -43,12 +42,14 @@ local absolute = module:shared("/*/a/counters")
 function put(v) mine.value = v end
 function get() return tostring(absolute.value) end
 function put_table() mine.t = { 1, 2, x = "y" }; local t = mine.t; t[1] = 99; return mine.t[1] .. mine.t.x end
-function put_function() mine.f = function() end end
+local calls = 0
+function put_function() mine.f = { run = function(x) calls = calls + 1; return x .. " run in " .. module.name .. " " .. calls end } end
+function call_function() return absolute.f.run("b's call") end
 `
 
 // module:shared is the same table in every state: a relative path is
-// under the module's own /host/module/; values are copied, and what
-// cannot leave a state is refused.
+// under the module's own /host/module/; values are copied, functions
+// in them run in the state that stored them.
 func TestModuleShared(t *testing.T) {
 	tr := newTestRuntime(t, "", map[string]string{"a": sharedModule, "b": sharedModule})
 	a, b := tr.load(t, "a"), tr.load(t, "b")
@@ -64,8 +65,10 @@ func TestModuleShared(t *testing.T) {
 	if got, err := callGlobal(a, "put_table"); err != nil || got != "1y" {
 		t.Errorf("a table is copied in and out: %q %v", got, err)
 	}
-	_, err := callGlobal(a, "put_function")
-	if err == nil || !strings.Contains(err.Error(), "module:shared") || !strings.Contains(err.Error(), "function") {
-		t.Errorf("a function stored in a shared table: %v", err)
+	if _, err := callGlobal(a, "put_function"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := callGlobal(b, "call_function"); got != "b's call run in a 1" {
+		t.Errorf("a function stored in a shared table, called from b: %q %v", got, err)
 	}
 }

@@ -1,0 +1,69 @@
+package bridge
+
+import (
+	"testing"
+)
+
+// A stand-in for mod_cron: global, it handles the "task" items of every
+// host it is added to and runs them on demand.
+const cronModule = `
+module:set_global()
+local tasks = {}
+function module.add_host(hm)
+	hm:handle_items("task", function(e)
+		e.item.host = hm.host
+		tasks[#tasks + 1] = e.item
+	end, function(e)
+		for i, t in ipairs(tasks) do if t == e.item then table.remove(tasks, i) end end
+	end)
+end
+function run_all()
+	local out = {}
+	for _, t in ipairs(tasks) do
+		out[#out + 1] = t.host .. ":" .. t.when .. ":" .. tostring(t.name) .. "=" .. tostring(t.run())
+	end
+	return table.concat(out, " ")
+end
+`
+
+// module:daily and module:hourly load mod_cron (module:depends) and add
+// "task" items it runs, in the adding module's state; they go when that
+// module stops.
+func TestCronTasks(t *testing.T) {
+	tr := newTestRuntime(t, `VirtualHost "example.com"`, map[string]string{"cron": cronModule, "job": `
+local n = 0
+module:daily("clean", function() n = n + 1; return "cleaned " .. n end)
+module:hourly(function() return "tick" end)
+`})
+	job, err := tr.Load("job", "example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cron *Instance
+	for _, inst := range tr.Primaries() {
+		if inst.Name == "cron" {
+			cron = inst
+		}
+	}
+	if cron == nil {
+		t.Fatal("module:daily did not load cron")
+	}
+	if got, _ := callGlobal(cron, "run_all"); got != "example.com:daily:clean=cleaned 1 example.com:hourly:nil=tick" {
+		t.Errorf("run_all: %q", got)
+	}
+	tr.stopInstance(job)
+	if got, _ := callGlobal(cron, "run_all"); got != "" {
+		t.Errorf("run_all after the job stopped: %q", got)
+	}
+}
+
+// Without a mod_cron, module:cron logs that its tasks will not run and the
+// module still loads.
+func TestCronWithoutModCron(t *testing.T) {
+	tr := newTestRuntime(t, ``, map[string]string{"job": `module:weekly("w", function() end)
+function count() return tostring(#module:get_host_items("task")) end`})
+	if got, _ := callGlobal(tr.load(t, "job"), "count"); got != "1" {
+		t.Errorf("task items: %s", got)
+	}
+	tr.log.wait(t, "module:cron", "will not run")
+}
