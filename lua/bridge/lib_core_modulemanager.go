@@ -203,14 +203,23 @@ func mmGetModulesForHost(L *lua.LState) int {
 	for _, n := range list {
 		items.Append(lua.LString(n))
 	}
+	L.Push(stateSet(L, items))
+	L.Push(component)
+	return 2
+}
+
+// stateSet is util.set.new(items) as the state's require gives it, so
+// callers get the same kind of set as the module's own.
+func stateSet(L *lua.LState, items *lua.LTable) lua.LValue {
 	L.Push(L.GetGlobal("require"))
 	L.Push(lua.LString("util.set"))
 	L.Call(1, 1)
-	set := L.Get(-1)
+	lib := L.Get(-1)
 	L.Pop(1)
-	L.Push(L.GetField(set, "new"))
+	L.Push(L.GetField(lib, "new"))
 	L.Push(items)
 	L.Call(1, 1)
-	L.Push(component)
-	return 2
+	set := L.Get(-1)
+	L.Pop(1)
+	return set
 }
