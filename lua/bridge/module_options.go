@@ -151,7 +151,7 @@ func moduleGetOptionSet(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(newSet(L, t))
+	L.Push(stateSet(L, t)) // the set require "util.set" gives in this state
 	return 1
 }
 
