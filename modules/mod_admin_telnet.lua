@@ -167,6 +167,7 @@ local function commands(print)
 				print("  services     " .. (m.services ~= "" and m.services or "(none)"));
 				print("  copies       " .. m.copies);
 				print("  connections  " .. m.connections);
+				if m.status then print("  status       " .. m.status); end
 			end
 			return true, name;
 		end,

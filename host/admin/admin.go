@@ -243,8 +243,12 @@ func (a *Admin) moduleRows(only string) Rows {
 		if only != "" && m.Name != only {
 			continue
 		}
-		rows = append(rows, Row{"name": m.Name, "host": m.Host, "file": m.File, "services": strings.Join(m.Services, ","),
-			"copies": float64(m.Copies), "connections": float64(m.Connections)})
+		row := Row{"name": m.Name, "host": m.Host, "file": m.File, "services": strings.Join(m.Services, ","),
+			"copies": float64(m.Copies), "connections": float64(m.Connections)}
+		if m.Status != "" {
+			row["status"] = m.Status // module:set_status
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }

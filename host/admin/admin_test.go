@@ -95,7 +95,7 @@ func newFake() *fakeHost {
 			},
 			Modules: []status.Module{
 				{Name: "echo", Host: "*", File: "/m/mod_echo.lua", Services: []string{"echo", "echo_udp"}, Copies: 2, Connections: 2},
-				{Name: "muc", Host: "rooms.example", File: "/m/mod_muc.lua"},
+				{Name: "muc", Host: "rooms.example", File: "/m/mod_muc.lua", Status: "error: no storage"},
 			},
 			Reloads: status.Reloads{Count: 3, Failures: 1, Last: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), LastError: "bad"},
 		},
@@ -263,7 +263,7 @@ func TestModuleCommands(t *testing.T) {
 	if v := call(t, a, "module_info", "echo"); !reflect.DeepEqual(v, want) {
 		t.Errorf("module_info echo: %v", v)
 	}
-	if rows := call(t, a, "modules").(Rows); len(rows) != 2 {
+	if rows := call(t, a, "modules").(Rows); len(rows) != 2 || rows[1]["status"] != "error: no storage" {
 		t.Errorf("modules: %v", rows)
 	}
 	if msg := callErr(t, a, "module_info", "nope"); msg != "module 'nope' is not loaded" {

@@ -129,6 +129,7 @@ func New(opts Options) (*Host, error) {
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
+	h.Runtime.SetServerInfo(h.serverInfo())
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
 		g.sinks.Close()
@@ -196,6 +197,7 @@ func (h *Host) Start() error {
 	}
 	h.logActivated(res.Opened)
 	h.logModuleReport(h.Runtime.LoadReport())
+	h.Runtime.MarkStarted(time.Now())
 	h.Runtime.FireEvent("*", "server-started", nil)
 	return nil
 }

@@ -38,6 +38,9 @@ func (h *Host) Status() status.Snapshot {
 	}
 	for _, inst := range h.Runtime.Primaries() {
 		m := status.Module{Name: inst.Name, Host: inst.Host, File: inst.Path, Copies: 1 + len(inst.Copies())}
+		if typ, msg, _ := inst.Status(); typ != "" {
+			m.Status = typ + ": " + msg
+		}
 		for _, svc := range inst.Services() {
 			m.Services = append(m.Services, svc.Name)
 			m.Connections += perService[svc.Name]
@@ -45,5 +48,6 @@ func (h *Host) Status() status.Snapshot {
 		s.Modules = append(s.Modules, m)
 	}
 	s.Callbacks.Bounds, s.Callbacks.Counts, s.Callbacks.Sum = h.Runtime.CallbackHistogram()
+	s.ModuleMetrics = h.Runtime.Metrics().Collect()
 	return s
 }

@@ -55,6 +55,7 @@ func WriteMetrics(w io.Writer, s Snapshot) error {
 	}
 	fmt.Fprintf(&b, "moonport_lua_callback_seconds_bucket{le=\"+Inf\"} %d\n", cum)
 	fmt.Fprintf(&b, "moonport_lua_callback_seconds_count %d\nmoonport_lua_callback_seconds_sum %g\n", cum, h.Sum)
+	writeModuleMetrics(&b, s.ModuleMetrics)
 	b.WriteString("# EOF\n")
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -23,15 +23,15 @@ th{background:#f0f0f0}
 {{range .Listeners}}<tr><td>{{.Service}}</td><td>{{.Listener}}</td><td>{{.AddrPort}}</td><td>{{.Encryption}}</td><td>{{.Open}}</td><td>{{.Accepted}}</td><td>{{.Refused}}</td></tr>
 {{end}}</tbody></table>
 <h2>Modules</h2>
-<table id="modules"><thead><tr><th>Module</th><th>Host</th><th>Services</th></tr></thead><tbody>
-{{range .Modules}}<tr><td>{{.Name}}</td><td>{{.Host}}</td><td>{{.Services}}</td></tr>
+<table id="modules"><thead><tr><th>Module</th><th>Host</th><th>Services</th><th>Status</th></tr></thead><tbody>
+{{range .Modules}}<tr><td>{{.Name}}</td><td>{{.Host}}</td><td>{{.Services}}</td><td>{{.Status}}</td></tr>
 {{end}}</tbody></table>
 </body></html>
 `))
 
 // pageModule is a module as the page lists it: its services sorted, in
 // one cell.
-type pageModule struct{ Name, Host, Services string }
+type pageModule struct{ Name, Host, Services, Status string }
 
 // WritePage writes the status page of s: plain HTML, no external assets.
 func WritePage(w io.Writer, s Snapshot) error {
@@ -49,7 +49,7 @@ func WritePage(w io.Writer, s Snapshot) error {
 	}
 	for _, m := range s.Modules {
 		names := slices.Sorted(slices.Values(m.Services))
-		data.Modules = append(data.Modules, pageModule{m.Name, m.Host, strings.Join(names, ", ")})
+		data.Modules = append(data.Modules, pageModule{m.Name, m.Host, strings.Join(names, ", "), m.Status})
 	}
 	return page.Execute(w, data)
 }

@@ -8,6 +8,8 @@ package status
 import (
 	"net/http"
 	"time"
+
+	"github.com/moonport/moonport/host/metrics"
 )
 
 // Snapshot is what the server is doing at one moment.
@@ -19,6 +21,9 @@ type Snapshot struct {
 	Modules     []Module
 	Reloads     Reloads
 	Callbacks   Histogram // how long Lua callbacks ran
+	// ModuleMetrics are the metrics modules defined (module:measure,
+	// module:metric), shown after moonport's own.
+	ModuleMetrics []metrics.Values
 }
 
 // Listener is one listening socket and its counters.
@@ -54,6 +59,7 @@ type Module struct {
 	Services    []string // the services it provides, in the order it declared them
 	Copies      int      // instances serving (1 plus its <service>_workers copies)
 	Connections int      // open connections of its services
+	Status      string   // what it said with module:set_status ("error: port in use"); "" when nothing
 }
 
 // Reloads says how reloads went.

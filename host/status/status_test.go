@@ -26,7 +26,7 @@ func sample() Snapshot {
 		},
 		Modules: []Module{
 			{Name: "echo", Host: "*", Services: []string{"echo"}, Copies: 1, Connections: 3},
-			{Name: "http", Host: "*", Services: []string{"https", "http"}, Copies: 1, Connections: 1},
+			{Name: "http", Host: "*", Services: []string{"https", "http"}, Copies: 1, Connections: 1, Status: "warn: no certificate"},
 		},
 		Reloads:   Reloads{Count: 2, Failures: 1, Last: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), LastError: "x.cfg.lua:3: <b>bad</b>"},
 		Callbacks: Histogram{Bounds: []float64{0.001, 0.1}, Counts: []int64{1, 1, 1}, Sum: 2.5},
@@ -113,7 +113,7 @@ func TestPage(t *testing.T) {
 		"Up 1h30m0s · 4 connection(s) · last reload: 2026-01-02T03:04:05Z (failed: x.cfg.lua:3: &lt;b&gt;bad&lt;/b&gt;)",
 		"<tr><td>echo</td><td>echo</td><td>127.0.0.1:7007</td><td>none</td><td>3</td><td>10</td><td>1</td></tr>",
 		"<tr><td>https</td><td>https</td><td>[::]:5281</td><td>direct TLS</td><td>1</td><td>5</td><td>0</td></tr>",
-		"<tr><td>http</td><td>*</td><td>http, https</td></tr>",
+		"<tr><td>http</td><td>*</td><td>http, https</td><td>warn: no certificate</td></tr>",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s:\n%s", want, page)

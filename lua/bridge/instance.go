@@ -70,6 +70,10 @@ type Instance struct {
 	// handlers util.signal does not call; only the goroutine holding the
 	// state touches it.
 	toldOwned map[string]bool
+	// missing are the methods the module object lacked, by the code
+	// position that asked ("file:line:"), for explainMissing.
+	missing map[string]string
+	status  moduleStatus // module:set_status (module_status.go)
 
 	// The run budget (budget.go): busy is when the outermost callback
 	// began (0 when idle); the watchdog stops it through ctx, which the
@@ -144,7 +148,7 @@ func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret 
 	stopped := inst.end()
 	if err != nil {
 		L.SetTop(top)
-		err = fmt.Errorf("error in %s: %s", what, luaErrorText(err, stopped))
+		err = fmt.Errorf("error in %s: %s", what, inst.explainMissing(luaErrorText(err, stopped)))
 		inst.logError(err.Error())
 		return nil, err
 	}

@@ -31,10 +31,6 @@ import (
 // password offered and comparing in constant time; no password is kept
 // or written anywhere.
 
-// defaultDataPath is where Prosody's Debian package keeps its data, for
-// a config without data_path.
-const defaultDataPath = "/var/lib/prosody"
-
 // account is one user's record in the store.
 type account struct {
 	storedKey, serverKey, salt string // hex, hex, raw
@@ -75,11 +71,7 @@ func (rt *Runtime) storeOf(host string) (*userStore, error) {
 	default:
 		return nil, fmt.Errorf("password_hash = %v: SCRAM-SHA-1 or SCRAM-SHA-256 only", v)
 	}
-	data := snap.Options.DataPath
-	if data == "" {
-		data = defaultDataPath
-	}
-	s.dir = filepath.Join(data, storeEncode(host), "accounts")
+	s.dir = filepath.Join(rt.paths()["data"], storeEncode(host), "accounts") // prosody.paths.data
 	return s, nil
 }
 

@@ -79,10 +79,11 @@ func TestDependsOnADisabledModuleFails(t *testing.T) {
 }
 
 var failingModules = map[string]string{
-	"broken":   `error("broken on purpose")`,
-	"stanzas":  `local st = require "util.stanza"`,
-	"features": `module:add_feature("urn:xmpp:ping")`,
-	"echo":     `module:provides("net", { name = "echo", listener = {}, default_port = 7 })`,
+	"broken":  `error("broken on purpose")`,
+	"stanzas": `local xs = require "util.xmppstream"`,
+	"features": `module:add_feature("urn:xmpp:ping")
+module:hook_tag("jabber:client", "message", function() end)`,
+	"echo": `module:provides("net", { name = "echo", listener = {}, default_port = 7 })`,
 }
 
 const failingConfig = `modules_enabled = { "roster", "nope", "echo" }
@@ -117,8 +118,8 @@ func TestModulesThatDoNotLoadAreLeftOut(t *testing.T) {
 	tr.log.wait(t, "level=error", "module 'nope' not found (host *)", "carrying on without it")
 	tr.log.wait(t, "level=error", "loading module 'broken' on host x.example", "broken on purpose")
 	tr.log.wait(t, "level=debug", "autoloaded module 'presence' is not on the plugin paths")
-	tr.log.wait(t, "level=debug", "skipped XMPP module 'stanzas'", "it needs util.stanza")
-	tr.log.wait(t, "level=debug", "skipped XMPP module 'features'", "it needs module:add_feature()")
+	tr.log.wait(t, "level=debug", "skipped XMPP module 'stanzas'", "it needs util.xmppstream")
+	tr.log.wait(t, "level=debug", "skipped XMPP module 'features'", "it needs module:hook_tag()")
 	if l := tr.log.lines("level=error", "presence"); len(l) > 0 {
 		t.Errorf("an autoloaded name logged an error: %s", l)
 	}
@@ -135,7 +136,7 @@ func TestStrictModulesMakesFailuresFatal(t *testing.T) {
 	if err == nil {
 		t.Fatal("LoadAll succeeded")
 	}
-	for _, want := range []string{"module 'roster' not found", "module 'nope' not found", "broken on purpose", "util.stanza"} {
+	for _, want := range []string{"module 'roster' not found", "module 'nope' not found", "broken on purpose", "util.xmppstream"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error lacks %q: %v", want, err)
 		}

@@ -158,9 +158,13 @@ func format(L *lua.LState, start int) string {
 
 // moduleLog is module:log(level, fmt, ...).
 func moduleLog(L *lua.LState) int {
-	inst := instanceOf(L)
-	level := L.CheckString(2)
-	msg := format(L, 3)
+	instanceOf(L).logAt(L.CheckString(2), format(L, 3))
+	return 0
+}
+
+// logAt logs msg at a Prosody level name; other names log at info with
+// the name as a field.
+func (inst *Instance) logAt(level, msg string) {
 	switch level {
 	case "debug":
 		inst.log.Debug(msg)
@@ -173,7 +177,6 @@ func moduleLog(L *lua.LState) int {
 	default:
 		inst.log.WithField("level", level).Info(msg)
 	}
-	return 0
 }
 
 // moduleAddTimer is module:add_timer(delay, fn, ...): fn(now, ...) after

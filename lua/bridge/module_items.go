@@ -91,12 +91,6 @@ func (s *itemStore) visible(inst *Instance, host, typ string) []*item {
 	return out
 }
 
-func (inst *Instance) hasHost(host string) bool {
-	inst.hostsMu.Lock()
-	defer inst.hostsMu.Unlock()
-	return inst.hosts[host]
-}
-
 // itemEvent is the data of item-added/removed: {source = module, item =
 // item}, the module's own values in its state, copies elsewhere. source
 // is the module object's table (L's argument 1) when the module fires.

@@ -27,6 +27,7 @@ func (inst *Instance) boot(src []byte, saved any) error {
 	inst.module = inst.newModuleObject()
 	L.SetGlobal("module", inst.module)
 	inst.installRequire()
+	inst.installGlobals()
 	installCompat(L)
 	fn, err := L.Load(bytes.NewReader(src), inst.Path)
 	if err != nil {

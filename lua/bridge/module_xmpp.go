@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"fmt"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -36,16 +37,21 @@ var xmppModules = setOfNames(`
 // xmppLibraries are Prosody libraries that only exist for its XMPP server;
 // every core.* name that is not built in (lib_core_*.go) counts too.
 var xmppLibraries = setOfNames(`
-	util.stanza util.jid util.xmppstream util.sasl util.dataforms util.xml
+	util.jid util.xmppstream util.sasl util.dataforms util.xml
 	util.caps util.adhoc util.vcard util.presence util.rsm util.pubsub
 	util.datamanager util.session util.smqueue`)
 
 // xmppMethods are module methods of Prosody's moduleapi that act on
-// stanzas, features, users or storage.
-var xmppMethods = setOfNames(`
-	add_feature add_identity add_extension has_feature has_identity add_item
-	handle_items get_host_items hook_tag hook_stanza send send_iq broadcast
-	open_store may`)
+// stanzas, users or storage: calling one means the module needs an XMPP
+// server. Declarations that merely advertise (add_feature, add_identity,
+// add_extension) are accepted and do nothing (module_declare.go), so a
+// module that only declares features loads.
+var xmppMethods = map[string]string{
+	"hook_tag": "XMPP stanza routing", "hook_stanza": "XMPP stanza routing",
+	"send": "XMPP stanza routing", "send_iq": "XMPP stanza routing", "broadcast": "XMPP stanza routing",
+	"has_feature": "XMPP service discovery", "has_identity": "XMPP service discovery",
+	"open_store": "XMPP storage", "may": "XMPP permissions",
+}
 
 func setOfNames(list string) map[string]bool {
 	out := map[string]bool{}
@@ -62,16 +68,43 @@ func isXMPPLibrary(name string) bool {
 }
 
 // missingMethod is the module object's fallback for a method moonport
-// does not have: an XMPP one is noted on the instance (so its failure
-// counts as XMPP-only), and either way the call then fails as it would.
+// does not have. Indexing gives nil, as in Prosody (modules test
+// `if module.hook_global then`), so a call fails in the VM; the lookup is
+// noted by code position, and explainMissing turns that failure into one
+// naming the method. An XMPP one is noted on the instance too (so its
+// failure counts as XMPP-only).
 func missingMethod(L *lua.LState) int {
 	name := L.CheckString(2)
-	if xmppMethods[name] {
-		inst := instanceOf(L)
-		if inst.needsXMPP == "" {
-			inst.needsXMPP = "module:" + name + "()"
+	inst := instanceOf(L)
+	if where := L.Where(1); where != "" {
+		if inst.missing == nil {
+			inst.missing = map[string]string{}
 		}
+		inst.missing[where] = name
+	}
+	if _, ok := xmppMethods[name]; ok && inst.needsXMPP == "" {
+		inst.needsXMPP = "module:" + name + "()"
 	}
 	L.Push(lua.LNil)
 	return 1
+}
+
+// callOfNil is the VM's message for calling nil, after "file:line:".
+const callOfNil = " attempt to call a non-function object"
+
+// explainMissing rewrites the VM's error for calling a method the module
+// object does not have into one that names it, where it was called.
+func (inst *Instance) explainMissing(msg string) string {
+	for where, name := range inst.missing {
+		if !strings.Contains(msg, where+callOfNil) {
+			continue
+		}
+		what := "is not provided by moonport"
+		if reason, ok := xmppMethods[name]; ok {
+			what += " (" + reason + ")"
+		}
+		at := strings.TrimSuffix(where, ":")
+		msg = strings.Replace(msg, where+callOfNil, fmt.Sprintf("module:%s() %s at %s", name, what, at), 1)
+	}
+	return msg
 }

@@ -56,11 +56,17 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.pposix":         "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
 		"util.promise":        "all all_settled is_promise join new race reject resolve set_nexttick try",
 		"lfs":                 "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
+		"util.async":          "guarder ready runner set_nexttick set_schedule_function sleep wait wait_for waiter",
+		"util.dependencies":   "check_dependencies log_warnings missingdep softreq",
+		"util.error":          "coerce configure from_stanza init is_err is_error new",
+		"util.helpers":        "get_upvalue log_events log_host_events revert_log_events revert_log_host_events show_events",
+		"util.id":             "custom long medium short tiny",
+		"util.serialization":  "deserialize new serialize",
+		"util.stanza":         "clone deserialize error_reply iq is_stanza message presence preserialize pretty_print reply stanza stanza_mt? xml_escape",
 		"core.modulemanager":  "get_module get_modules get_modules_for_host is_loaded load reload unload",
 		"core.loggingmanager": "get_levels register_sink_type reload_logging",
 		"core.usermanager":    "create_user delete_user get_password get_provider get_sasl_handler set_password test_password user_exists users",
 		"core.moduleapi":      "*", // the module methods, which other files add to
-		"util.serialization":  "deserialize new serialize",
 		"util.signal":         "*", // signal, raise, kill and the SIG* numbers of the platform
 	}
 	var names []string

@@ -101,6 +101,7 @@ type Runtime struct {
 	shared      *sharedStore
 	events      *eventBuses // module:hook and the events objects (module_events.go)
 	items       *itemStore  // module:add_item (module_items.go)
+	facts       serverFacts // what modules learn of the server (globals.go) and the metrics they define
 	ctx         context.Context
 	cancel      context.CancelFunc
 	tasks       *taskCount // goroutines of admin.run tasks
