@@ -22,17 +22,23 @@ function check() return module:shout("hi") .. " " .. tostring(api.get_name == mo
 	}
 }
 
-// pidfile is moonport's: a module reads it as unset, and is told so once.
-func TestPidfileReadsAsUnset(t *testing.T) {
+// pidfile and run_as_root are moonport's: a module reads the first as
+// unset and the second as true, and is told so once.
+func TestHostOwnedOptions(t *testing.T) {
 	tr := newTestRuntime(t, `pidfile = "/run/x.pid"
+run_as_root = false
 other = "/run/y"`, map[string]string{"p": `function check()
-	return tostring(module:get_option("pidfile")) .. " " .. tostring(module:get_option_string("pidfile", "dflt")) .. " " .. module:get_option("other")
+	return tostring(module:get_option("pidfile")) .. " " .. tostring(module:get_option_string("pidfile", "dflt")) .. " " ..
+		tostring(module:get_option_boolean("run_as_root")) .. " " .. module:get_option("other")
 end`})
 	inst := tr.load(t, "p")
-	if got, err := callGlobal(inst, "check"); err != nil || got != "nil dflt /run/y" {
-		t.Errorf("pidfile: %q %v", got, err)
+	callGlobal(inst, "check")
+	if got, err := callGlobal(inst, "check"); err != nil || got != "nil dflt true /run/y" {
+		t.Errorf("host-owned options: %q %v", got, err)
 	}
-	if l := tr.log.lines("Option pidfile reads as unset in modules"); len(l) != 1 {
-		t.Errorf("told %d times: %q", len(l), l)
+	for _, want := range []string{"Option pidfile reads as unset in modules", "Option run_as_root reads as true in modules"} {
+		if l := tr.log.lines(want); len(l) != 1 {
+			t.Errorf("%q told %d times: %q", want, len(l), l)
+		}
 	}
 }

@@ -18,8 +18,8 @@ import (
 // and notes that a module reads it (OptionsRead).
 func (inst *Instance) option(L *lua.LState, name string) any {
 	inst.rt.noteOption(name)
-	if inst.hostOwned(name) {
-		return nil
+	if v, owned := inst.hostOwned(name); owned {
+		return v
 	}
 	return inst.snap.Load().Value(hostOf(L, inst), name)
 }
