@@ -13,16 +13,18 @@ import (
 
 func init() { registerLibrary("core.usermanager", funcsLibrary(usermanagerFuncs)) }
 
+// usermanagerFuncs go to a module's provider when the host has one
+// (lib_core_usermanager_provider.go), else to the account store.
 var usermanagerFuncs = map[string]lua.LGFunction{
-	"test_password":    umTestPassword,
-	"user_exists":      umUserExists,
-	"get_password":     umGetPassword,
-	"users":            umUsers,
-	"get_provider":     umGetProvider,
-	"get_sasl_handler": umGetSASLHandler,
-	"set_password":     umReadOnly,
-	"create_user":      umReadOnly,
-	"delete_user":      umReadOnly,
+	"test_password":    viaProvider("test_password", 2, umTestPassword),
+	"user_exists":      viaProvider("user_exists", 2, umUserExists),
+	"get_password":     viaProvider("get_password", 2, umGetPassword),
+	"users":            viaProvider("users", 1, umUsers),
+	"get_provider":     viaProvider("", 1, umGetProvider),
+	"get_sasl_handler": viaProvider("get_sasl_handler", 1, umGetSASLHandler),
+	"set_password":     viaProvider("set_password", 3, umReadOnly),
+	"create_user":      viaProvider("create_user", 3, umReadOnly),
+	"delete_user":      viaProvider("delete_user", 2, umReadOnly),
 }
 
 // Prosody's answers, which clients such as Dovecot's may show.
