@@ -256,3 +256,35 @@ func TestPosixLoadsAndLeavesTheProcessToMoonport(t *testing.T) {
 		t.Errorf("moonport stopped: %v\n%s", err, log)
 	}
 }
+
+// reopenModule answers each connection with what core.loggingmanager's
+// reload_logging() returned.
+const reopenModule = `local lm = require "core.loggingmanager"
+module:provides("net", { name = "reopen", listener = {
+	onconnect = function(conn)
+		local ok, err = lm.reload_logging()
+		conn:write(tostring(ok) .. " " .. tostring(err) .. "\n")
+		conn:close()
+	end } })
+`
+
+// TestReloadLoggingReopensTheLogFiles: a module's reload_logging() opens
+// the log files again, as SIGUSR1 does after logrotate moved them.
+func TestReloadLoggingReopensTheLogFiles(t *testing.T) {
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mod_reopen.lua"), []byte(reopenModule), 0o644)
+	port := testenv.FreePorts(t, 1)[0]
+	logFile := filepath.Join(dir, "moonport.log")
+	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"reopen\" }\ninterfaces = { \"127.0.0.1\" }\n"+
+		"reopen_ports = { %d }\nrun_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", dir, port, logFile))
+	startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, port, loopback(port))
+	if err := os.Rename(logFile, logFile+".1"); err != nil {
+		t.Fatal(err)
+	}
+	c := testenv.DialLine(t, port)
+	defer c.Close()
+	c.Expect("true nil")
+	waitLog(t, logFile, "Reopened log files", 1)
+}
