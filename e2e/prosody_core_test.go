@@ -288,3 +288,56 @@ func TestReloadLoggingReopensTheLogFiles(t *testing.T) {
 	c.Expect("true nil")
 	waitLog(t, logFile, "Reopened log files", 1)
 }
+
+// mmDriverModule reloads module target from a connection (the outcome
+// follows the callback), or from a task when the client sends "task"
+// (the outcome is written back); it logs each config-reloaded it sees.
+const mmDriverModule = `local mm = require "core.modulemanager"
+local admin = require "moonport.admin"
+module:hook("config-reloaded", function() module:log("info", "driver saw config-reloaded") end)
+module:provides("net", { name = "driver", listener = { default_mode = "*l",
+	onincoming = function(conn, line)
+		if line == "task" then
+			admin.run(function()
+				local ok, err = mm.reload("*", "target")
+				conn:write(tostring(ok) .. " " .. tostring(err) .. "\n")
+			end)
+		else
+			conn:write(tostring(mm.reload("*", line)) .. "\n")
+		end
+	end } })
+`
+
+// TestModulemanagerReloadsThroughTheHost: core.modulemanager.reload in
+// the real binary reloads the module (its file unchanged) through the
+// host's reload, from a callback and from a task, and fires no
+// config-reloaded.
+func TestModulemanagerReloadsThroughTheHost(t *testing.T) {
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "mod_driver.lua"), []byte(mmDriverModule), 0o644)
+	os.WriteFile(filepath.Join(dir, "mod_target.lua"), []byte(`module:log("info", "target loaded")`+"\n"), 0o644)
+	port := testenv.FreePorts(t, 1)[0]
+	logFile := filepath.Join(dir, "moonport.log")
+	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"driver\", \"target\" }\ninterfaces = { \"127.0.0.1\" }\n"+
+		"driver_ports = { %d }\nrun_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", dir, port, logFile))
+	startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, port, loopback(port))
+	c := testenv.DialLine(t, port)
+	defer c.Close()
+	c.Send("target\n")
+	c.Expect("true")
+	waitLog(t, logFile, "target loaded", 2)
+	c.Send("task\n")
+	c.Expect("true nil")
+	log := waitLog(t, logFile, "Reloaded (modulemanager module:reload(target))", 2)
+	if n := strings.Count(log, "target loaded"); n != 3 {
+		t.Errorf("target loaded %d times, want 3:\n%s", n, log)
+	}
+	c.Send("nothing\n")
+	c.Expect("true")
+	log = waitLog(t, logFile, `modulemanager.reload(\"*\", \"nothing\") failed`, 1)
+	if strings.Contains(log, "driver saw config-reloaded") {
+		t.Errorf("a module reload fired config-reloaded:\n%s", log)
+	}
+}
