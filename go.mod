@@ -19,3 +19,7 @@ require (
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
 	google.golang.org/protobuf v1.36.1 // indirect
 )
+
+// A fork of v1.1.2 with one compiler fix (multiple assignment,
+// yuin/gopher-lua#440): see third_party/gopher-lua/MOONPORT.md.
+replace github.com/yuin/gopher-lua => ./third_party/gopher-lua

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,11 +18,6 @@ var (
 	workDir   = flag.String("compat.work", "", "TestDifferential works in this folder and keeps it (default: a temporary one, removed)")
 )
 
-// runUser is the user both hosts run as, the one Debian's prosody package
-// creates and its systemd unit runs Prosody as; a config says `--! user
-// root` to run as root instead.
-const runUser = "prosody"
-
 // suite is what every config's run shares.
 type suite struct {
 	work, certs, stubs, netns string
@@ -34,7 +28,7 @@ type suite struct {
 type row struct {
 	Config            suiteConfig
 	Ran               bool
-	Prosody, Moonport outcome
+	Prosody, Moonport Outcome
 	Result            string // "same", "expected", "different"
 	Reason            string // the entry of ExpectedDifferences
 }
@@ -68,25 +62,8 @@ func TestDifferential(t *testing.T) {
 // it, and prepares the shared files: the moonport binary, the stubs, the
 // certificates and netns.sh, in a folder the run user can read.
 func newSuite(t *testing.T) *suite {
-	for _, tool := range [][2]string{{"prosody", "prosody"}, {"unshare", "util-linux"},
-		{"setpriv", "util-linux"}, {"ss", "iproute2"}, {"ip", "iproute2"}} {
-		testenv.NeedTool(t, tool[0], tool[1])
-	}
-	need := func(ok bool, why string) {
-		if ok {
-			return
-		}
-		if os.Getenv("CI") != "" {
-			t.Fatal(why)
-		}
-		t.Skip(why)
-	}
-	need(os.Geteuid() == 0, "the differential suite needs root for its network namespaces (unshare -n): run compat/run as root")
-	_, err := user.Lookup(runUser)
-	need(err == nil, "the differential suite runs both hosts as the user "+runUser+", which the prosody package creates")
-	out, err := exec.Command("unshare", "--net", "--mount", "--pid", "--fork", "true").CombinedOutput()
-	need(err == nil, fmt.Sprintf("the differential suite cannot make namespaces here (unshare: %v: %s)", err, out))
-
+	NeedNamespaces(t)
+	var err error
 	s := &suite{work: *workDir}
 	if s.work == "" {
 		s.work, err = os.MkdirTemp("", "moonport-compat-")
@@ -130,11 +107,11 @@ func (s *suite) compare(t *testing.T, c suiteConfig) row {
 	if len(c.Occupy) > 0 {
 		testenv.NeedTool(t, "nc", "netcat-openbsd")
 	}
-	runAs := runUser
+	runAs := RunUser
 	if c.AsRoot {
 		runAs = "root"
 	}
-	outs := make([]outcome, len(s.hosts))
+	outs := make([]Outcome, len(s.hosts))
 	errs := make([]error, len(s.hosts))
 	var wg sync.WaitGroup
 	for i, h := range s.hosts {

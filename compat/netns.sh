@@ -4,7 +4,7 @@
 # --kill-child --mount-proc --propagation private`), so nothing it binds or
 # writes is seen outside and killing it kills everything it started:
 #
-#   netns.sh [--occupy tcp|tcp6 ADDRESS PORT]... WORK USER COMMAND...
+#   netns.sh [--occupy tcp|tcp6 ADDRESS PORT]... [--probe SCRIPT] WORK USER COMMAND...
 #
 # It brings up lo with documentation addresses, gives Prosody's fixed paths
 # (/run/prosody, /var/lib/prosody, /var/log/prosody) fresh folders under WORK,
@@ -17,14 +17,21 @@
 #   state running | state exited CODE
 #   settled MS | settled no
 #
-# The server's own output goes to WORK/out.
+# The server's own output goes to WORK/out. With --probe, once the process
+# has settled and still runs, `bash SCRIPT WORK` runs as root inside the
+# namespaces (the client side of a test), its output in WORK/probe, before
+# the process is stopped, for at most 20 s.
 set -u
 
-occupy=()
+occupy=() probe=""
 while [ "${1:-}" = --occupy ]; do
 	occupy+=("$2 $3 $4")
 	shift 4
 done
+if [ "${1:-}" = --probe ]; then
+	probe=$2
+	shift 2
+fi
 work=$1 user=$2
 shift 2
 
@@ -98,6 +105,7 @@ if [ -z "$state" ] || [ "$state" = Z ]; then
 	sockets=""
 else
 	echo "state running"
+	[ -n "$probe" ] && timeout 20 bash "$probe" "$work" >"$work/probe" 2>&1
 fi
 [ -n "$sockets" ] && echo "$sockets"
 echo "settled $settled"

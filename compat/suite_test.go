@@ -50,22 +50,22 @@ func TestDirectives(t *testing.T) {
 }
 
 func TestParseOutcome(t *testing.T) {
-	o, err := parseOutcome("state running\nlisten tcp [::]:5222\nlisten tcp 0.0.0.0:5222\nsettled 1200\n", "out")
+	o, err := ParseOutcome("state running\nlisten tcp [::]:5222\nlisten tcp 0.0.0.0:5222\nsettled 1200\n", "out")
 	if err != nil || !o.Running || !o.Settled || strings.Join(o.Sockets, ",") != "tcp 0.0.0.0:5222,tcp [::]:5222" {
 		t.Errorf("got %+v, %v", o, err)
 	}
-	o, err = parseOutcome("state exited 1\nsettled no\n", "out")
+	o, err = ParseOutcome("state exited 1\nsettled no\n", "out")
 	if err != nil || o.Running || o.State() != "exited 1" {
 		t.Errorf("got %+v, %v", o, err)
 	}
-	if _, err := parseOutcome("settled no\n", "out"); err == nil {
+	if _, err := ParseOutcome("settled no\n", "out"); err == nil {
 		t.Error("a report without a state was accepted")
 	}
 }
 
 func TestSideBySide(t *testing.T) {
-	p := outcome{Running: true, Settled: true, Sockets: []string{"tcp 0.0.0.0:5222", "tcp 0.0.0.0:5269"}}
-	m := outcome{Running: true, Settled: true, Sockets: []string{"tcp 0.0.0.0:5222", "tcp 192.0.2.1:5222"}}
+	p := Outcome{Running: true, Settled: true, Sockets: []string{"tcp 0.0.0.0:5222", "tcp 0.0.0.0:5269"}}
+	m := Outcome{Running: true, Settled: true, Sockets: []string{"tcp 0.0.0.0:5222", "tcp 192.0.2.1:5222"}}
 	want := "" +
 		"  PROSODY            MOONPORT\n" +
 		"  running            running\n" +

@@ -8,7 +8,7 @@ import (
 
 // sideBySide lines both hosts' states and sockets up in two columns, a
 // socket only one host has facing a "-".
-func sideBySide(p, m outcome) string {
+func sideBySide(p, m Outcome) string {
 	var b strings.Builder
 	w := tabwriter.NewWriter(&b, 0, 0, 3, ' ', 0)
 	w.Write([]byte("  PROSODY\tMOONPORT\n"))
@@ -20,7 +20,7 @@ func sideBySide(p, m outcome) string {
 }
 
 // pairs is the state line, then one line per socket of either host.
-func pairs(p, m outcome) [][2]string {
+func pairs(p, m Outcome) [][2]string {
 	out := [][2]string{{p.State(), m.State()}}
 	has := func(list []string, s string) bool {
 		i := sort.SearchStrings(list, s)
