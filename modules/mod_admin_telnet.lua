@@ -85,6 +85,7 @@ local help = {
 	},
 	log = {
 		"log:level(level)          log from level up: debug, info, warn, error, or default",
+		"log:reopen()              open the log files again (after logrotate moved them), as SIGUSR1",
 	},
 };
 local sections = { "server", "port", "module", "config", "conn", "stats", "log" };
@@ -215,6 +216,7 @@ local function commands(print)
 	};
 	c.log = {
 		level = function(_, level) call("log_level", level); return true, "logging from " .. tostring(level) end,
+		reopen = function() call("reopen_logs"); return true, "log files reopened" end,
 	};
 	return c;
 end

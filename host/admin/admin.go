@@ -49,6 +49,8 @@ type Host interface {
 	Reload(why string) error
 	// SetLogLevel logs from level on.
 	SetLogLevel(level string) error
+	// ReopenLogs opens the log files again, as SIGUSR1 does.
+	ReopenLogs() error
 	// RequestShutdown asks the server to stop, for reason.
 	RequestShutdown(reason string)
 	// Upgrade starts the new binary with the listening sockets.
@@ -149,6 +151,7 @@ var commands = map[string]commandFunc{
 	"stats":              (*Admin).stats,
 	"multiplex_services": (*Admin).multiplexServices,
 	"log_level":          (*Admin).logLevel,
+	"reopen_logs":        (*Admin).reopenLogs,
 	"console_secret":     (*Admin).consoleSecret,
 	"auth_failed":        (*Admin).authFailed,
 }
@@ -253,10 +256,14 @@ func (a *Admin) moduleRows(only string) Rows {
 // moduleOp is the console's module:load, module:unload and
 // module:reload, each run as a reload. A load or unload whose reload
 // fails is taken back, so later reloads do not fail for it; reloading a
-// module that is not loaded is an error naming it.
+// module that is not loaded is an error naming it. The optional third
+// argument says who asks, for the log ("console" unless given).
 func moduleOp(op string) commandFunc {
 	return func(a *Admin, args args) (any, error) {
-		module, host := args.str(0), args.str(1)
+		module, host, by := args.str(0), args.str(1), args.str(2)
+		if by == "" {
+			by = "console"
+		}
 		if host == "" {
 			host = "*"
 		}
@@ -266,7 +273,7 @@ func moduleOp(op string) commandFunc {
 			}
 		}
 		undo := a.host.Override(op, module, host)
-		err := a.host.Reload("console module:" + op + "(" + module + ")")
+		err := a.host.Reload(by + " module:" + op + "(" + module + ")")
 		if err != nil && op != "reload" {
 			undo()
 		}
@@ -365,6 +372,8 @@ func (a *Admin) multiplexServices(args) (any, error) {
 }
 
 func (a *Admin) logLevel(args args) (any, error) { return nil, a.host.SetLogLevel(args.str(0)) }
+
+func (a *Admin) reopenLogs(args) (any, error) { return nil, a.host.ReopenLogs() }
 
 // consoleSecret is what a console session from peer (an IP address)
 // must present: console_password, else the cookie (made on first use,

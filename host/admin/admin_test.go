@@ -31,6 +31,7 @@ type fakeHost struct {
 	undone      int
 	reloads     []string
 	logLevel    string
+	reopened    int
 	shutdown    string
 	hidden      int
 }
@@ -77,6 +78,7 @@ func (f *fakeHost) SetLogLevel(level string) error {
 	f.logLevel = level
 	return nil
 }
+func (f *fakeHost) ReopenLogs() error             { f.reopened++; return nil }
 func (f *fakeHost) RequestShutdown(reason string) { f.shutdown = reason }
 func (f *fakeHost) Upgrade() error                { return errors.New("this process cannot upgrade itself") }
 func (f *fakeHost) Access() Access                { return f.access }
@@ -186,6 +188,9 @@ func TestServerCommands(t *testing.T) {
 	if f.logLevel != "debug" || callErr(t, a, "log_level", "loud") != "no level loud" {
 		t.Errorf("log level %q", f.logLevel)
 	}
+	if call(t, a, "reopen_logs"); f.reopened != 1 {
+		t.Errorf("reopen_logs: reopened %d times", f.reopened)
+	}
 	if v := call(t, a, "config_get", "", "ssl"); v != "*/ssl" {
 		t.Errorf("config_get on no host: %v", v)
 	}
@@ -276,15 +281,16 @@ func TestModuleCommands(t *testing.T) {
 	}
 	call(t, a, "module_reload", "muc", "rooms.example")
 	call(t, a, "module_load", "time")
+	call(t, a, "module_reload", "echo", "*", "modulemanager")
 	// A load or unload whose reload fails is taken back; a reload is not.
 	f.reloadErr = errors.New("x.cfg.lua:1: broken")
 	callErr(t, a, "module_unload", "echo")
 	callErr(t, a, "module_reload", "echo")
-	wantOverrides := []string{"reload muc on rooms.example", "load time on *", "unload echo on *", "reload echo on *"}
+	wantOverrides := []string{"reload muc on rooms.example", "load time on *", "reload echo on *", "unload echo on *", "reload echo on *"}
 	if !reflect.DeepEqual(f.overrides, wantOverrides) || f.undone != 1 {
 		t.Errorf("overrides %v, undone %d", f.overrides, f.undone)
 	}
-	if f.reloads[1] != "console module:load(time)" {
+	if f.reloads[1] != "console module:load(time)" || f.reloads[2] != "modulemanager module:reload(echo)" {
 		t.Errorf("reloads %v", f.reloads)
 	}
 }

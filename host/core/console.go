@@ -192,6 +192,8 @@ func (c adminHost) SetLogLevel(level string) error {
 	return c.h.current().sinks.SetLevel(c.h.Log, level)
 }
 
+func (c adminHost) ReopenLogs() error { return c.h.ReopenLogs() }
+
 func (c adminHost) RequestShutdown(reason string) { c.h.requestShutdown(reason) }
 
 func (c adminHost) Upgrade() error { return c.h.Upgrade() }

@@ -109,6 +109,7 @@ api_token = "tok-123456"`)
 	s.ok(`conn:list("echo")`, "1 connection(s)", "5 B")
 	s.ok("stats:show()", "LISTENER", "ACCEPTED", "LUA ERRORS", "reloads: 0 (0 failed)")
 	s.ok(`log:level("debug")`, "OK: logging from debug")
+	s.ok(`log:reopen()`, "OK: log files reopened")
 	if _, st := s.cmd(`log:level("chatty")`); !strings.Contains(st, `unknown level "chatty"`) {
 		t.Errorf("bad level: %s", st)
 	}

@@ -53,6 +53,7 @@ func (inst *Instance) guardLibraries() {
 		return format(L)
 	}))
 	str.RawSetString("gsub", L.NewFunction(inst.gsub))
+	fixGmatch(L)
 	tab := L.GetGlobal("table").(*lua.LTable)
 	concat := tab.RawGetString("concat").(*lua.LFunction).GFunction
 	tab.RawSetString("concat", L.NewFunction(func(L *lua.LState) int {

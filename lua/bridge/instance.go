@@ -65,6 +65,11 @@ type Instance struct {
 	// needsXMPP is the XMPP library or method the module asked for, which
 	// makes a failure to load an XMPP-only module's (module_xmpp.go).
 	needsXMPP string
+	// toldOwned are what the module was told the host does itself: the
+	// options it reads as unset (host_owned.go) and the signals whose
+	// handlers util.signal does not call; only the goroutine holding the
+	// state touches it.
+	toldOwned map[string]bool
 	// missing are the methods the module object lacked, by the code
 	// position that asked ("file:line:"), for explainMissing.
 	missing map[string]string

@@ -201,6 +201,9 @@ func first(vs []lua.LValue) lua.LValue {
 // FireEvent fires event on host's bus ("*": the global one) from Go; data
 // is copied into the state of each handler.
 func (rt *Runtime) FireEvent(host, event string, data map[string]any) {
+	if host == "*" && event == "server-started" {
+		rt.startedOnce.Do(func() { close(rt.started) }) // core.modulemanager may change modules now
+	}
 	rt.fire(host, event, goEvent(data))
 }
 

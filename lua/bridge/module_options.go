@@ -18,6 +18,9 @@ import (
 // and notes that a module reads it (OptionsRead).
 func (inst *Instance) option(L *lua.LState, name string) any {
 	inst.rt.noteOption(name)
+	if v, owned := inst.hostOwned(name); owned {
+		return v
+	}
 	return inst.snap.Load().Value(hostOf(L, inst), name)
 }
 
@@ -148,7 +151,7 @@ func moduleGetOptionSet(L *lua.LState) int {
 		L.Push(lua.LNil)
 		return 1
 	}
-	L.Push(newSet(L, t))
+	L.Push(stateSet(L, t)) // the set require "util.set" gives in this state
 	return 1
 }
 

@@ -19,7 +19,7 @@ import (
 // xmppModules are the modules Prosody 0.12 ships that need its XMPP
 // server, plus the folders "muc", "pubsub" and "mam". Not here: what
 // moonport has or could run (http, net_multiplex, admin_telnet,
-// http_files).
+// http_files, posix).
 var xmppModules = setOfNames(`
 	admin_adhoc admin_shell admin_socket announce auth_anonymous auth_insecure
 	auth_internal_hashed auth_internal_plain auth_ldap authz_internal blocklist
@@ -27,7 +27,7 @@ var xmppModules = setOfNames(`
 	disco external_services groups http_errors http_file_share http_openmetrics
 	invites invites_adhoc invites_register iq lastactivity legacyauth limits mam
 	message mimicking motd muc muc_mam muc_unique offline pep pep_plus pep_simple
-	ping posix presence private proxy65 pubsub register register_ibr
+	ping presence private proxy65 pubsub register register_ibr
 	register_limits roster s2s s2s_auth_certs s2s_bidi saslauth scansion_record
 	server_contact_info smacks stanza_debug storage_internal storage_memory
 	storage_none storage_sql storage_xep0227 time tls tokenauth tombstones
@@ -62,7 +62,8 @@ func setOfNames(list string) map[string]bool {
 	return out
 }
 
-// isXMPPLibrary reports whether require(name) asks for XMPP machinery.
+// isXMPPLibrary reports whether require(name), a name that is not built
+// in, asks for XMPP machinery.
 func isXMPPLibrary(name string) bool {
 	return xmppLibraries[name] || strings.HasPrefix(name, "core.")
 }

@@ -26,6 +26,7 @@ type Stage struct {
 	removed  []*Instance
 	held     map[*Instance]bool // old instances whose state Stage holds since their module.save (handover.go)
 	report   LoadReport
+	quiet    bool // fires no config-reloaded: a module change asked for it (core.modulemanager)
 }
 
 // Stage prepares the modules snap enables, looked up in sources: a module
@@ -48,7 +49,8 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error
 	if err != nil {
 		return nil, err
 	}
-	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}, held: map[*Instance]bool{}}
+	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}, held: map[*Instance]bool{},
+		quiet: rt.quietReload.Swap(false)}
 	rt.mu.Lock()
 	active := map[string]*Instance{}
 	for k, v := range rt.loaded {
@@ -206,7 +208,8 @@ func (t *Stage) Abort() {
 // Commit makes the staged modules the running ones: every module reads
 // the new config, connections of a replaced module go on with its new
 // instance's callbacks, replaced and removed instances retire (they serve
-// the connections left to them, then stop), and config-reloaded fires.
+// the connections left to them, then stop), and config-reloaded fires
+// (not for a reload core.modulemanager asked for, as in Prosody).
 func (t *Stage) Commit() {
 	rt := t.rt
 	rt.mu.Lock()
@@ -268,6 +271,9 @@ func (t *Stage) Commit() {
 	t.held = map[*Instance]bool{}
 	for _, old := range t.removed {
 		rt.retire(old, false)
+	}
+	if t.quiet {
+		return
 	}
 	rt.FireEvent("*", "config-reloaded", map[string]any{"filename": t.snap.Path})
 	for _, h := range t.snap.Hosts() {

@@ -106,7 +106,14 @@ type Runtime struct {
 	facts       serverFacts               // what modules learn of the server (globals.go) and the metrics they define
 	ctx         context.Context
 	cancel      context.CancelFunc
-	tasks       *taskCount  // goroutines of admin.run tasks
+	tasks       *taskCount // goroutines of admin.run tasks
+	// changeMu runs core.modulemanager's changes one at a time; quietReload
+	// marks the reload of the one running (lib_core_modulemanager.go).
+	changeMu    sync.Mutex
+	quietReload atomic.Bool
+	// started is closed once server-started fired: the host can reload.
+	started     chan struct{}
+	startedOnce sync.Once
 	leaving     []*Instance // being stopped by Stop
 	// The watchdog runs until watchStop is closed and then closes watchDone.
 	watchStop, watchDone chan struct{}
@@ -119,7 +126,7 @@ func New(opts Options) *Runtime {
 	rt := &Runtime{opts: opts, log: opts.Log, sources: opts.Sources, loaded: map[string]*Instance{},
 		extra: map[string]moduleRef{}, dropped: map[string]bool{}, forced: map[string]bool{},
 		retired: map[*Instance]bool{}, shared: newSharedStore(), events: newEventBuses(), items: &itemStore{}, ctx: ctx, cancel: cancel,
-		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{})}
+		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.httpSrv = newHTTPServer(rt.Config)
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
@@ -307,12 +314,16 @@ func (rt *Runtime) LoadReport() LoadReport {
 	return rt.report
 }
 
-// find looks a module up: mod_NAME.lua or mod_NAME/mod_NAME.lua in each
-// source in turn.
+// find looks a module up in each source in turn, under the names
+// Prosody's pluginloader tries, in its order: mod_NAME/NAME/mod_NAME.lua,
+// mod_NAME/mod_NAME.lua (prosody-modules' layout), NAME/mod_NAME.lua,
+// mod_NAME.lua.
 func find(sources []Source, name, host string) (string, []byte, error) {
 	var tried []string
+	file := "mod_" + name + ".lua"
+	names := []string{path.Join("mod_"+name, name, file), path.Join("mod_"+name, file), path.Join(name, file), file}
 	for _, src := range sources {
-		for _, p := range []string{"mod_" + name + ".lua", path.Join("mod_"+name, "mod_"+name+".lua")} {
+		for _, p := range names {
 			b, err := fs.ReadFile(src.FS, p)
 			if err == nil {
 				return path.Join(src.Label, p), b, nil
