@@ -11,8 +11,7 @@ import (
 func init() { registerLibrary("util.encodings", openEncodings) }
 
 // openEncodings builds require "util.encodings": the base64, utf8,
-// stringprep and idna tables of Prosody's. confusable (ICU's spoof
-// skeleton) is not provided.
+// stringprep, idna and confusable tables of Prosody's (built with ICU).
 func openEncodings(inst *Instance) lua.LValue {
 	L := inst.L
 	t := L.NewTable()
@@ -34,6 +33,9 @@ func openEncodings(inst *Instance) lua.LValue {
 		"to_ascii":   idnaFunc(idnaToASCIIString),
 		"to_unicode": idnaFunc(idnaToUnicodeString),
 	}))
+	t.RawSetString("confusable", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"skeleton": idnaFunc(confusableSkeleton),
+	}))
 	return t
 }
 
@@ -52,7 +54,8 @@ func stringprepFunc(p *prepProfile) lua.LGFunction {
 	}
 }
 
-// idnaFunc is to_ascii or to_unicode: the converted name or nil.
+// idnaFunc is a conversion of one string argument (idna's to_ascii and
+// to_unicode, confusable's skeleton): the result or nil.
 func idnaFunc(f func(string) (string, bool)) lua.LGFunction {
 	return func(L *lua.LState) int {
 		out, ok := f(L.CheckString(1))

@@ -45,7 +45,7 @@ end
 var prepInputs = []string{
 	"", "Abc", "a b", "a\tb", "a@b", "a\x00b",
 	"ÄÖÜ", "ﬁ", "Ⅸ", "ＡＢＣ", "ß", "Straße", "İstanbul", "ΣΑΣ", "ǅ", "\u212b", "e\u0301",
-	"\u00ad", "x\u200by", "a\u3000b", "a\u00a0b", "㎒", "ﷺ", "½", "x\u180by", "\u2126",
+	"\u00ad", "x\u1806y", "\U0002f868\U0002f874\U0002f91f\U0002f95f\U0002f9bf", "x\u200by", "a\u3000b", "a\u00a0b", "㎒", "ﷺ", "½", "x\u180by", "\u2126",
 	"a\u0007b", "a\u007fb", "a\u0085b", "\ue000", "\U000f0000", "\ufffd", "\uffff", "\ufdd0",
 	"\u2ff0", "\u200e", "\u202a", "\u206a", "\U000e0001", "\u0340", "\u2028", "\u1680", "\ufff9",
 	"\u05d0\u05d1", "\u05d0a", "a\u05d0", "\u05d01", "\u05d01\u05d1", "\u0627\u0644", "\u0627 \u0644",
@@ -96,5 +96,25 @@ for i, s in ipairs(inputs) do
 	emit(i, show(idna.to_ascii(s)), show(idna.to_unicode(s)))
 end
 emit(idna.to_ascii(12), pcall(idna.to_ascii), (pcall(idna.to_unicode, {})))
+`)
+}
+
+// confusableInputs are strings that look like others, or not.
+var confusableInputs = []string{
+	"", "paypal", "ρаypal", "Paypal", "rn", "m", "ℌello", "0O", "l1I|", "ﬁ", "例え", "\xff", "ä", "Ⅸ",
+	"ｐａｙｐａｌ", "𝐩𝐚𝐲", "—–-", "\u05d0", "аеорсух", "αβγ", "ǅ", "\u0221", "\U0001f600", "e\u0301",
+	"\u00e9", "Å\u212b", "ꓚ", "vv", "w", "\u0131", "ß", "ﷺ", strings.Repeat("a", 1024),
+	strings.Repeat("a", 1025), strings.Repeat("ä", 600), strings.Repeat("ﷺ", 30),
+}
+
+// confusable.skeleton against Prosody's.
+func TestConfusableProsody(t *testing.T) {
+	compareWithProsody(t, luaInputs(confusableInputs)+showLua+`
+local skeleton = require "util.encodings".confusable.skeleton
+for i, s in ipairs(inputs) do
+	local k = skeleton(s)
+	emit(i, show(k and #k > 80 and #k or k))
+end
+emit(skeleton(12), (pcall(skeleton)))
 `)
 }

@@ -39,15 +39,25 @@ func prohibiting(sets ...stringprep.Set) []stringprep.Set {
 	return append(sets, prepProhibitedCommon...)
 }
 
+// prepB1 is table B.1 (commonly mapped to nothing) as RFC 3454 has it:
+// xdg-go's copy lacks U+1806 MONGOLIAN TODO SOFT HYPHEN.
+var prepB1 = func() stringprep.Mapping {
+	m := stringprep.Mapping{0x1806: nil}
+	for r, to := range stringprep.TableB1 {
+		m[r] = to
+	}
+	return m
+}()
+
 var (
 	// prepNameprep is RFC 3491's Nameprep.
 	prepNameprep = prepProfile{
-		maps:      []stringprep.Mapping{stringprep.TableB1, stringprep.TableB2},
+		maps:      []stringprep.Mapping{prepB1, stringprep.TableB2},
 		prohibits: prohibiting(stringprep.TableC1_2, stringprep.TableC2_2),
 	}
 	// prepNodeprep is RFC 3920's Nodeprep (appendix A).
 	prepNodeprep = prepProfile{
-		maps: []stringprep.Mapping{stringprep.TableB1, stringprep.TableB2},
+		maps: []stringprep.Mapping{prepB1, stringprep.TableB2},
 		prohibits: prohibiting(stringprep.TableC1_1, stringprep.TableC1_2,
 			stringprep.TableC2_1, stringprep.TableC2_2),
 		banned: "\"&'/:<>@",
@@ -55,13 +65,13 @@ var (
 	// prepResourceprep is RFC 3920's Resourceprep (appendix B): no case
 	// mapping.
 	prepResourceprep = prepProfile{
-		maps:      []stringprep.Mapping{stringprep.TableB1},
+		maps:      []stringprep.Mapping{prepB1},
 		prohibits: prohibiting(stringprep.TableC1_2, stringprep.TableC2_1, stringprep.TableC2_2),
 	}
 	// prepSASLprep is RFC 4013's SASLprep.
 	prepSASLprep = prepProfile{
 		spaceToASCII: true,
-		maps:         []stringprep.Mapping{stringprep.TableB1},
+		maps:         []stringprep.Mapping{prepB1},
 		prohibits:    prohibiting(stringprep.TableC1_2, stringprep.TableC2_1, stringprep.TableC2_2),
 	}
 )
@@ -131,11 +141,23 @@ func (p *prepProfile) prohibited(r rune) bool {
 	return false
 }
 
-// prepNFKC32 is NFKC limited to Unicode 3.2, as stringprep asks: runs of
-// code points assigned in 3.2 are normalised, the others copied unchanged
-// (what ICU's filtered normaliser does), so that a code point unassigned
-// in 3.2 never changes.
+// prepNorm32 are the decompositions Unicode corrected after 3.2 (its
+// NormalizationCorrections.txt): stringprep normalises as 3.2 did, and so
+// does ICU, where x/text has the corrected ones.
+var prepNorm32 = map[rune]rune{
+	0x2F868: 0x2136A, 0x2F874: 0x5F33, 0x2F91F: 0x43AB, 0x2F95F: 0x7AAE, 0x2F9BF: 0x4D57,
+}
+
+// prepNFKC32 is NFKC of Unicode 3.2, as stringprep asks: runs of code
+// points assigned in 3.2 are normalised, the others copied unchanged (what
+// ICU's filtered normaliser does), so that a code point unassigned in 3.2
+// never changes. It rewrites rs.
 func prepNFKC32(rs []rune) string {
+	for i, r := range rs {
+		if to, ok := prepNorm32[r]; ok {
+			rs[i] = to
+		}
+	}
 	var b strings.Builder
 	start := 0
 	for i := 0; i <= len(rs); i++ {
