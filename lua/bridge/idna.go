@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -13,9 +14,9 @@ import (
 // bidi and joiner (CONTEXTJ) checks; to_ascii also checks DNS lengths.
 var (
 	idnaToASCII = idna.New(idna.MapForLookup(), idna.Transitional(true),
-		idna.CheckJoiners(false), idna.VerifyDNSLength(true))
+		idna.CheckJoiners(false), idna.CheckHyphens(false), idna.VerifyDNSLength(true))
 	idnaMapOnly = idna.New(idna.MapForLookup(), idna.Transitional(true),
-		idna.CheckJoiners(false))
+		idna.CheckJoiners(false), idna.CheckHyphens(false))
 )
 
 // Prosody converts in fixed buffers: the input and to_unicode's result
@@ -33,7 +34,11 @@ func idnaToASCIIString(s string) (string, bool) {
 		return "", false
 	}
 	out, err := idnaToASCII.ToASCII(s)
-	return out, err == nil && idnaFits(out, idnaMaxASCIIUnits)
+	if err != nil || !idnaFits(out, idnaMaxASCIIUnits) {
+		return "", false
+	}
+	u, err := idnaMapOnly.ToUnicode(out)
+	return out, err == nil && idnaLabelsOK(u)
 }
 
 // idnaToUnicodeString is idna.to_unicode. x/net's ToUnicode maps without
@@ -50,7 +55,23 @@ func idnaToUnicodeString(s string) (string, bool) {
 		return "", false
 	}
 	out, err := idnaMapOnly.ToUnicode(ascii)
-	return out, err == nil && idnaFits(out, idnaMaxUnits) && len(out) < idnaMaxUnits
+	return out, err == nil && idnaLabelsOK(out) && idnaFits(out, idnaMaxUnits) && len(out) < idnaMaxUnits
+}
+
+// idnaLabelsOK checks each label of the Unicode form s as UTS #46 does:
+// it neither starts nor ends with a hyphen, has no hyphens as its third
+// and fourth characters, and does not start with a combining mark.
+func idnaLabelsOK(s string) bool {
+	for _, label := range strings.Split(s, ".") {
+		rs := []rune(label)
+		switch {
+		case len(rs) == 0:
+		case rs[0] == '-' || rs[len(rs)-1] == '-', len(rs) >= 4 && rs[2] == '-' && rs[3] == '-',
+			unicode.Is(unicode.M, rs[0]):
+			return false
+		}
+	}
+	return true
 }
 
 // idnaHasEmptyLabel reports an empty name or an empty label other than the
