@@ -115,18 +115,24 @@ func (p *prepProfile) mapRunes(s string, strict bool) ([]rune, bool) {
 			out = append(out, ' ')
 			continue
 		}
-		out = append(out, p.mapRune(r)...)
+		if rs, ok := p.mapRune(r); ok {
+			out = append(out, rs...)
+		} else {
+			out = append(out, r)
+		}
 	}
 	return out, true
 }
 
-func (p *prepProfile) mapRune(r rune) []rune {
+// mapRune is what the first of the profile's maps that has r maps it to;
+// false when none has it (r stays).
+func (p *prepProfile) mapRune(r rune) ([]rune, bool) {
 	for _, m := range p.maps {
 		if rs, ok := m.Map(r); ok {
-			return rs
+			return rs, true
 		}
 	}
-	return []rune{r}
+	return nil, false
 }
 
 func (p *prepProfile) prohibited(r rune) bool {
