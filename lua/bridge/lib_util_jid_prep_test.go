@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -35,5 +36,26 @@ for i, s in ipairs(inputs) do
 	emit(i, showAll(jid.split(s)), show(jid.bare(s)), jid.compare(s, jid.bare(s) or ""))
 end
 emit(jid.prep(nil, 5), jid.prep("/r", 5), jid.prep(".", 5), (pcall(jid.prep, "u@h", 5)), (pcall(jid.prepped_split, "h", {})))
+`)
+}
+
+// Random JIDs of characters that split, map, fold or fail, loose and
+// strict, against Prosody's.
+func TestUtilJidRandomProsody(t *testing.T) {
+	pool := []rune("aZÄß@/.. \u00a0\u3000\u05d0\u05d11\u0221ﬁⅨ\u0301\u200b\u00ad&:\ue000")
+	rng := rand.New(rand.NewSource(16))
+	inputs := make([]string, 600)
+	for i := range inputs {
+		rs := make([]rune, 1+rng.Intn(9))
+		for j := range rs {
+			rs[j] = pool[rng.Intn(len(pool))]
+		}
+		inputs[i] = string(rs)
+	}
+	compareWithProsody(t, luaInputs(inputs)+showLua+`
+local jid = require "util.jid"
+for i, s in ipairs(inputs) do
+	emit(i, show(jid.prep(s)), show(jid.prep(s, true)), show(jid.bare(s)), show(jid.resource(s)))
+end
 `)
 }
