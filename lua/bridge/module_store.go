@@ -12,7 +12,7 @@ import (
 // module:open_store, Prosody's storage API over host/storage: a "keyval"
 // store (get(user), set(user, data), users()) or a "map" store (get(user,
 // key), set(user, key, value), set_keys(user, keymap) with store.remove
-// as a value that removes its key). The store is the module object's
+// as a value that removes its key, get_all(key), delete_all(key)). The store is the module object's
 // host's (the host being added, in a global module's add_host), so every
 // instance and every reload of a module opening it reaches the same
 // data. A nil user is the host's own data (the user "" in Go). Values
@@ -29,7 +29,8 @@ func init() {
 // finds its storage.Store as its upvalue.
 var (
 	keyvalMethods = map[string]lua.LGFunction{"get": storeGet, "set": storeSet, "users": storeUsers}
-	mapMethods    = map[string]lua.LGFunction{"get": mapGet, "set": mapSet, "set_keys": mapSetKeys, "users": storeUsers}
+	mapMethods    = map[string]lua.LGFunction{"get": mapGet, "set": mapSet, "set_keys": mapSetKeys,
+		"get_all": mapGetAll, "delete_all": mapDeleteAll, "users": storeUsers}
 )
 
 // moduleOpenStore is module:open_store(name, type): name defaults to the
@@ -116,8 +117,8 @@ func storeSet(L *lua.LState) int {
 	return result(L, lua.LTrue, storeOf(L).Set(userArg(L), storable(L, "set", 3)))
 }
 
-// storeUsers is store:users(): an iterator over the users with data (nil
-// for the host's own).
+// storeUsers is store:users(): an iterator over the users with data; the
+// host's own (a nil user) is not one, as in Prosody's internal storage.
 func storeUsers(L *lua.LState) int {
 	users, err := storeOf(L).Users()
 	if err != nil {
@@ -125,18 +126,64 @@ func storeUsers(L *lua.LState) int {
 	}
 	i := 0
 	L.Push(L.NewFunction(func(L *lua.LState) int {
+		for i < len(users) && users[i] == "" {
+			i++
+		}
 		if i >= len(users) {
 			return 0
 		}
 		i++
-		if users[i-1] == "" {
-			L.Push(lua.LNil)
-			return 1
-		}
 		L.Push(lua.LString(users[i-1]))
 		return 1
 	}))
 	return 1
+}
+
+// mapGetAll is store:get_all(key): { [user] = value } of the users whose
+// table has key (the host's own is no user), nil when none has.
+func mapGetAll(L *lua.LState) int {
+	st, key := storeOf(L), L.CheckString(2)
+	users, err := st.Users()
+	if err != nil {
+		return result(L, lua.LNil, err)
+	}
+	var out *lua.LTable
+	for _, u := range users {
+		if u == "" {
+			continue
+		}
+		v, err := st.GetKey(u, key)
+		if err != nil {
+			return result(L, lua.LNil, err)
+		}
+		if v != nil {
+			if out == nil {
+				out = L.NewTable()
+			}
+			out.RawSetString(u, luaval.ToLua(L, v))
+		}
+	}
+	if out == nil {
+		return result(L, lua.LNil, nil)
+	}
+	return result(L, out, nil)
+}
+
+// mapDeleteAll is store:delete_all(key): key removed from every user's
+// table (not the host's own, as users() has it not); a failure for one
+// user is the result, after the others.
+func mapDeleteAll(L *lua.LState) int {
+	st, key := storeOf(L), L.CheckString(2)
+	users, err := st.Users()
+	for _, u := range users {
+		if u == "" {
+			continue
+		}
+		if e := st.SetKeys(u, map[string]any{key: nil}); e != nil {
+			err = e
+		}
+	}
+	return result(L, lua.LTrue, err)
 }
 
 func mapGet(L *lua.LState) int {

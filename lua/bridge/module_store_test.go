@@ -23,7 +23,15 @@ function read()
 		.. " " .. m:get(nil, "x") .. " " .. m:get(nil, "y") .. " " .. tostring(m:get(nil, "z"))
 end
 function store_function() return kv:set("alice", { f = print }) end
+kv:set(nil, "the host's own") -- not a user
 function count_users() local n = 0; for _ in kv:users() do n = n + 1 end; return tostring(n) end
+function all_users()
+	m:set("bob", "x", 1); m:set("carol", "x", 2); m:set("carol", "y", 3)
+	local all = m:get_all("x")
+	local before = all.bob .. all.carol .. tostring(all[""])
+	assert(m:delete_all("x") == true)
+	return before .. " " .. tostring(m:get_all("x")) .. " " .. tostring(m:get("carol", "y"))
+end
 `
 
 const storeReader = `function read() return tostring(module:open_store("marks", "map"):get(nil, "x")) .. " " .. tostring((module:open_store("notes"):get("alice") or {}).n) end`
@@ -47,6 +55,9 @@ func TestOpenStore(t *testing.T) {
 	}
 	if got, _ := callGlobal(w, "count_users"); got != "1" {
 		t.Errorf("users: %s", got)
+	}
+	if got, err := callGlobal(w, "all_users"); got != "12nil nil 3" {
+		t.Errorf("get_all, delete_all: %q %v", got, err)
 	}
 	if err := tr.LoadAll(); err != nil {
 		t.Fatal(err)
