@@ -70,3 +70,38 @@ func TestRealModCron(t *testing.T) {
 		t.Error("the task that failed got a new last run stored")
 	}
 }
+
+// A reload of mod_cron starts a new round from the stored last runs (the
+// store outlives the reload): the tasks that ran are not run again before
+// their period, the one that failed is tried again.
+func TestRealModCronReloaded(t *testing.T) {
+	if _, err := os.Stat(prosodyModules + "/mod_cron.lua"); err != nil {
+		t.Skipf("mod_cron is not installed in %s (Debian package prosody)", prosodyModules)
+	}
+	cfg := "VirtualHost \"a.example\"\nmodules_enabled = { \"job\" }"
+	sources := append(sourcesOf(map[string]string{"job": cronJob}), Source{Label: prosodyModules, FS: os.DirFS(prosodyModules)})
+	tr := newTestRuntime(t, cfg, nil)
+	tr.sources = sources
+	if err := tr.LoadAll(); err != nil {
+		t.Fatal(err)
+	}
+	tr.log.wait(t, "module=cron", "Encountered error", "task failed on purpose")
+	tr.Override("reload", "cron", "*")
+	st, err := tr.Stage(evaluate(t, cfg), sources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Commit()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(tr.log.lines("Encountered error")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(tr.log.lines("Encountered error")); n != 2 {
+		t.Fatalf("the failed task was tried %d times, want 2; log:\n%s", n, tr.log)
+	}
+	for task, runs := range map[string]int{"old_daily": 1, "weekly_one": 1, "recent": 0, "never": 0} {
+		if n := len(tr.log.lines("ran " + task)); n != runs {
+			t.Errorf("%s ran %d times, want %d; log:\n%s", task, n, runs, tr.log)
+		}
+	}
+}
