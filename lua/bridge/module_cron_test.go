@@ -65,7 +65,7 @@ function count() return tostring(#module:get_host_items("task")) end`})
 	if got, _ := callGlobal(tr.load(t, "job"), "count"); got != "1" {
 		t.Errorf("task items: %s", got)
 	}
-	tr.log.wait(t, "module:cron", "will not run")
+	tr.log.wait(t, "module:cron", "module 'cron' not found", "will not run", "add its modules folder to plugin_paths")
 }
 
 // A reload of a global module loaded by another's module:depends keeps
