@@ -12,14 +12,15 @@ import (
 // module:open_store, Prosody's storage API over host/storage: a "keyval"
 // store (get(user), set(user, data), users()) or a "map" store (get(user,
 // key), set(user, key, value), set_keys(user, keymap) with store.remove
-// as a value that removes its key, get_all(key), delete_all(key)). The store is the module object's
-// host's (the host being added, in a global module's add_host), so every
-// instance and every reload of a module opening it reaches the same
-// data. A nil user is the host's own data (the user "" in Go). Values
-// are copied in and out; one that is not plain data (a function,
-// userdata, a table inside itself) fails the call with an error, as
-// Prosody's serialisation does. Other store types ("archive") are an
-// XMPP server's: asking for one counts the module as XMPP-only.
+// as a value that removes its key, get_all(key), delete_all(key)). The
+// store is the module object's host's (the host being added, in a global
+// module's add_host), so every instance and every reload of a module
+// opening it reaches the same data. A nil user is the host's own data
+// (the user "" in Go). Values are copied in and out; one that is not
+// plain data (a function, userdata, a table inside itself) fails the call
+// with an error, as Prosody's serialisation does. Other store types
+// ("archive") are an XMPP server's: asking for one counts the module as
+// XMPP-only.
 
 func init() {
 	registerModuleMethods(map[string]lua.LGFunction{"open_store": moduleOpenStore})
@@ -48,9 +49,7 @@ func moduleOpenStore(L *lua.LState) int {
 	}
 	st, err := inst.rt.storage().Open(hostOf(L, inst), name)
 	if err != nil {
-		L.Push(lua.LNil)
-		L.Push(lua.LString(err.Error()))
-		return 2
+		return result(L, lua.LNil, err)
 	}
 	ud := L.NewUserData()
 	ud.Value = st
@@ -83,10 +82,10 @@ func userArg(L *lua.LState) string {
 	}
 }
 
-// storable is the Lua value at argument n as stored data; one that cannot
-// be stored raises an error naming the method.
-func storable(L *lua.LState, method string, n int) any {
-	v, err := luaval.ToGo(L.Get(n))
+// storable is lv as stored data; a value that cannot be stored raises an
+// error naming the method.
+func storable(L *lua.LState, method string, lv lua.LValue) any {
+	v, err := luaval.ToGo(lv)
 	if err == nil {
 		err = storage.Check(v)
 	}
@@ -114,7 +113,7 @@ func storeGet(L *lua.LState) int {
 }
 
 func storeSet(L *lua.LState) int {
-	return result(L, lua.LTrue, storeOf(L).Set(userArg(L), storable(L, "set", 3)))
+	return result(L, lua.LTrue, storeOf(L).Set(userArg(L), storable(L, "set", L.Get(3))))
 }
 
 // storeUsers is store:users(): an iterator over the users with data; the
@@ -192,7 +191,7 @@ func mapGet(L *lua.LState) int {
 }
 
 func mapSet(L *lua.LState) int {
-	keys := map[string]any{L.CheckString(3): storable(L, "set", 4)}
+	keys := map[string]any{L.CheckString(3): storable(L, "set", L.Get(4))}
 	return result(L, lua.LTrue, storeOf(L).SetKeys(userArg(L), keys))
 }
 
@@ -213,9 +212,7 @@ func mapSetKeys(L *lua.LState) int {
 			keys[string(ks)] = nil
 			return
 		}
-		L.Push(v)
-		keys[string(ks)] = storable(L, "set_keys", L.GetTop())
-		L.Pop(1)
+		keys[string(ks)] = storable(L, "set_keys", v)
 	})
 	if bad != nil {
 		L.ArgError(3, "map keys must be strings, not a "+bad.Type().String())
