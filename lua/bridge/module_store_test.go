@@ -23,6 +23,7 @@ function read()
 		.. " " .. m:get(nil, "x") .. " " .. m:get(nil, "y") .. " " .. tostring(m:get(nil, "z"))
 end
 function store_function() return kv:set("alice", { f = print }) end
+function store_cycle() local t = {}; t.t = t; return m:set_keys("alice", { k = t }) end
 kv:set(nil, "the host's own") -- not a user
 function count_users() local n = 0; for _ in kv:users() do n = n + 1 end; return tostring(n) end
 function all_users()
@@ -52,6 +53,9 @@ func TestOpenStore(t *testing.T) {
 	}
 	if _, err := callGlobal(w, "store_function"); err == nil || !strings.Contains(err.Error(), "store:set(): a function cannot be used here") {
 		t.Errorf("storing a function: %v", err)
+	}
+	if _, err := callGlobal(w, "store_cycle"); err == nil || !strings.Contains(err.Error(), "store:set_keys(): table nested more than 64 levels deep") {
+		t.Errorf("storing a table inside itself: %v", err)
 	}
 	if got, _ := callGlobal(w, "count_users"); got != "1" {
 		t.Errorf("users: %s", got)
