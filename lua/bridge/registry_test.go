@@ -34,7 +34,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.set":   "difference intersection is_set new union xor",
 		"util.hashes": "equals hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 md5 pbkdf2_hmac_sha1 pbkdf2_hmac_sha256 " +
 			"scram_Hi_sha1 sha1 sha224 sha256 sha384 sha512",
-		"util.encodings":     "base64? stringprep? utf8?",
+		"util.encodings":     "base64? confusable? idna? stringprep? utf8?",
 		"util.json":          "decode encode encode_array encode_ordered null?",
 		"moonport.admin":     "call handover run",
 		"moonport.files":     "read stat write",
