@@ -46,3 +46,21 @@ func TestModuleObjectEvents(t *testing.T) {
 		t.Errorf("after unload: %q", got)
 	}
 }
+
+// The same on the global events object (prosody.events), shared by every
+// module: what a module hooked there goes when it is unloaded.
+func TestModuleObjectEventsOnProsodyEvents(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{
+		"hooker": `module:hook_object_event(prosody.events, "custom-thing", function(data) return "got " .. data.v end)`,
+		"firer":  `function fire() return tostring(prosody.events.fire_event("custom-thing", { v = "x" })) end`,
+	})
+	hooker := tr.load(t, "hooker")
+	firer := tr.load(t, "firer")
+	if got, err := callGlobal(firer, "fire"); err != nil || got != "got x" {
+		t.Fatalf("fire: %q %v", got, err)
+	}
+	hooker.call(hooker.unloadHook)
+	if got, err := callGlobal(firer, "fire"); err != nil || got != "nil" {
+		t.Fatalf("after unload: %q %v", got, err)
+	}
+}
