@@ -143,6 +143,9 @@ func threadRun(L *LState) {
 			} else {
 				lv = LString(fmt.Sprint(rcv))
 			}
+			// moonport: the error killed the coroutine; no PCall closes its
+			// upvalues, so close them all here (yuin/gopher-lua#448).
+			L.closeAllUpvalues()
 			if parent := L.Parent; parent != nil {
 				if L.wrapped {
 					L.Push(lv)
