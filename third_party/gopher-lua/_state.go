@@ -1046,6 +1046,7 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 		Parent:     ls.currentFrame,
 		TailCall:   0,
 	}, lv, meta)
+	ls.nestedLoops++ // moonport: see callGFunction
 	if ls.G.MainThread == nil {
 		ls.G.MainThread = ls
 		ls.G.CurrentThread = ls
@@ -1053,6 +1054,7 @@ func (ls *LState) callR(nargs, nret, rbase int) {
 	} else {
 		ls.mainLoop(ls, ls.currentFrame)
 	}
+	ls.nestedLoops--
 	if nret != MultRet {
 		ls.reg.SetTop(rbase + nret)
 	}
@@ -1814,6 +1816,8 @@ func (ls *LState) PCall(nargs, nret int, errfunc *LFunction) (err error) {
 	base := ls.reg.Top() - nargs - 1
 	oldpanic := ls.Panic
 	ls.Panic = panicWithoutTraceback
+	// moonport: an error skips the decrements of the loops it unwinds.
+	defer func(n int) { ls.nestedLoops = n }(ls.nestedLoops)
 	defer func() {
 		ls.Panic = oldpanic
 		rcv := recover()

@@ -200,6 +200,14 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
+	// moonport: a coroutine cannot yield from a mainLoop nested in a Go
+	// call (pcall, xpcall, a metamethod, a for iterator, a callback): the
+	// Go stack under it cannot be suspended, and v1.1.2 went on running
+	// the coroutine after it had switched to the parent. Lua 5.1 raises
+	// this error there too.
+	if gfnret < 0 && L.nestedLoops > 0 && L.Parent != nil {
+		L.raiseError(0, "attempt to yield across metamethod/C-call boundary")
+	}
 	if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}
