@@ -1520,6 +1520,12 @@ func (ls *LState) RaiseError(format string, args ...interface{}) {
 // This function is equivalent to lua_error( http://www.lua.org/manual/5.1/manual.html#lua_error ).
 func (ls *LState) Error(lv LValue, level int) {
 	if str, ok := lv.(LString); ok {
+		// moonport: called from a Go function (error() is one), level n is
+		// the n-th frame above it, as in Lua 5.1, where raiseError's level
+		// 1 is the running frame (right for errors the VM raises).
+		if level > 0 && ls.currentFrame != nil && ls.currentFrame.Fn.IsG {
+			level++
+		}
 		ls.raiseError(level, string(str))
 	} else {
 		ls.Push(lv)
