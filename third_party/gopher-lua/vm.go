@@ -208,7 +208,14 @@ func callGFunction(L *LState, tailcall bool) bool {
 	if gfnret < 0 && L.nestedLoops > 0 && L.Parent != nil {
 		L.raiseError(0, "attempt to yield across metamethod/C-call boundary")
 	}
-	if tailcall {
+	// moonport: a Go function that yields from a tail call (return
+	// coroutine.yield(...)) keeps its caller, as a plain call does: on
+	// resume the caller's RETURN after the TAILCALL returns what resume
+	// passed. Removing it left a coroutine's main function without a
+	// frame, and the next resume crashed.
+	if tailcall && gfnret < 0 {
+		frame.ReturnBase = frame.Base
+	} else if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}
 

@@ -1,7 +1,8 @@
 package lua
 
-// moonport: tests of the error for a yield across a Go call (see
-// MOONPORT.md). Each want line is what lua5.1 prints for the same snippet.
+// moonport: tests of the error for a yield across a Go call, and of yields
+// from a tail call (see MOONPORT.md). Each want line is what lua5.1 prints
+// for the same snippet.
 
 import "testing"
 
@@ -33,6 +34,12 @@ show("after-caught", steps(function() pcall(function() for _ in function() error
 show("after-handler-error", steps(function() xpcall(error, function() for _ in function() error("h") end do end end); local v = coroutine.yield("after"); return v end))
 show("inner-coroutine", steps(function() return pcall(function() return coroutine.wrap(function() coroutine.yield(5) end)() end) end))
 show("nested-function", steps(function() local function f() local v = coroutine.yield("n"); return v end; local v = f(); return v end))
+show("tail", steps(function() return coroutine.yield("t") end))
+show("tail-none", steps(function() return coroutine.yield() end))
+show("tail-args", steps(function(a, b) return coroutine.yield(a, b) end, 1, 2))
+show("tail-nested", steps(function() local function f() return coroutine.yield("n") end; local a, b = f(); return a, b, "end" end))
+do local w = coroutine.wrap(function(...) return coroutine.yield(...) end); local a, b = w(3, 4); show("tail-wrap", a, b, w(5, 6)) end
+show("tail-twice", steps(function() local function f(v) return coroutine.yield(v) end; f("one"); return f("two") end))
 `
 
 var yieldBoundaryWant = []string{
@@ -48,6 +55,12 @@ var yieldBoundaryWant = []string{
 	"after-handler-error true after suspended true resumed dead",
 	"inner-coroutine true true 5 dead",
 	"nested-function true n suspended true resumed dead",
+	"tail true t suspended true resumed dead",
+	"tail-none true suspended true resumed dead",
+	"tail-args true 1 2 suspended true resumed dead",
+	"tail-nested true n suspended true resumed nil end dead",
+	"tail-wrap 3 4 5 6",
+	"tail-twice true one suspended true two suspended true resumed dead",
 }
 
 func TestYieldAcrossGoCall(t *testing.T) {
