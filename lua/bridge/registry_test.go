@@ -31,7 +31,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 	want := map[string]string{
 		"net.server": "add_task addclient",
 		"util.timer": "add_task",
-		"util.set":   "new",
+		"util.set":   "difference intersection is_set new union xor",
 		"util.hashes": "equals hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 md5 pbkdf2_hmac_sha1 pbkdf2_hmac_sha256 " +
 			"scram_Hi_sha1 sha1 sha224 sha256 sha384 sha512",
 		"util.encodings":     "base64? confusable? idna? stringprep? utf8?",
@@ -56,6 +56,12 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.pposix":        "ENOENT? _NAME? _VERSION? abort daemonize fork getgid getpid getrlimit getuid initgroups meminfo mkdir setgid setrlimit setuid syslog_close syslog_log syslog_open syslog_setminlevel umask uname",
 		"util.promise":       "all all_settled is_promise join new race reject resolve set_nexttick try",
 		"lfs":                "attributes chdir currentdir dir mkdir rmdir symlinkattributes touch",
+		"util.http":          "contains_token formdecode formencode normalize_path urldecode urlencode",
+		"util.ip":            "commonPrefixLength match new_ip parse_cidr",
+		"util.net":           "ntop pton",
+		"net.http.codes":     httpCodeKeys(),
+		"net.http.files":     "serve",
+		"net.http.server":    "_events? add_handler add_host codes? fire_event get_request_from_conn listen_on listener? remove_handler remove_host set_default_host set_option",
 		"util.async":         "guarder ready runner set_nexttick set_schedule_function sleep wait wait_for waiter",
 		"util.dependencies":  "check_dependencies log_warnings missingdep softreq",
 		"util.error":         "coerce configure from_stanza init is_err is_error new",
