@@ -24,11 +24,6 @@ module:add_timer(0.2, function() module:log("info", "loadcount ready") end)
 // the modules listed in reload_modules when the config is reloaded
 // (SIGHUP), once per reload, in moonport as in Prosody 0.12.
 func TestReloadModulesReloadsOnSIGHUP(t *testing.T) {
-	// mod_reload_modules computes with util.set's operators (set - set,
-	// set.intersection, set + set, set:exclude, for x in set), which
-	// moonport's util.set lacks so far; with Prosody's util/set.lua in its
-	// place this test passes. Remove the skip once util.set has them.
-	t.Skip("needs util.set's operators (issue 16, util.set)")
 	testenv.NeedRoot(t)
 	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	plugin := needModule(t, "reload_modules")
