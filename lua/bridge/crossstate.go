@@ -200,10 +200,15 @@ func (a *argv) callIn(target *Instance, fn *lua.LFunction, what string) (local [
 	if a.from != nil {
 		chain = chainOf(a.from)
 	}
+	var failed error // fn's own error; within's is that it could not run fn
 	err = within(a.from, chain, target, func() {
-		res, e := target.protect(what, fn, lua.MultRet, target.importAll(args)...)
-		x, err = target.exportAll(res), e
+		var res []lua.LValue
+		res, failed = target.protect(what, fn, lua.MultRet, target.importAll(args)...)
+		x = target.exportAll(res)
 	})
+	if err == nil {
+		err = failed
+	}
 	if err != nil || a.from == nil {
 		return nil, x, err
 	}

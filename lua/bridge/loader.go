@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
@@ -108,10 +109,38 @@ func (ld *loader) place(m moduleRef, old, inst *Instance) (*Instance, error) {
 	} else if ld.outcome != nil {
 		ld.outcome(old, inst)
 	}
+	if old != nil && inst != old && inst.Host == "*" {
+		if err := ld.reattach(old, inst); err != nil {
+			return inst, err
+		}
+	}
 	if inst.Host == "*" && m.host != "*" {
 		return inst, ld.attach(inst, m.host)
 	}
 	return inst, nil
+}
+
+// reattach adds to a global module's new instance the hosts its old one
+// had that the config still has, as Prosody's reload of a global module
+// does: a host added by another module's module:depends (mod_cron's, say)
+// keeps it though that module, kept, does not ask again.
+func (ld *loader) reattach(old, inst *Instance) error {
+	old.hostsMu.Lock()
+	hosts := make([]string, 0, len(old.hosts))
+	for h := range old.hosts {
+		hosts = append(hosts, h)
+	}
+	old.hostsMu.Unlock()
+	sort.Strings(hosts)
+	for _, h := range hosts {
+		if ld.snap().Host(h) == nil {
+			continue
+		}
+		if err := ld.attach(inst, h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // attach adds host to a global module once: module.add_host(module) with

@@ -65,5 +65,40 @@ function count() return tostring(#module:get_host_items("task")) end`})
 	if got, _ := callGlobal(tr.load(t, "job"), "count"); got != "1" {
 		t.Errorf("task items: %s", got)
 	}
-	tr.log.wait(t, "module:cron", "will not run")
+	tr.log.wait(t, "module:cron", "module 'cron' not found", "will not run", "add its modules folder to plugin_paths")
+}
+
+// A reload of a global module loaded by another's module:depends keeps
+// the hosts it was added to (though the other module, kept, does not ask
+// again), and the items already there reach its handler with the module
+// that added them as source.
+func TestReloadedGlobalKeepsDependentHosts(t *testing.T) {
+	cfg := "VirtualHost \"example.com\"\nmodules_enabled = { \"job\" }"
+	handler := `
+module:set_global()
+function module.add_host(hm)
+	hm:handle_items("task", function(e) seen = (seen or "") .. hm.host .. ":" .. e.source.name .. ":" .. e.item.name .. " " end, function() end)
+end
+function get_seen() return seen end
+`
+	mods := map[string]string{"cron": handler, "job": `module:daily("clean", function() end)`}
+	tr := newTestRuntime(t, cfg, mods)
+	if err := tr.LoadAll(); err != nil {
+		t.Fatal(err)
+	}
+	tr.Override("reload", "cron", "*")
+	st, err := tr.Stage(evaluate(t, cfg), sourcesOf(mods))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Commit()
+	for _, inst := range tr.Primaries() {
+		if inst.Name == "cron" {
+			if got, _ := callGlobal(inst, "get_seen"); got != "example.com:job:clean " {
+				t.Errorf("the reloaded module saw %q", got)
+			}
+			return
+		}
+	}
+	t.Fatal("no cron after the reload")
 }

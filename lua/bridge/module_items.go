@@ -208,7 +208,11 @@ func moduleGetHostItems(L *lua.LState) int {
 
 // moduleHandleItems is module:handle_items(type, added, removed,
 // existing): hooks item-added/<type> and item-removed/<type>, then, unless
-// existing is false, calls added({item = item}) for each item there is.
+// existing is false, calls added({source = module, item = item}) for each
+// item there is. Prosody passes the item alone; moonport adds the module
+// that added it, because each state has its own copy of an item, so what
+// an earlier instance of the handler wrote into it (mod_cron's task id,
+// from event.source) is not there for a reloaded one.
 func moduleHandleItems(L *lua.LState) int {
 	inst := instanceOf(L)
 	typ, host := L.CheckString(2), hostOf(L, inst)
@@ -221,6 +225,11 @@ func moduleHandleItems(L *lua.LState) int {
 	for _, it := range inst.rt.items.visible(inst, host, typ) {
 		ev := L.NewTable()
 		ev.RawSetString("item", it.view(inst))
+		if it.owner == inst {
+			ev.RawSetString("source", inst.module)
+		} else {
+			ev.RawSetString("source", inst.importX(it.src))
+		}
 		L.Push(added)
 		L.Push(ev)
 		L.Call(1, 0)

@@ -23,7 +23,7 @@ import (
 var xmppModules = setOfNames(`
 	admin_adhoc admin_shell admin_socket announce auth_anonymous auth_insecure
 	auth_internal_hashed auth_internal_plain auth_ldap authz_internal blocklist
-	bookmarks bosh c2s carbons component cron csi csi_simple debug_sql dialback
+	bookmarks bosh c2s carbons component csi csi_simple debug_sql dialback
 	disco external_services groups http_errors http_file_share http_openmetrics
 	invites invites_adhoc invites_register iq lastactivity legacyauth limits mam
 	message mimicking motd muc muc_mam muc_unique offline pep pep_plus pep_simple
@@ -43,15 +43,16 @@ var xmppLibraries = setOfNames(`
 	util.datamanager util.session util.smqueue`)
 
 // xmppMethods are module methods of Prosody's moduleapi that act on
-// stanzas, users or storage: calling one means the module needs an XMPP
-// server. Declarations that merely advertise (add_feature, add_identity,
+// stanzas or users: calling one means the module needs an XMPP server.
+// (module:open_store is provided; asking it for an archive store counts
+// as XMPP-only, module_store.go.) Declarations that merely advertise (add_feature, add_identity,
 // add_extension) are accepted and do nothing (module_declare.go), so a
 // module that only declares features loads.
 var xmppMethods = map[string]string{
 	"hook_tag": "XMPP stanza routing", "hook_stanza": "XMPP stanza routing",
 	"send": "XMPP stanza routing", "send_iq": "XMPP stanza routing", "broadcast": "XMPP stanza routing",
 	"has_feature": "XMPP service discovery", "has_identity": "XMPP service discovery",
-	"open_store": "XMPP storage", "may": "XMPP permissions",
+	"may": "XMPP permissions",
 }
 
 func setOfNames(list string) map[string]bool {

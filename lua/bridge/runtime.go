@@ -24,6 +24,7 @@ import (
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
+	"github.com/moonport/moonport/host/storage"
 	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/luaval"
 )
@@ -41,6 +42,9 @@ type Options struct {
 	Sources  []Source
 	Server   *listen.Server
 	Settings listen.Settings // network_settings, for outgoing connections
+	// Storage holds what modules keep with module:open_store; nil is a
+	// fresh in-memory driver.
+	Storage storage.Driver
 }
 
 // NetService is a service a module provided, with the handlers that run
@@ -127,6 +131,9 @@ func New(opts Options) *Runtime {
 		retired: map[*Instance]bool{}, shared: newSharedStore(), events: newEventBuses(), items: &itemStore{}, ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
+	if rt.opts.Storage == nil {
+		rt.opts.Storage = storage.NewMemory()
+	}
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
 	rt.network.Store(&opts.Settings)
 	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
@@ -134,6 +141,9 @@ func New(opts Options) *Runtime {
 	go rt.watchdog()
 	return rt
 }
+
+// storage is the driver of module:open_store (module_store.go).
+func (rt *Runtime) storage() storage.Driver { return rt.opts.Storage }
 
 // budget is what each callback may use now.
 func (rt *Runtime) budget() Budget { return *rt.limits.Load() }

@@ -1,0 +1,103 @@
+// Package storage owns the data stores moonport's modules open with
+// Prosody's module:open_store: a store is named per host, holds one value
+// per user (the host's own data under the user ""), and is either read
+// whole (Prosody's "keyval") or by key inside that value (its "map", a
+// table keyed by strings). Drivers implement Driver; this package has the
+// in-memory one, whose data lives as long as the process (a module reload
+// keeps it, a restart does not). Values are host/value's plain data
+// (nil, bool, float64, string, *value.Table); the conversion from and to a
+// Lua state is the caller's (lua/bridge), so this package links no Lua.
+package storage
+
+import (
+	"fmt"
+
+	"github.com/moonport/moonport/host/value"
+)
+
+// Driver opens stores. It is safe for concurrent use.
+type Driver interface {
+	// Open returns the store name of host; every Open of the same host
+	// and name reaches the same data.
+	Open(host, name string) (Store, error)
+}
+
+// Store is one named store of one host. Its methods are safe for
+// concurrent use. A value given to Set or SetKeys is copied (or
+// persisted) before the call returns, and each Get returns a value of
+// its own, so neither side sees the other's later changes.
+type Store interface {
+	// Get is user's value, nil when there is none.
+	Get(user string) (any, error)
+	// Set replaces user's value; nil removes it.
+	Set(user string, v any) error
+	// GetKey is the value at key in user's table, nil when there is none
+	// (or user's value is not a table).
+	GetKey(user, key string) (any, error)
+	// SetKeys sets the keys of user's table (made when there is none)
+	// to their values, a nil value removing its key; a table left empty
+	// removes user's value. It fails, changing nothing, when user's
+	// value is not a table.
+	SetKeys(user string, keys map[string]any) error
+	// Users lists the users that have a value, in no set order.
+	Users() ([]string, error)
+}
+
+// Check reports whether v is storable: nil, a bool, a float64, a string,
+// or a *value.Table of those (keys bool, float64 or string) with no
+// table inside itself.
+func Check(v any) error { return check(v, nil) }
+
+func check(v any, seen []*value.Table) error {
+	switch x := v.(type) {
+	case nil, bool, float64, string:
+		return nil
+	case *value.Table:
+		for _, s := range seen {
+			if s == x {
+				return fmt.Errorf("a table that contains itself cannot be stored")
+			}
+		}
+		seen = append(seen, x)
+		for _, e := range x.Array {
+			if err := check(e, seen); err != nil {
+				return err
+			}
+		}
+		for k, e := range x.Hash {
+			switch k.(type) {
+			case bool, float64, string:
+			default:
+				return fmt.Errorf("a key of type %T cannot be stored", k)
+			}
+			if err := check(e, seen); err != nil {
+				return err
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("a value of type %T cannot be stored", v)
+	}
+}
+
+// Copy is a deep copy of a storable value.
+func Copy(v any) any {
+	t, ok := v.(*value.Table)
+	if !ok {
+		return v
+	}
+	out := &value.Table{}
+	if t.Array != nil {
+		out.Array = make([]any, len(t.Array))
+		for i, e := range t.Array {
+			out.Array[i] = Copy(e)
+		}
+	}
+	if t.Hash != nil {
+		out.Hash = make(map[any]any, len(t.Hash))
+		for k, e := range t.Hash {
+			out.Hash[k] = Copy(e)
+		}
+	}
+	return out
+}
