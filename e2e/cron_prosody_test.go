@@ -12,9 +12,6 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// prosodyModules is where Debian's prosody package installs its modules.
-const prosodyModules = "/usr/lib/prosody/modules"
-
 // cronJob writes last-run times into the host's cron store as an earlier
 // run would have (a period and more ago for old_daily and the weekly one,
 // a minute ago for recent, none for never), then adds its tasks through
