@@ -89,3 +89,70 @@ func TestRealModMeasureActiveUsersReadsProsodysData(t *testing.T) {
 		t.Errorf("log: %s", line)
 	}
 }
+
+// Prosody's mod_invites keeps account invites in the host's own map
+// store: an invite made in moonport is one Prosody's datamanager reads,
+// listed by pending_account_invites, gone once deleted.
+func TestRealModInvitesSharesInvitesWithProsody(t *testing.T) {
+	dir := t.TempDir()
+	tr := storageModules(t, dir, prosodyModules)
+	inst, err := tr.Load("invites", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runIn(inst, `local invite = assert(create_account("carol"))
+		function token() return invite.token end
+		function info() return get_account_invite_info(invite.token).jid end
+		function pending() local n = 0; for _ in pending_account_invites() do n = n + 1 end; return tostring(n) end
+		function delete() assert(delete_account_invite(invite.token)); return pending() end`); err != nil {
+		t.Fatal(err)
+	}
+	tok, _ := callGlobal(inst, "token")
+	for fn, want := range map[string]string{"info": "carol@a.example", "pending": "1"} {
+		if got, err := callGlobal(inst, fn); got != want || err != nil {
+			t.Errorf("%s: %q %v, want %q", fn, got, err, want)
+		}
+	}
+	dm := fmt.Sprintf(`local dm = require "util.datamanager"; dm.set_data_path(%q)`, dir)
+	out := testenv.ProsodyLua(t, dm+fmt.Sprintf(`local i = dm.load(nil, "a.example", "invite_token")[%q]; io.write(i.jid, " ", i.type, " ", tostring(i.allow_registration))`, tok))
+	if out != "carol@a.example register true" {
+		t.Errorf("Prosody read the invite as %q", out)
+	}
+	if got, err := callGlobal(inst, "delete"); got != "0" || err != nil {
+		t.Errorf("after delete: %q %v", got, err)
+	}
+	if out := testenv.ProsodyLua(t, dm+`io.write(tostring(dm.load(nil, "a.example", "invite_token")))`); out != "nil" {
+		t.Errorf("after delete, Prosody reads %q", out)
+	}
+}
+
+// prosody-modules' mod_list_inactive (a prosodyctl command) lists the
+// accounts Prosody made whose lastlog is older than the range, reading
+// both through core.usermanager and util.datamanager.
+func TestRealModListInactiveReadsProsodysData(t *testing.T) {
+	dir := t.TempDir()
+	tr := storageModules(t, dir, prosodyModules+"/mod_list_inactive")
+	testenv.ProsodyLua(t, fmt.Sprintf(`local dm = require "util.datamanager"; dm.set_data_path(%q)
+		for user, ago in pairs({ fresh = 3600, stale = 10 * 86400 }) do
+			assert(dm.store(user, "a.example", "accounts", { password = "pw" }))
+			assert(dm.store(user, "a.example", "lastlog", { event = "login", timestamp = os.time() - ago }))
+		end
+		assert(dm.store("never", "a.example", "accounts", { password = "pw" }))`, dir))
+	inst, err := tr.Load("list_inactive", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runIn(inst, `function run()
+		local out = {}
+		print = function(line) out[#out + 1] = line end
+		module.command({ "a.example", "2d" })
+		table.sort(out)
+		return table.concat(out, "|")
+	end`); err != nil {
+		t.Fatal(err)
+	}
+	got, err := callGlobal(inst, "run")
+	if err != nil || got != "never@a.example|stale@a.example" {
+		t.Errorf("inactive: %q %v", got, err)
+	}
+}
