@@ -156,3 +156,33 @@ func TestRealModListInactiveReadsProsodysData(t *testing.T) {
 		t.Errorf("inactive: %q %v", got, err)
 	}
 }
+
+// Prosody's mod_groups loads its groups file and registers its
+// util.datamanager callback (which sees this state's roster writes only:
+// moonport keeps no rosters).
+func TestRealModGroupsLoads(t *testing.T) {
+	dir := t.TempDir()
+	groups := dir + "/groups.txt"
+	if err := os.WriteFile(groups, []byte("[+Team]\nalice@a.example=Alice\nnot a jid@@\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tr := storageModules(t, dir, prosodyModules)
+	tr.Runtime.config.Store(evaluate(t, fmt.Sprintf("data_path = %q\nVirtualHost \"a.example\"\ngroups_file = %q", dir, groups)))
+	inst, err := tr.Load("groups", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.log.wait(t, "Groups loaded successfully")
+	if err := runIn(inst, `function member(jid) return tostring(group_contains("Team", jid)) end
+		function dropped() return tostring((require "util.datamanager".add_callback(remove_virtual_contacts))) end`); err != nil {
+		t.Fatal(err)
+	}
+	for jid, want := range map[string]string{"alice@a.example": "Alice", "bob@a.example": "nil"} {
+		if got, _ := callGlobal(inst, "member", jid); got != want {
+			t.Errorf("group_contains(Team, %s) = %q, want %q", jid, got, want)
+		}
+	}
+	if got, _ := callGlobal(inst, "dropped"); got != "nil" {
+		t.Errorf("mod_groups' callback was not registered: add_callback again gave %q", got)
+	}
+}
