@@ -10,9 +10,22 @@ import (
 // get_driver(host, store) (a driver object with open(store, typ),
 // stores(username) and purge(username), and its name), purge(username,
 // host), and initialize_host(host), which has nothing to do here (a
-// host's storage is ready when the config names it).
+// host's storage is ready when the config names it), and olddm.
 
-func init() { registerLibrary("core.storagemanager", funcsLibrary(storagemanagerFuncs)) }
+func init() { registerLibrary("core.storagemanager", openStoragemanager) }
+
+// openStoragemanager builds the library, with olddm: util.datamanager
+// itself, as Prosody's (mod_muc_log, mod_http_file_share use it).
+func openStoragemanager(inst *Instance) lua.LValue {
+	lib := funcsLibrary(storagemanagerFuncs)(inst).(*lua.LTable)
+	L := inst.L
+	L.Push(L.GetGlobal("require"))
+	L.Push(lua.LString("util.datamanager"))
+	L.Call(1, 1)
+	lib.RawSetString("olddm", L.Get(-1))
+	L.Pop(1)
+	return lib
+}
 
 var storagemanagerFuncs = map[string]lua.LGFunction{
 	"open":            smOpen,
