@@ -62,10 +62,7 @@ return {
 // smGetDriver is get_driver(host, store): the driver object and its name.
 func smGetDriver(L *lua.LState) int {
 	host := L.CheckString(1)
-	name := "internal"
-	if c, ok := instanceOf(L).rt.storage().(*configuredStorage); ok {
-		name = c.driverName(host, L.OptString(2, ""))
-	}
+	name := instanceOf(L).rt.storageDriver(host, L.OptString(2, ""))
 	build, err := L.LoadString(driverSrc)
 	if err != nil {
 		panic(err) // driverSrc is a constant

@@ -25,11 +25,11 @@ func newConfiguredStorage(rt *Runtime) *configuredStorage {
 		internal: &storage.Internal{Dir: func() string { return rt.paths()["data"] }}}
 }
 
-// driverName is the driver the config names for host's store name.
-func (c *configuredStorage) driverName(host, name string) string {
-	snap := c.rt.Config()
-	c.rt.noteOption("storage")
-	c.rt.noteOption("default_storage")
+// storageDriver is the driver the config names for host's store name.
+func (rt *Runtime) storageDriver(host, name string) string {
+	snap := rt.Config()
+	rt.noteOption("storage")
+	rt.noteOption("default_storage")
 	switch v := snap.Value(host, "storage").(type) {
 	case string:
 		return v
@@ -46,7 +46,7 @@ func (c *configuredStorage) driverName(host, name string) string {
 
 // Open opens host's store name with the driver the config names.
 func (c *configuredStorage) Open(host, name string) (storage.Store, error) {
-	switch d := c.driverName(host, name); d {
+	switch d := c.rt.storageDriver(host, name); d {
 	case "internal":
 		return c.internal.Open(host, name)
 	case "memory":
