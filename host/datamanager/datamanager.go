@@ -163,7 +163,8 @@ func removeFile(path string) error {
 }
 
 // WriteAtomic writes data to path: to a file beside it, synced, then
-// renamed over it, so a reader sees the old content or the new, whole.
+// renamed over it (and the folder synced), so a reader sees the old
+// content or the new, whole, and a crash leaves one of them.
 func WriteAtomic(path string, data []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*~")
 	if err != nil {
@@ -185,6 +186,11 @@ func WriteAtomic(path string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		return err
 	}
-	return err
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync() // the rename itself on disk; best effort, as not every file system can
+		d.Close()
+	}
+	return nil
 }
