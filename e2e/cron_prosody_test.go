@@ -12,11 +12,14 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// cronJob writes last-run times into the host's cron store as an earlier
+// installedProsodyModules is where Debian's prosody package installs its modules.
+const installedProsodyModules = "/usr/lib/prosody/modules"
+
+// cronJobModule writes last-run times into the host's cron store as an earlier
 // run would have (a period and more ago for old_daily and the weekly one,
 // a minute ago for recent, none for never), then adds its tasks through
 // module:daily, module:cron and module:hourly; failing, last, errors.
-const cronJob = `
+const cronJobModule = `
 local last = module:open_store("cron", "map")
 local now = os.time()
 last:set(nil, "job/old_daily", now - 2 * 86400)
@@ -39,8 +42,8 @@ module:hourly("failing", function() error("cron-test failed on purpose") end)
 func TestModCronLikeProsody(t *testing.T) {
 	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	testenv.NeedTool(t, "setpriv", "util-linux")
-	if _, err := os.Stat(filepath.Join(prosodyModules, "mod_cron.lua")); err != nil {
-		t.Skipf("mod_cron is not installed in %s (Debian package prosody)", prosodyModules)
+	if _, err := os.Stat(filepath.Join(installedProsodyModules, "mod_cron.lua")); err != nil {
+		t.Skipf("mod_cron is not installed in %s (Debian package prosody)", installedProsodyModules)
 	}
 	needRoot(t)
 	if _, err := user.Lookup("prosody"); err != nil {
@@ -93,8 +96,8 @@ modules_enabled = { }
 modules_disabled = { "c2s", "s2s", "s2s_auth_certs", "offline", "presence", "message", "iq" }
 VirtualHost "a.example"
 modules_enabled = { "job" }
-`, dir, prosodyModules, dir, filepath.Join(dir, "test.log"))
-	for file, body := range map[string]string{"test.cfg.lua": cfg, "mod_job.lua": cronJob} {
+`, dir, installedProsodyModules, dir, filepath.Join(dir, "test.log"))
+	for file, body := range map[string]string{"test.cfg.lua": cfg, "mod_job.lua": cronJobModule} {
 		if err := os.WriteFile(filepath.Join(dir, file), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
