@@ -8,6 +8,7 @@
 package httpserve
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,9 @@ import (
 
 // Request is what a route handler sees.
 type Request struct {
+	Ctx                 context.Context // done when the client goes
+	Host                string          // the Host header (or the URL's host)
+	RawPath             string          // the path as sent, still %-encoded
 	Method, Path, Query string
 	Headers             map[string]string // lower-case names
 	Body                []byte
@@ -34,6 +38,9 @@ type Response struct {
 	Status  int
 	Headers map[string]string
 	Body    []byte
+	// Exact sends the headers as they are: no Content-Type guessed from
+	// the body (Prosody's net.http.server sends none it was not given).
+	Exact bool
 }
 
 // Route is one entry of a module's route table: "GET /items/*", "/static/*".
@@ -51,11 +58,15 @@ type App struct {
 	Routes       []Route
 }
 
-// ParsePattern reads a route key: "GET /hello", "POST /items/*", "/x".
+// ParsePattern reads a route key: "GET /hello", "POST /items/*", "/x",
+// or a method alone ("GET", the app's base path).
 func ParsePattern(key string) (method, path string, prefix bool, err error) {
 	key = strings.TrimSpace(key)
 	if m, p, ok := strings.Cut(key, " "); ok {
 		method, key = strings.ToUpper(m), strings.TrimSpace(p)
+	}
+	if method == "" && isMethod(key) {
+		return strings.ToUpper(key), "/", false, nil // a method alone: the app's base path
 	}
 	if !strings.HasPrefix(key, "/") {
 		return "", "", false, fmt.Errorf("route %q: the path must start with /", key)
@@ -64,6 +75,19 @@ func ParsePattern(key string) (method, path string, prefix bool, err error) {
 		return method, strings.TrimSuffix(key, "*"), true, nil
 	}
 	return method, key, false, nil
+}
+
+// isMethod says whether a route key is a method name alone ("GET").
+func isMethod(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, c := range key {
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // Policy is the HTTP policy of a listener.
@@ -207,16 +231,28 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		ip = h
 		port, _ = strconv.Atoi(p)
 	}
-	resp := route.Handle(&Request{Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Headers: headers,
+	resp := route.Handle(&Request{Ctx: req.Context(), Host: req.Host, RawPath: req.URL.EscapedPath(), Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Headers: headers,
 		Body: body, IP: ip, Port: port, Wildcard: wildcard, Secure: secure})
 	if resp == nil {
+		if req.Context().Err() != nil {
+			return // the client went while the handler was still at it
+		}
 		resp = &Response{Status: http.StatusInternalServerError, Body: []byte("500 Internal Server Error\n")}
 	}
+	writeResponse(w, req, resp)
+}
+
+// writeResponse sends a handler's response.
+func writeResponse(w http.ResponseWriter, req *http.Request, resp *Response) {
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)
 	}
-	if w.Header().Get("Content-Type") == "" && len(resp.Body) > 0 {
-		w.Header().Set("Content-Type", http.DetectContentType(resp.Body))
+	if w.Header().Get("Content-Type") == "" {
+		if resp.Exact {
+			w.Header()["Content-Type"] = nil // net/http would guess one
+		} else if len(resp.Body) > 0 {
+			w.Header().Set("Content-Type", http.DetectContentType(resp.Body))
+		}
 	}
 	status := resp.Status
 	if status == 0 {

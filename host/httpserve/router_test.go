@@ -60,3 +60,23 @@ func TestPolicy(t *testing.T) {
 		t.Errorf("body over the limit: %d", w.Code)
 	}
 }
+
+// A route key that is a method alone is the app's base path, as in
+// Prosody's mod_http; a response marked Exact gets no guessed type.
+func TestMethodAloneAndExact(t *testing.T) {
+	method, path, prefix, err := ParsePattern("get")
+	if err != nil || method != "GET" || path != "/" || prefix {
+		t.Fatalf("ParsePattern(get) = %q %q %v %v", method, path, prefix, err)
+	}
+	if _, _, _, err := ParsePattern("GET x"); err == nil {
+		t.Error("a path without / was taken")
+	}
+	app := App{Mount: "/app", Routes: []Route{{Method: method, Path: path, Handle: func(*Request) *Response {
+		return &Response{Status: 200, Body: []byte("<p>base</p>"), Exact: true}
+	}}}}
+	rec := httptest.NewRecorder()
+	NewRouter([]App{app}, nil, Policy{}).ServeHTTP(rec, httptest.NewRequest("GET", "/app", nil))
+	if rec.Code != 200 || rec.Body.String() != "<p>base</p>" || rec.Header().Get("Content-Type") != "" {
+		t.Fatalf("GET /app: %d %q %v", rec.Code, rec.Body, rec.Header())
+	}
+}

@@ -146,11 +146,11 @@ func prosodyReloadConfig(L *lua.LState) int {
 		L.Push(lua.LString("no admin interface in this process"))
 		return 2
 	}
-	go func() {
-		if _, err := admin.Call("reload", nil); err != nil {
+	inst.rt.background(func() {
+		if _, err := admin.Call("reload", nil); err != nil && inst.rt.ctx.Err() == nil {
 			inst.log.Errorf("prosody.reload_config: %v", err)
 		}
-	}()
+	})
 	L.Push(lua.LTrue)
 	return 1
 }

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/moonport/moonport/host/httpserve"
+	"github.com/moonport/moonport/host/ports"
 )
 
 // httpApp is what module:provides("http", …) registered.
@@ -33,8 +34,12 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 		if _, _, _, err := httpserve.ParsePattern(k.String()); err != nil && bad == nil {
 			bad = err
 		}
-		if _, isFn := v.(*lua.LFunction); !isFn && bad == nil {
-			bad = fmt.Errorf("route %q: the handler must be a function", k.String())
+		switch v.(type) {
+		case *lua.LFunction, *lua.LTable, lua.LString, lua.LNumber:
+		default:
+			if bad == nil {
+				bad = fmt.Errorf("route %q: the handler must be a function, a response table, a body string or a status", k.String())
+			}
 		}
 	})
 	if bad != nil {
@@ -59,9 +64,11 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 }
 
 // HTTPApps lists the routes of every active module, mounted at
-// http_paths[module], else the item's default_path, else /module.
+// http_paths[module], else the item's default_path, else /module; or,
+// when a module serves HTTP through net.http.server, that alone.
 func (rt *Runtime) HTTPApps() []httpserve.App {
 	var apps []httpserve.App
+	events := false
 	for _, inst := range rt.Instances() {
 		if inst.copyOf != nil {
 			continue
@@ -69,6 +76,16 @@ func (rt *Runtime) HTTPApps() []httpserve.App {
 		for _, app := range inst.http {
 			apps = append(apps, inst.appOf(app))
 		}
+		for _, svc := range inst.services {
+			events = events || svc.Serve == ports.ServeHTTP && isHTTPServerListener(svc.handlers[0].listener)
+		}
+	}
+	if events {
+		// A module serves HTTP through net.http.server (Prosody's mod_http):
+		// every request is an event there, and the apps of module:provides
+		// reach it as "http-provider" items, as in Prosody.
+		return []httpserve.App{{Module: "net.http.server", Host: "*", Mount: "/",
+			Routes: []httpserve.Route{{Path: "/", Prefix: true, Handle: rt.httpSrv.serve}}}}
 	}
 	return apps
 }

@@ -20,12 +20,19 @@ module:provides("http", { route = {
 		event.response:send("sent")
 	end;
 	["GET /fail"] = function() error("broken") end;
+	["GET /static"] = { status_code = 202, headers = { content_type = "text/plain" }, body = "static" };
+	["GET /str"] = "a string";
+	GET = function(event)
+		local r = event.request
+		return table.concat({ "base", r.url.path, tostring(r.url.query), r.conn:ip(), type(r.id), tostring(r.headers.host) }, " ")
+	end;
 }})
 `
 
 // A route's handler gets event.request and event.response as in
 // Prosody, and answers with a status, a body, a table or by filling the
-// response; an error is a 500, a stopped module a 503.
+// response; a route may be a static table or a string, and a method alone
+// is the base path; an error is a 500, a stopped module a 503.
 func TestHTTPObjects(t *testing.T) {
 	tr := newTestRuntime(t, "", map[string]string{"routes": routesModule, "http": ""})
 	inst := tr.load(t, "routes")
@@ -41,7 +48,7 @@ func TestHTTPObjects(t *testing.T) {
 	if got := serve("GET /echo/*", req); got.Status != 200 || string(got.Body) != "GET /echo/a/b q=1 body 192.0.2.1 4000 true text/x a/b" {
 		t.Errorf("echo: %d %q", got.Status, got.Body)
 	}
-	if got := serve("GET /status", nil); got.Status != 404 || string(got.Body) != "Not Found\n" {
+	if got := serve("GET /status", nil); got.Status != 404 || string(got.Body) != "Error processing request: 404 Not Found. Check your error log for more information." {
 		t.Errorf("a status: %d %q", got.Status, got.Body)
 	}
 	if got := serve("GET /table", nil); got.Status != 201 || got.Headers["x-thing"] != "yes" || string(got.Body) != "made" {
@@ -52,6 +59,16 @@ func TestHTTPObjects(t *testing.T) {
 	}
 	if got := serve("GET /fail", nil); got.Status != 500 {
 		t.Errorf("an error: %+v", got)
+	}
+	if got := serve("GET /static", nil); got.Status != 202 || got.Headers["content-type"] != "text/plain" || string(got.Body) != "static" {
+		t.Errorf("a static table: %+v", got)
+	}
+	if got := serve("GET /str", nil); got.Status != 200 || string(got.Body) != "a string" {
+		t.Errorf("a string: %+v", got)
+	}
+	base := &httpserve.Request{Method: "GET", Path: "/routes", RawPath: "/routes", Query: "a=1", IP: "192.0.2.9", Host: "h.example"}
+	if got := serve("GET", base); string(got.Body) != "base /routes a=1 192.0.2.9 string h.example" {
+		t.Errorf("the base path: %+v", got)
 	}
 	inst.stop()
 	if got := serve("GET /status", nil); got.Status != 503 {

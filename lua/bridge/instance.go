@@ -92,10 +92,12 @@ type Instance struct {
 	// them before it stops.
 	tasks map[*lua.LState]bool
 
+	// objectHooks are what module:hook_object_event added, removed at
+	// unload (module_object_events.go).
+	objectHooks []objectHook
+
 	http        []*httpApp // module:provides("http", …)
 	httpWorkers int        // copies its HTTP routes ask for (workers)
-	// httpResponse holds the methods of event.response, made on first use.
-	httpResponse *lua.LTable
 }
 
 // instanceOf is the instance a function of the module API or of a

@@ -48,13 +48,11 @@ func mmChange(op string) lua.LGFunction {
 			return 2
 		}
 		if !inst.tasks[L] {
-			inst.rt.tasks.add() // Stop waits for it, as for a task
-			go func() {
-				defer inst.rt.tasks.done()
+			inst.rt.background(func() {
 				if err := inst.rt.changeModule(op, name, host); err != nil && inst.rt.ctx.Err() == nil {
 					inst.log.Errorf("modulemanager.%s(%q, %q) failed: %v", op, host, name, err)
 				}
-			}()
+			})
 			L.Push(lua.LTrue)
 			return 1
 		}

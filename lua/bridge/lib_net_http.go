@@ -108,7 +108,7 @@ func httpRequest(L *lua.LState) int {
 	ctx, cancel := context.WithCancel(inst.rt.ctx)
 	call := &httpCall{cancel: cancel, callback: callback}
 	req := httpRequestTable(L, u, hreq, ex, call)
-	go func() {
+	inst.rt.background(func() {
 		defer cancel()
 		client := httpClients[0]
 		if insecure {
@@ -116,7 +116,7 @@ func httpRequest(L *lua.LState) int {
 		}
 		resp, body, err := doHTTP(client, hreq.WithContext(ctx))
 		inst.post(func() { deliverHTTP(inst, call, req, resp, body, err) })
-	}()
+	})
 	L.Push(req)
 	return 1
 }

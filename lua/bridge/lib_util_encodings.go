@@ -10,9 +10,8 @@ import (
 
 func init() { registerLibrary("util.encodings", openEncodings) }
 
-// openEncodings builds require "util.encodings": the base64, utf8 and
-// stringprep tables of Prosody's (stringprep for ASCII only). idna and
-// confusable are not provided.
+// openEncodings builds require "util.encodings": the base64, utf8,
+// stringprep, idna and confusable tables of Prosody's (built with ICU).
 func openEncodings(inst *Instance) lua.LValue {
 	L := inst.L
 	t := L.NewTable()
@@ -25,41 +24,53 @@ func openEncodings(inst *Instance) lua.LValue {
 		"length": utf8Length,
 	}))
 	t.RawSetString("stringprep", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
-		"nameprep":     stringprepFunc(true, ""),
-		"nodeprep":     stringprepFunc(true, " \"&'/:<>@"),
-		"resourceprep": stringprepFunc(false, ""),
-		"saslprep":     stringprepFunc(false, ""),
+		"nameprep":     stringprepFunc(&prepNameprep),
+		"nodeprep":     stringprepFunc(&prepNodeprep),
+		"resourceprep": stringprepFunc(&prepResourceprep),
+		"saslprep":     stringprepFunc(&prepSASLprep),
+	}))
+	t.RawSetString("idna", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"to_ascii":   idnaFunc(idnaToASCIIString),
+		"to_unicode": idnaFunc(idnaToUnicodeString),
+	}))
+	t.RawSetString("confusable", L.SetFuncs(L.NewTable(), map[string]lua.LGFunction{
+		"skeleton": idnaFunc(confusableSkeleton),
 	}))
 	return t
 }
 
-// stringprepFunc is a stringprep profile (prep(s, strict)) for ASCII
-// strings, where it is exact: fold maps A-Z to a-z (nameprep, nodeprep);
-// the control characters are prohibited except in nameprep, and so is
-// each byte of banned. Like Prosody's, it returns nil for a string of
-// 1024 bytes or more. A string beyond ASCII also gives nil: without
-// Unicode normalisation (NFKC) and the stringprep tables it cannot be
-// prepared as Prosody would, and refusing is the safe side.
-func stringprepFunc(fold bool, banned string) lua.LGFunction {
-	nameprep := fold && banned == ""
+// stringprepFunc is a profile's prep(s [, strict]): the prepared string,
+// or nil when s cannot be prepared (see prepProfile.prepare). strict,
+// when given, must be a boolean.
+func stringprepFunc(p *prepProfile) lua.LGFunction {
 	return func(L *lua.LState) int {
-		s := []byte(L.CheckString(1))
-		if len(s) >= 1024 {
-			L.Push(lua.LNil)
-			return 1
+		s := L.CheckString(1)
+		strict := false
+		if L.Get(2) != lua.LNil {
+			strict = L.CheckBool(2)
 		}
-		for i, c := range s {
-			if c >= 0x80 || !nameprep && (c < 0x20 || c == 0x7f) || strings.IndexByte(banned, c) >= 0 {
-				L.Push(lua.LNil)
-				return 1
-			}
-			if fold && c >= 'A' && c <= 'Z' {
-				s[i] = c + 'a' - 'A'
-			}
-		}
-		L.Push(lua.LString(s))
+		out, ok := p.prepare(s, strict)
+		return pushPrepared(L, out, ok)
+	}
+}
+
+// idnaFunc is a conversion of one string argument (idna's to_ascii and
+// to_unicode, confusable's skeleton): the result or nil.
+func idnaFunc(f func(string) (string, bool)) lua.LGFunction {
+	return func(L *lua.LState) int {
+		out, ok := f(L.CheckString(1))
+		return pushPrepared(L, out, ok)
+	}
+}
+
+// pushPrepared pushes s, or nil when not ok.
+func pushPrepared(L *lua.LState, s string, ok bool) int {
+	if !ok {
+		L.Push(lua.LNil)
 		return 1
 	}
+	L.Push(lua.LString(s))
+	return 1
 }
 
 // base64Encode is base64.encode(s): standard alphabet, padded.

@@ -10,8 +10,8 @@ func init() { registerLibrary("util.jid", funcsLibrary(jidFuncs)) }
 
 // jidFuncs is require "util.jid", as Prosody 0.12's: JIDs split into node,
 // host and resource by the same rules, joined, compared against an ACL JID
-// and escaped per XEP-0106. prep and prepped_split approximate stringprep
-// (see jidNodeprep).
+// and escaped per XEP-0106; prep and prepped_split run the parts through
+// util.encodings' stringprep profiles (see jidPrepParts).
 var jidFuncs = map[string]lua.LGFunction{
 	"split":         jidSplitL,
 	"bare":          jidBareL,

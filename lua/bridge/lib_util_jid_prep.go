@@ -2,81 +2,55 @@ package bridge
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
-// Stringprep, approximated. Prosody runs the JID parts through libidn's
-// nodeprep, nameprep and resourceprep; here they are:
-//   - nameprep: lower-cased (Unicode simple case mapping, ß to ss);
-//   - nodeprep: lower-cased the same way, refused when it holds a space,
-//     " & ' / : < > @ or an ASCII control character;
-//   - resourceprep: unchanged, refused when it holds an ASCII control
-//     character.
-// All three refuse invalid UTF-8 and more than 1023 bytes. Not done: NFKC
-// normalisation, the full case folding table, the non-ASCII prohibited
-// and unassigned code points (strict), and the bidi rules.
-
-const jidPartMax = 1023
-
-func jidPrepValid(s string) bool { return len(s) <= jidPartMax && utf8.ValidString(s) }
-
-func jidIsControl(r rune) bool { return r < 0x20 || r == 0x7f }
-
-func jidFold(s string) string { return strings.ReplaceAll(strings.ToLower(s), "ß", "ss") }
-
-func jidNameprep(s string) (string, bool) {
-	if !jidPrepValid(s) {
-		return "", false
-	}
-	return jidFold(s), true
-}
-
-func jidNodeprep(s string) (string, bool) {
-	if !jidPrepValid(s) || strings.ContainsAny(s, " \"&'/:<>@") || strings.IndexFunc(s, jidIsControl) >= 0 {
-		return "", false
-	}
-	return jidFold(s), true
-}
-
-func jidResourceprep(s string) (string, bool) {
-	if !jidPrepValid(s) || strings.IndexFunc(s, jidIsControl) >= 0 {
-		return "", false
-	}
-	return s, true
-}
-
-// jidPreppedSplit is prepped_split: the split with each part prepared, a
-// trailing root dot taken off the host; false when any part fails.
-func jidPreppedSplit(s string) (jidParts, bool) {
-	p, ok := jidSplit(s)
-	if !ok || p.host == "." {
-		return jidParts{}, false
-	}
+// jidPrepParts prepares each part of a split JID by its stringprep
+// profile (host Nameprep, node Nodeprep, resource Resourceprep; strict
+// refuses unassigned code points), a trailing root dot taken off the host
+// first; false when any part fails.
+func jidPrepParts(p jidParts, strict bool) (jidParts, bool) {
+	var ok bool
 	p.host = strings.TrimSuffix(p.host, ".")
-	if p.host, ok = jidNameprep(p.host); !ok {
+	if p.host, ok = prepNameprep.prepare(p.host, strict); !ok {
 		return jidParts{}, false
 	}
 	if p.hasNode {
-		if p.node, ok = jidNodeprep(p.node); !ok {
+		if p.node, ok = prepNodeprep.prepare(p.node, strict); !ok {
 			return jidParts{}, false
 		}
 	}
 	if p.hasRes {
-		if p.res, ok = jidResourceprep(p.res); !ok {
+		if p.res, ok = prepResourceprep.prepare(p.res, strict); !ok {
 			return jidParts{}, false
 		}
 	}
 	return p, true
 }
 
-func jidPreppedSplitL(L *lua.LState) int {
+// jidPreppedSplit is prepped_split(jid [, strict]) on the Lua arguments;
+// false when jid is nil, does not split, is the bare root "." or a part
+// fails to prepare. strict, read only once there is a host to prepare (as
+// Prosody passes it on to nameprep), must be a boolean when given.
+func jidPreppedSplit(L *lua.LState) (jidParts, bool) {
 	s, ok := jidArg(L, 1)
 	if !ok {
-		return 0
+		return jidParts{}, false
 	}
-	p, ok := jidPreppedSplit(s)
+	p, ok := jidSplit(s)
+	if !ok || p.host == "." {
+		return jidParts{}, false
+	}
+	strict := false
+	if L.Get(2) != lua.LNil {
+		strict = L.CheckBool(2)
+	}
+	return jidPrepParts(p, strict)
+}
+
+func jidPreppedSplitL(L *lua.LState) int {
+	p, ok := jidPreppedSplit(L)
 	if !ok {
 		return 0
 	}
@@ -87,9 +61,8 @@ func jidPreppedSplitL(L *lua.LState) int {
 }
 
 func jidPrepL(L *lua.LState) int {
-	s, ok := jidArg(L, 1)
-	p, valid := jidPreppedSplit(s)
-	if !ok || !valid {
+	p, ok := jidPreppedSplit(L)
+	if !ok {
 		L.Push(lua.LNil)
 		return 1
 	}

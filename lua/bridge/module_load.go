@@ -94,6 +94,7 @@ func (inst *Instance) unloadHook() {
 	for t := range inst.timers {
 		t.stop()
 	}
+	inst.unhookObjects()
 	if u := inst.module.RawGetString("unload"); u != lua.LNil {
 		_, _ = inst.protect("module.unload", u, 0)
 	}
@@ -203,6 +204,9 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	serve, ok := ports.ParseServe(string(word))
 	if !ok {
 		return nil, fmt.Errorf("service '%s': serve = %q: expected \"http\", or nothing for the listener callbacks", name, string(word))
+	}
+	if isHTTPServerListener(listener) {
+		serve = ports.ServeHTTP // net.http.server's listener: requests go to its events
 	}
 	var multiplex *value.Table
 	if t, ok := item.RawGetString("multiplex").(*lua.LTable); ok {

@@ -94,6 +94,7 @@ type Runtime struct {
 	divert  func(name string) (f *listen.HTTPFront) // the net/http serving an HTTP service
 	limits  atomic.Pointer[Budget]                  // lua_timeout and lua_memory_limit
 	expired atomic.Bool                             // shutdown_deadline has passed: stop every callback
+	httpSrv *httpServer                             // net.http.server (lib_net_http_server.go)
 	hist    histogram                               // how long callbacks run
 	extra   map[string]moduleRef                    // loaded from the console, beyond the config
 	dropped map[string]bool                         // unloaded from the console, despite the config
@@ -131,6 +132,7 @@ func New(opts Options) *Runtime {
 		retired: map[*Instance]bool{}, shared: newSharedStore(), events: newEventBuses(), items: &itemStore{}, ctx: ctx, cancel: cancel,
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
+	rt.httpSrv = newHTTPServer(rt.Config)
 	if rt.opts.Storage == nil {
 		rt.opts.Storage = newConfiguredStorage(rt)
 	}

@@ -64,6 +64,17 @@ func (inst *Instance) await(L *lua.LState, f func() (any, error)) (any, error) {
 	return res, err
 }
 
+// background runs f on a goroutine of its own that Stop waits for, as for
+// a task: work a callback starts but must not wait for (a module change,
+// a reload, an HTTP request). f should end when rt.ctx is done.
+func (rt *Runtime) background(f func()) {
+	rt.tasks.add()
+	go func() {
+		defer rt.tasks.done()
+		f()
+	}()
+}
+
 // taskCount counts the task goroutines of a runtime, so Stop can wait for
 // them (unlike a WaitGroup, a task may start while Stop waits).
 type taskCount struct {

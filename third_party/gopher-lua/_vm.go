@@ -105,7 +105,22 @@ func switchToParentThread(L *LState, nargs int, haserror bool, kill bool) {
 func callGFunction(L *LState, tailcall bool) bool {
 	frame := L.currentFrame
 	gfnret := frame.Fn.GFunction(L)
-	if tailcall {
+	// moonport: a coroutine cannot yield from a mainLoop nested in a Go
+	// call (pcall, xpcall, a metamethod, a for iterator, a callback): the
+	// Go stack under it cannot be suspended, and v1.1.2 went on running
+	// the coroutine after it had switched to the parent. Lua 5.1 raises
+	// this error there too.
+	if gfnret < 0 && L.nestedLoops > 0 && L.Parent != nil {
+		L.raiseError(0, "attempt to yield across metamethod/C-call boundary")
+	}
+	// moonport: a Go function that yields from a tail call (return
+	// coroutine.yield(...)) keeps its caller, as a plain call does: on
+	// resume the caller's RETURN after the TAILCALL returns what resume
+	// passed. Removing it left a coroutine's main function without a
+	// frame, and the next resume crashed.
+	if tailcall && gfnret < 0 {
+		frame.ReturnBase = frame.Base
+	} else if tailcall {
 		L.currentFrame = L.RemoveCallerFrame()
 	}
 
@@ -143,6 +158,9 @@ func threadRun(L *LState) {
 			} else {
 				lv = LString(fmt.Sprint(rcv))
 			}
+			// moonport: the error killed the coroutine; no PCall closes its
+			// upvalues, so close them all here (yuin/gopher-lua#448).
+			L.closeAllUpvalues()
 			if parent := L.Parent; parent != nil {
 				if L.wrapped {
 					L.Push(lv)

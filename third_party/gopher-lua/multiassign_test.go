@@ -11,12 +11,6 @@ import (
 )
 
 const multiAssignScript = `
-local out = {}
-local function show(...)
-	local t = {}
-	for i = 1, select('#', ...) do t[#t + 1] = tostring((select(i, ...))) end
-	out[#out + 1] = table.concat(t, " ")
-end
 do local x, y = 1, 2; x, y = y, x; show("swap", x, y) end
 do local a, b = 0, 0; a, b = a + 1, a + b; show("sum", a, b) end
 do local a, b = 0, 1; for i = 1, 5 do a, b = b, a + b end; show("fib", a, b) end
@@ -40,7 +34,6 @@ do local i, t = 1, {10, 20, 30}; i, t[i] = i + 1, 99; show("index", i, t[1], t[2
 do g1, g2 = 1, 2; g1, g2 = g2, g1; show("global-swap", g1, g2) end
 do local t = {}; local function f() return 7, 8 end; t.a, t.b = f(); show("table-call", t.a, t.b) end
 do local x = 1; x = x + 1; local y; y = x; show("single", x, y) end
-return table.concat(out, "\n")
 `
 
 var multiAssignWant = []string{
@@ -52,18 +45,7 @@ var multiAssignWant = []string{
 }
 
 func TestMultipleAssignment(t *testing.T) {
-	L := NewState()
-	defer L.Close()
-	if err := L.DoString(multiAssignScript); err != nil {
-		t.Fatal(err)
-	}
-	got := strings.Split(L.ToString(-1), "\n")
-	for i, want := range multiAssignWant {
-		if i >= len(got) || got[i] != want {
-			t.Errorf("got %q, want %q", got, multiAssignWant)
-			return
-		}
-	}
+	checkShown(t, multiAssignScript, multiAssignWant)
 }
 
 // A single assignment still computes straight into the local's register:

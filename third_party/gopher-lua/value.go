@@ -191,10 +191,13 @@ type LState struct {
 	currentFrame *callFrame
 	wrapped      bool
 	uvcache      *Upvalue
-	hasErrorFunc bool
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+
+	// moonport: how many mainLoops run nested in Go calls (callR) on this
+	// state, like Lua 5.1's nCcalls: a coroutine cannot yield from them.
+	nestedLoops int
 }
 
 func (ls *LState) String() string   { return fmt.Sprintf("thread: %p", ls) }

@@ -1,0 +1,350 @@
+package bridge
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/host/httpserve"
+	"github.com/moonport/moonport/host/value"
+)
+
+// An httpExchange is one request and its response, as Prosody's
+// net.http.server gives them to handlers: event.request (method, path,
+// url, headers, body, ip, secure, conn, id, …) and event.response
+// (status_code, headers, send, done, send_file, on_destroy, …), both
+// records, so every module state on the request's way sees the same
+// ones. The response is complete when send (or done) is called, by the
+// handler or later (a handler that returned true answers when it is
+// ready).
+type httpExchange struct {
+	req, resp *record
+	head      bool
+	once      sync.Once
+	done      chan struct{}
+	out       *httpserve.Response
+}
+
+var exchangeIDs atomic.Uint64
+
+// newExchange makes the records of one request.
+func newExchange(r *httpserve.Request) *httpExchange {
+	x := &httpExchange{head: r.Method == http.MethodHead, done: make(chan struct{})}
+	x.req = newRecord(x, nil)
+	x.resp = newRecord(x, responseMethods)
+	headers := newRecord(x, nil)
+	for k, v := range r.Headers {
+		headers.set(strings.ReplaceAll(strings.ToLower(k), "-", "_"), v)
+	}
+	if r.Host != "" {
+		headers.set("host", r.Host) // net/http keeps it apart
+	}
+	raw := r.RawPath
+	if raw == "" {
+		raw = r.Path
+	}
+	url := newRecord(x, nil)
+	url.set("path", raw)
+	if r.Query != "" {
+		url.set("query", r.Query)
+	}
+	conn := newRecord(x, httpConnMethods)
+	conn.set("ip", r.IP)
+	conn.set("port", float64(r.Port))
+	conn.set("secure", r.Secure)
+	fields := map[string]any{
+		"method": r.Method, "url": url, "headers": headers, "body": string(r.Body),
+		"ip": r.IP, "conn": conn, "httpversion": "1.1", "host": requestHost(r),
+		"id": strconv.FormatUint(exchangeIDs.Add(1), 36),
+	}
+	if p, ok := prosodyPath(raw); ok {
+		fields["path"] = p
+	}
+	if r.Secure {
+		fields["secure"] = true
+	}
+	for k, v := range fields {
+		x.req.set(k, v)
+	}
+	for k, v := range map[string]any{"request": x.req, "status_code": float64(200), "headers": newRecord(x, nil),
+		"is_head_request": x.head, "conn": conn, "persistent": true} {
+		x.resp.set(k, v)
+	}
+	return x
+}
+
+// requestHost is the request's host name without its port.
+func requestHost(r *httpserve.Request) string {
+	host := r.Host
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+		host = host[:i]
+	}
+	return host
+}
+
+// prosodyPath is request.path as Prosody makes it from the raw path:
+// runs of "/" made one, %xx decoded, a leading "/"; a path that climbs
+// above the root ("/../x") has none.
+func prosodyPath(raw string) (string, bool) {
+	for strings.Contains(raw, "//") {
+		raw = strings.ReplaceAll(raw, "//", "/")
+	}
+	p := percentDecode(raw)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	level := 0
+	parts := strings.Split(p, "/")
+	for _, c := range parts[:len(parts)-1] { // components followed by "/"
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			level--
+		default:
+			level++
+		}
+		if level < 0 {
+			return "", false
+		}
+	}
+	return p, true
+}
+
+// percentDecode decodes each %xx, leaving anything else as it is.
+func percentDecode(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// responseMethods are event.response's methods.
+var responseMethods = map[string]lua.LGFunction{
+	"send":          responseSend,
+	"done":          responseDone,
+	"finish":        responseDone,
+	"send_file":     responseSendFile,
+	"write_headers": func(*lua.LState) int { return 0 }, // headers go out with the body
+}
+
+// httpConnMethods are request.conn's: a connection's ip, port and ssl, as on
+// Prosody's connection objects.
+var httpConnMethods = map[string]lua.LGFunction{
+	"ip":         func(L *lua.LState) int { L.Push(lua.LString(selfRecord(L).str("ip"))); return 1 },
+	"clientport": func(L *lua.LState) int { L.Push(toLuaIn(instanceOfCall(L), selfRecord(L).get("port"))); return 1 },
+	"ssl":        func(L *lua.LState) int { L.Push(lua.LBool(selfRecord(L).get("secure") == true)); return 1 },
+}
+
+// instanceOfCall is the instance whose state runs the calling code: the
+// proxy's own upvalue is not at hand in a method, so it is looked up
+// through the state's registry of instances.
+func instanceOfCall(L *lua.LState) *Instance {
+	if obj, ok := portableOf(L, L.Get(1)); ok {
+		if r, ok := obj.(*record); ok {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			for inst := range r.proxies {
+				if inst.L == L || inst.L == L.Parent {
+					return inst
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// responseSend is response:send(body): the response goes out with body
+// (else response.body, else empty), and a Content-Length as Prosody sets
+// it (not for 1xx and 204).
+func responseSend(L *lua.LState) int {
+	r := selfRecord(L)
+	x := r.owner.(*httpExchange)
+	body := ""
+	switch b := L.Get(2).(type) {
+	case lua.LString:
+		body = string(b)
+	case *lua.LNilType:
+		if s, ok := r.get("body").(string); ok {
+			body = s
+		}
+	default:
+		body = L.ToStringMeta(b).String()
+	}
+	x.finish(&body)
+	return 0
+}
+
+// responseDone is response:done(): the response ends (with whatever was
+// sent; nothing sent yet means an empty body).
+func responseDone(L *lua.LState) int {
+	selfRecord(L).owner.(*httpExchange).finish(nil)
+	return 0
+}
+
+// responseSendFile is response:send_file(f): the rest of file f is the
+// body.
+func responseSendFile(L *lua.LState) int {
+	r := selfRecord(L)
+	f := L.Get(2)
+	var body string
+	if !r.owner.(*httpExchange).head {
+		L.Push(L.GetField(f, "read"))
+		L.Push(f)
+		L.Push(lua.LString("*a"))
+		L.Call(2, 1)
+		body = L.ToStringMeta(L.Get(-1)).String()
+		L.Pop(1)
+	}
+	if closer := L.GetField(f, "close"); closer != lua.LNil {
+		L.Push(closer)
+		L.Push(f)
+		L.Call(1, 0)
+	}
+	r.owner.(*httpExchange).finish(&body)
+	L.Push(lua.LTrue)
+	return 1
+}
+
+// finish completes the response once: its status, headers and body.
+func (x *httpExchange) finish(body *string) {
+	x.once.Do(func() {
+		status := 200
+		if n, ok := x.resp.get("status_code").(float64); ok {
+			status = int(n)
+		}
+		headers, ok := x.resp.get("headers").(*record)
+		if !ok { // replaced by something else: start again
+			headers = newRecord(x, nil)
+			x.resp.set("headers", headers)
+		}
+		if body != nil && status > 199 && status != 204 {
+			headers.set("content_length", strconv.Itoa(len(*body)))
+		}
+		out := &httpserve.Response{Status: status, Headers: map[string]string{}, Exact: true}
+		for k, v := range headers.snapshot() {
+			out.Headers[strings.ReplaceAll(k, "_", "-")] = luaValueText(v)
+		}
+		if body != nil && !x.head {
+			out.Body = []byte(*body)
+		}
+		x.out = out
+		x.resp.set("finished", true)
+		close(x.done)
+		x.destroyed()
+	})
+}
+
+// destroyed runs response.on_destroy, if a module set it, in that
+// module's state (posted: the caller may hold another state, or this one).
+func (x *httpExchange) destroyed() {
+	l, ok := x.resp.get("on_destroy").(local)
+	if !ok {
+		return
+	}
+	x.resp.set("on_destroy", nil)
+	l.inst.post(func() { _, _ = l.inst.protect("response.on_destroy", l.v, 0, x.resp.proxyIn(l.inst)) })
+}
+
+// luaValueText is a field value as Lua's tostring writes it.
+func luaValueText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return lua.LNumber(x).String()
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// applyResult does what Prosody's server does with a handler's result:
+// nil is 404, a number the status (an error page from "http-error" for
+// 400 and above), a string the body, a table fields of the response, an
+// error object or a promise as http_results.go says; true means the
+// handler answers later.
+func (x *httpExchange) applyResult(c httpFiring, res any) error {
+	if res == nil {
+		res = float64(404)
+	}
+	var body any
+	switch v := res.(type) {
+	case bool:
+		if v {
+			return nil
+		}
+	case float64:
+		x.resp.set("status_code", v)
+		if v >= 400 {
+			var err error
+			if body, err = c.fire("http-error", &httpEvent{request: x.req, response: x.resp, fields: map[string]any{"code": v}}); err != nil {
+				return err
+			}
+		}
+	case string:
+		body = v
+	case *value.Table:
+		x.applyTable(v)
+	case httpError:
+		return x.applyError(c, v)
+	case httpPromise:
+		return x.applyPromise(c, v)
+	}
+	s, ok := body.(string)
+	if !ok {
+		s, _ = x.resp.get("body").(string)
+	}
+	x.finish(&s)
+	return nil
+}
+
+// applyTable copies a returned table's fields into the response, its
+// headers one by one.
+func (x *httpExchange) applyTable(t *value.Table) {
+	for k, v := range t.Hash {
+		name, ok := k.(string)
+		if !ok {
+			continue
+		}
+		if name != "headers" {
+			x.resp.set(name, plainField(v))
+			continue
+		}
+		h, ok := v.(*value.Table)
+		headers, isRec := x.resp.get("headers").(*record)
+		if !ok || !isRec {
+			continue
+		}
+		for hk, hv := range h.Hash {
+			if hn, ok := hk.(string); ok {
+				headers.set(hn, plainField(hv))
+			}
+		}
+	}
+}
+
+// plainField keeps the values a record holds for every state; others
+// (nested tables of a returned table) are dropped.
+func plainField(v any) any {
+	switch v.(type) {
+	case string, float64, bool:
+		return v
+	}
+	return nil
+}
