@@ -186,3 +186,30 @@ func TestRealModGroupsLoads(t *testing.T) {
 		t.Errorf("mod_groups' callback was not registered: add_callback again gave %q", got)
 	}
 }
+
+// prosody-modules' mod_register_web (its form served through Prosody's
+// mod_http) checks a name against the accounts Prosody keeps; creating
+// the account stops at core.usermanager, which only reads them.
+func TestRealModRegisterWebSeesProsodysAccounts(t *testing.T) {
+	dir := t.TempDir()
+	tr := storageModules(t, dir, prosodyModules+"/mod_register_web")
+	testenv.ProsodyLua(t, fmt.Sprintf(`local dm = require "util.datamanager"; dm.set_data_path(%q)
+		assert(dm.store("carol", "a.example", "accounts", { password = "pw" }))`, dir))
+	inst, err := tr.Load("register_web", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runIn(inst, `function try(name)
+		return tostring(select(2, register_user({ username = name, password = "x", confirm_password = "x" }, { ip = "127.0.0.1" })))
+	end`); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"carol": "Username already taken",
+		"dave":  "moonport only reads the account store: manage accounts with prosodyctl (register, passwd, deluser)",
+	} {
+		if got, err := callGlobal(inst, "try", name); got != want || err != nil {
+			t.Errorf("%s: %q %v, want %q", name, got, err, want)
+		}
+	}
+}
