@@ -75,6 +75,9 @@ func (h *hostsTable) fresh() *lua.LTable {
 			kind = "component"
 		}
 		entry.RawSetString("type", lua.LString(kind))
+		if kind == "local" && entry.RawGetString("sessions") == lua.LNil {
+			entry.RawSetString("sessions", L.NewTable()) // no XMPP user is ever online here
+		}
 		entry.RawSetString("modules", h.modulesOf(sec.Name, k.modules))
 		entry.RawSetString("events", h.inst.eventsObject(sec.Name))
 	}

@@ -95,15 +95,24 @@ func sourcesOf(modules map[string]string) []Source {
 	return []Source{{Label: "mods", FS: files}}
 }
 
-// evaluate evaluates a config for a test.
+// evaluate evaluates a config for a test. Without a data_path of its
+// own, the data folder is the test's (the same for each config it
+// evaluates), so what modules store never lands in the source tree.
 func evaluate(t *testing.T, cfg string) *config.Snapshot {
 	t.Helper()
 	snap, err := luaconfig.Evaluate("test.cfg.lua", []byte(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if snap.Options != nil && snap.Options.DataPath == "" {
+		dir, _ := testDataDirs.LoadOrStore(t, t.TempDir())
+		snap.Options.DataPath = dir.(string)
+	}
 	return snap
 }
+
+// testDataDirs are the data folders of the tests, by test.
+var testDataDirs sync.Map
 
 // load loads a module on the global host.
 func (tr *testRuntime) load(t *testing.T, name string) *Instance {

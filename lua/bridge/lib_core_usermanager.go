@@ -25,6 +25,8 @@ var usermanagerFuncs = map[string]lua.LGFunction{
 	"set_password":     viaProvider("set_password", 3, umReadOnly),
 	"create_user":      viaProvider("create_user", 3, umReadOnly),
 	"delete_user":      viaProvider("delete_user", 2, umReadOnly),
+	// initialize_host has nothing to do: the store is read at each call.
+	"initialize_host": func(*lua.LState) int { return 0 },
 }
 
 // Prosody's answers, which clients such as Dovecot's may show.

@@ -1,7 +1,6 @@
 package bridge
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/sha1"
@@ -11,20 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-	"time"
 
-	lua "github.com/yuin/gopher-lua"
+	"github.com/moonport/moonport/host/datamanager"
+	"github.com/moonport/moonport/host/value"
 )
 
 // The user provider behind core.usermanager: Prosody's own account store
 // (authentication = "internal_hashed", its default, or "internal_plain"),
-// read where Prosody keeps it — data_path/<host>/accounts/<user>.dat,
-// host and user encoded as Prosody's datamanager does — so the accounts
+// read where Prosody keeps it — its store "accounts" in the data folder,
+// through host/datamanager — so the accounts
 // prosodyctl made (prosodyctl register, adduser) work in moonport as they
 // are. moonport only reads it: a hashed account (SCRAM: salt, iteration
 // count, stored and server key) is checked by deriving the keys from the
@@ -40,7 +34,8 @@ type account struct {
 
 // userStore is the account store of one host.
 type userStore struct {
-	dir      string           // data_path/<host>/accounts
+	data     *datamanager.Manager
+	host     string
 	hash     func() hash.Hash // of password_hash ("SHA-1" or "SHA-256")
 	provider string           // the authentication option
 }
@@ -71,95 +66,29 @@ func (rt *Runtime) storeOf(host string) (*userStore, error) {
 	default:
 		return nil, fmt.Errorf("password_hash = %v: SCRAM-SHA-1 or SCRAM-SHA-256 only", v)
 	}
-	s.dir = filepath.Join(rt.paths()["data"], storeEncode(host), "accounts") // prosody.paths.data
+	s.data, s.host = rt.dataManager(), host
 	return s, nil
-}
-
-// storeEncode is Prosody's datamanager encoding of a host or user name:
-// every byte but ASCII letters and digits as %xx.
-func storeEncode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02x", c)
-		}
-	}
-	return b.String()
-}
-
-// storeDecode undoes storeEncode.
-func storeDecode(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && i+3 <= len(s) {
-			if v, err := hex.DecodeString(s[i+1 : i+3]); err == nil {
-				b.WriteByte(v[0])
-				i += 2
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // get reads user's account; nil without error when there is none.
 func (s *userStore) get(user string) (*account, error) {
-	src, err := os.ReadFile(filepath.Join(s.dir, storeEncode(user)+".dat"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	v, err := s.data.Load(user, s.host, "accounts")
+	if err != nil || v == nil {
 		return nil, err
 	}
-	t, err := evalData(src)
-	if err != nil {
-		return nil, fmt.Errorf("account %s: %w", user, err)
+	t, ok := v.(*value.Table)
+	if !ok {
+		return nil, fmt.Errorf("account %s: not a table", user)
 	}
 	a := &account{}
-	a.storedKey, _ = t["stored_key"].(string)
-	a.serverKey, _ = t["server_key"].(string)
-	a.salt, _ = t["salt"].(string)
-	if n, ok := t["iteration_count"].(float64); ok {
+	a.storedKey, _ = t.Field("stored_key").(string)
+	a.serverKey, _ = t.Field("server_key").(string)
+	a.salt, _ = t.Field("salt").(string)
+	if n, ok := t.Field("iteration_count").(float64); ok {
 		a.iterations = int(n)
 	}
-	a.password, _ = t["password"].(string)
+	a.password, _ = t.Field("password").(string)
 	return a, nil
-}
-
-// evalData runs a data file Prosody wrote (return { key = value; … }) in
-// an empty Lua state, bounded in time, and gives its string and number
-// fields.
-func evalData(src []byte) (map[string]any, error) {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 16, RegistrySize: 256})
-	defer L.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	L.SetContext(ctx)
-	fn, err := L.LoadString(string(src))
-	if err != nil {
-		return nil, err
-	}
-	if err := L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}); err != nil {
-		return nil, err
-	}
-	t, ok := L.Get(-1).(*lua.LTable)
-	if !ok {
-		return nil, errors.New("not a table")
-	}
-	out := map[string]any{}
-	t.ForEach(func(k, v lua.LValue) {
-		switch v := v.(type) {
-		case lua.LString:
-			out[k.String()] = string(v)
-		case lua.LNumber:
-			out[k.String()] = float64(v)
-		}
-	})
-	return out, nil
 }
 
 // verify reports whether password (SASLprep'd already) is the account's.
@@ -189,20 +118,4 @@ func (s *userStore) verify(a *account, password string) bool {
 }
 
 // users lists the store's user names, sorted.
-func (s *userStore) users() ([]string, error) {
-	entries, err := os.ReadDir(s.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".dat"); ok && !e.IsDir() {
-			out = append(out, storeDecode(name))
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
+func (s *userStore) users() ([]string, error) { return s.data.Users(s.host, "accounts", "keyval") }

@@ -38,8 +38,12 @@ var (
 // module's name, type to "keyval".
 func moduleOpenStore(L *lua.LState) int {
 	inst := instanceOf(L)
-	name := L.OptString(2, inst.Name)
-	typ := L.OptString(3, "keyval")
+	return pushStore(L, inst, hostOf(L, inst), L.OptString(2, inst.Name), L.OptString(3, "keyval"))
+}
+
+// pushStore pushes the store object of host's store name of type typ
+// (module:open_store, core.storagemanager.open).
+func pushStore(L *lua.LState, inst *Instance, host, name, typ string) int {
 	methods := map[string]map[string]lua.LGFunction{"keyval": keyvalMethods, "map": mapMethods}[typ]
 	if methods == nil {
 		if inst.needsXMPP == "" {
@@ -47,7 +51,7 @@ func moduleOpenStore(L *lua.LState) int {
 		}
 		L.RaiseError("module:open_store: store type %q is not provided by moonport (XMPP storage); it has keyval and map", typ)
 	}
-	st, err := inst.rt.storage().Open(hostOf(L, inst), name)
+	st, err := inst.rt.storage().Open(host, name)
 	if err != nil {
 		return result(L, lua.LNil, err)
 	}

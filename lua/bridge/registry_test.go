@@ -92,8 +92,10 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 
 		"core.modulemanager":  "get_module get_modules get_modules_for_host is_loaded load reload unload",
 		"core.loggingmanager": "get_levels register_sink_type reload_logging",
-		"core.usermanager":    "create_user delete_user get_password get_provider get_sasl_handler set_password test_password user_exists users",
+		"core.usermanager":    "create_user delete_user get_password get_provider get_sasl_handler initialize_host set_password test_password user_exists users",
 		"core.moduleapi":      "*", // the module methods, which other files add to
+		"core.storagemanager": "get_driver initialize_host olddm? open purge",
+		"util.datamanager":    "add_callback append_raw getpath list_append list_load list_store load path_decode path_encode purge remove_callback store stores users",
 		"util.signal":         "*", // signal, raise, kill and the SIG* numbers of the platform
 	}
 	var names []string

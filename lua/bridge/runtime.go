@@ -42,8 +42,8 @@ type Options struct {
 	Sources  []Source
 	Server   *listen.Server
 	Settings listen.Settings // network_settings, for outgoing connections
-	// Storage holds what modules keep with module:open_store; nil is a
-	// fresh in-memory driver.
+	// Storage holds what modules keep with module:open_store; nil is
+	// the driver the config's storage option names (storage_config.go).
 	Storage storage.Driver
 }
 
@@ -134,7 +134,7 @@ func New(opts Options) *Runtime {
 	rt.config.Store(opts.Config)
 	rt.httpSrv = newHTTPServer(rt.Config)
 	if rt.opts.Storage == nil {
-		rt.opts.Storage = storage.NewMemory()
+		rt.opts.Storage = newConfiguredStorage(rt)
 	}
 	rt.live = &loader{rt: rt, set: runningSet{rt}, snap: rt.Config, sources: rt.currentSources}
 	rt.network.Store(&opts.Settings)
