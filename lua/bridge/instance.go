@@ -62,6 +62,10 @@ type Instance struct {
 	// hosts are the hosts added to a global module (module.add_host).
 	hosts   map[string]bool
 	hostsMu sync.Mutex
+	// booting is set while boot runs the module's file and module.load:
+	// an error there is the loader's to report (as an error, or as an
+	// XMPP module skipped), not logged where it happens.
+	booting bool
 	// needsXMPP is the XMPP library or method the module asked for, which
 	// makes a failure to load an XMPP-only module's (module_xmpp.go).
 	needsXMPP string
@@ -144,6 +148,7 @@ func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret 
 	for _, a := range args {
 		L.Push(a)
 	}
+	outer := inst.depth == 0
 	inst.begin()
 	inst.armThread(L)
 	err := L.PCall(len(args), nret, nil)
@@ -151,7 +156,9 @@ func (inst *Instance) protectOn(L *lua.LState, what string, fn lua.LValue, nret 
 	if err != nil {
 		L.SetTop(top)
 		err = fmt.Errorf("error in %s: %s", what, inst.explainMissing(luaErrorText(err, stopped)))
-		inst.logError(err.Error())
+		if !(outer && inst.booting) {
+			inst.logError(err.Error())
+		}
 		return nil, err
 	}
 	n := L.GetTop() - top

@@ -123,6 +123,16 @@ func TestModulesThatDoNotLoadAreLeftOut(t *testing.T) {
 	if l := tr.log.lines("level=error", "presence"); len(l) > 0 {
 		t.Errorf("an autoloaded name logged an error: %s", l)
 	}
+	// A skipped XMPP module's failure is that debug line alone, and a
+	// broken module's error is said once, by the loader.
+	for _, name := range []string{"xmppstream", "hook_tag"} {
+		if l := tr.log.lines("level=error", name); len(l) > 0 {
+			t.Errorf("a skipped XMPP module logged an error: %s", l)
+		}
+	}
+	if l := tr.log.lines("level=error", "broken on purpose"); len(l) != 1 {
+		t.Errorf("a broken module's error is logged %d times, want once: %s", len(l), l)
+	}
 	if l := tr.log.lines("autoloaded module 'presence'"); len(l) != 1 {
 		t.Errorf("an autoloaded name missing on every host is said %d times, want once: %s", len(l), l)
 	}

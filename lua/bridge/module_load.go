@@ -23,6 +23,8 @@ import (
 // boot runs the module's file with `module` set, then module.load.
 func (inst *Instance) boot(src []byte, saved any) error {
 	L := inst.L
+	inst.booting = true
+	defer func() { inst.booting = false }()
 	registerConnType(L)
 	inst.module = inst.newModuleObject()
 	L.SetGlobal("module", inst.module)
