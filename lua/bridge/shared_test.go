@@ -2,6 +2,7 @@ package bridge
 
 import (
 	lua "github.com/yuin/gopher-lua"
+	"sync"
 
 	"testing"
 
@@ -195,4 +196,61 @@ func noteIn(inst *Instance, key string) any {
 	}
 	v, _ := luaval.ToGo(res[0])
 	return v
+}
+
+// An aborted reload gives the old instance its tables back, as real
+// tables again, with what the new instance wrote while it loaded.
+func TestModuleSharedAbortedReload(t *testing.T) {
+	v1 := `local s = module:shared("/t/ab")
+s.v = s.v or "v1"
+function module.save() return {} end
+function get() return tostring(s.v) .. " " .. tostring(s.v2) .. " " .. tostring(getmetatable(s) == nil) end`
+	v2 := `local s = module:shared("/t/ab"); s.v2 = "seen"`
+	tr := newTestRuntime(t, `modules_enabled = { "a" }`, map[string]string{"a": v1})
+	if err := tr.LoadAll(); err != nil {
+		t.Fatal(err)
+	}
+	a := tr.Primaries()[0]
+	st, err := tr.Stage(evaluate(t, `modules_enabled = { "a" }`), sourcesOf(map[string]string{"a": v2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Abort()
+	if got, err := callGlobal(a, "get"); got != "v1 seen true" {
+		t.Errorf("a after the aborted reload: %q %v", got, err)
+	}
+}
+
+// Instances on several goroutines use one path at once, each through its
+// own proxy, while the owner writes too.
+func TestModuleSharedConcurrent(t *testing.T) {
+	src := `local s = module:shared("/t/many")
+function run(me) for i = 1, 200 do s[me] = i; assert(s[me] == i) end; return tostring(s[me]) end`
+	mods := map[string]string{}
+	for _, n := range []string{"m0", "m1", "m2", "m3"} {
+		mods[n] = src
+	}
+	tr := newTestRuntime(t, "", mods)
+	var insts []*Instance
+	for _, n := range []string{"m0", "m1", "m2", "m3"} {
+		insts = append(insts, tr.load(t, n))
+	}
+	var wg sync.WaitGroup
+	out := make([]string, len(insts))
+	for i, inst := range insts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], _ = callGlobal(inst, "run", inst.Name)
+		}()
+	}
+	wg.Wait()
+	for i, got := range out {
+		if got != "200" {
+			t.Errorf("%s: %q", insts[i].Name, got)
+		}
+		if v := tr.shared.table("/t/many").get(insts[i].Name); v != float64(200) {
+			t.Errorf("the table holds %v for %s", v, insts[i].Name)
+		}
+	}
 }
