@@ -180,6 +180,9 @@ func errorText(err error) string {
 // event here). Only code holding the instance's state calls it.
 func (inst *Instance) wrap(c *listen.Conn, listener *lua.LTable) *luaConn {
 	if lc, ok := inst.conns[c]; ok {
+		if lc.listener == nil { // made before the service was (a module:shared key)
+			lc.listener = listener
+		}
 		return lc
 	}
 	lc := &luaConn{c: c, inst: inst, listener: listener}

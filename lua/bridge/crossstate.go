@@ -5,6 +5,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"github.com/moonport/moonport/lua/luaval"
 )
 
 // Values crossing from one instance's Lua state to another's (an item, an
@@ -23,7 +25,11 @@ import (
 //     the original, so a function going back home is itself again;
 //   - proxies of portable Go objects (portable.go) as the object, made
 //     anew in the target state with proxyIn;
-//   - userdata, threads and channels as nil: they cannot leave their state.
+//   - connections as references, which only the same module's instances
+//     (a reload's new one, a worker copy) import, as their own object for
+//     the connection (importRef);
+//   - other userdata, threads and channels as nil: they cannot leave their
+//     state.
 
 // xtable is a table exported from a state.
 type xtable struct{ keys, vals []any }
@@ -69,6 +75,10 @@ func (inst *Instance) exportSeen(v lua.LValue, seen map[*lua.LTable]*xtable) any
 			t.vals = append(t.vals, inst.exportSeen(val, seen))
 		})
 		return t
+	case *lua.LUserData:
+		if r, ok := x.Value.(luaval.Referable); ok {
+			return r.Ref()
+		}
 	}
 	return nil
 }
@@ -121,6 +131,8 @@ func (inst *Instance) importSeen(v any, seen map[*xtable]*lua.LTable) lua.LValue
 		return t
 	case portable:
 		return x.proxyIn(inst)
+	case luaval.Ref:
+		return inst.importRef(x)
 	}
 	return lua.LNil
 }
@@ -131,6 +143,20 @@ func (inst *Instance) importAll(vs []any) []lua.LValue {
 		out[i] = inst.importX(v)
 	}
 	return out
+}
+
+// importRef is a connection's object in this state when the module
+// serving the connection is this one (another instance of it: the one a
+// reload replaces, a worker copy); nil for any other module.
+func (inst *Instance) importRef(r luaval.Ref) lua.LValue {
+	c := inst.rt.connOf(r)
+	if c == nil {
+		return lua.LNil
+	}
+	if h, ok := c.Handler().(*connHandler); !ok || h.inst.Name != inst.Name || h.inst.Host != inst.Host {
+		return lua.LNil
+	}
+	return inst.connObject(c)
 }
 
 // proxyOf makes the instance's proxy for another state's function. The

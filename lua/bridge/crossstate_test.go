@@ -80,15 +80,14 @@ func TestCrossCallIntoStoppedInstance(t *testing.T) {
 // each waits for the other; the wait is bounded and the error names both.
 func spinner(me, other string) string {
 	return `
-local flags = module:shared("/test/flags")
 module:add_item("spin", { owner = "` + me + `", f = function() return "` + me + ` ran" end })
 function go()
 	local target
 	for _, it in ipairs(module:get_host_items("spin")) do
 		if it.owner == "` + other + `" then target = it.f end
 	end
-	flags["` + me + `"] = true
-	for i = 1, 5e6 do if flags["` + other + `"] then break end end
+	flag("` + me + `", true)
+	for i = 1, 5e6 do if flag("` + other + `") then break end end
 	local ok, err = pcall(target)
 	return tostring(ok) .. " " .. tostring(err)
 end
@@ -98,6 +97,21 @@ end
 func TestCrossWaitIsBounded(t *testing.T) {
 	tr := newTestRuntime(t, `lua_timeout = 2`, map[string]string{"x": spinner("x", "y"), "y": spinner("y", "x")})
 	x, y := tr.load(t, "x"), tr.load(t, "y")
+	// Flags outside both states: a module:shared table lives in one of
+	// them, which the other could not read while it spins.
+	var flags sync.Map
+	for _, inst := range []*Instance{x, y} {
+		inst.call(func() {
+			inst.L.SetGlobal("flag", inst.L.NewFunction(func(L *lua.LState) int {
+				if L.GetTop() > 1 {
+					flags.Store(L.CheckString(1), true)
+				}
+				_, ok := flags.Load(L.CheckString(1))
+				L.Push(lua.LBool(ok))
+				return 1
+			}))
+		})
+	}
 	var wg sync.WaitGroup
 	out := make([]string, 2)
 	errs := make([]error, 2)

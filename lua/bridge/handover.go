@@ -35,13 +35,16 @@ func (t *Stage) hold(old *Instance) any {
 	}
 	t.held[old] = true
 	old.frozen.Store(true) // events pass it by from now on
-	return old.save()
+	saved := old.save()
+	t.rt.shared.release(old, true) // for the new instance (shared.go)
+	return saved
 }
 
 // releaseHeld gives the held states back: the stage was aborted, the old
 // instances go on.
 func (t *Stage) releaseHeld() {
 	for old := range t.held {
+		t.rt.shared.reclaim(old)
 		old.frozen.Store(false)
 		old.release()
 	}

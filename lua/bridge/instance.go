@@ -129,6 +129,7 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 func (inst *Instance) stop() {
 	inst.rt.unplug(inst)
 	inst.executor.stop(func() {
+		inst.rt.shared.release(inst, false) // module:shared tables outlive it
 		inst.L.Close()
 		inst.errs.flush(time.Now().Add(time.Second), inst.log) // whatever is left
 	})

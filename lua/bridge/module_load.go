@@ -75,21 +75,40 @@ func (inst *Instance) save() any {
 // toLua builds a value in this state, turning connection references back
 // into this state's objects for the same connections.
 func (inst *Instance) toLua(v any) lua.LValue {
-	return luaval.ToLuaWith(inst.L, v, func(r luaval.Ref) lua.LValue {
-		if r.Kind != "conn" || inst.rt.opts.Server == nil {
-			return lua.LNil
-		}
-		for _, c := range inst.rt.opts.Server.Conns() {
-			if c.ID == r.ID {
-				var listener *lua.LTable
-				if svc := findService(inst.services, c.Service); svc != nil {
-					listener = svc.handlers[0].listener
-				}
-				return inst.wrap(c, listener).ud
-			}
-		}
+	return luaval.ToLuaWith(inst.L, v, inst.resolveRef)
+}
+
+// resolveRef is this state's object for a connection reference (nil once
+// the connection is gone).
+func (inst *Instance) resolveRef(r luaval.Ref) lua.LValue {
+	c := inst.rt.connOf(r)
+	if c == nil {
 		return lua.LNil
-	})
+	}
+	return inst.connObject(c)
+}
+
+// connObject is this state's object for c, with the listener of the
+// service it came in on if this instance provides it.
+func (inst *Instance) connObject(c *listen.Conn) lua.LValue {
+	var listener *lua.LTable
+	if svc := findService(inst.services, c.Service); svc != nil {
+		listener = svc.handlers[0].listener
+	}
+	return inst.wrap(c, listener).ud
+}
+
+// connOf is the open connection a reference names, or nil.
+func (rt *Runtime) connOf(r luaval.Ref) *listen.Conn {
+	if r.Kind != "conn" || rt.opts.Server == nil {
+		return nil
+	}
+	for _, c := range rt.opts.Server.Conns() {
+		if c.ID == r.ID {
+			return c
+		}
+	}
+	return nil
 }
 
 func (inst *Instance) unloadHook() {

@@ -231,7 +231,7 @@ func TestStageHoldsTheSavedInstance(t *testing.T) {
 			t.Fatal(err)
 		}
 		ran := make(chan any, 1)
-		if !a.post(func() { ran <- note(tr, "a 1") }) {
+		if !a.post(func() { ran <- noteIn(a, "a 1") }) {
 			t.Fatal("a refused work before the switch")
 		}
 		select {

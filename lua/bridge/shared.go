@@ -3,66 +3,130 @@ package bridge
 import (
 	"strings"
 	"sync"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
-
-	"github.com/moonport/moonport/lua/luaval"
 )
 
-// sharedStore backs module:shared(): tables every module instance can
-// read and write, whichever Lua state it runs in. Values are copied in
-// and out in luaval's value model, so no state ever holds another's
-// values.
+// module:shared(path) is, as in Prosody, one table per path that lives
+// as long as the process: modules keep in it what must outlive a reload
+// of their own (mod_proxy65 its connections, by connection). Prosody has
+// one state and one table; moonport has a state per instance, so:
+//
+//   - the table lives in one instance's state, its owner: the first to
+//     ask for the path. There module:shared returns the real table, the
+//     same each call, holding anything (connections as keys, tables
+//     changed in place, functions);
+//   - another instance asking gets a proxy table reaching into the
+//     owner's: a read copies the value out (crossstate.go: tables
+//     deep-copied, functions as proxies running in the owner), a write
+//     copies it in, so changing a table read through a proxy changes
+//     the copy only (write it back). Proxies cannot be iterated (pairs
+//     and # see an empty table: gopher-lua ignores __pairs and __len);
+//   - when a reload holds the owner for its module.save (Stage.hold), its
+//     tables are copied out of its state, connections as references, and
+//     the first to ask next (the new instance, as it loads) takes them
+//     over; an aborted reload gives them back. When the owner stops for
+//     good (module unloaded) the contents are kept the same way for the
+//     next instance that asks or reads through a proxy.
+
+// sharedStore holds the tables by path.
 type sharedStore struct {
-	mu     sync.Mutex                // guards tables and every table in it
-	tables map[string]map[string]any // by path
+	mu      sync.Mutex // guards entries and every entry's fields
+	entries map[string]*sharedEntry
 }
 
-func newSharedStore() *sharedStore { return &sharedStore{tables: map[string]map[string]any{}} }
-
-// sharedTable is one path of the store, as one instance sees it.
-type sharedTable struct {
-	store *sharedStore
-	data  map[string]any // guarded by store.mu
-	inst  *Instance
+// sharedEntry is one path: the owner's table, or the contents kept while
+// no instance owns it.
+type sharedEntry struct {
+	owner *Instance
+	table *lua.LTable // of owner's state
+	kept  any         // exported contents while owner is nil (nil: empty)
+	// heldFrom is the owner a reload holds for its module.save, whose
+	// table (heldTable) an aborted reload gives back.
+	heldFrom  *Instance
+	heldTable *lua.LTable
 }
 
-// crossShared is a value holding functions, stored as crossstate.go
-// exports it: read in another state, they are proxies.
-type crossShared struct{ x any }
+func newSharedStore() *sharedStore { return &sharedStore{entries: map[string]*sharedEntry{}} }
 
-// table is the table at path, made empty on first use.
-func (s *sharedStore) table(path string) *sharedTable {
+// owned is the owner of path and its table: inst takes it over when
+// nobody owns it (its contents, if kept, imported into inst's state).
+// The caller holds inst's state.
+func (s *sharedStore) owned(inst *Instance, path string) (*Instance, *lua.LTable) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.tables[path]
-	if t == nil {
-		t = map[string]any{}
-		s.tables[path] = t
+	e := s.entries[path]
+	if e == nil {
+		e = &sharedEntry{}
+		s.entries[path] = e
 	}
-	return &sharedTable{store: s, data: t}
+	if e.owner == nil {
+		t, ok := inst.importX(e.kept).(*lua.LTable)
+		if !ok {
+			t = inst.L.NewTable()
+		}
+		e.owner, e.table, e.kept = inst, t, nil
+	}
+	return e.owner, e.table
 }
 
-func (t *sharedTable) get(key string) any {
-	t.store.mu.Lock()
-	defer t.store.mu.Unlock()
-	return t.data[key]
-}
-
-// set stores v under key; nil deletes it.
-func (t *sharedTable) set(key string, v any) {
-	t.store.mu.Lock()
-	defer t.store.mu.Unlock()
-	if v == nil {
-		delete(t.data, key)
-	} else {
-		t.data[key] = v
+// release copies the tables inst owns out of its state and keeps them
+// for the next instance that asks. held says a reload holds inst: its
+// tables become proxies of whoever owns them next, so the old instance's
+// last words (module.unload, a connection it still serves) reach the new
+// one's tables; an aborted reload gives them back (reclaim). The caller
+// holds inst's state.
+func (s *sharedStore) release(inst *Instance, held bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for path, e := range s.entries {
+		if e.heldFrom == inst && !held {
+			e.heldFrom, e.heldTable = nil, nil // stopped for good: nothing to give back
+		}
+		if e.owner != inst {
+			continue
+		}
+		e.kept = inst.export(e.table)
+		if held {
+			e.heldFrom, e.heldTable = inst, e.table
+			var ks []lua.LValue
+			e.table.ForEach(func(k, _ lua.LValue) { ks = append(ks, k) })
+			for _, k := range ks {
+				e.table.RawSet(k, lua.LNil)
+			}
+			makeSharedProxy(inst, e.table, path)
+		}
+		e.owner, e.table = nil, nil
 	}
 }
 
-// moduleShared is module:shared(path, ...): a proxy table for each path.
-// A relative path is under this module's own "/host/module/" prefix, as
-// in Prosody.
+// reclaim gives inst back the tables a reload took from it (with what
+// the reload's new instance changed meanwhile), unless a module that
+// goes on running owns one now: its table stays a proxy of that one. The
+// caller holds inst's state.
+func (s *sharedStore) reclaim(inst *Instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.heldFrom != inst {
+			continue
+		}
+		if e.owner == nil {
+			t := e.heldTable
+			inst.L.SetMetatable(t, lua.LNil)
+			if kept, ok := inst.importX(e.kept).(*lua.LTable); ok {
+				kept.ForEach(func(k, v lua.LValue) { t.RawSet(k, v) })
+			}
+			e.owner, e.table, e.kept = inst, t, nil
+		}
+		e.heldFrom, e.heldTable = nil, nil
+	}
+}
+
+// moduleShared is module:shared(path, ...): for each path, the table
+// itself in its owner's state, a proxy of it in any other. A relative
+// path is under this module's own "/host/module/", as in Prosody.
 func moduleShared(L *lua.LState) int {
 	inst := instanceOf(L)
 	n := L.GetTop() - 1
@@ -71,50 +135,98 @@ func moduleShared(L *lua.LState) int {
 		if !strings.HasPrefix(p, "/") {
 			p = "/" + inst.Host + "/" + inst.Name + "/" + p
 		}
-		ud := L.NewUserData()
-		st := inst.rt.shared.table(p)
-		st.inst = inst
-		ud.Value = st
-		mt := L.SetFuncs(L.NewTable(), sharedProxyMeta, ud)
-		proxy := L.NewTable()
-		L.SetMetatable(proxy, mt)
-		L.Push(proxy)
+		owner, t := inst.rt.shared.owned(inst, p)
+		if owner == inst {
+			L.Push(t)
+			continue
+		}
+		L.Push(makeSharedProxy(inst, L.NewTable(), p))
 	}
 	return n
 }
 
-// sharedProxyMeta is the metatable of a module:shared proxy; each
-// function has the shared table as its upvalue.
+// makeSharedProxy makes t, an empty table of inst's state, inst's proxy
+// of path.
+func makeSharedProxy(inst *Instance, t *lua.LTable, path string) *lua.LTable {
+	L := inst.L
+	ud := L.NewUserData()
+	ud.Value = &sharedProxy{inst: inst, path: path}
+	L.SetMetatable(t, L.SetFuncs(L.NewTable(), sharedProxyMeta, ud))
+	return t
+}
+
+// sharedProxy is an instance's view of a path another instance owns.
+type sharedProxy struct {
+	inst *Instance
+	path string
+}
+
+// sharedProxyMeta is the metatable of a proxy; each function has the
+// sharedProxy as its upvalue.
 var sharedProxyMeta = map[string]lua.LGFunction{
 	"__index":    sharedIndex,
 	"__newindex": sharedNewIndex,
 }
 
-func sharedOf(L *lua.LState) *sharedTable {
-	return L.Get(lua.UpvalueIndex(1)).(*lua.LUserData).Value.(*sharedTable)
+func proxyOfShared(L *lua.LState) *sharedProxy {
+	return L.Get(lua.UpvalueIndex(1)).(*lua.LUserData).Value.(*sharedProxy)
 }
 
-// sharedIndex reads a copy of the value out of the store.
-func sharedIndex(L *lua.LState) int {
-	t := sharedOf(L)
-	v := t.get(L.CheckString(2))
-	if c, ok := v.(crossShared); ok {
-		L.Push(t.inst.importX(c.x))
-		return 1
+// access runs f holding the owner's state (entered as a call across
+// states is) with its table. An owner that stops meanwhile releases the
+// table as it stops; access then waits for that (briefly) and goes to
+// the next owner, which may be this instance.
+func (p *sharedProxy) access(f func(owner *Instance, t *lua.LTable)) error {
+	from := p.inst
+	for tries := 0; ; tries++ {
+		owner, t := from.rt.shared.owned(from, p.path)
+		err := within(from, chainOf(from), owner, func() { f(owner, t) })
+		if err == nil || !owner.isStopped() || tries >= 1000 {
+			return err
+		}
+		time.Sleep(time.Millisecond) // the stopping owner is releasing its tables
 	}
-	L.Push(luaval.ToLua(L, v))
+}
+
+// sharedIndex reads a copy of a value of the owner's table.
+func sharedIndex(L *lua.LState) int {
+	p := proxyOfShared(L)
+	key, out := L.Get(2), lua.LNil
+	err := p.access(func(owner *Instance, t *lua.LTable) {
+		if owner == p.inst {
+			out = t.RawGet(key)
+			return
+		}
+		x := owner.export(t.RawGet(owner.importX(p.inst.export(key))))
+		out = p.inst.importX(x)
+	})
+	if err != nil {
+		L.RaiseError("module:shared(%q): %s", p.path, err.Error())
+	}
+	L.Push(out)
 	return 1
 }
 
-// sharedNewIndex copies a value into the store; one holding functions is
-// kept as calls across states see it (crossstate.go), its functions
-// running in this state.
+// sharedNewIndex copies a value into the owner's table; nil removes the
+// key.
 func sharedNewIndex(L *lua.LState) int {
-	t := sharedOf(L)
-	v, err := luaval.ToGo(L.Get(3))
-	if err != nil {
-		v = crossShared{t.inst.export(L.Get(3))}
+	p := proxyOfShared(L)
+	key, val := L.Get(2), L.Get(3)
+	if key == lua.LNil {
+		L.RaiseError("module:shared(%q): index is nil", p.path)
 	}
-	t.set(L.CheckString(2), v)
+	kx, vx := p.inst.export(key), p.inst.export(val)
+	err := p.access(func(owner *Instance, t *lua.LTable) {
+		if owner == p.inst {
+			t.RawSet(key, val)
+			return
+		}
+		if k := owner.importX(kx); k != lua.LNil {
+			t.RawSet(k, owner.importX(vx))
+		}
+	})
+	if err != nil {
+		L.RaiseError("module:shared(%q): %s", p.path, err.Error())
+	}
 	return 0
 }
