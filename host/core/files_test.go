@@ -154,7 +154,10 @@ func TestTFTPStaysInItsRoot(t *testing.T) {
 // once; a transfer idle for tftp_timeout is dropped and frees its place.
 func TestTFTPUploadLimits(t *testing.T) {
 	root := t.TempDir()
-	th, port := tftpHost(t, root, "tftp_allow_write = true\ntftp_max_upload = 2000\ntftp_max_transfers = 2\ntftp_timeout = 1")
+	// tftp_timeout leaves room for the third request to come while the
+	// two stalled ones still hold their places (at 1 s a loaded machine
+	// sometimes let them go idle first).
+	th, port := tftpHost(t, root, "tftp_allow_write = true\ntftp_max_upload = 2000\ntftp_max_transfers = 2\ntftp_timeout = 4")
 	out := t.TempDir()
 	small, big := filepath.Join(out, "small"), filepath.Join(out, "big")
 	os.WriteFile(small, bytes.Repeat([]byte("s"), 1500), 0o644)
@@ -204,13 +207,14 @@ func udpPeer(t *testing.T, port int) *net.UDPConn {
 }
 
 // wrq sends a write request and returns the answer's opcode and, for an
-// error, its message (opcode 0 if nothing came within a second).
+// error, its message (opcode 0 if nothing came within 10 s: every request
+// here is answered, and a loaded machine may take more than a second).
 func wrq(t *testing.T, c *net.UDPConn, name string) (int, string) {
 	t.Helper()
 	if _, err := c.Write([]byte("\x00\x02" + name + "\x00octet\x00")); err != nil {
 		t.Fatal(err)
 	}
-	_ = c.SetReadDeadline(time.Now().Add(time.Second))
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	buf := make([]byte, 600)
 	n, err := c.Read(buf)
 	if err != nil || n < 4 {
