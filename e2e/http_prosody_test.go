@@ -37,6 +37,9 @@ module:provides("http", {
 			event.response.headers.location = "/elsewhere"
 			return 302
 		end;
+		["GET /forbidden"] = function(event)
+			return require "util.error".new({ type = "auth", condition = "forbidden", text = "Go away", code = 403 })
+		end;
 		["GET /later"] = function(event)
 			module:add_timer(0.05, function() event.response:send("answered later") end)
 			return true
@@ -231,11 +234,13 @@ func TestProsodyHTTPLibJS(t *testing.T) {
 // TestProsodyHTTPOwnModule: a module written for Prosody answers the
 // same: a method-alone route, a query, a table with headers, a status
 // from the path, a static table, a redirect, an answer sent later, an
-// unknown path, and the CORS preflight mod_http adds.
+// unknown path, a util.error object (mod_http_errors' page for its code
+// and text: the object keeps its metatable on its way from the module's
+// state to net.http.server), and the CORS preflight mod_http adds.
 func TestProsodyHTTPOwnModule(t *testing.T) {
 	sides := startHTTPSides(t, "modules_enabled = { \"hello_http\" }\n"+fixedErrorMessages+"VirtualHost \"localhost\"\n")
 	for _, path := range []string{"/hello_http", "/hello_http/hello?x=1", "/hello_http/status/418", "/hello_http/status/500",
-		"/hello_http/static", "/hello_http/moved", "/hello_http/later", "/hello_http/none"} {
+		"/hello_http/static", "/hello_http/moved", "/hello_http/later", "/hello_http/none", "/hello_http/forbidden"} {
 		sides.sameAnswer(t, "GET", path, nil, "")
 	}
 	sides.sameAnswer(t, "POST", "/hello_http/echo", map[string]string{"Content-Type": "text/plain"}, "echo me")
