@@ -35,10 +35,12 @@ type crossingLib struct {
 }
 
 var crossingLibs = map[string]crossingLib{
-	"util.error":  {metatable: metatableOfCall("new")},
-	"util.stanza": {metatable: metatableField("stanza_mt")},
-	"util.array":  {metatable: metatableOfCall("")},
-	"util.set":    {adopt: adoptSet},
+	"util.error":    {metatable: metatableOfCall("new")},
+	"util.stanza":   {metatable: metatableField("stanza_mt")},
+	"util.array":    {metatable: metatableOfCall("")},
+	"util.ip":       {metatable: metatableOfCall("new_ip", lua.LString("127.0.0.1"))},
+	"util.throttle": {metatable: metatableOfCall("create", lua.LNumber(1), lua.LNumber(1))},
+	"util.set":      {adopt: adoptSet},
 }
 
 // The registry keys of a state's noted metatables: metatable -> name and
@@ -103,14 +105,14 @@ func (inst *Instance) adoptCrossing(name string, copy *lua.LTable) lua.LValue {
 }
 
 // metatableOfCall finds the metatable of what the library's function fn
-// returns when called without arguments ("": the library itself called).
-func metatableOfCall(fn string) func(*lua.LState, lua.LValue) *lua.LTable {
+// returns when called with args ("": the library itself called).
+func metatableOfCall(fn string, args ...lua.LValue) func(*lua.LState, lua.LValue) *lua.LTable {
 	return func(L *lua.LState, lib lua.LValue) *lua.LTable {
 		f := lib
 		if fn != "" {
 			f = L.GetField(lib, fn)
 		}
-		if err := L.CallByParam(lua.P{Fn: f, NRet: 1, Protect: true}); err != nil {
+		if err := L.CallByParam(lua.P{Fn: f, NRet: 1, Protect: true}, args...); err != nil {
 			return nil
 		}
 		obj := L.Get(-1)

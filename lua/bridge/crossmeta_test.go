@@ -16,6 +16,8 @@ module:add_item("objects", {
 	stanza = function() return st.message({ to = "a@b" }, "hi"):tag("x", { xmlns = "urn:x" }):text("inner"):up() end,
 	set = function() return set.new({ "a", "b" }) end,
 	array = function() return array({ 3, 1, 2 }) end,
+	ip = function() return require "util.ip".new_ip("192.0.2.1") end,
+	throttle = function() return require "util.throttle".create(2, 10) end,
 	check = function(e, s) return tostring(errors.is_error(e)) .. " " .. tostring(st.is_stanza(s)) .. " " .. tostring(s:get_child_text("x", "urn:x")) end,
 })
 `
@@ -27,18 +29,22 @@ local set = require "util.set"
 local objects = module:get_host_items("objects")[1]
 function use()
 	local e, s, items, a = objects.error(), objects.stanza(), objects.set(), objects.array()
+	local ip, throttle = objects.ip(), objects.throttle()
 	items:add("c")
 	return table.concat({
 		tostring(errors.is_error(e)), tostring(e), e.context.who,
 		tostring(st.is_stanza(s)), tostring(s), s:get_child_text("x", "urn:x"), s:get_child("x", "urn:x"):get_text(),
 		tostring(set.is_set(items)), tostring(items:contains("a")), tostring(items:contains("c")), tostring(#tostring(items)),
 		a:sort():concat(","), tostring(getmetatable(a) ~= nil),
+		tostring(ip), tostring(ip.private), tostring(require "util.ip".match(ip, require "util.ip".new_ip("192.0.2.0"), 24)),
+		tostring(throttle:poll(1)), tostring(throttle:poll(2)),
 		objects.check(e, s),
 	}, "|")
 end
 `
 
-// A util.error object, a stanza, a set and an array returned by another
+// A util.error object, a stanza, a set, an array, an IP address and a
+// throttle returned by another
 // module's function keep being what they were (the library's checks,
 // methods, tostring) in the caller's state, and going back.
 func TestLibraryObjectsCrossStates(t *testing.T) {
@@ -53,6 +59,8 @@ func TestLibraryObjectsCrossStates(t *testing.T) {
 		"true|<message to='a@b'><body>hi</body><x xmlns='urn:x'>inner</x></message>|inner|inner|" +
 		"true|true|true|7|" +
 		"1,2,3|true|" +
+		"192.0.2.1|false|true|" +
+		"true|false|" +
 		"true true inner"
 	if got != want {
 		t.Errorf("use:\n%s\nwant\n%s", got, want)
