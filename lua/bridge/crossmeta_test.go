@@ -15,6 +15,7 @@ module:add_item("objects", {
 	error = function() return errors.new({ type = "auth", condition = "forbidden", text = "Go away" }, { who = "me" }) end,
 	stanza = function() return st.message({ to = "a@b" }, "hi"):tag("x", { xmlns = "urn:x" }):text("inner"):up() end,
 	set = function() return set.new({ "a", "b" }) end,
+	twice = function() local s = set.new({ "x" }); return { s, s } end,
 	array = function() return array({ 3, 1, 2 }) end,
 	ip = function() return require "util.ip".new_ip("192.0.2.1") end,
 	throttle = function() return require "util.throttle".create(2, 10) end,
@@ -39,7 +40,13 @@ function use()
 		tostring(ip), tostring(ip.private), tostring(require "util.ip".match(ip, require "util.ip".new_ip("192.0.2.0"), 24)),
 		tostring(throttle:poll(1)), tostring(throttle:poll(2)),
 		objects.check(e, s),
+		tostring(rawequal(objects.twice()[1], objects.twice()[1])),
 	}, "|")
+end
+function twice()
+	local pair = objects.twice()
+	pair[1]:add("y")
+	return tostring(rawequal(pair[1], pair[2])) .. " " .. tostring(pair[2]:contains("y"))
 end
 `
 
@@ -61,8 +68,11 @@ func TestLibraryObjectsCrossStates(t *testing.T) {
 		"1,2,3|true|" +
 		"192.0.2.1|false|true|" +
 		"true|false|" +
-		"true true inner"
+		"true true inner|false"
 	if got != want {
 		t.Errorf("use:\n%s\nwant\n%s", got, want)
+	}
+	if got, err := callGlobal(cons, "twice"); err != nil || got != "true true" {
+		t.Errorf("one set met twice: %q, %v", got, err)
 	}
 }

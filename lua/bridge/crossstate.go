@@ -126,7 +126,11 @@ func (inst *Instance) importSeen(v any, seen map[*xtable]*lua.LTable) lua.LValue
 		if x.lib == "" {
 			return t
 		}
-		return inst.adoptCrossing(x.lib, t)
+		v := inst.adoptCrossing(x.lib, t)
+		if o, ok := v.(*lua.LTable); ok {
+			seen[x] = o // a rebuilt object (a set) is the one met again
+		}
+		return v
 	case portable:
 		return x.proxyIn(inst)
 	}
