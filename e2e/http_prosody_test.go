@@ -53,8 +53,11 @@ module:provides("http", {
 var headersThatMatter = []string{"Content-Type", "Content-Length", "Location", "Last-Modified", "Etag", "Cache-Control",
 	"Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age"}
 
-// httpSides are the two servers' HTTP ports.
-type httpSides struct{ prosody, moonport int }
+// httpSides are the two servers' HTTP ports, and moonport's log.
+type httpSides struct {
+	prosody, moonport int
+	moonportLog       string
+}
 
 // startHTTPSides runs Prosody and moonport on config (the same body; each
 // gets its own port, data folder and log), with Prosody's module folder
@@ -76,7 +79,7 @@ func startHTTPSides(t *testing.T, config string) httpSides {
 		t.Fatal(err)
 	}
 	ports := testenv.FreePorts(t, 2)
-	sides := httpSides{prosody: ports[0], moonport: ports[1]}
+	sides := httpSides{prosody: ports[0], moonport: ports[1], moonportLog: filepath.Join(dir, "moonport.log")}
 	write := func(name string, port int) string {
 		data := filepath.Join(dir, name+"-data")
 		if err := os.MkdirAll(data, 0o755); err != nil {
@@ -240,6 +243,18 @@ func TestProsodyHTTPOwnModule(t *testing.T) {
 	for _, path := range []string{"/hello_http", "/hello_http/hello?x=1", "/hello_http/status/418", "/hello_http/status/500",
 		"/hello_http/static", "/hello_http/moved", "/hello_http/later", "/hello_http/none", "/hello_http/forbidden", "/hello_http/crash"} {
 		sides.sameAnswer(t, "GET", path, nil, "")
+	}
+	// mod_http heard of the listener while the modules loaded, before
+	// moonport bound it (core.portmanager answers with the plan). Only
+	// port and path are checked: moonport's mod_http adds the app on host
+	// "*", so its URL names the interface where Prosody's names the
+	// VirtualHost.
+	log := waitLog(t, sides.moonportLog, "Serving 'hello_http' at http://", 1)
+	if want := fmt.Sprintf(":%d/hello_http\"", sides.moonport); !strings.Contains(log, want) {
+		t.Errorf("mod_http's Serving line lacks %q:\n%s", want, log)
+	}
+	if strings.Contains(log, "Not listening on any ports") {
+		t.Errorf("mod_http found no listener:\n%s", log)
 	}
 	sides.sameAnswer(t, "POST", "/hello_http/echo", map[string]string{"Content-Type": "text/plain"}, "echo me")
 	sides.sameAnswer(t, "OPTIONS", "/hello_http/hello", map[string]string{"Origin": "http://example.com"}, "")
