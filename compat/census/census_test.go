@@ -97,7 +97,7 @@ var known = map[string]struct {
 	loads     bool
 	exercised string
 }{
-	"http_files": {true, "http /files"},
+	"http_files": {true, "http /files\nhttp /files/census-missing"},
 	"proxy65":    {true, "tcp 127.0.0.1 5000\ntcp ::1 5000"},
 	"muc":        {true, ""},
 	"component":  {false, ""}, // "Don't load mod_component manually"

@@ -28,7 +28,8 @@ const checkTimeout = 20 * time.Second
 // modules_enabled (with "http" when it provides an HTTP app, which Prosody
 // serves only with mod_http loaded). mod_muc and the modules that depend
 // on it go on a Component "conference.localhost" of mod_muc instead, as
-// Prosody requires.
+// Prosody requires. mod_http_errors' pages get fixed lines
+// (errorMessages), so the two hosts' pages can be compared.
 func writeConfig(dir string, m module) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -38,7 +39,7 @@ func writeConfig(dir string, m module) (string, error) {
 		enabled += `, "http"`
 	}
 	body := fmt.Sprintf("-- Written by the module census: mod_%s alone.\n"+
-		"log = { info = \"*console\" }\nplugin_paths = { %q }\n", m.Name, modulesDir)
+		"log = { info = \"*console\" }\nplugin_paths = { %q }\n%s", m.Name, modulesDir, errorMessages)
 	switch {
 	case m.Name == "muc":
 		body += "\nVirtualHost \"localhost\"\n\nComponent \"conference.localhost\" \"muc\"\n"
@@ -50,6 +51,17 @@ func writeConfig(dir string, m module) (string, error) {
 	cfg := filepath.Join(dir, "census.cfg.lua")
 	return cfg, os.WriteFile(cfg, []byte(body), 0o644)
 }
+
+// errorMessages gives mod_http_errors one line per page where it picks one
+// at random (404, 500 and the page at "/"), its own for the others.
+const errorMessages = `http_errors_messages = {
+	[400] = { "What kind of request do you call that??" };
+	[403] = { "You're not allowed to do that." };
+	[404] = { "Whatever you were looking for is not here." };
+	[500] = { "It broke. Check your error log for more info." };
+	["/"] = { "A study in simplicity." };
+}
+`
 
 // moonportLine is one error line of moonport's log (logrus's text form)
 // about a module.

@@ -8,8 +8,10 @@
 # what Prosody was asked); else they are found and written there: every
 # HTTP app Prosody's log says it serves ("Serving 'x' at http://…/path")
 # and every listening TCP socket except the ports the census config opens
-# anyway (5222 c2s, 5269 s2s, 5280/5281 HTTP and HTTPS). It prints one line
-# per target:
+# anyway (5222 c2s, 5269 s2s, 5280/5281 HTTP and HTTPS). Each app is also
+# asked a path under it that it does not have ("PATH/census-missing"),
+# where mod_http_errors answers (its lines fixed by the census config). It
+# prints one line per target:
 #
 #   http PATH -> STATUS CONTENT-TYPE BYTES sha256:PREFIX [location:URL]   GET http://localhost:5280PATH
 #   tcp ADDRESS PORT -> BYTES                              what the server sends first (od -c), "(nothing)" or "(refused)"
@@ -21,7 +23,8 @@ cd "$work" || exit 2
 
 if [ ! -f targets ]; then
 	{
-		grep -o "Serving '[^']*' at https\?://[^ ]*" out | sed 's|.* at https\?://[^/]*||; s|^|http |'
+		grep -o "Serving '[^']*' at https\?://[^ ]*" out | sed 's|.* at https\?://[^/]*||; s|/$||' |
+			awk '{ print "http " $0; print "http " $0 "/census-missing" }'
 		ss -ltnH | awk '{ print $4 }' | sed -E 's/^(\*|0\.0\.0\.0|127\.0\.0\.1):/127.0.0.1 /; s/^\[(::|::1)\]:/::1 /; s/^\[([^]]*)\]:/\1 /; s/^([0-9.]+):/\1 /' |
 			awk '$2 != 5222 && $2 != 5269 && $2 != 5280 && $2 != 5281 { print "tcp", $1, $2 }'
 	} | sort -u >targets

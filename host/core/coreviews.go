@@ -23,3 +23,10 @@ func (h *Host) boundListeners() []bridge.Bound {
 	}
 	return out
 }
+
+// appliedService reports whether the listeners open now were planned
+// with service: false for every service until Start binds, and, while a
+// reload stages its modules, for the services only they provide.
+func (h *Host) appliedService(service string) bool {
+	return h.bound.Load() && h.current().planned[service]
+}

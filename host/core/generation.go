@@ -21,6 +21,7 @@ type generation struct {
 	plan     *ports.BindPlan
 	tls      map[string]*tlsconf.Listener
 	service  func(name string) *bridge.NetService
+	planned  map[string]bool // the services the plan was made with
 	sinks    *logging.Sinks
 	warnings []string
 	tlsErrs  []error
@@ -127,6 +128,10 @@ func prepare(snap *config.Snapshot) (*generation, error) {
 func (g *generation) planFor(services []ports.Service, service func(string) *bridge.NetService) error {
 	g.service = service
 	g.plan = ports.Plan(g.snap, services)
+	g.planned = map[string]bool{}
+	for _, s := range services {
+		g.planned[s.Name] = true
+	}
 	g.guardConsole()
 	seen := map[string]bool{}
 	for _, b := range g.plan.Bindings {

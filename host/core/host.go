@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -55,6 +56,7 @@ type Host struct {
 	reloadMu sync.Mutex // one reload at a time
 	reloads  status.Reloads
 
+	bound      atomic.Bool // Start opened the plan's listeners (core.portmanager)
 	shutdown   sync.Once
 	shutdownCh chan string
 	started    time.Time
@@ -130,7 +132,7 @@ func New(opts Options) (*Host, error) {
 	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
-	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Status: h.Status})
+	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Applied: h.appliedService, Status: h.Status})
 	h.Runtime.SetServerInfo(h.serverInfo())
 	if err := h.Runtime.LoadAll(); err != nil {
 		h.Runtime.Stop(context.Background())
@@ -189,6 +191,7 @@ func (h *Host) Start() error {
 		return fmt.Errorf("strict_binding is on and %d listener(s) cannot open (see the errors above)", len(g.plan.Problems)+len(g.tlsErrs))
 	}
 	res := h.Pool.Apply(g.plan.Bindings, g.attach)
+	h.bound.Store(true)
 	for _, f := range res.Failed {
 		h.Log.Error(f.Error())
 	}

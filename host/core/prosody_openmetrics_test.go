@@ -4,36 +4,52 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-// TestProsodyOpenMetrics runs Prosody's mod_http_openmetrics: GET
-// /metrics answers 200 with its content type and an OpenMetrics body of
-// moonport's metrics, ending # EOF.
+// TestProsodyOpenMetrics runs Prosody's mod_http_openmetrics with
+// statistics = "internal": GET /metrics answers 200 with Prosody's content
+// type and an OpenMetrics body of moonport's metrics, ending # EOF.
 func TestProsodyOpenMetrics(t *testing.T) {
 	needProsodyModule(t, "http_openmetrics")
-	shipped, _ := filepath.Abs("../../modules/mod_http.lua")
-	examples, _ := filepath.Abs("../../examples/modules")
-	first := t.TempDir() // moonport's mod_http before Prosody's
-	if err := os.Symlink(shipped, filepath.Join(first, "mod_http.lua")); err != nil {
-		t.Fatal(err)
-	}
 	port, echo := freePort(t), freePort(t)
-	th := startHost(t, fmt.Sprintf(`plugin_paths = { %q, %q, %q }
+	startOpenMetrics(t, `statistics = "internal"`, port, echo)
+	c := dial(t, echo)
+	c.Send("ping\n")
+	c.Expect("ping")
+	checkMetrics(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), prosodyMetrics(t, `statistics = "internal"`, 200), echo)
+}
+
+// TestProsodyOpenMetricsNoProvider: without a statistics option Prosody
+// has no provider and mod_http_openmetrics answers 404 with its message;
+// so does moonport, whose own /metrics is another matter.
+func TestProsodyOpenMetricsNoProvider(t *testing.T) {
+	needProsodyModule(t, "http_openmetrics")
+	port := freePort(t)
+	startOpenMetrics(t, "", port, freePort(t))
+	want := prosodyMetrics(t, "", 404)
+	status, ctype, body := getMetrics(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	if status != 404 || body != "No statistics provider configured\n" || ctype != want {
+		t.Errorf("moonport answered %d %q %q; Prosody 404 %q %q", status, ctype, body, want, "No statistics provider configured\n")
+	}
+}
+
+// startOpenMetrics runs Prosody's mod_http and mod_http_openmetrics with
+// extra config, HTTP on port and the example echo service on echo.
+func startOpenMetrics(t *testing.T, extra string, port, echo int) {
+	t.Helper()
+	examples, _ := filepath.Abs("../../examples/modules")
+	th := startHost(t, fmt.Sprintf(`plugin_paths = { %q, %q }
 modules_enabled = { "http_openmetrics", "echo" }
 interfaces = { "127.0.0.1" }
 http_ports = { %d }
 https_ports = { }
 echo_ports = { %d }
-`, first, examples, prosodyModules, port, echo), nil)
-	c := dial(t, echo)
-	c.Send("ping\n")
-	c.Expect("ping")
-	checkMetrics(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port), prosodyMetrics(t), echo)
+%s
+`, examples, prosodyModules, port, echo, extra), nil)
 	th.waitLog(t, "loaded from "+prosodyModules+"/mod_http_openmetrics.lua")
 }
 
@@ -71,23 +87,24 @@ func checkMetrics(t *testing.T, url, ctype string, echo int) {
 	}
 }
 
-// prosodyMetrics runs mod_http_openmetrics in a real Prosody and returns
-// the content type of its answer, checking it is 200 and OpenMetrics.
-func prosodyMetrics(t *testing.T) string {
+// prosodyMetrics runs mod_http_openmetrics in a real Prosody with extra
+// config and returns the content type of its answer, checking it has
+// status want and, for 200, an OpenMetrics body.
+func prosodyMetrics(t *testing.T, extra string, want int) string {
 	t.Helper()
 	ref := freePort(t)
 	startProsody(t, fmt.Sprintf(`interfaces = { "127.0.0.1" }
 modules_enabled = { "http_openmetrics" }
 modules_disabled = { "c2s", "s2s", "offline" }
-statistics = "internal"
+%s
 http_interfaces = { "127.0.0.1" }
 http_ports = { %d }
 https_ports = { }
 VirtualHost "localhost"
-`, ref), ref)
+`, extra, ref), ref)
 	status, ctype, body := getMetrics(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", ref))
-	if status != 200 || !strings.Contains(body, "# TYPE ") || !strings.HasSuffix(body, "\n# EOF\n") {
-		t.Fatalf("Prosody answered %d:\n%s", status, body)
+	if status != want || want == 200 && (!strings.Contains(body, "# TYPE ") || !strings.HasSuffix(body, "\n# EOF\n")) {
+		t.Fatalf("Prosody answered %d, want %d:\n%s", status, want, body)
 	}
 	return ctype
 }
@@ -115,6 +132,7 @@ interfaces = { "127.0.0.1" }
 http_ports = { %d }
 https_ports = { }
 echo_ports = { %d }
+statistics = "internal"
 `, shipped, examples, port, echo), map[string]string{"stats": statsModule})
 	c := dial(t, echo)
 	c.Send("ping\n")

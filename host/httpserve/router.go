@@ -41,6 +41,11 @@ type Response struct {
 	// Exact sends the headers as they are: no Content-Type guessed from
 	// the body (Prosody's net.http.server sends none it was not given).
 	Exact bool
+	// Bare sends the answer as Prosody's net.http.server does after a
+	// handler's Lua error: an HTTP/1.0 status line, no headers, the body,
+	// then the connection closed. Where the connection cannot be taken
+	// over (HTTP/2), it is an ordinary answer without Headers.
+	Bare bool
 }
 
 // Route is one entry of a module's route table: "GET /items/*", "/static/*".
@@ -244,6 +249,9 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 
 // writeResponse sends a handler's response.
 func writeResponse(w http.ResponseWriter, req *http.Request, resp *Response) {
+	if resp.Bare && writeBare(w, resp) {
+		return
+	}
 	for k, v := range resp.Headers {
 		w.Header().Set(k, v)
 	}
@@ -258,8 +266,35 @@ func writeResponse(w http.ResponseWriter, req *http.Request, resp *Response) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	if cl := w.Header().Get("Content-Length"); status == http.StatusNotModified && resp.Exact && cl != "" {
+		// net/http removes Content-Length from a 304 (RFC 7232 4.1) by its
+		// canonical name only; Prosody sends it, so it goes under the
+		// lower-case name (header names are case-insensitive).
+		w.Header().Del("Content-Length")
+		w.Header()["content-length"] = []string{cl}
+	}
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
 		_, _ = w.Write(resp.Body)
 	}
+}
+
+// writeBare sends resp as Response.Bare says, on the connection taken
+// from net/http; false when it cannot be taken.
+func writeBare(w http.ResponseWriter, resp *Response) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		resp.Headers = nil
+		return false
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		resp.Headers = nil
+		return false
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.0 %d %s\r\n\r\n", resp.Status, http.StatusText(resp.Status))
+	_, _ = buf.Write(resp.Body)
+	_ = buf.Flush()
+	return true
 }

@@ -2,10 +2,12 @@ package httpserve
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func reply(body string) func(*Request) *Response {
@@ -78,5 +80,59 @@ func TestMethodAloneAndExact(t *testing.T) {
 	NewRouter([]App{app}, nil, Policy{}).ServeHTTP(rec, httptest.NewRequest("GET", "/app", nil))
 	if rec.Code != 200 || rec.Body.String() != "<p>base</p>" || rec.Header().Get("Content-Type") != "" {
 		t.Fatalf("GET /app: %d %q %v", rec.Code, rec.Body, rec.Header())
+	}
+}
+
+// rawAnswer sends req to srv on a new connection and returns everything
+// that comes back until the server closes.
+func rawAnswer(t *testing.T, srv *httptest.Server, req string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", srv.Listener.Addr().String(), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(got)
+}
+
+// An exact 304 keeps the Content-Length its handler gave, as Prosody's
+// has one, which net/http would remove.
+func TestNotModifiedKeepsLength(t *testing.T) {
+	app := App{Mount: "/app", Routes: []Route{{Path: "/", Prefix: true, Handle: func(*Request) *Response {
+		return &Response{Status: 304, Headers: map[string]string{"Content-Length": "0", "Etag": "x"}, Exact: true}
+	}}}}
+	srv := httptest.NewServer(NewRouter([]App{app}, nil, Policy{}))
+	defer srv.Close()
+	got := rawAnswer(t, srv, "GET /app/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(got, "HTTP/1.1 304 ") || strings.Count(strings.ToLower(got), "\r\ncontent-length: 0\r\n") != 1 {
+		t.Errorf("got %q", got)
+	}
+}
+
+// A Bare answer is written as Prosody's server writes its 500 after a
+// Lua error: status line, blank line, body, connection closed; without a
+// connection to take over (a recorder, as HTTP/2), it is ordinary and
+// headerless.
+func TestBare(t *testing.T) {
+	app := App{Mount: "/app", Routes: []Route{{Path: "/", Prefix: true, Handle: func(*Request) *Response {
+		return &Response{Status: 500, Headers: map[string]string{"X-Set": "before"}, Body: []byte("page"), Exact: true, Bare: true}
+	}}}}
+	srv := httptest.NewServer(NewRouter([]App{app}, nil, Policy{}))
+	defer srv.Close()
+	if got := rawAnswer(t, srv, "GET /app/x HTTP/1.1\r\nHost: localhost\r\n\r\n"); got != "HTTP/1.0 500 Internal Server Error\r\n\r\npage" {
+		t.Errorf("got %q", got)
+	}
+	rec := httptest.NewRecorder()
+	NewRouter([]App{app}, nil, Policy{}).ServeHTTP(rec, httptest.NewRequest("GET", "/app/x", nil))
+	if rec.Code != 500 || rec.Body.String() != "page" || rec.Header().Get("X-Set") != "" {
+		t.Errorf("recorder: %d %q %v", rec.Code, rec.Body, rec.Header())
 	}
 }

@@ -19,7 +19,8 @@ import (
 //
 //   - nil, booleans, numbers and strings as they are;
 //   - tables deep-copied (cycles and shared sub-tables kept), without
-//     their metatables;
+//     their metatables, except a registered library's objects, which get
+//     the receiving state's metatable of that library (crossmeta.go);
 //   - functions as xfunc: imported, a proxy function that runs the
 //     original on its own state (call); a proxy exported again refers to
 //     the original, so a function going back home is itself again;
@@ -31,8 +32,12 @@ import (
 //   - other userdata, threads and channels as nil: they cannot leave their
 //     state.
 
-// xtable is a table exported from a state.
-type xtable struct{ keys, vals []any }
+// xtable is a table exported from a state; lib names the library whose
+// object it is (crossmeta.go), or is "".
+type xtable struct {
+	keys, vals []any
+	lib        string
+}
 
 // xfunc is a function of owner's state.
 type xfunc struct {
@@ -68,7 +73,7 @@ func (inst *Instance) exportSeen(v lua.LValue, seen map[*lua.LTable]*xtable) any
 		if t := seen[x]; t != nil {
 			return t
 		}
-		t := &xtable{}
+		t := &xtable{lib: crossingName(inst.L, x)}
 		seen[x] = t
 		x.ForEach(func(k, val lua.LValue) {
 			t.keys = append(t.keys, inst.exportSeen(k, seen))
@@ -128,7 +133,14 @@ func (inst *Instance) importSeen(v any, seen map[*xtable]*lua.LTable) lua.LValue
 				t.RawSet(key, inst.importSeen(x.vals[i], seen))
 			}
 		}
-		return t
+		if x.lib == "" {
+			return t
+		}
+		v := inst.adoptCrossing(x.lib, t)
+		if o, ok := v.(*lua.LTable); ok {
+			seen[x] = o // a rebuilt object (a set) is the one met again
+		}
+		return v
 	case portable:
 		return x.proxyIn(inst)
 	case luaval.Ref:

@@ -223,7 +223,11 @@ func responseSendFile(L *lua.LState) int {
 }
 
 // finish completes the response once: its status, headers and body.
-func (x *httpExchange) finish(body *string) {
+func (x *httpExchange) finish(body *string) { x.complete(body, false) }
+
+// complete sends the response once; bare is for a handler's Lua error,
+// answered as httpserve.Response.Bare says.
+func (x *httpExchange) complete(body *string, bare bool) {
 	x.once.Do(func() {
 		status := 200
 		if n, ok := x.resp.get("status_code").(float64); ok {
@@ -237,7 +241,7 @@ func (x *httpExchange) finish(body *string) {
 		if body != nil && status > 199 && status != 204 {
 			headers.set("content_length", strconv.Itoa(len(*body)))
 		}
-		out := &httpserve.Response{Status: status, Headers: map[string]string{}, Exact: true}
+		out := &httpserve.Response{Status: status, Headers: map[string]string{}, Exact: true, Bare: bare}
 		for k, v := range headers.snapshot() {
 			out.Headers[strings.ReplaceAll(k, "_", "-")] = luaValueText(v)
 		}

@@ -14,8 +14,9 @@ import (
 // core.portmanager is Prosody's registry of network services, read from
 // moonport's own: the services modules provided (module:provides("net",
 // …), in the set the module loads into) and the listeners open now
-// (CoreViews.Bound, which host/core fills from host/listen's pool), as a
-// util.multitable like Prosody's. The
+// (CoreViews.Bound, which host/core fills from host/listen's pool), or,
+// for a service the host has not bound yet, the ones it will bind
+// (activeListeners), as a util.multitable like Prosody's. The
 // port planner decides what opens, so a module cannot register, activate
 // or close a service through this library.
 //
@@ -31,8 +32,14 @@ import (
 
 // CoreViews is what host/core lets the core.* libraries read of the host.
 type CoreViews struct {
-	Bound  func() []Bound         // the listeners open now
-	Status func() status.Snapshot // the server's figures (core.statsmanager)
+	Bound func() []Bound // the listeners open now
+	// Applied reports whether the running bind plan was made with the
+	// service (its listeners are open, or failed to open). A service not
+	// yet applied (modules load before the host binds) is seen as the
+	// bindings host/ports plans for it under the loading config. Without
+	// Applied, every service counts as applied.
+	Applied func(service string) bool
+	Status  func() status.Snapshot // the server's figures (core.statsmanager)
 }
 
 // Bound is one open listener, keyed as Prosody's active services are.
@@ -114,9 +121,39 @@ func pmRegisteredServices(L *lua.LState) int {
 	return 1
 }
 
+// activeListeners are the listeners core.portmanager reports: those open
+// now, and for a service the host has not applied yet (a module asks
+// while modules load, before anything is bound, where Prosody would have
+// activated the service as it was provided) what host/ports plans for it
+// under inst's config, a planned port 0 staying 0.
+func (inst *Instance) activeListeners(known []*NetService) []Bound {
+	views := inst.rt.coreViews()
+	var out []Bound
+	if views.Bound != nil {
+		out = views.Bound()
+	}
+	if views.Applied == nil {
+		return out
+	}
+	pending := map[string]bool{}
+	for _, s := range known {
+		pending[s.Name] = !views.Applied(s.Name)
+	}
+	snap := inst.snap.Load()
+	if snap == nil {
+		return out
+	}
+	for _, b := range ports.Plan(snap, portServices(known)).Bindings {
+		if pending[b.Service] {
+			out = append(out, Bound{Service: b.Service, Interface: b.Address.String(), Port: b.Port})
+		}
+	}
+	return out
+}
+
 // pmActiveServices is get_active_services(): a util.multitable keyed
 // service, interface, port holding lists of { service = service object },
-// made anew at each call from the listeners open then.
+// made anew at each call from activeListeners.
 func pmActiveServices(L *lua.LState) int {
 	inst := instanceOf(L)
 	L.Push(L.GetGlobal("require"))
@@ -128,11 +165,7 @@ func pmActiveServices(L *lua.LState) int {
 	L.Pop(2)
 	add := L.GetField(active, "add")
 	known := inst.knownServices()
-	var bound []Bound
-	if fn := inst.rt.coreViews().Bound; fn != nil {
-		bound = fn()
-	}
-	for _, b := range bound {
+	for _, b := range inst.activeListeners(known) {
 		if s := findService(known, b.Service); s != nil {
 			entry := L.NewTable()
 			entry.RawSetString("service", inst.serviceObject(s))
@@ -154,12 +187,11 @@ func pmActiveServices(L *lua.LState) int {
 func pmServiceAt(L *lua.LState) int {
 	inst := instanceOf(L)
 	iface, port := L.CheckString(1), L.CheckInt(2)
-	if fn := inst.rt.coreViews().Bound; fn != nil {
-		for _, b := range fn() {
-			if s := findService(inst.knownServices(), b.Service); s != nil && b.Interface == iface && b.Port == port {
-				L.Push(inst.serviceObject(s))
-				return 1
-			}
+	known := inst.knownServices()
+	for _, b := range inst.activeListeners(known) {
+		if s := findService(known, b.Service); s != nil && b.Interface == iface && b.Port == port {
+			L.Push(inst.serviceObject(s))
+			return 1
 		}
 	}
 	L.Push(lua.LNil)

@@ -157,3 +157,35 @@ function events() return table.concat(seen, "; ") end`})
 	tr.stopInstance(echo)
 	wait("added echo ^ECHO; removed echo same=true")
 }
+
+// Before the host has bound a service, core.portmanager answers with the
+// bindings host/ports plans for it under the config; once applied, with
+// the listeners really open.
+func TestPortmanagerPlannedUntilBound(t *testing.T) {
+	tr := newTestRuntime(t, `interfaces = { "127.0.0.1", "::1" }
+echo_ports = { 7100 }`, portmanagerModules)
+	tr.load(t, "echo")
+	r := tr.load(t, "reader")
+	applied := false
+	tr.SetCoreViews(CoreViews{
+		Bound:   func() []Bound { return []Bound{{Service: "other", Interface: "127.0.0.1", Port: 9}} },
+		Applied: func(string) bool { return applied },
+	})
+	if got, err := callGlobal(r, "http_like"); err != nil || got != "127.0.0.1 7100 echo;::1 7100 echo" {
+		t.Errorf("planned: %q, %v", got, err)
+	}
+	if got, err := callGlobal(r, "at", "::1", 7100); err != nil || got != "echo" {
+		t.Errorf("get_service_at on the plan: %q, %v", got, err)
+	}
+	applied = true
+	if got, err := callGlobal(r, "http_like"); err != nil || got != "" {
+		t.Errorf("applied, nothing open: %q, %v", got, err)
+	}
+	tr.SetCoreViews(CoreViews{
+		Bound:   func() []Bound { return []Bound{{Service: "echo", Interface: "127.0.0.1", Port: 7101}} },
+		Applied: func(string) bool { return true },
+	})
+	if got, err := callGlobal(r, "http_like"); err != nil || got != "127.0.0.1 7101 echo" {
+		t.Errorf("bound: %q, %v", got, err)
+	}
+}

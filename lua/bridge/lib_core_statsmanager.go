@@ -1,10 +1,12 @@
 package bridge
 
 import (
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/status"
 )
 
@@ -19,6 +21,13 @@ import (
 // set's metric, whose iter_samples() gives suffix, extra labels and
 // value). The figures are read at each call, so collect() has nothing to
 // do; cork and uncork (batching updates) are accepted and do nothing.
+//
+// As in Prosody, there is a registry only when a statistics provider is
+// configured: `statistics = "internal"`, or a numeric
+// `statistics_interval` without `statistics` (Prosody then picks
+// "internal"). Another provider (statsd, an external ":name") has no
+// registry here, and none configured means none, so mod_http_openmetrics
+// answers 404 as in Prosody. moonport's own /metrics does not depend on it.
 
 var statsmanagerFuncs = map[string]lua.LGFunction{
 	"get_metric_registry": statsRegistry,
@@ -31,11 +40,36 @@ func init() { registerLibrary("core.statsmanager", funcsLibrary(statsmanagerFunc
 
 func statsNothing(*lua.LState) int { return 0 }
 
+// statsProvider reports whether the config names the internal statistics
+// provider, the one whose registry moonport's figures stand for.
+func statsProvider(snap *config.Snapshot) bool {
+	if snap == nil {
+		return false
+	}
+	if o, ok := snap.Get("*", "statistics"); ok {
+		name, _ := o.Value.(string)
+		return name == "internal"
+	}
+	o, ok := snap.Get("*", "statistics_interval")
+	if !ok {
+		return false
+	}
+	switch v := o.Value.(type) {
+	case float64:
+		return true
+	case string:
+		_, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		return err == nil // Lua's tonumber("30") is 30
+	}
+	return false
+}
+
 // statsRegistry is get_metric_registry(): the registry object, or nil when
-// the host gives no figures (a runtime outside a server).
+// no provider is configured or the host gives no figures (a runtime
+// outside a server).
 func statsRegistry(L *lua.LState) int {
 	inst := instanceOf(L)
-	if inst.rt.coreViews().Status == nil {
+	if inst.rt.coreViews().Status == nil || !statsProvider(inst.snap.Load()) {
 		L.Push(lua.LNil)
 		return 1
 	}

@@ -34,7 +34,7 @@ function samples(filter)
 end`
 
 func TestStatsmanagerRendersMoonportMetrics(t *testing.T) {
-	tr := newTestRuntime(t, "", map[string]string{"stats": statsModule})
+	tr := newTestRuntime(t, `statistics = "internal"`, map[string]string{"stats": statsModule})
 	inst := tr.load(t, "stats")
 	if got, err := callGlobal(inst, "render"); err != nil || got != "no registry" {
 		t.Errorf("without the host's figures: %q, %v", got, err)
@@ -65,7 +65,7 @@ func TestStatsmanagerRendersMoonportMetrics(t *testing.T) {
 // The modules' own metrics (module:measure, module:metric) come after
 // moonport's, before # EOF, and among the families.
 func TestStatsmanagerModuleMetrics(t *testing.T) {
-	tr := newTestRuntime(t, "", map[string]string{"stats": statsModule})
+	tr := newTestRuntime(t, `statistics = "internal"`, map[string]string{"stats": statsModule})
 	inst := tr.load(t, "stats")
 	tr.SetCoreViews(CoreViews{Status: func() status.Snapshot {
 		return status.Snapshot{ModuleMetrics: []metrics.Values{
@@ -91,7 +91,7 @@ func TestStatsmanagerModuleMetrics(t *testing.T) {
 // get_metric_families gives Prosody's family objects over the same
 // samples render writes.
 func TestStatsmanagerFamilies(t *testing.T) {
-	tr := newTestRuntime(t, "", map[string]string{"stats": statsModule})
+	tr := newTestRuntime(t, `statistics = "internal"`, map[string]string{"stats": statsModule})
 	inst := tr.load(t, "stats")
 	tr.SetCoreViews(CoreViews{Status: func() status.Snapshot {
 		return status.Snapshot{Listeners: []status.Listener{
@@ -109,6 +109,32 @@ func TestStatsmanagerFamilies(t *testing.T) {
 	} {
 		if got, err := callGlobal(inst, "samples", filter); err != nil || got != want {
 			t.Errorf("%s:\n%s(%v)\nwant\n%s", filter, got, err, want)
+		}
+	}
+}
+
+// Prosody has a metric registry only with a statistics provider
+// configured: "internal", or a numeric statistics_interval alone.
+func TestStatsmanagerNeedsProvider(t *testing.T) {
+	for cfg, want := range map[string]bool{
+		``:                               false,
+		`statistics = "internal"`:        true,
+		`statistics = "statsd"`:          false,
+		`statistics = "nonsense"`:        false,
+		`statistics_interval = 30`:       true,
+		`statistics_interval = "30"`:     true,
+		`statistics_interval = "manual"`: false,
+		`statistics = "internal"; statistics_interval = "manual"`: true,
+	} {
+		tr := newTestRuntime(t, cfg, map[string]string{"stats": statsModule})
+		inst := tr.load(t, "stats")
+		tr.SetCoreViews(CoreViews{Status: func() status.Snapshot { return status.Snapshot{} }})
+		got, err := callGlobal(inst, "render")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if has := got != "no registry"; has != want {
+			t.Errorf("%s: registry %v, want %v", cfg, has, want)
 		}
 	}
 }

@@ -30,6 +30,7 @@ func init() {
 // fileServer is one serve(opts).
 type fileServer struct {
 	base     string
+	noBase   bool // opts.path was nil: serving fails, as in Prosody
 	indices  []string
 	dirIndex bool
 	mime     lua.LValue // a table in the state that made it, or nil
@@ -41,7 +42,7 @@ func httpFilesServe(L *lua.LState) int {
 		opts = L.NewTable()
 		opts.RawSetString("path", lua.LString(L.CheckString(1)))
 	}
-	fs := &fileServer{base: lua.LVAsString(opts.RawGetString("path")), indices: []string{"index.html", "index.htm"},
+	fs := &fileServer{base: lua.LVAsString(opts.RawGetString("path")), noBase: opts.RawGetString("path") == lua.LNil, indices: []string{"index.html", "index.htm"},
 		dirIndex: lua.LVAsBool(opts.RawGetString("directory_index")), mime: opts.RawGetString("mime_map")}
 	if idx, ok := opts.RawGetString("index_files").(*lua.LTable); ok {
 		fs.indices = nil
@@ -99,6 +100,9 @@ func (fs *fileServer) serveFile(L *lua.LState, inst *Instance, event, pathArg lu
 	resp, _ := respObj.(*record)
 	if req == nil || resp == nil {
 		L.RaiseError("net.http.files: the event has no request or response")
+	}
+	if fs.noBase { // Prosody's fails concatenating its nil base path
+		L.RaiseError("net.http.files: no folder to serve files from (opts.path is nil)")
 	}
 	path := ""
 	if s, ok := pathArg.(lua.LString); ok {

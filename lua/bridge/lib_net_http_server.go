@@ -186,10 +186,12 @@ func (s *httpServer) serve(r *httpserve.Request) *httpserve.Response {
 	x := newExchange(r)
 	c := httpFiring{events: s.events}
 	if err := s.dispatch(c, x, r); err != nil {
+		// As Prosody's server after a handler's error: the 500 page written
+		// on the connection, the headers set so far dropped.
 		x.resp.set("status_code", float64(http.StatusInternalServerError))
 		body, _ := c.fire("http-error", &httpEvent{fields: map[string]any{"code": float64(500), "private_message": err.Error()}})
 		text, _ := body.(string)
-		x.finish(&text)
+		x.complete(&text, true)
 	}
 	select {
 	case <-x.done:

@@ -66,6 +66,7 @@ func setMetatables(L *lua.LState) *lua.LTable {
 	t.RawSetString("set", set)
 	t.RawSetString("items", items)
 	reg.RawSetString(setMetatablesKey, t)
+	noteCrossing(L, "util.set", set) // sets may cross states (crossmeta.go)
 	return t
 }
 

@@ -60,6 +60,7 @@ func requireLibrary(L *lua.LState) int {
 	if open, ok := libraries[name]; ok {
 		v := open(instanceOf(L))
 		loaded.RawSetString(name, v)
+		noteLibrary(L, name, v) // its objects may cross states (crossmeta.go)
 		L.Push(v)
 		return 1
 	}
