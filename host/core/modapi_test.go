@@ -18,10 +18,11 @@ module:provides("http", {
 		["GET /"] = function(event)
 			hits()
 			sizes:with_labels(event.request.path):sample(42)
-			return table.concat({ module:http_url(), prosody.version, type(prosody.start_time), tostring(hosts["*"]) }, " ")
+			return table.concat({ module:http_url(), prosody.version, type(prosody.start_time), tostring(hosts["*"]), at_load }, " ")
 		end;
 	};
-});`
+});
+at_load = module:http_url();`
 
 // Through a running server: a module's metrics appear on /metrics under
 // Prosody's names, and module:http_url and prosody describe the server.
@@ -37,7 +38,9 @@ https_ports = { }
 http_metrics = true
 `, shipped, plain), map[string]string{"counted": countedModule})
 	base := fmt.Sprintf("http://127.0.0.1:%d", plain)
-	want := fmt.Sprintf("http://127.0.0.1:%d/counted 0.12 (moonport %s) number nil", plain, Version)
+	// The URL is the same when the module asks as it loads (before the
+	// sockets open) as when it serves.
+	want := fmt.Sprintf("http://127.0.0.1:%d/counted 0.12 (moonport %s) number nil http://127.0.0.1:%d/counted", plain, Version, plain)
 	for i := 0; i < 2; i++ {
 		if got := curl(t, base+"/c/"); got != want {
 			t.Errorf("answer %q, want %q", got, want)

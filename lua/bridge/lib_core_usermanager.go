@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"slices"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -9,7 +10,9 @@ import (
 // require "core.usermanager": Prosody's user manager over the account
 // store of lib_core_usermanager_store.go, read-only — what modules that
 // check passwords (mod_net_dovecotauth) use. The SASL handler it gives
-// offers PLAIN, checked against the store like Prosody's.
+// offers what Prosody's does for the same provider: PLAIN, checked
+// against the store like Prosody's, and SCRAM
+// (lib_core_usermanager_scram.go).
 
 func init() { registerLibrary("core.usermanager", funcsLibrary(usermanagerFuncs)) }
 
@@ -205,7 +208,8 @@ var saslMethods = map[string]lua.LGFunction{
 }
 
 // umGetSASLHandler is get_sasl_handler(host, session): a handler of
-// Prosody's util.sasl shape offering PLAIN, checked with test_password.
+// Prosody's util.sasl shape offering PLAIN, checked with test_password,
+// and SCRAM.
 func umGetSASLHandler(L *lua.LState) int {
 	host := L.CheckString(1)
 	if _, err := instanceOf(L).rt.storeOf(host); err != nil {
@@ -228,9 +232,21 @@ func newSASLHandler(L *lua.LState, realm string, mt lua.LValue) *lua.LTable {
 // saslMechanisms is handler:mechanisms(): the set of mechanisms offered.
 func saslMechanisms(L *lua.LState) int {
 	t := L.NewTable()
-	t.RawSetString("PLAIN", lua.LTrue)
+	for _, m := range offered(L, L.CheckTable(1)) {
+		t.RawSetString(m, lua.LTrue)
+	}
 	L.Push(t)
 	return 1
+}
+
+// offered are the mechanisms of handler h: PLAIN and the SCRAM ones of
+// its realm's store (lib_core_usermanager_scram.go).
+func offered(L *lua.LState, h *lua.LTable) []string {
+	store, err := instanceOf(L).rt.storeOf(lua.LVAsString(h.RawGetString("realm")))
+	if err != nil {
+		return []string{"PLAIN"}
+	}
+	return append([]string{"PLAIN"}, scramMechanisms(store)...)
 }
 
 // saslCleanClone is handler:clean_clone(): a new handler for the realm.
@@ -243,10 +259,11 @@ func saslCleanClone(L *lua.LState) int {
 // saslSelect is handler:select(mech): true once, for an offered mechanism.
 func saslSelect(L *lua.LState) int {
 	h := L.CheckTable(1)
-	if h.RawGetString("selected") != lua.LNil || L.OptString(2, "") != "PLAIN" {
+	mech := L.OptString(2, "")
+	if h.RawGetString("selected") != lua.LNil || !slices.Contains(offered(L, h), mech) {
 		return 0
 	}
-	h.RawSetString("selected", lua.LString("PLAIN"))
+	h.RawSetString("selected", lua.LString(mech))
 	L.Push(lua.LTrue)
 	return 1
 }
@@ -266,6 +283,13 @@ func saslProcess(L *lua.LState) int {
 		return 3
 	}
 	msg, ok := L.Get(2).(lua.LString)
+	if mech := lua.LVAsString(h.RawGetString("selected")); mech != "PLAIN" && scramHashes[mech] != nil {
+		answer := scramProcess(L, h, mech, string(msg))
+		for _, a := range answer {
+			L.Push(lua.LString(a))
+		}
+		return len(answer)
+	}
 	if !ok {
 		return fail("malformed-request", "")
 	}

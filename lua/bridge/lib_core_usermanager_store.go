@@ -1,8 +1,6 @@
 package bridge
 
 import (
-	"crypto/hmac"
-	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -99,19 +97,8 @@ func (s *userStore) verify(a *account, password string) bool {
 	if a.iterations < 1 || a.salt == "" {
 		return false
 	}
-	salted, err := pbkdf2.Key(s.hash, password, []byte(a.salt), a.iterations, s.hash().Size())
-	if err != nil {
-		return false
-	}
-	mac := func(msg string) []byte {
-		m := hmac.New(s.hash, salted)
-		m.Write([]byte(msg))
-		return m.Sum(nil)
-	}
-	h := s.hash()
-	h.Write(mac("Client Key"))
-	stored := hex.EncodeToString(h.Sum(nil))
-	server := hex.EncodeToString(mac("Server Key"))
+	storedKey, serverKey := scramKeys(s.hash, password, a.salt, a.iterations)
+	stored, server := hex.EncodeToString(storedKey), hex.EncodeToString(serverKey)
 	okStored := subtle.ConstantTimeCompare([]byte(stored), []byte(a.storedKey))
 	okServer := subtle.ConstantTimeCompare([]byte(server), []byte(a.serverKey))
 	return okStored&okServer == 1

@@ -39,8 +39,9 @@ function sasl(host, msg)
 	local s = um.get_sasl_handler(host, {})
 	local mechs = {}
 	for m in pairs(s:mechanisms()) do mechs[#mechs + 1] = m end
+	table.sort(mechs)
 	local c = s:clean_clone()
-	local selected = show(c:select("SCRAM-SHA-1"), c:select("PLAIN"), c:select("PLAIN"))
+	local selected = show(c:select("NOPE"), c:select("PLAIN"), c:select("PLAIN"))
 	return table.concat(mechs, ",") .. " | " .. selected .. " | " .. show(c:process(msg)) .. " | " .. tostring(c.username)
 end
 `
@@ -107,12 +108,12 @@ func TestUsermanagerReadsProsodysAccounts(t *testing.T) {
 func TestUsermanagerSASLPlain(t *testing.T) {
 	inst := userRuntime(t, "")
 	for msg, want := range map[string]string{
-		"\x00alice\x00s3cret pw":        "PLAIN | nil true | success | alice",
-		"authz\x00ALICE\x00s3cret pw":   "PLAIN | nil true | success | alice",
-		"\x00alice\x00wrong":            "PLAIN | nil true | failure not-authorized " + msgNotAuthz + " | alice",
-		"\x00alice":                     "PLAIN | nil true | failure malformed-request | nil",
-		"\x00al:ce\x00s3cret pw":        "PLAIN | nil true | failure malformed-request " + msgBadRequest + " | nil",
-		"\x00alice\x00s3cret pw\x00etc": "PLAIN | nil true | success | alice",
+		"\x00alice\x00s3cret pw":        "PLAIN,SCRAM-SHA-1 | nil true | success | alice",
+		"authz\x00ALICE\x00s3cret pw":   "PLAIN,SCRAM-SHA-1 | nil true | success | alice",
+		"\x00alice\x00wrong":            "PLAIN,SCRAM-SHA-1 | nil true | failure not-authorized " + msgNotAuthz + " | alice",
+		"\x00alice":                     "PLAIN,SCRAM-SHA-1 | nil true | failure malformed-request | nil",
+		"\x00al:ce\x00s3cret pw":        "PLAIN,SCRAM-SHA-1 | nil true | failure malformed-request " + msgBadRequest + " | nil",
+		"\x00alice\x00s3cret pw\x00etc": "PLAIN,SCRAM-SHA-1 | nil true | success | alice",
 	} {
 		if got, err := callGlobal(inst, "sasl", "example.com", msg); err != nil || got != want {
 			t.Errorf("PLAIN %q = %q %v, want %q", msg, got, err, want)
@@ -145,6 +146,7 @@ function plain_answers()
 	end
 	local mechs = {}
 	for m in pairs(handler():mechanisms()) do mechs[#mechs + 1] = m end
+	table.sort(mechs)
 	out[#out + 1] = table.concat(mechs, ",") .. " " .. tostring((handler():clean_clone():select("NOPE")))
 	return table.concat(out, "\n")
 end
@@ -157,7 +159,7 @@ func TestUsermanagerSASLPlainAsProsodys(t *testing.T) {
 function handler()
 	return sasl.new("example.com", { plain_test = function(_, user, password, realm)
 		return user == "alice" and password == "s3cret pw" and realm == "example.com", true
-	end })
+	end, scram_sha_1 = function() end })
 end`+saslPlainBody+`io.write(plain_answers())`)
 	inst := userRuntime(t, "")
 	inst.call(func() {

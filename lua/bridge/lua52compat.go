@@ -34,6 +34,7 @@ func installCompat(L *lua.LState) {
 		}
 	}
 	L.SetGlobal("bit32", L.SetFuncs(L.NewTable(), bit32Funcs))
+	installIpairs(L)
 }
 
 var bit32Funcs = map[string]lua.LGFunction{

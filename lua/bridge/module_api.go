@@ -196,8 +196,8 @@ func moduleAddTimer(L *lua.LState) int {
 // moduleDepends is module:depends(name): it loads another module on the
 // same host (a global one is shared: the host is added to it), through the
 // loader this module was loaded by. A module in modules_disabled is an
-// error, as in Prosody. The module lives in its own Lua state, so what
-// comes back describes it rather than being it.
+// error, as in Prosody. It returns the module's environment
+// (depends_env.go).
 func moduleDepends(L *lua.LState) int {
 	inst := instanceOf(L)
 	name := L.CheckString(2)
@@ -213,9 +213,6 @@ func moduleDepends(L *lua.LState) int {
 		L.RaiseError("module:depends(%q): %v", name, err)
 	}
 	dep.viaDepends = true
-	t := L.NewTable()
-	t.RawSetString("name", lua.LString(dep.Name))
-	t.RawSetString("host", lua.LString(dep.Host))
-	L.Push(t)
+	L.Push(dependsEnv(inst, dep))
 	return 1
 }

@@ -57,7 +57,7 @@ function describe()
 end
 function go_global() module:set_global(); return module.host .. " " .. module:get_host_type() end
 function log_it() module:log("info", "a %s and %s", "one") end
-function depend() local d = module:depends("dep"); return d.name .. "@" .. d.host end
+function depend() local d = module:depends("dep"); return d.module.name .. "@" .. d.module.host end
 `, "dep": `dep_loaded = true`})
 	comp, err := tr.Load("obj", "rooms.example.com")
 	if err != nil {

@@ -126,15 +126,12 @@ func (s *sharedStore) reclaim(inst *Instance) {
 
 // moduleShared is module:shared(path, ...): for each path, the table
 // itself in its owner's state, a proxy of it in any other. A relative
-// path is under this module's own "/host/module/", as in Prosody.
+// path is completed as in Prosody (sharedPath).
 func moduleShared(L *lua.LState) int {
 	inst := instanceOf(L)
 	n := L.GetTop() - 1
 	for i := 2; i <= n+1; i++ {
-		p := L.CheckString(i)
-		if !strings.HasPrefix(p, "/") {
-			p = "/" + inst.Host + "/" + inst.Name + "/" + p
-		}
+		p := sharedPath(inst, L.CheckString(i))
 		owner, t := inst.rt.shared.owned(inst, p)
 		if owner == inst {
 			L.Push(t)
@@ -143,6 +140,22 @@ func moduleShared(L *lua.LState) int {
 		L.Push(makeSharedProxy(inst, L.NewTable(), p))
 	}
 	return n
+}
+
+// sharedPath completes a relative path as Prosody does: its slashes say
+// how many of the leading "/host/module" it lacks, so "x" is
+// "/host/module/x", "other/x" another module's "/host/other/x"
+// (mod_invites_page reads mod_register_apps' "register_apps/apps") and
+// "h/m/x" is "/h/m/x".
+func sharedPath(inst *Instance, p string) string {
+	if strings.HasPrefix(p, "/") {
+		return p
+	}
+	lead := []string{inst.Host, inst.Name}
+	if n := strings.Count(p, "/"); n < len(lead) {
+		return "/" + strings.Join(lead[:len(lead)-n], "/") + "/" + p
+	}
+	return "/" + p
 }
 
 // makeSharedProxy makes t, an empty table of inst's state, inst's proxy

@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
+)
+
+// inviteToken is the account invite the test writes into Prosody's data
+// folder (mod_invites' "invite_token" map store on example.com), valid
+// until 2100.
+const inviteToken = "e2eInviteToken42"
+
+// TestInvitesPageAnswersAsProsody: prosody-modules' mod_invites_page
+// reads invites through module:depends("invites") (invites.get, a global
+// function of mod_invites, which lives in another Lua state in moonport).
+// For a valid token, an unknown one and none, moonport's page is Prosody's:
+// the status, the Content-Type and the body.
+func TestInvitesPageAnswersAsProsody(t *testing.T) {
+	testenv.NeedRoot(t)
+	prosody := testenv.NeedTool(t, "prosody", "prosody")
+	needModule(t, "invites_page")
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	os.Chmod(filepath.Dir(dir), 0o755) // prosody reads the config as its own user
+	os.Chmod(dir, 0o755)
+	data := filepath.Join(dir, "data")
+	host := filepath.Join(data, "example%2ecom")
+	os.MkdirAll(host, 0o750)
+	invite := fmt.Sprintf("return {\n\t[%q] = { type = \"register\"; token = %q; allow_registration = true; uri = \"xmpp:example.com?register;preauth=%s\"; created_at = 1700000000; expires = 4102444800; };\n};\n",
+		inviteToken, inviteToken, inviteToken)
+	if err := os.WriteFile(filepath.Join(host, "invite_token.dat"), []byte(invite), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chown", "-R", "prosody:", data).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	p := testenv.FreePorts(t, 2)
+	// The same external URL for both, so the pages' links are the same.
+	common := func(port int) string {
+		return fmt.Sprintf("data_path = %q\nplugin_paths = { %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\n"+
+			"http_ports = { %d }\nhttp_interfaces = { \"127.0.0.1\" }\nhttps_ports = { }\nhttp_external_url = \"https://invite.example/\"\n"+
+			"VirtualHost \"example.com\"\nmodules_enabled = { \"invites\", \"invites_page\" }\n", data, prosodyModules, port)
+	}
+	pcfg := filepath.Join(dir, "prosody.cfg.lua")
+	os.WriteFile(pcfg, []byte(fmt.Sprintf("pidfile = %q\nlog = { { to = \"file\", filename = %q } }\n",
+		filepath.Join(data, "prosody.pid"), filepath.Join(data, "prosody.log"))+common(p[0])), 0o644)
+	pcmd := exec.Command(prosody, "--config", pcfg, "-F")
+	if err := pcmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pcmd.Process.Kill(); pcmd.Wait() })
+	logFile := filepath.Join(dir, "moonport.log")
+	startMoonport(t, bin, testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1])))
+	for _, query := range []string{"?" + inviteToken, "?unknownToken", ""} {
+		wantStatus, wantType, wantBody := httpGet(t, p[0], "example.com", "/invites_page"+query)
+		status, ctype, body := httpGet(t, p[1], "example.com", "/invites_page"+query)
+		if wantStatus != 200 {
+			t.Fatalf("%s: Prosody answered %d %q", query, wantStatus, wantBody)
+		}
+		if status != wantStatus || ctype != wantType || body != wantBody {
+			log, _ := os.ReadFile(logFile)
+			t.Errorf("%s: moonport answered %d %q\n%s\nProsody %d %q\n%s\nmoonport's log:\n%s", query, status, ctype, body, wantStatus, wantType, wantBody, log)
+		}
+	}
+	if _, _, body := httpGet(t, p[0], "example.com", "/invites_page?"+inviteToken); !strings.Contains(body, "preauth="+inviteToken) {
+		t.Errorf("Prosody's page for the invite does not show it: %s", body)
+	}
+}
