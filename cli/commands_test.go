@@ -27,7 +27,7 @@ func TestHelpPrintsTheCommandTable(t *testing.T) {
 	for _, want := range []string{
 		"\n  moonport [run] [--config FILE]     serve (the default command)\n",
 		"\n  moonport shell [--config FILE] [COMMAND]\n" + strings.Repeat(" ", shortColumn) + "a session with the running server's console, or one command\n",
-		"\n  moonport version                   print the version\n",
+		"\n  moonport version                   print the version, the Go that built it and the Lua VM\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks the line %q:\n%s", want, out)
