@@ -99,7 +99,7 @@ func runCheck(inv *invocation, args []string) int {
 		what, args = args[0], args[1:]
 	}
 	if what != "all" && !slices.Contains(checks, what) {
-		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q (config, ports, certs, perms, or none for all)\n", what)
+		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q%s (config, ports, certs, perms, or none for all)\n", what, didYouMean(what, checks, ""))
 		return exitUsage
 	}
 	cfg, code := inv.configFor("check "+what, args, false)
