@@ -14,9 +14,9 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// runBin runs the binary with args, bounded in time, and returns its exit
+// cliRun runs the binary with args, bounded in time, and returns its exit
 // code, stdout and stderr.
-func runBin(t *testing.T, bin string, args ...string) (int, string, string) {
+func cliRun(t *testing.T, bin string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	var out, errOut bytes.Buffer
@@ -34,10 +34,10 @@ func runBin(t *testing.T, bin string, args ...string) (int, string, string) {
 	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()
 }
 
-// helpTable reads `moonport help`: each command's synopsis ("moonport
+// cliHelpTable reads `moonport help`: each command's synopsis ("moonport
 // check [config|ports|certs|perms] [--config FILE]") and its one-line
 // summary, in order. A long synopsis has its summary on the next line.
-func helpTable(t *testing.T, out string) [][2]string {
+func cliHelpTable(t *testing.T, out string) [][2]string {
 	t.Helper()
 	var rows [][2]string
 	lines := strings.Split(out, "\n")
@@ -59,8 +59,8 @@ func helpTable(t *testing.T, out string) [][2]string {
 	return rows
 }
 
-// readmeTable reads the command table of README's "Command line" section.
-func readmeTable(t *testing.T) [][2]string {
+// cliReadmeTable reads the command table of README's "Command line" section.
+func cliReadmeTable(t *testing.T) [][2]string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "README.md"))
 	if err != nil {
@@ -87,16 +87,16 @@ func readmeTable(t *testing.T) [][2]string {
 	return rows
 }
 
-// TestHelpMatchesREADME: README's "Command line" table lists exactly the
+// TestCLIHelpMatchesREADME: README's "Command line" table lists exactly the
 // commands `moonport help` prints, in its order, with the same synopsis
 // and one-line summary.
-func TestHelpMatchesREADME(t *testing.T) {
+func TestCLIHelpMatchesREADME(t *testing.T) {
 	bin := testenv.Binary(t)
-	code, out, errOut := runBin(t, bin, "help")
+	code, out, errOut := cliRun(t, bin, "help")
 	if code != 0 || errOut != "" {
 		t.Fatalf("moonport help: exit %d, stderr %q", code, errOut)
 	}
-	help, readme := helpTable(t, out), readmeTable(t)
+	help, readme := cliHelpTable(t, out), cliReadmeTable(t)
 	for i := 0; i < max(len(help), len(readme)); i++ {
 		switch {
 		case i >= len(readme):
@@ -109,22 +109,22 @@ func TestHelpMatchesREADME(t *testing.T) {
 	}
 }
 
-// TestHelpOnEveryCommand: `moonport help NAME`, `NAME -h` and `NAME
+// TestCLIHelpOnEveryCommand: `moonport help NAME`, `NAME -h` and `NAME
 // --help` print the command's usage on stdout and exit 0; `moonport
 // --help` and `-h` are `moonport help`.
-func TestHelpOnEveryCommand(t *testing.T) {
+func TestCLIHelpOnEveryCommand(t *testing.T) {
 	bin := testenv.Binary(t)
-	_, list, _ := runBin(t, bin, "help")
+	_, list, _ := cliRun(t, bin, "help")
 	for _, flag := range []string{"--help", "-h"} {
-		if code, out, errOut := runBin(t, bin, flag); code != 0 || out != list || errOut != "" {
+		if code, out, errOut := cliRun(t, bin, flag); code != 0 || out != list || errOut != "" {
 			t.Errorf("moonport %s: exit %d, stderr %q, stdout\n%s", flag, code, errOut, out)
 		}
 	}
-	for _, row := range helpTable(t, list) {
+	for _, row := range cliHelpTable(t, list) {
 		name := strings.Trim(strings.Fields(row[0])[1], "[]")
 		want := "Usage: " + strings.ReplaceAll(row[0], "[run]", "run") + "\n\n" + row[1] + "\n"
 		for _, args := range [][]string{{"help", name}, {name, "-h"}, {name, "--help"}} {
-			code, out, errOut := runBin(t, bin, args...)
+			code, out, errOut := cliRun(t, bin, args...)
 			if code != 0 || !strings.HasPrefix(out, want) || errOut != "" {
 				t.Errorf("moonport %s: exit %d, stderr %q, stdout\n%s\nwant it to begin\n%s", strings.Join(args, " "), code, errOut, out, want)
 			}
@@ -132,24 +132,24 @@ func TestHelpOnEveryCommand(t *testing.T) {
 	}
 }
 
-// TestVersion: `moonport version` and `--version` print the version, the
+// TestCLIVersion: `moonport version` and `--version` print the version, the
 // Go that built the binary and the Lua VM, and exit 0.
-func TestVersion(t *testing.T) {
+func TestCLIVersion(t *testing.T) {
 	bin := testenv.Binary(t)
-	code, out, _ := runBin(t, bin, "version")
+	code, out, _ := cliRun(t, bin, "version")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || len(lines) != 3 || !strings.HasPrefix(lines[0], "moonport ") || !strings.HasPrefix(lines[1], "go go1.") ||
 		!strings.Contains(lines[2], "gopher-lua") || !strings.Contains(lines[2], "fork") {
 		t.Errorf("moonport version: exit %d\n%s", code, out)
 	}
-	if code, same, errOut := runBin(t, bin, "--version"); code != 0 || same != out {
+	if code, same, errOut := cliRun(t, bin, "--version"); code != 0 || same != out {
 		t.Errorf("moonport --version: exit %d %q\n%s", code, errOut, same)
 	}
 }
 
-// TestUnknownCommandsAndFlags: a misspelt command, check or flag, and an
+// TestCLIUnknownCommandsAndFlags: a misspelt command, check or flag, and an
 // argument a command does not take, exit 64 naming the nearest one.
-func TestUnknownCommandsAndFlags(t *testing.T) {
+func TestCLIUnknownCommandsAndFlags(t *testing.T) {
 	bin := testenv.Binary(t)
 	for _, c := range []struct {
 		args []string
@@ -166,23 +166,23 @@ func TestUnknownCommandsAndFlags(t *testing.T) {
 		{[]string{"version", "now"}, `moonport version: unexpected argument "now"`},
 		{[]string{"reload", "now"}, `moonport reload: unexpected argument "now"`},
 	} {
-		code, out, errOut := runBin(t, bin, c.args...)
+		code, out, errOut := cliRun(t, bin, c.args...)
 		if code != exitUsage || !strings.Contains(errOut, c.want) || out != "" {
 			t.Errorf("moonport %s: exit %d, want %d and %q; stderr\n%s", strings.Join(c.args, " "), code, exitUsage, c.want, errOut)
 		}
 	}
 }
 
-// TestConfigFlagForms: --config FILE, --config=FILE, -c FILE and -c=FILE
+// TestCLIConfigFlagForms: --config FILE, --config=FILE, -c FILE and -c=FILE
 // name the config, for ports and for run, whose pidfile is written.
-func TestConfigFlagForms(t *testing.T) {
+func TestCLIConfigFlagForms(t *testing.T) {
 	bin := testenv.Binary(t)
 	dir, _ := filepath.Abs("../examples/modules")
 	port := testenv.FreePort(t, "tcp4")
 	pid := filepath.Join(t.TempDir(), "moonport.pid")
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nplugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\npidfile = %q\n", dir, port, pid))
 	for _, form := range [][]string{{"--config", cfg}, {"--config=" + cfg}, {"-c", cfg}, {"-c=" + cfg}, {"-config=" + cfg}} {
-		code, out, errOut := runBin(t, bin, append([]string{"ports"}, form...)...)
+		code, out, errOut := cliRun(t, bin, append([]string{"ports"}, form...)...)
 		if code != 0 || !strings.Contains(out, fmt.Sprintf("127.0.0.1  %d", port)) {
 			t.Errorf("moonport ports %s: exit %d %q\n%s", strings.Join(form, " "), code, errOut, out)
 		}
@@ -200,14 +200,14 @@ func TestConfigFlagForms(t *testing.T) {
 	}
 }
 
-// TestPortsFailsOnAPlanError: `moonport ports` prints the plan's errors
+// TestCLIPortsFailsOnAPlanError: `moonport ports` prints the plan's errors
 // and exits 1, as README's exit codes say.
-func TestPortsFailsOnAPlanError(t *testing.T) {
+func TestCLIPortsFailsOnAPlanError(t *testing.T) {
 	bin := testenv.Binary(t)
 	dir, _ := filepath.Abs("../examples/modules")
 	port := testenv.FreePort(t, "tcp4")
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\", \"chat\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nchat_ports = { %d }\n", dir, port, port))
-	code, out, _ := runBin(t, bin, "ports", "--config", cfg)
+	code, out, _ := cliRun(t, bin, "ports", "--config", cfg)
 	if code != 1 || !strings.Contains(out, "error: "+cfg+":5: Multiple services configured to listen on the same port") {
 		t.Errorf("moonport ports: exit %d, want 1\n%s", code, out)
 	}
