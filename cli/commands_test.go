@@ -61,3 +61,20 @@ func TestCommandName(t *testing.T) {
 		seen[c.Name] = true
 	}
 }
+
+// TestDidYouMean: the nearest name by edit distance, or the only one the
+// word begins; nothing when none is near.
+func TestDidYouMean(t *testing.T) {
+	names := []string{"run", "check", "ports", "shell", "reload", "version", "help"}
+	for got, want := range map[string]string{
+		"chek": `; did you mean "check"?`, "prots": `; did you mean "ports"?`, "ver": `; did you mean "version"?`,
+		"relaod": `; did you mean "reload"?`, "frobnicate": "", "": "",
+	} {
+		if s := didYouMean(got, names, ""); s != want {
+			t.Errorf("didYouMean(%q) = %q, want %q", got, s, want)
+		}
+	}
+	if s := didYouMean("confg", flagsOfConfig, "--"); s != `; did you mean "--config"?` {
+		t.Errorf("flag: %q", s)
+	}
+}
