@@ -7,10 +7,10 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/moonport/moonport/host/core"
@@ -65,14 +65,22 @@ func Main(args []string, build Build) int {
 
 // run looks the command up in the table and runs it.
 func (inv *invocation) run(args []string) int {
+	if len(args) > 0 && slices.Contains(helpFlags, args[0]) {
+		return runHelp(inv, args[1:])
+	}
+	if len(args) > 0 && slices.Contains(versionFlags, args[0]) {
+		return runVersion(inv, args[1:])
+	}
 	name, args := commandName(args)
 	cmd, ok := lookup(name)
 	if !ok {
-		fmt.Fprintf(inv.stderr, "moonport: unknown command %q\n\n", name)
-		usage(inv.stderr)
+		unknownCommand(inv.stderr, name)
 		return exitUsage
 	}
-	return cmd.Run(inv, args)
+	if code := cmd.Run(inv, args); code != exitHelped {
+		return code
+	}
+	return exitOK
 }
 
 // commandName splits the command's name off args. Without one (no

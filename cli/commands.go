@@ -35,8 +35,8 @@ func init() {
 		{Name: "ports", Usage: "[--config FILE]", Short: "print every listener it would bind", Run: runPorts},
 		{Name: "shell", Usage: "[--config FILE] [COMMAND]", Short: "a session with the running server's console, or one command", Run: runShell},
 		{Name: "reload", Usage: "[--config FILE]", Short: "make the running server reload its config", Run: runReload},
-		{Name: "version", Short: "print the version", Run: runVersion},
-		{Name: "help", Short: "print this list", Run: runHelp},
+		{Name: "version", Short: "print the version, the Go that built it and the Lua VM", Run: runVersion},
+		{Name: "help", Usage: "[COMMAND]", Short: "print this list, or a command's usage and flags", Run: runHelp},
 	}
 }
 
@@ -76,16 +76,6 @@ default config (the example echo and chat services on loopback).
 `)
 }
 
-func runHelp(inv *invocation, _ []string) int {
-	usage(inv.stdout)
-	return exitOK
-}
-
-func runVersion(inv *invocation, _ []string) int {
-	fmt.Fprintln(inv.stdout, "moonport", inv.build.Version)
-	return exitOK
-}
-
 // runServe serves until SIGINT, SIGTERM, the console or an upgrade stops
 // it.
 func runServe(inv *invocation, args []string) int {
@@ -109,7 +99,7 @@ func runCheck(inv *invocation, args []string) int {
 		what, args = args[0], args[1:]
 	}
 	if what != "all" && !slices.Contains(checks, what) {
-		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q (config, ports, certs, perms, or none for all)\n", what)
+		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q%s (config, ports, certs, perms, or none for all)\n", what, didYouMean(what, checks, ""))
 		return exitUsage
 	}
 	cfg, code := inv.configFor("check "+what, args, false)
@@ -137,8 +127,7 @@ func runPorts(inv *invocation, args []string) int {
 		return code
 	}
 	h.Close()
-	printPorts(h, inv.stdout)
-	return exitOK
+	return printPorts(h, inv.stdout)
 }
 
 func runShell(inv *invocation, args []string) int {

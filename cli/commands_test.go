@@ -27,7 +27,7 @@ func TestHelpPrintsTheCommandTable(t *testing.T) {
 	for _, want := range []string{
 		"\n  moonport [run] [--config FILE]     serve (the default command)\n",
 		"\n  moonport shell [--config FILE] [COMMAND]\n" + strings.Repeat(" ", shortColumn) + "a session with the running server's console, or one command\n",
-		"\n  moonport version                   print the version\n",
+		"\n  moonport version                   print the version, the Go that built it and the Lua VM\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks the line %q:\n%s", want, out)
@@ -59,5 +59,22 @@ func TestCommandName(t *testing.T) {
 			t.Errorf("command %q: a second entry, or no Run or Short", c.Name)
 		}
 		seen[c.Name] = true
+	}
+}
+
+// TestDidYouMean: the nearest name by edit distance, or the only one the
+// word begins; nothing when none is near.
+func TestDidYouMean(t *testing.T) {
+	names := []string{"run", "check", "ports", "shell", "reload", "version", "help"}
+	for got, want := range map[string]string{
+		"chek": `; did you mean "check"?`, "prots": `; did you mean "ports"?`, "ver": `; did you mean "version"?`,
+		"relaod": `; did you mean "reload"?`, "frobnicate": "", "": "",
+	} {
+		if s := didYouMean(got, names, ""); s != want {
+			t.Errorf("didYouMean(%q) = %q, want %q", got, s, want)
+		}
+	}
+	if s := didYouMean("confg", flagsOfConfig, "--"); s != `; did you mean "--config"?` {
+		t.Errorf("flag: %q", s)
 	}
 }

@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
@@ -29,16 +32,19 @@ type commandConfig struct {
 // the console command) may have arguments after them. On an error it has
 // said why on stderr, and the code is not exitOK.
 func (inv *invocation) configFor(name string, args []string, takesArgs bool) (commandConfig, int) {
+	cmd, _ := lookup(strings.Fields(name)[0])
 	fl := flag.NewFlagSet("moonport "+name, flag.ContinueOnError)
-	fl.SetOutput(inv.stderr)
-	cfgPath := fl.String("config", "", "config file (default ./"+defaultConfigName+", else the embedded default)")
-	fl.StringVar(cfgPath, "c", "", "shorthand for --config")
-	if err := fl.Parse(args); err != nil {
-		return commandConfig{}, exitUsage
+	fl.SetOutput(io.Discard)
+	cfgPath := fl.String("config", "", "")
+	fl.StringVar(cfgPath, "c", "", "")
+	if err := fl.Parse(args); errors.Is(err, flag.ErrHelp) {
+		commandHelp(inv.stdout, cmd)
+		return commandConfig{}, exitHelped
+	} else if err != nil {
+		return commandConfig{}, badFlag(inv, cmd, err)
 	}
 	if fl.NArg() > 0 && !takesArgs {
-		fmt.Fprintf(inv.stderr, "moonport %s: unexpected argument %q\n", name, fl.Arg(0))
-		return commandConfig{}, exitUsage
+		return commandConfig{}, badArgs(inv.stderr, cmd, fl.Args())
 	}
 	snap, extra, err := inv.loadConfig(*cfgPath)
 	if err != nil {
@@ -46,6 +52,22 @@ func (inv *invocation) configFor(name string, args []string, takesArgs bool) (co
 		return commandConfig{}, exitConfig
 	}
 	return commandConfig{snap: snap, extra: extra, args: fl.Args()}, exitOK
+}
+
+// flagsOfConfig are the flags of a command that reads a config.
+var flagsOfConfig = []string{"config", "c", "help", "h"}
+
+// badFlag reports a flag command cmd does not take (with the nearest one
+// it does) or one without its value.
+func badFlag(inv *invocation, cmd command, err error) int {
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		f = strings.TrimLeft(f, "-")
+		msg = fmt.Sprintf("unknown flag --%s%s", f, didYouMean(f, flagsOfConfig, "--"))
+	}
+	fmt.Fprintf(inv.stderr, "moonport %s: %s\nUsage: moonport %s (moonport help %s)\n",
+		cmd.Name, msg, strings.TrimSpace(cmd.Name+" "+cmd.Usage), cmd.Name)
+	return exitUsage
 }
 
 // loadConfig finds and evaluates the config. The embedded default comes

@@ -59,7 +59,8 @@ func checkConfig(h *core.Host, out io.Writer) int {
 }
 
 // printPorts is `moonport ports`: the plan as a table, then its errors.
-func printPorts(h *core.Host, out io.Writer) {
+// It returns exitConfig when there were errors.
+func printPorts(h *core.Host, out io.Writer) int {
 	bs := h.Plan().Bindings
 	sort.SliceStable(bs, func(i, j int) bool { return bs[i].Port < bs[j].Port })
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -68,10 +69,14 @@ func printPorts(h *core.Host, out io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", b.Service, b.Listener, b.Address, b.Port, b.Network, b.Encryption, b.Reach())
 	}
 	_ = tw.Flush()
+	code := exitOK
 	for _, p := range h.Plan().Problems {
 		fmt.Fprintln(out, "error:", p.Error())
+		code = exitConfig
 	}
 	for _, e := range h.TLSErrors() {
 		fmt.Fprintln(out, "error:", e.Error())
+		code = exitConfig
 	}
+	return code
 }
