@@ -66,6 +66,9 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 	}
 	cancel()
 	s.shutDown()
+	if err := removePidfile(s.pidfile); err != nil {
+		log.Warn(err)
+	}
 	return exitOK
 }
 
@@ -105,6 +108,7 @@ func (inv *invocation) ready(s *serving) <-chan struct{} {
 		upgraded = inv.upgrader.Exit()
 	}
 	notify(s.log, "READY=1", status(s.h))
+	s.log.Info(startupLine(s.h, inv.build.Version, time.Since(inv.started)))
 	return upgraded
 }
 
