@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 
@@ -41,6 +42,9 @@ func (inv *invocation) configFor(name string, args []string, takesArgs bool) (co
 		return commandConfig{}, exitUsage
 	}
 	snap, extra, err := inv.loadConfig(*cfgPath)
+	if err != nil && slices.Contains(consoleCommands, name) {
+		snap, err = salvageConsoleConfig(inv.configPath(*cfgPath), err, inv.stderr)
+	}
 	if err != nil {
 		fmt.Fprintln(inv.stderr, "moonport: config error:", err)
 		return commandConfig{}, exitConfig
@@ -51,11 +55,7 @@ func (inv *invocation) configFor(name string, args []string, takesArgs bool) (co
 // loadConfig finds and evaluates the config. The embedded default comes
 // with the example modules to serve.
 func (inv *invocation) loadConfig(path string) (*config.Snapshot, []bridge.Source, error) {
-	if path == "" {
-		if _, err := os.Stat(defaultConfigName); err == nil {
-			path = defaultConfigName
-		}
-	}
+	path = inv.configPath(path)
 	if path != "" {
 		snap, err := luaconfig.Load(path)
 		return snap, nil, err
@@ -67,6 +67,17 @@ func (inv *invocation) loadConfig(path string) (*config.Snapshot, []bridge.Sourc
 	snap, err := luaconfig.Evaluate("embedded:default.cfg.lua", src)
 	mods, _ := fs.Sub(inv.build.Examples, "examples/modules")
 	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
+}
+
+// configPath is the config file --config names, else ./prosody.cfg.lua
+// if present, else "" (the embedded default).
+func (inv *invocation) configPath(path string) string {
+	if path == "" {
+		if _, err := os.Stat(defaultConfigName); err == nil {
+			path = defaultConfigName
+		}
+	}
+	return path
 }
 
 // newHost loads the config's modules and plans its listeners, logging at

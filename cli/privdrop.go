@@ -72,7 +72,7 @@ func dropRoot(h *core.Host, log logrus.FieldLogger, pidfile string) int {
 func handOver(h *core.Host, log logrus.FieldLogger, id privilege.Identity, pidfile string) {
 	files, err := h.KeptFiles()
 	if err != nil {
-		log.Warn(err)
+		log.Errorf("The console will refuse every session: %v", err)
 	}
 	if pidfile != "" {
 		// Made now so that the user may write it in place later, in a

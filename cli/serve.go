@@ -52,6 +52,12 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 		return exitBind
 	}
 	s.pidfile = h.Config().Options.Pidfile
+	if os.Geteuid() != 0 {
+		// Root makes the cookie in dropRoot, before it hands it over.
+		if _, err := h.KeptFiles(); err != nil {
+			log.Errorf("The console will refuse every session: %v", err)
+		}
+	}
 	if code := dropRoot(h, log, s.pidfile); code != exitOK {
 		h.Shutdown()
 		return code
