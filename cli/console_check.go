@@ -58,7 +58,10 @@ func cookieWritable(path string) error {
 	}
 	dir := filepath.Dir(path)
 	for {
-		if _, err := os.Stat(dir); err == nil {
+		if fi, err := os.Stat(dir); err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a folder", dir)
+			}
 			break
 		}
 		parent := filepath.Dir(dir)

@@ -52,11 +52,10 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 		return exitBind
 	}
 	s.pidfile = h.Config().Options.Pidfile
-	if os.Geteuid() != 0 {
-		// Root makes the cookie in dropRoot, before it hands it over.
-		if _, err := h.KeptFiles(); err != nil {
-			log.Errorf("The console will refuse every session: %v", err)
-		}
+	// The cookie is made now, before a privilege drop (dropRoot hands it
+	// over), not at the first session.
+	if _, err := h.KeptFiles(); err != nil {
+		log.Errorf("The console will refuse every session: %v", err)
 	}
 	if code := dropRoot(h, log, s.pidfile); code != exitOK {
 		h.Shutdown()
