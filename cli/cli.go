@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/moonport/moonport/host/core"
 	"github.com/moonport/moonport/host/upgrade"
@@ -37,6 +38,7 @@ const (
 	exitBind      = 3 // strict_binding and a port could not be opened
 	exitConsole   = 4 // shell/reload: the console could not be reached, or the command failed
 	exitPrivilege = 5 // root without prosody_user or run_as_root, or the drop failed
+	exitRunning   = 6 // run: the pidfile names a moonport that still runs
 	exitUsage     = 64
 )
 
@@ -48,6 +50,7 @@ type invocation struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	upgrader       *upgrade.Upgrader
+	started        time.Time // when run began serving, for the startup line
 }
 
 // Main runs the command line args (os.Args[1:]) as the moonport process

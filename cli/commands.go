@@ -5,6 +5,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -79,9 +80,15 @@ default config (the example echo and chat services on loopback).
 // runServe serves until SIGINT, SIGTERM, the console or an upgrade stops
 // it.
 func runServe(inv *invocation, args []string) int {
+	inv.started = time.Now()
 	cfg, code := inv.configFor(serveCommand, args, false)
 	if code != exitOK {
 		return code
+	}
+	pidfile := cfg.snap.Options.Pidfile
+	if pid := runningMoonport(pidfile, inv.upgrader != nil && inv.upgrader.Child()); pid != 0 {
+		fmt.Fprintf(inv.stderr, "moonport: another moonport (PID %d) runs with the pidfile %s: stop it first (kill %d), or give this one another pidfile\n", pid, pidfile, pid)
+		return exitRunning
 	}
 	h, log, code := inv.newHost(cfg, logrus.InfoLevel)
 	if code != exitOK {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -47,6 +48,9 @@ func (inv *invocation) configFor(name string, args []string, takesArgs bool) (co
 		return commandConfig{}, badArgs(inv.stderr, cmd, fl.Args())
 	}
 	snap, extra, err := inv.loadConfig(*cfgPath)
+	if err != nil && slices.Contains(consoleCommands, name) {
+		snap, err = salvageConsoleConfig(inv.configPath(*cfgPath), err, inv.stderr)
+	}
 	if err != nil {
 		fmt.Fprintln(inv.stderr, "moonport: config error:", err)
 		return commandConfig{}, exitConfig
@@ -73,11 +77,7 @@ func badFlag(inv *invocation, cmd command, err error) int {
 // loadConfig finds and evaluates the config. The embedded default comes
 // with the example modules to serve.
 func (inv *invocation) loadConfig(path string) (*config.Snapshot, []bridge.Source, error) {
-	if path == "" {
-		if _, err := os.Stat(defaultConfigName); err == nil {
-			path = defaultConfigName
-		}
-	}
+	path = inv.configPath(path)
 	if path != "" {
 		snap, err := luaconfig.Load(path)
 		return snap, nil, err
@@ -89,6 +89,17 @@ func (inv *invocation) loadConfig(path string) (*config.Snapshot, []bridge.Sourc
 	snap, err := luaconfig.Evaluate("embedded:default.cfg.lua", src)
 	mods, _ := fs.Sub(inv.build.Examples, "examples/modules")
 	return snap, []bridge.Source{core.FS("embedded example modules", mods)}, err
+}
+
+// configPath is the config file --config names, else ./prosody.cfg.lua
+// if present, else "" (the embedded default).
+func (inv *invocation) configPath(path string) string {
+	if path == "" {
+		if _, err := os.Stat(defaultConfigName); err == nil {
+			path = defaultConfigName
+		}
+	}
+	return path
 }
 
 // newHost loads the config's modules and plans its listeners, logging at

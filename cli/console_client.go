@@ -2,19 +2,20 @@ package cli
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
 
 	"github.com/moonport/moonport/host/admin"
 	"github.com/moonport/moonport/host/config"
-	"github.com/moonport/moonport/host/core"
 	"github.com/moonport/moonport/host/ports"
 )
 
@@ -36,7 +37,10 @@ func consoleAddress(snap *config.Snapshot) (string, error) {
 	return admin.DialAddress(listening)
 }
 
-// dialConsole connects and authenticates.
+// dialConsole connects and authenticates. Its error says which step
+// failed: nothing listens (refused), something else answers (not a
+// console), the console cannot check secrets, the secret cannot be read
+// (no cookie readable, with its path), or the console refused it.
 func dialConsole(snap *config.Snapshot) (*consoleClient, error) {
 	addr, err := consoleAddress(snap)
 	if err != nil {
@@ -44,33 +48,61 @@ func dialConsole(snap *config.Snapshot) (*consoleClient, error) {
 	}
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
-		return nil, fmt.Errorf("cannot reach the console at %s (is moonport running with mod_admin_telnet enabled?): %w", addr, err)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("connection refused at %s: no moonport console listens there (is moonport running with mod_admin_telnet, with this config's console_ports?)", addr)
+		}
+		return nil, fmt.Errorf("cannot reach the console at %s: %w", addr, err)
 	}
 	c := &consoleClient{conn: conn, r: bufio.NewReader(conn)}
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	banner, err := c.r.ReadString('\n')
+	if msg, unavailable := strings.CutPrefix(banner, "! "); unavailable {
+		conn.Close()
+		return nil, fmt.Errorf("the moonport console at %s cannot check secrets: %s", addr, strings.TrimSpace(msg))
+	}
 	if err != nil || !strings.HasPrefix(banner, "moonport console") {
 		conn.Close()
-		return nil, fmt.Errorf("%s did not answer as a moonport console", addr)
+		return nil, fmt.Errorf("not a moonport console: %s answered %q, not a moonport console's greeting (another program on console_ports?)", addr, strings.TrimSpace(banner))
 	}
 	if c.r.Buffered() > 0 || peekLine(c) {
-		line, _ := c.r.ReadString('\n')
-		if strings.TrimSpace(line) == "Password:" {
-			secret, err := core.ConsoleAccess(snap).ClientSecret()
-			if err != nil {
-				conn.Close()
-				return nil, err
-			}
-			fmt.Fprintf(conn, "%s\n", secret)
-			reply, _ := c.r.ReadString('\n')
-			if !strings.HasPrefix(reply, "OK") {
-				conn.Close()
-				return nil, fmt.Errorf("the console refused the password: %s", strings.TrimSpace(reply))
-			}
+		if err := c.login(snap, addr); err != nil {
+			conn.Close()
+			return nil, err
 		}
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return c, nil
+}
+
+// login answers the console's password prompt with the secret the
+// config gives (ClientSecret).
+func (c *consoleClient) login(snap *config.Snapshot, addr string) error {
+	line, _ := c.r.ReadString('\n')
+	if strings.TrimSpace(line) != "Password:" {
+		return nil
+	}
+	access := consoleAccess(snap)
+	secret, err := access.ClientSecret()
+	if err != nil {
+		return fmt.Errorf("no cookie readable: %w", err)
+	}
+	fmt.Fprintf(c.conn, "%s\n", secret)
+	reply, _ := c.r.ReadString('\n')
+	if !strings.HasPrefix(reply, "OK") {
+		return fmt.Errorf("wrong secret: the console at %s refused %s (%s)", addr, secretSource(access), strings.TrimSpace(reply))
+	}
+	return nil
+}
+
+// secretSource names where the secret shell sent came from.
+func secretSource(a admin.Access) string {
+	switch {
+	case os.Getenv(admin.PasswordEnv) != "":
+		return "$" + admin.PasswordEnv
+	case a.Password != "":
+		return "the config's console_password"
+	}
+	return "the cookie " + a.CookieFile + " (the server uses another: is this its config, and its data_path?)"
 }
 
 // peekLine waits briefly for a "Password:" line after the banner.

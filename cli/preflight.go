@@ -55,6 +55,11 @@ func preflight(h *core.Host, snap *config.Snapshot, what string, out io.Writer) 
 	if what == "all" || what == "perms" {
 		section("perms", check.Perms(h.SensitiveFiles()))
 	}
+	if what == "all" {
+		if r := checkConsole(h, snap); len(r) > 0 {
+			section("console", r)
+		}
+	}
 	if what == "all" || what == "ports" {
 		fmt.Fprintln(out, "== firewall")
 		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

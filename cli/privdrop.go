@@ -70,10 +70,7 @@ func dropRoot(h *core.Host, log logrus.FieldLogger, pidfile string) int {
 // (log reopening, reload, upgrade, the console) fails later with the same
 // reason.
 func handOver(h *core.Host, log logrus.FieldLogger, id privilege.Identity, pidfile string) {
-	files, err := h.KeptFiles()
-	if err != nil {
-		log.Warn(err)
-	}
+	files, _ := h.KeptFiles() // serve logged why the cookie cannot be made
 	if pidfile != "" {
 		// Made now so that the user may write it in place later, in a
 		// folder (such as /run) it could not create files in.

@@ -52,6 +52,11 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 		return exitBind
 	}
 	s.pidfile = h.Config().Options.Pidfile
+	// The cookie is made now, before a privilege drop (dropRoot hands it
+	// over), not at the first session.
+	if _, err := h.KeptFiles(); err != nil {
+		log.Errorf("The console will refuse every session: %v", err)
+	}
 	if code := dropRoot(h, log, s.pidfile); code != exitOK {
 		h.Shutdown()
 		return code
@@ -66,6 +71,9 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 	}
 	cancel()
 	s.shutDown()
+	if err := removePidfile(s.pidfile); err != nil {
+		log.Warn(err)
+	}
 	return exitOK
 }
 
@@ -105,6 +113,7 @@ func (inv *invocation) ready(s *serving) <-chan struct{} {
 		upgraded = inv.upgrader.Exit()
 	}
 	notify(s.log, "READY=1", status(s.h))
+	s.log.Info(startupLine(s.h, inv.build.Version, time.Since(inv.started)))
 	return upgraded
 }
 

@@ -37,16 +37,26 @@ type Access struct {
 	CookieFile string // where the cookie is (CookiePath)
 }
 
+// StateEnv is the variable systemd sets to the unit's StateDirectory=
+// (":"-separated when it names several): the cookie's folder when
+// data_path is unset.
+const StateEnv = "STATE_DIRECTORY"
+
 // CookiePath is where the console cookie of the config file configFile
 // lives: cookieFile (console_cookie_file) if set, else console.cookie in
-// dataPath (data_path) if set, else beside the config file. Both are
-// resolved against the config file's folder already.
-func CookiePath(configFile, cookieFile, dataPath string) string {
+// dataPath (data_path) if set, else in the first folder of state (the
+// unit's StateDirectory=, $STATE_DIRECTORY) if set, else beside the
+// config file. cookieFile and dataPath are resolved against the config
+// file's folder already.
+func CookiePath(configFile, cookieFile, dataPath, state string) string {
+	state, _, _ = strings.Cut(state, ":")
 	switch {
 	case cookieFile != "":
 		return cookieFile
 	case dataPath != "":
 		return filepath.Join(dataPath, "console.cookie")
+	case state != "":
+		return filepath.Join(state, "console.cookie")
 	}
 	return filepath.Join(filepath.Dir(configFile), "console.cookie")
 }
@@ -124,13 +134,16 @@ func ReadOrMakeCookie(path string) (string, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("console cookie %s: %w", path, err)
 	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("console cookie %s: cannot create its folder: %w (set data_path to a folder this user can write)", path, err)
+	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
 	cookie = hex.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(cookie+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("console cookie %s: %w", path, err)
+		return "", fmt.Errorf("console cookie %s: %w (set data_path to a folder this user can write)", path, err)
 	}
 	return cookie, nil
 }

@@ -9,13 +9,14 @@ import (
 )
 
 func TestCookiePath(t *testing.T) {
-	for _, c := range []struct{ cookieFile, dataPath, want string }{
-		{"/run/moonport/cookie", "/var/lib/moonport", "/run/moonport/cookie"},
-		{"", "/var/lib/moonport", "/var/lib/moonport/console.cookie"},
-		{"", "", "/etc/moonport/console.cookie"},
+	for _, c := range []struct{ cookieFile, dataPath, state, want string }{
+		{"/run/moonport/cookie", "/var/lib/moonport", "/var/lib/x", "/run/moonport/cookie"},
+		{"", "/var/lib/moonport", "/var/lib/x", "/var/lib/moonport/console.cookie"},
+		{"", "", "/var/lib/x:/var/lib/y", "/var/lib/x/console.cookie"},
+		{"", "", "", "/etc/moonport/console.cookie"},
 	} {
-		if got := CookiePath("/etc/moonport/prosody.cfg.lua", c.cookieFile, c.dataPath); got != c.want {
-			t.Errorf("CookiePath(%q, %q) = %s, want %s", c.cookieFile, c.dataPath, got, c.want)
+		if got := CookiePath("/etc/moonport/prosody.cfg.lua", c.cookieFile, c.dataPath, c.state); got != c.want {
+			t.Errorf("CookiePath(%q, %q, %q) = %s, want %s", c.cookieFile, c.dataPath, c.state, got, c.want)
 		}
 	}
 }

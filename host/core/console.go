@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/moonport/moonport/host/admin"
 	"github.com/moonport/moonport/host/config"
@@ -15,7 +16,7 @@ import (
 func ConsoleAccess(snap *config.Snapshot) admin.Access {
 	o := snap.Options
 	return admin.Access{Auth: o.ConsoleAuth, Password: o.ConsolePassword,
-		CookieFile: admin.CookiePath(snap.Path, o.ConsoleCookieFile, o.DataPath)}
+		CookieFile: admin.CookiePath(snap.Path, o.ConsoleCookieFile, o.DataPath, os.Getenv(admin.StateEnv))}
 }
 
 // guardConsole keeps the console off addresses other machines reach when

@@ -199,6 +199,10 @@ func (h *Host) Start() error {
 		h.Pool.Close()
 		return fmt.Errorf("strict_binding is on and %d port(s) failed to open: %s", len(res.Failed), res.Failed[0].Error())
 	}
+	if len(g.plan.Bindings) > 0 && len(res.Opened)+len(res.Kept) == 0 {
+		h.Pool.Close()
+		return fmt.Errorf("not one of the %d planned listener(s) could be opened (see the errors above: another moonport, or another program, holds the ports?); exiting instead of serving nothing", len(g.plan.Bindings))
+	}
 	h.logActivated(res.Opened)
 	h.logModuleReport(h.Runtime.LoadReport())
 	h.Runtime.MarkStarted(time.Now())

@@ -115,6 +115,14 @@ func executable(argv0 string) string {
 	return p
 }
 
+// Child reports whether this process was started by an upgrade and has
+// not yet told the old process it is ready.
+func (u *Upgrader) Child() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.parent != nil
+}
+
 // Exit is closed once an upgrade succeeded: the new process serves, and
 // this one should stop accepting, finish its connections and exit.
 func (u *Upgrader) Exit() <-chan struct{} { return u.exit }

@@ -1,0 +1,109 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/moonport/moonport/internal/testenv"
+)
+
+// Exit codes of run (README, Command line).
+const (
+	exitBind    = 3
+	exitRunning = 6
+)
+
+// runBounded runs the binary with args and returns its exit code and
+// output, failing the test if it has not exited within 20s.
+func runBounded(t *testing.T, bin string, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), out.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0, out.String()
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("moonport %v still runs after 20s:\n%s", args, out.String())
+		return 0, ""
+	}
+}
+
+// TestSecondInstance: a second moonport on the same pidfile is refused
+// with the first one's PID; one whose every port is taken exits 3 rather
+// than serving nothing; a clean shutdown removes the pidfile; the first
+// logs one startup line.
+func TestSecondInstance(t *testing.T) {
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	port := testenv.FreePort(t, "tcp4")
+	pidfile, logFile := filepath.Join(dir, "moonport.pid"), filepath.Join(dir, "moonport.log")
+	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\nlog = { info = %q }\n", pidfile, logFile))
+	first := startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, port, loopback(port))
+	testenv.WaitFile(t, pidfile, strconv.Itoa(first.Process.Pid), 10*time.Second)
+	line := waitLog(t, logFile, "ready in", 1)
+	for _, want := range []string{"moonport ", "config " + cfg, "1 listener(s), none public", "1 module(s) loaded, 0 failed"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the startup line lacks %q:\n%s", want, line)
+		}
+	}
+
+	code, out := runBounded(t, bin, "run", "--config", cfg)
+	if code != exitRunning || !strings.Contains(out, fmt.Sprintf("PID %d", first.Process.Pid)) {
+		t.Errorf("a second moonport on the same pidfile: exit %d, want %d naming PID %d:\n%s", code, exitRunning, first.Process.Pid, out)
+	}
+
+	other := echoConfig(t, port, fmt.Sprintf("pidfile = %q\n", filepath.Join(dir, "other.pid")))
+	code, out = runBounded(t, bin, "run", "--config", other)
+	if code != exitBind || !strings.Contains(out, "not one of the 1 planned listener(s) could be opened") {
+		t.Errorf("a moonport whose every port is taken: exit %d, want %d:\n%s", code, exitBind, out)
+	}
+
+	first.Process.Signal(syscall.SIGTERM)
+	if err := first.Wait(); err != nil {
+		t.Errorf("clean shutdown: %v", err)
+	}
+	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
+		t.Errorf("the pidfile is still there after a clean shutdown: %v", err)
+	}
+}
+
+// TestStalePidfile: a pidfile left by a moonport that no longer runs does
+// not stop the next start.
+func TestStalePidfile(t *testing.T) {
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	port := testenv.FreePort(t, "tcp4")
+	pidfile := filepath.Join(dir, "moonport.pid")
+	dead := exec.Command("true")
+	dead.Run()
+	os.WriteFile(pidfile, []byte(strconv.Itoa(dead.Process.Pid)+"\n"), 0o644)
+	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\n", pidfile))
+	cmd := startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, port, loopback(port))
+	testenv.WaitFile(t, pidfile, strconv.Itoa(cmd.Process.Pid), 10*time.Second)
+}
