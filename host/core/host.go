@@ -92,8 +92,9 @@ func (h *Host) requestShutdown(reason string) {
 	}
 }
 
-// sources lists module folders: plugin_paths (relative to the config file),
-// the config file's folder, then the extra and shipped ones.
+// sources lists module folders: plugin_paths (relative to the config file;
+// an embedded config has no folder, so only absolute ones count), the
+// config file's folder, then the extra and shipped ones.
 func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Source {
 	var out []bridge.Source
 	base := filepath.Dir(snap.Path)
@@ -106,10 +107,14 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 		}
 		out = append(out, bridge.Source{Label: dir, FS: os.DirFS(dir)})
 	}
+	_, err := os.Stat(snap.Path)
+	onDisk := err == nil // not the embedded default, which has no folder
 	for _, p := range snap.Options.PluginPaths {
-		add(p)
+		if onDisk || filepath.IsAbs(p) {
+			add(p)
+		}
 	}
-	if _, err := os.Stat(snap.Path); err == nil {
+	if onDisk {
 		add(base)
 	}
 	out = append(out, extra...)
