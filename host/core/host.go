@@ -186,6 +186,9 @@ func (h *Host) Start() error {
 	for _, w := range g.warnings {
 		h.Log.Warn(w)
 	}
+	for _, i := range g.infos {
+		h.Log.Info(i)
+	}
 	for _, p := range g.plan.Problems {
 		h.Log.Error(p.Error())
 	}
@@ -213,9 +216,12 @@ func (h *Host) Start() error {
 
 func (h *Host) logActivated(opened []*listen.Listener) {
 	byService := map[string][]string{}
-	var order []string
+	var order, public []string
 	for _, l := range opened {
 		b := l.Binding()
+		if b.Public() {
+			public = append(public, fmt.Sprintf("%s %s (%s)", b.Service, l.Addr(), b.Listener))
+		}
 		if _, seen := byService[b.Service]; !seen {
 			order = append(order, b.Service)
 		}
@@ -223,6 +229,9 @@ func (h *Host) logActivated(opened []*listen.Listener) {
 	}
 	for _, svc := range order {
 		h.Log.Infof("Activated service '%s' on %s", svc, strings.Join(byService[svc], ", "))
+	}
+	if len(public) > 0 {
+		h.Log.Infof("Public listener(s), reachable beyond this machine: %s", strings.Join(public, ", "))
 	}
 }
 

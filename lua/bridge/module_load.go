@@ -179,6 +179,7 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 		}
 	}
 	svc.Private = lua.LVAsBool(item.RawGetString("private"))
+	svc.NeedsCertificate = lua.LVAsBool(item.RawGetString("needs_certificate"))
 	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
 		var ok bool
 		if svc.Encryption, ok = ports.ParseEncryption(string(e)); !ok {
