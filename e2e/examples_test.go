@@ -61,6 +61,14 @@ func TestExamplesRunAsDocumented(t *testing.T) {
 	if err := os.Rename("../moonport", filepath.Join(binDir, "moonport")); err != nil {
 		t.Fatal(err)
 	}
+	for _, line := range []string{"moonport check config --config examples/prosody.cfg.lua", "moonport ports --config examples/prosody.cfg.lua"} {
+		cmd := exec.Command("sh", "-c", line)
+		cmd.Dir = ".."
+		cmd.Env = append(os.Environ(), "PATH="+binDir+":"+os.Getenv("PATH"))
+		if out, err := cmd.CombinedOutput(); err != nil || strings.Contains(string(out), "error") {
+			t.Errorf("%s: %v\n%s", line, err, out)
+		}
+	}
 	for _, user := range []string{"root", "nobody"} {
 		for _, ex := range examples {
 			t.Run(user+"/"+ex.name, func(t *testing.T) {
