@@ -160,3 +160,19 @@ func waitExampleLog(t *testing.T, file, what string, exited chan error) {
 	b, _ := os.ReadFile(file)
 	t.Fatalf("the log never had %q:\n%s", what, b)
 }
+
+// TestInstallAsDocumented: the README's `go install .` puts a working
+// moonport in $GOBIN (here a temporary folder, standing for ~/go/bin).
+func TestInstallAsDocumented(t *testing.T) {
+	gobin := t.TempDir()
+	cmd := exec.Command("sh", "-c", "go install .")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "GOBIN="+gobin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go install .: %v\n%s", err, out)
+	}
+	out, err := exec.Command(filepath.Join(gobin, "moonport"), "version").CombinedOutput()
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		t.Fatalf("moonport version after go install: %v\n%s", err, out)
+	}
+}
