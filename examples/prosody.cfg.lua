@@ -63,6 +63,9 @@ forward_upstream = "127.0.0.1:7007"
 -- unless run_as_root = true.
 -- prosody_user = "moonport"
 -- prosody_group = "moonport"
+-- This example listens on loopback only, so it may run as root (say, in a
+-- container); a real config sets prosody_user instead.
+run_as_root = true
 
 -- Make any port that cannot be opened fatal at startup (exit code 3),
 -- instead of logging it and serving the rest.

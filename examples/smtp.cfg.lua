@@ -8,10 +8,15 @@
 -- Then: moonport run --config examples/smtp.cfg.lua
 --       swaks --to you@localhost --server 127.0.0.1:2525 --tls
 
+-- The example modules, in examples/modules (relative to this file).
+plugin_paths = { "modules" }
 modules_enabled = { "smtp_sink" }
 smtp_sink_dir = "/tmp"
 
 interfaces = { "127.0.0.1" }
+-- A demo that listens on loopback only may run as root (say, in a
+-- container); a real config sets prosody_user instead.
+run_as_root = true
 
 -- The default certificate of every TLS listener (paths relative to this file).
 ssl = {

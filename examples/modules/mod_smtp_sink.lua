@@ -1,7 +1,7 @@
 -- mod_smtp_sink: a small SMTP receiver that stores every message it is
 -- given as a file. EHLO/HELO, STARTTLS, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
 --
---   smtp_sink_dir = "mail"           -- folder for messages (relative to the cwd)
+--   smtp_sink_dir = "mail"           -- folder for messages (relative to the config file's folder)
 --   smtp_sink_hostname = "localhost" -- name in the greeting
 --   smtp_sink_max_size = 10485760    -- bytes a message may have
 --
@@ -10,7 +10,7 @@
 -- certificate configured (ssl, smtp_ssl or a listener's tls table) it offers
 -- STARTTLS, and a listener with tls = { implicit = true } is SMTPS.
 
-local dir = module:get_option_string("smtp_sink_dir", "mail");
+local dir = module:get_option_folder("smtp_sink_dir", "mail"); -- warns when missing
 local hostname = module:get_option_string("smtp_sink_hostname", "localhost");
 local max_size = module:get_option_number("smtp_sink_max_size", 10 * 1024 * 1024);
 

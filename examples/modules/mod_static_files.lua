@@ -1,11 +1,11 @@
 -- mod_static_files: serves the files of a folder over HTTP at /files.
---   static_files_dir = "www"   -- the folder (relative to the working directory)
+--   static_files_dir = "www"   -- the folder (relative to the config file's folder)
 -- Files are read with moonport.files, which resolves every path beneath
 -- the folder: a path that leads out of it, by ".." or through a symlink,
 -- is refused with 403 (symlinks that stay inside are served).
 local files = require "moonport.files";
 
-local dir = module:get_option_string("static_files_dir", "www");
+local dir = module:get_option_folder("static_files_dir", "www"); -- warns when missing
 
 local types = { html = "text/html; charset=utf-8", css = "text/css", js = "text/javascript",
 	txt = "text/plain; charset=utf-8", json = "application/json", png = "image/png", svg = "image/svg+xml" };

@@ -1,5 +1,5 @@
 -- mod_tftp: a TFTP server (RFC 1350) over UDP, port 69, for provisioning.
---   tftp_root = "tftp"            -- the folder served
+--   tftp_root = "tftp"            -- the folder served (relative to the config file's folder)
 --   tftp_allow_write = false      -- uploads (WRQ); off by default, since any
 --                                 -- client could then overwrite files (Vodia's warning)
 --   tftp_max_upload = 10485760    -- bytes one upload may bring; past it: error 3
@@ -14,7 +14,7 @@
 -- not acknowledged within a second is sent again until tftp_timeout passes.
 local files = require "moonport.files";
 
-local root = module:get_option_string("tftp_root", "tftp");
+local root = module:get_option_folder("tftp_root", "tftp"); -- warns when missing
 local allow_write = module:get_option_boolean("tftp_allow_write", false);
 local max_upload = module:get_option_number("tftp_max_upload", 10 * 1024 * 1024);
 local max_transfers = module:get_option_number("tftp_max_transfers", 64);

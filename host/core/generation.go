@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/moonport/moonport/host/admin"
@@ -25,6 +26,7 @@ type generation struct {
 	sinks    *logging.Sinks
 	warnings []string
 	tlsErrs  []error
+	infos    []string // logged at info when the generation starts
 	router   *httpserve.Router
 }
 
@@ -150,10 +152,14 @@ func (g *generation) planFor(services []ports.Service, service func(string) *bri
 	// like a bind failure.
 	b := tlsconf.NewBuilder(g.snap)
 	g.tls = map[string]*tlsconf.Listener{}
+	skipped := map[string]bool{}
 	var kept []ports.Binding
 	for _, bind := range g.plan.Bindings {
 		svc := service(bind.Service)
 		l, err := b.Build(bind, svc.OptionPrefix(), svc.SSLConfig)
+		if err != nil && g.skipUncertified(bind, svc.Service, err, skipped) {
+			continue
+		}
 		if err != nil {
 			g.tlsErrs = append(g.tlsErrs, err)
 			continue
@@ -164,6 +170,26 @@ func (g *generation) planFor(services []ports.Service, service func(string) *bri
 	g.plan.Bindings = kept
 	g.warnings = append(g.warnings, b.Warnings...)
 	return nil
+}
+
+// skipUncertified reports whether bind, of a service that needs a
+// certificate (mod_http's https), is left out of the plan: it found no
+// certificate, it is the service's default listener, and the config does
+// not set the service's ports. The first of a service gets an info line.
+func (g *generation) skipUncertified(bind ports.Binding, svc ports.Service, err error, skipped map[string]bool) bool {
+	if !svc.NeedsCertificate || !errors.Is(err, tlsconf.ErrNoCertificate) || bind.Listener != bind.Service {
+		return false
+	}
+	prefix := svc.OptionPrefix()
+	if _, set := g.snap.Get("*", prefix+"ports"); set {
+		return false
+	}
+	if !skipped[svc.Name] {
+		skipped[svc.Name] = true
+		g.infos = append(g.infos, fmt.Sprintf("Not opening service '%s' (module %s): no certificate for it and %sports is not set; "+
+			"set %sssl or ssl, or put %s.crt and %s.key in the certificates folder, to serve it", svc.Name, svc.Module, prefix, prefix, svc.Name, svc.Name))
+	}
+	return true
 }
 
 // alpnForMultiplex offers, on the multiplexer's TLS ports, the ALPN

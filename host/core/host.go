@@ -92,8 +92,9 @@ func (h *Host) requestShutdown(reason string) {
 	}
 }
 
-// sources lists module folders: plugin_paths (relative to the config file),
-// the config file's folder, then the extra and shipped ones.
+// sources lists module folders: plugin_paths (relative to the config file;
+// an embedded config has no folder, so only absolute ones count), the
+// config file's folder, then the extra and shipped ones.
 func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Source {
 	var out []bridge.Source
 	base := filepath.Dir(snap.Path)
@@ -106,10 +107,14 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 		}
 		out = append(out, bridge.Source{Label: dir, FS: os.DirFS(dir)})
 	}
+	_, err := os.Stat(snap.Path)
+	onDisk := err == nil // not the embedded default, which has no folder
 	for _, p := range snap.Options.PluginPaths {
-		add(p)
+		if onDisk || filepath.IsAbs(p) {
+			add(p)
+		}
 	}
-	if _, err := os.Stat(snap.Path); err == nil {
+	if onDisk {
 		add(base)
 	}
 	out = append(out, extra...)
@@ -181,6 +186,9 @@ func (h *Host) Start() error {
 	for _, w := range g.warnings {
 		h.Log.Warn(w)
 	}
+	for _, i := range g.infos {
+		h.Log.Info(i)
+	}
 	for _, p := range g.plan.Problems {
 		h.Log.Error(p.Error())
 	}
@@ -212,9 +220,12 @@ func (h *Host) Start() error {
 
 func (h *Host) logActivated(opened []*listen.Listener) {
 	byService := map[string][]string{}
-	var order []string
+	var order, public []string
 	for _, l := range opened {
 		b := l.Binding()
+		if b.Public() {
+			public = append(public, fmt.Sprintf("%s %s (%s)", b.Service, l.Addr(), b.Listener))
+		}
 		if _, seen := byService[b.Service]; !seen {
 			order = append(order, b.Service)
 		}
@@ -222,6 +233,9 @@ func (h *Host) logActivated(opened []*listen.Listener) {
 	}
 	for _, svc := range order {
 		h.Log.Infof("Activated service '%s' on %s", svc, strings.Join(byService[svc], ", "))
+	}
+	if len(public) > 0 {
+		h.Log.Infof("Public listener(s), reachable beyond this machine: %s", strings.Join(public, ", "))
 	}
 }
 

@@ -109,6 +109,9 @@ func (h *Host) reload() error {
 	for _, w := range g.warnings {
 		h.Log.Warn(w)
 	}
+	for _, i := range g.infos {
+		h.Log.Info(i)
+	}
 	h.logActivated(res.Opened)
 	h.logModuleReport(tx.Report())
 	kept, added, replaced, removed := tx.Changes()

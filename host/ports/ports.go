@@ -32,6 +32,9 @@ type Service struct {
 	// prefix at all (options "ports", "interfaces"), as for Prosody's
 	// multiplex service.
 	PrefixSet bool
+	// NeedsCertificate marks a TLS service (mod_http's https) that is
+	// planned only when its ports are set or a certificate for it exists.
+	NeedsCertificate bool
 }
 
 // OptionPrefix is what the service's option names start with ("c2s_",

@@ -49,6 +49,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// ErrNoCertificate is wrapped by the error of a direct-TLS listener that
+// found no certificate at all.
+var ErrNoCertificate = errors.New("no certificate")
+
 // Builder builds listeners' TLS from one snapshot. It caches certificates
 // so a file shared by many listeners is read once.
 type Builder struct {
@@ -124,7 +128,7 @@ func (b *Builder) Build(bind ports.Binding, prefix string, own *value.Table) (*L
 	certs = append(certs, more...)
 	if len(certs) == 0 {
 		if implicit {
-			return fail("", fmt.Errorf("no certificate: set %sssl = { certificate = \"…\", key = \"…\" } or ssl, or put %s.crt and %s.key in the certificates folder (%s)", prefix, bind.Service, bind.Service, b.certDir()))
+			return fail("", fmt.Errorf("%w: set %sssl = { certificate = \"…\", key = \"…\" } or ssl, or put %s.crt and %s.key in the certificates folder (%s)", ErrNoCertificate, prefix, bind.Service, bind.Service, b.certDir()))
 		}
 		b.Warnings = append(b.Warnings, fmt.Sprintf("listener %s (%s): no certificate found, so STARTTLS is not offered; set %sssl or ssl", bind.Listener, bind.AddrPort(), prefix))
 		return l, nil

@@ -178,7 +178,7 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 			return nil, fmt.Errorf("service '%s': transport = %q: expected \"tcp\" or \"udp\"", name, string(t))
 		}
 	}
-	svc.Private = lua.LVAsBool(item.RawGetString("private"))
+	svc.Private, svc.NeedsCertificate = lua.LVAsBool(item.RawGetString("private")), lua.LVAsBool(item.RawGetString("needs_certificate"))
 	if e, ok := item.RawGetString("encryption").(lua.LString); ok {
 		var ok bool
 		if svc.Encryption, ok = ports.ParseEncryption(string(e)); !ok {
