@@ -62,7 +62,7 @@ func TestPortsOnExampleConfig(t *testing.T) {
 }
 
 func TestCheckConfig(t *testing.T) {
-	if code, out, errOut := runCLI(t, "check", "config", "--config", "../examples/prosody.cfg.lua"); code != exitOK || !strings.Contains(out, "config OK") {
+	if code, out, errOut := runCLI(t, "check", "config", "--config", "../examples/prosody.cfg.lua"); code != exitOK || !strings.Contains(out, "PASS  config ../examples/prosody.cfg.lua evaluates cleanly") {
 		t.Errorf("example config: exit %d\n%s%s", code, out, errOut)
 	}
 	dir, _ := filepath.Abs("../examples/modules")
@@ -89,9 +89,9 @@ func TestCheckConfig(t *testing.T) {
 func TestCheckConfigModulesThatDoNotLoad(t *testing.T) {
 	missing := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\", \"roster\" }\nx = 1\nx = 2\n")
 	code, out, _ := runCLI(t, "check", "config", "--config", missing)
-	if code != exitConfig || !strings.Contains(out, "error: module 'no_such_module' not found (host *)") ||
-		!strings.Contains(out, missing+":3: Duplicate option 'x'") || strings.Contains(out, "error: module 'roster'") ||
-		!strings.Contains(out, "info: skipped XMPP modules, as moonport is not an XMPP server: roster") {
+	if code != exitConfig || !strings.Contains(out, "FAIL  module 'no_such_module' not found (host *)") ||
+		!strings.Contains(out, missing+":3: Duplicate option 'x'") || strings.Contains(out, "FAIL  module 'roster'") ||
+		!strings.Contains(out, "INFO  skipped XMPP modules, as moonport is not an XMPP server: roster") {
 		t.Errorf("missing module: exit %d\n%s", code, out)
 	}
 	strict := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\" }\nstrict_modules = true\n")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -116,15 +117,13 @@ func runCheck(inv *invocation, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	h, _, code := inv.newHost(cfg, logrus.WarnLevel)
+	var logged bytes.Buffer // the modules' log lines, shown in the report
+	h, code := inv.checkHost(cfg, &logged)
 	if code != exitOK {
 		return code
 	}
 	defer h.Close()
-	if what == "config" {
-		return checkConfig(h, inv.stdout)
-	}
-	return preflight(h, cfg.snap, what, inv.stdout)
+	return preflight(h, cfg.snap, what, logged.String(), inv.stdout)
 }
 
 func runPorts(inv *invocation, args []string) int {

@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -82,4 +83,21 @@ func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Hos
 		return nil, nil, exitConfig
 	}
 	return h, log, exitOK
+}
+
+// checkHost is newHost for `moonport check`: nothing is opened for
+// writing (log files are only named, modules load in a sandbox) and the
+// log goes to logged, for the report.
+func (inv *invocation) checkHost(cfg commandConfig, logged io.Writer) (*core.Host, int) {
+	log := logrus.New()
+	log.SetOutput(logged)
+	log.SetLevel(logrus.WarnLevel)
+	modules, _ := fs.Sub(inv.build.Shipped, "modules")
+	h, err := core.New(core.Options{Config: cfg.snap, Log: log, Extra: cfg.extra, Check: logged,
+		Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
+	if err != nil {
+		fmt.Fprintln(inv.stderr, "moonport: error:", err)
+		return nil, exitConfig
+	}
+	return h, exitOK
 }

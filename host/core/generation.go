@@ -104,13 +104,17 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 
 // prepare evaluates what does not depend on modules: logging and network
 // settings.
-func prepare(snap *config.Snapshot) (*generation, error) {
+func prepare(snap *config.Snapshot, dry bool) (*generation, error) {
 	g := &generation{snap: snap}
 	for _, w := range snap.Warnings {
 		g.warnings = append(g.warnings, w.String())
 	}
 	logOpt, _ := snap.Get("*", "log")
-	sinks, err := logging.Parse(logOpt.Value, logOpt.Location.String()+": log")
+	parse := logging.Parse
+	if dry {
+		parse = logging.ParseDry
+	}
+	sinks, err := parse(logOpt.Value, logOpt.Location.String()+": log")
 	if err != nil {
 		return nil, err
 	}

@@ -53,6 +53,7 @@ type Sinks struct {
 	redact  *strings.Replacer
 	min     atomic.Int32 // a run-time level (log:level) over every sink's own; -1 for none
 	files   []string
+	dry     bool // ParseDry: files and syslog are named, not opened
 	// Warnings are problems the sinks worked around (syslog out of
 	// reach), for the host to log once they are installed.
 	Warnings []string
@@ -169,6 +170,9 @@ func (s *Sinks) Close() {
 // it moved them (SIGUSR1). A file that cannot be opened keeps the old one
 // and is reported.
 func (s *Sinks) Reopen() error {
+	if s.dry {
+		return nil
+	}
 	var errs []string
 	for _, k := range s.sinks {
 		if k.path == "" {
@@ -207,7 +211,18 @@ func (s *Sinks) Lowest() logrus.Level {
 // Parse builds sinks from the value of the `log` option (nil means info
 // and above to the console). where names the option for errors.
 func Parse(v any, where string) (*Sinks, error) {
-	s := &Sinks{}
+	return parse(v, where, false)
+}
+
+// ParseDry checks the `log` option as Parse does but opens nothing: a
+// log file is listed in Files without being created or written, syslog
+// is not dialed and nothing is written anywhere (`moonport check`).
+func ParseDry(v any, where string) (*Sinks, error) {
+	return parse(v, where, true)
+}
+
+func parse(v any, where string, dry bool) (*Sinks, error) {
+	s := &Sinks{dry: dry}
 	s.min.Store(-1)
 	consoleMu := &sync.Mutex{}
 	if err := s.add(v, where, consoleMu, true); err != nil {
@@ -327,6 +342,15 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 		f = &logrus.JSONFormatter{}
 	}
 	k := &sink{min: min, max: max, format: f, mu: consoleMu}
+	if s.dry {
+		k.out = io.Discard
+		if !strings.HasPrefix(dest, "*") {
+			k.path = dest
+			s.files = append(s.files, dest)
+		}
+		s.sinks = append(s.sinks, k)
+		return nil
+	}
 	switch dest {
 	case "*console", "*stdout", "*stderr":
 		k.out = os.Stderr
