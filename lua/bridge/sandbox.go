@@ -43,6 +43,19 @@ func sandboxLibrary(L *lua.LState, name string, v lua.LValue) {
 			t.RawSetString(f, L.NewFunction(refuse))
 		}
 	}
+	// datamanager.getpath(user, host, store, ext, create) names the file
+	// without making its folders.
+	if get, ok := t.RawGetString("getpath").(*lua.LFunction); ok && name == "util.datamanager" {
+		t.RawSetString("getpath", L.NewFunction(func(L *lua.LState) int {
+			L.SetTop(4)
+			L.Push(get)
+			for i := 1; i <= 4; i++ {
+				L.Push(L.Get(i))
+			}
+			L.Call(4, lua.MultRet)
+			return L.GetTop() - 4
+		}))
+	}
 }
 
 // sandboxStandard makes Lua's own io and os libraries read-only: io.open
