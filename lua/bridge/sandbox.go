@@ -19,7 +19,7 @@ const refusedInCheck = "refused: moonport check changes nothing on disk"
 // sandboxRefused are the functions of the libraries that write, by
 // require name.
 var sandboxRefused = map[string][]string{
-	"lfs":              {"mkdir", "rmdir", "touch", "chdir", "link", "lock", "unlock", "lock_dir", "setmode"},
+	"lfs":              {"mkdir", "rmdir", "touch", "chdir"},
 	"util.pposix":      {"mkdir", "umask"},
 	"util.datamanager": {"store", "list_store", "list_append", "append_raw", "purge"},
 	"moonport.files":   {"write"},
