@@ -72,8 +72,8 @@ func TestCheckConfig(t *testing.T) {
 		t.Errorf("warnings: exit %d\n%s", code, out)
 	}
 	bad := testenv.WriteConfig(t, "a = 1\nb = {\n")
-	code, _, errOut := runCLI(t, "check", "config", "--config", bad)
-	if code != exitConfig || !strings.Contains(errOut, bad+":") || !strings.Contains(errOut, "syntax error") {
+	code, errOut, _ := runCLI(t, "check", "config", "--config", bad)
+	if code != exitConfig || !strings.Contains(errOut, "FAIL  "+bad+":") || !strings.Contains(errOut, "syntax error") || !strings.Contains(errOut, "(config not loaded)") {
 		t.Errorf("syntax error: exit %d %q", code, errOut)
 	}
 	badPort := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { \"nope\" }\n", dir))
@@ -95,8 +95,8 @@ func TestCheckConfigModulesThatDoNotLoad(t *testing.T) {
 		t.Errorf("missing module: exit %d\n%s", code, out)
 	}
 	strict := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\" }\nstrict_modules = true\n")
-	code, _, errOut := runCLI(t, "check", "config", "--config", strict)
-	if code != exitConfig || !strings.Contains(errOut, "module 'no_such_module' not found") {
+	code, out, errOut := runCLI(t, "check", "config", "--config", strict)
+	if code != exitConfig || !strings.Contains(out, "FAIL  ") || !strings.Contains(out, "module 'no_such_module' not found") || !strings.HasSuffix(out, "1 failure(s) (config "+strict+")\n") {
 		t.Errorf("missing module with strict_modules: exit %d %q", code, errOut)
 	}
 }
@@ -241,7 +241,8 @@ func TestCheckConfigUnknownOptions(t *testing.T) {
 func TestNoEnabledVirtualHostExits1(t *testing.T) {
 	cfg := testenv.WriteConfig(t, "VirtualHost \"x.example\"\nenabled = false\n")
 	for _, cmd := range [][]string{{"run"}, {"check", "config"}, {"ports"}} {
-		code, _, errOut := runCLI(t, append(cmd, "--config", cfg)...)
+		code, out, errOut := runCLI(t, append(cmd, "--config", cfg)...)
+		errOut += out // check reports it on stdout, as its other failures
 		if code != exitConfig || !strings.Contains(errOut, cfg+":1: No enabled VirtualHost entries found in the config file. At least one active host is required") {
 			t.Errorf("%v: exit %d %q", cmd, code, errOut)
 		}

@@ -113,12 +113,12 @@ func runCheck(inv *invocation, args []string) int {
 		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q (config, ports, certs, perms, or none for all)\n", what)
 		return exitUsage
 	}
-	cfg, code := inv.configFor("check "+what, args, false)
+	cfg, code := inv.checkConfigFor(what, args)
 	if code != exitOK {
 		return code
 	}
 	var logged bytes.Buffer // the modules' log lines, shown in the report
-	h, code := inv.checkHost(cfg, &logged)
+	h, code := inv.checkHost(cfg, what, &logged)
 	if code != exitOK {
 		return code
 	}

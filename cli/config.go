@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/core"
@@ -88,7 +91,7 @@ func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Hos
 // checkHost is newHost for `moonport check`: nothing is opened for
 // writing (log files are only named, modules load in a sandbox) and the
 // log goes to logged, for the report.
-func (inv *invocation) checkHost(cfg commandConfig, logged io.Writer) (*core.Host, int) {
+func (inv *invocation) checkHost(cfg commandConfig, what string, logged io.Writer) (*core.Host, int) {
 	log := logrus.New()
 	log.SetOutput(logged)
 	log.SetLevel(logrus.WarnLevel)
@@ -96,8 +99,30 @@ func (inv *invocation) checkHost(cfg commandConfig, logged io.Writer) (*core.Hos
 	h, err := core.New(core.Options{Config: cfg.snap, Log: log, Extra: cfg.extra, Check: logged,
 		Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
 	if err != nil {
-		fmt.Fprintln(inv.stderr, "moonport: error:", err)
-		return nil, exitConfig
+		return nil, failedCheck(inv.stdout, what, cfg.snap.Path, err.Error())
 	}
 	return h, exitOK
+}
+
+// checkConfigFor is configFor for `moonport check`: a config that does
+// not evaluate is reported as any check's failure, on stdout; usage
+// errors stay on stderr.
+func (inv *invocation) checkConfigFor(what string, args []string) (commandConfig, int) {
+	var msg bytes.Buffer
+	stderr := inv.stderr
+	inv.stderr = &msg
+	cfg, code := inv.configFor("check "+what, args, false)
+	inv.stderr = stderr
+	if code != exitConfig {
+		_, _ = io.Copy(stderr, &msg)
+		return cfg, code
+	}
+	return cfg, failedCheck(inv.stdout, what, "", strings.TrimPrefix(strings.TrimSpace(msg.String()), "moonport: config error: "))
+}
+
+// failedCheck reports a config that did not load in the format of every
+// check: its error as the config check's one failure.
+func failedCheck(out io.Writer, what, path, msg string) int {
+	fmt.Fprintf(out, "== config\n%s  %s\n", check.Fail, msg)
+	return summary(out, what, path, check.Results{{Level: check.Fail}})
 }

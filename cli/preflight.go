@@ -77,6 +77,9 @@ func summary(out io.Writer, what, path string, r check.Results) int {
 	if what != "all" {
 		name += " " + what
 	}
+	if path == "" {
+		path = "not loaded"
+	}
 	fmt.Fprintf(out, "%s: %d passed, %d warning(s), %d failure(s) (config %s)\n", name, n[check.Pass], n[check.Warn], n[check.Fail], path)
 	switch r.Worst() {
 	case check.Fail:
