@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/syslog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -347,6 +348,9 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 		if !strings.HasPrefix(dest, "*") {
 			k.path = dest
 			s.files = append(s.files, dest)
+			if st, err := os.Stat(filepath.Dir(dest)); err != nil || !st.IsDir() {
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: log file %s: its folder %s does not exist, so moonport cannot create it when it starts; create the folder", where, dest, filepath.Dir(dest)))
+			}
 		}
 		s.sinks = append(s.sinks, k)
 		return nil
