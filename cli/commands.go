@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"slices"
@@ -117,7 +116,7 @@ func runCheck(inv *invocation, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	var logged bytes.Buffer // the modules' log lines, shown in the report
+	var logged lockedBuffer // the modules' log lines, shown in the report
 	h, code := inv.checkHost(cfg, what, &logged)
 	if code != exitOK {
 		return code

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 
@@ -92,11 +93,8 @@ func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Hos
 // writing (log files are only named, modules load in a sandbox) and the
 // log goes to logged, for the report.
 func (inv *invocation) checkHost(cfg commandConfig, what string, logged io.Writer) (*core.Host, int) {
-	log := logrus.New()
-	log.SetOutput(logged)
-	log.SetLevel(logrus.WarnLevel)
 	modules, _ := fs.Sub(inv.build.Shipped, "modules")
-	h, err := core.New(core.Options{Config: cfg.snap, Log: log, Extra: cfg.extra, Check: logged,
+	h, err := core.New(core.Options{Config: cfg.snap, Log: logrus.New(), Extra: cfg.extra, Check: logged,
 		Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
 	if err != nil {
 		return nil, failedCheck(inv.stdout, what, cfg.snap.Path, err.Error())
@@ -125,4 +123,23 @@ func (inv *invocation) checkConfigFor(what string, args []string) (commandConfig
 func failedCheck(out io.Writer, what, path, msg string) int {
 	fmt.Fprintf(out, "== config\n%s  %s\n", check.Fail, msg)
 	return summary(out, what, path, check.Results{{Level: check.Fail}})
+}
+
+// lockedBuffer is the modules' log during a check: written by their
+// goroutines (a timer may fire), read by the report.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -125,18 +125,12 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 // New evaluates everything up to the bind plan: logging, settings, modules
 // and their services. Nothing is bound yet.
 func New(opts Options) (*Host, error) {
-	g, err := prepare(opts.Config, opts.Check != nil)
+	g, err := prepare(opts.Config, opts.Check)
 	if err != nil {
 		return nil, err
 	}
 	h := &Host{Log: opts.Log, opts: opts, gen: g, shutdownCh: make(chan string, 1), started: time.Now(), diverted: map[string]*listen.HTTPFront{}}
 	g.sinks.Install(h.Log)
-	if opts.Check != nil {
-		h.Log.ReplaceHooks(logrus.LevelHooks{})
-		h.Log.SetOutput(opts.Check)
-		h.Log.SetFormatter(&logrus.TextFormatter{DisableTimestamp: true, DisableColors: true})
-		h.Log.SetLevel(logrus.WarnLevel)
-	}
 	h.redact(g)
 	h.Server = listen.NewServer(h.Log)
 	h.Server.SetMaxConnections(g.snap.Options.MaxConnections)

@@ -212,23 +212,32 @@ func (s *Sinks) Lowest() logrus.Level {
 // Parse builds sinks from the value of the `log` option (nil means info
 // and above to the console). where names the option for errors.
 func Parse(v any, where string) (*Sinks, error) {
-	return parse(v, where, false)
+	return parse(v, where, nil)
 }
 
 // ParseDry checks the `log` option as Parse does but opens nothing: a
 // log file is listed in Files without being created or written, syslog
-// is not dialed and nothing is written anywhere (`moonport check`).
-func ParseDry(v any, where string) (*Sinks, error) {
-	return parse(v, where, true)
+// is not dialed, and the only output is to: warnings and errors, as text
+// without time stamps, secrets redacted (`moonport check`'s report).
+func ParseDry(v any, where string, to io.Writer) (*Sinks, error) {
+	if to == nil {
+		to = io.Discard
+	}
+	return parse(v, where, to)
 }
 
-func parse(v any, where string, dry bool) (*Sinks, error) {
-	s := &Sinks{dry: dry}
+// parse builds the sinks; dry (not nil) makes them ParseDry's.
+func parse(v any, where string, dry io.Writer) (*Sinks, error) {
+	s := &Sinks{dry: dry != nil}
 	s.min.Store(-1)
 	consoleMu := &sync.Mutex{}
 	if err := s.add(v, where, consoleMu, true); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if dry != nil {
+		s.sinks = append(s.sinks, &sink{min: logrus.WarnLevel, max: logrus.PanicLevel, out: dry, mu: &sync.Mutex{},
+			format: &logrus.TextFormatter{DisableTimestamp: true, DisableColors: true}})
 	}
 	return s, nil
 }

@@ -139,13 +139,19 @@ func TestParseDryOpensNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	o, _ := snap.Get("*", "log")
-	s, err := ParseDry(o.Value, "log")
+	var out strings.Builder
+	s, err := ParseDry(o.Value, "log", &out)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Redact([]string{"s3cret"})
 	log := logrus.New()
 	s.Install(log)
-	log.Error("not written")
+	log.Info("not shown")
+	log.Error("shown, password s3cret")
+	if got := out.String(); got != "level=error msg=\"shown, password [redacted]\"\n" {
+		t.Errorf("the check's output: %q", got)
+	}
 	if err := s.Reopen(); err != nil {
 		t.Fatal(err)
 	}
@@ -159,10 +165,10 @@ func TestParseDryOpensNothing(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("ParseDry made %v", entries)
 	}
-	if _, err := ParseDry("bogus.level.table", "log"); err != nil {
+	if _, err := ParseDry("bogus.level.table", "log", nil); err != nil {
 		t.Errorf("a file name is a destination: %v", err)
 	}
-	if _, err := ParseDry(float64(3), "log"); err == nil {
+	if _, err := ParseDry(float64(3), "log", nil); err == nil {
 		t.Error("a number is not a destination")
 	}
 }
