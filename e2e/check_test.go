@@ -59,9 +59,10 @@ function module.unload() mark("unload") end
 `
 
 // `moonport check config` changes nothing: no log file is created (in a
-// fresh folder) or written (the live one), no data, pidfile or cookie,
-// and a module that writes markers every way it can leaves none; the
-// module still loads, and its log line is in the check's own output.
+// fresh folder) or written (the live one), no data, pidfile or console
+// cookie (the console is enabled), and a module that writes markers
+// every way it can leaves none; the module still loads, and its log line
+// is in the check's own output.
 func TestCheckConfigHasNoSideEffects(t *testing.T) {
 	bin := testenv.Binary(t)
 	root := t.TempDir()
@@ -79,12 +80,13 @@ func TestCheckConfigHasNoSideEffects(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(root, "prosody.cfg.lua")
-	body := fmt.Sprintf(`modules_enabled = { "marker" }
+	body := fmt.Sprintf(`modules_enabled = { "marker", "admin_telnet" }
+console_ports = { %d }
 marker_dir = %q
 data_path = %q
 pidfile = %q
 log = { info = %q, error = %q }
-`, markers, data, filepath.Join(root, "moonport.pid"), filepath.Join(logs, "moonport.log"), live)
+`, testenv.FreePort(t, "tcp"), markers, data, filepath.Join(root, "moonport.pid"), filepath.Join(logs, "moonport.log"), live)
 	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
