@@ -62,7 +62,7 @@ func TestPortsOnExampleConfig(t *testing.T) {
 }
 
 func TestCheckConfig(t *testing.T) {
-	if code, out, errOut := runCLI(t, "check", "config", "--config", "../examples/prosody.cfg.lua"); code != exitOK || !strings.Contains(out, "config OK") {
+	if code, out, errOut := runCLI(t, "check", "config", "--config", "../examples/prosody.cfg.lua"); code != exitOK || !strings.Contains(out, "PASS  config ../examples/prosody.cfg.lua evaluates cleanly") {
 		t.Errorf("example config: exit %d\n%s%s", code, out, errOut)
 	}
 	dir, _ := filepath.Abs("../examples/modules")
@@ -72,8 +72,8 @@ func TestCheckConfig(t *testing.T) {
 		t.Errorf("warnings: exit %d\n%s", code, out)
 	}
 	bad := testenv.WriteConfig(t, "a = 1\nb = {\n")
-	code, _, errOut := runCLI(t, "check", "config", "--config", bad)
-	if code != exitConfig || !strings.Contains(errOut, bad+":") || !strings.Contains(errOut, "syntax error") {
+	code, errOut, _ := runCLI(t, "check", "config", "--config", bad)
+	if code != exitConfig || !strings.Contains(errOut, "FAIL  "+bad+":") || !strings.Contains(errOut, "syntax error") || !strings.Contains(errOut, "(config not loaded)") {
 		t.Errorf("syntax error: exit %d %q", code, errOut)
 	}
 	badPort := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { \"nope\" }\n", dir))
@@ -89,14 +89,14 @@ func TestCheckConfig(t *testing.T) {
 func TestCheckConfigModulesThatDoNotLoad(t *testing.T) {
 	missing := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\", \"roster\" }\nx = 1\nx = 2\n")
 	code, out, _ := runCLI(t, "check", "config", "--config", missing)
-	if code != exitConfig || !strings.Contains(out, "error: module 'no_such_module' not found (host *)") ||
-		!strings.Contains(out, missing+":3: Duplicate option 'x'") || strings.Contains(out, "error: module 'roster'") ||
-		!strings.Contains(out, "info: skipped XMPP modules, as moonport is not an XMPP server: roster") {
+	if code != exitConfig || !strings.Contains(out, "FAIL  module 'no_such_module' not found (host *)") ||
+		!strings.Contains(out, missing+":3: Duplicate option 'x'") || strings.Contains(out, "FAIL  module 'roster'") ||
+		!strings.Contains(out, "INFO  skipped XMPP modules, as moonport is not an XMPP server: roster") {
 		t.Errorf("missing module: exit %d\n%s", code, out)
 	}
 	strict := testenv.WriteConfig(t, "modules_enabled = { \"no_such_module\" }\nstrict_modules = true\n")
-	code, _, errOut := runCLI(t, "check", "config", "--config", strict)
-	if code != exitConfig || !strings.Contains(errOut, "module 'no_such_module' not found") {
+	code, out, errOut := runCLI(t, "check", "config", "--config", strict)
+	if code != exitConfig || !strings.Contains(out, "FAIL  ") || !strings.Contains(out, "module 'no_such_module' not found") || !strings.HasSuffix(out, "1 failure(s) (config "+strict+")\n") {
 		t.Errorf("missing module with strict_modules: exit %d %q", code, errOut)
 	}
 }
@@ -241,7 +241,8 @@ func TestCheckConfigUnknownOptions(t *testing.T) {
 func TestNoEnabledVirtualHostExits1(t *testing.T) {
 	cfg := testenv.WriteConfig(t, "VirtualHost \"x.example\"\nenabled = false\n")
 	for _, cmd := range [][]string{{"run"}, {"check", "config"}, {"ports"}} {
-		code, _, errOut := runCLI(t, append(cmd, "--config", cfg)...)
+		code, out, errOut := runCLI(t, append(cmd, "--config", cfg)...)
+		errOut += out // check reports it on stdout, as its other failures
 		if code != exitConfig || !strings.Contains(errOut, cfg+":1: No enabled VirtualHost entries found in the config file. At least one active host is required") {
 			t.Errorf("%v: exit %d %q", cmd, code, errOut)
 		}

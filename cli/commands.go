@@ -109,19 +109,17 @@ func runCheck(inv *invocation, args []string) int {
 		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q%s (config, ports, certs, perms, or none for all)\n", what, didYouMean(what, checks, ""))
 		return exitUsage
 	}
-	cfg, code := inv.configFor("check "+what, args, false)
+	cfg, code := inv.checkConfigFor(what, args)
 	if code != exitOK {
 		return code
 	}
-	h, _, code := inv.newHost(cfg, logrus.WarnLevel)
+	var logged lockedBuffer // the modules' log lines, shown in the report
+	h, code := inv.checkHost(cfg, what, &logged)
 	if code != exitOK {
 		return code
 	}
 	defer h.Close()
-	if what == "config" {
-		return checkConfig(h, inv.stdout)
-	}
-	return preflight(h, cfg.snap, what, inv.stdout)
+	return preflight(h, cfg.snap, what, logged.String(), inv.stdout)
 }
 
 func runPorts(inv *invocation, args []string) int {

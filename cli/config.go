@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/config/luaconfig"
 	"github.com/moonport/moonport/host/core"
@@ -115,4 +118,59 @@ func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Hos
 		return nil, nil, exitConfig
 	}
 	return h, log, exitOK
+}
+
+// checkHost is newHost for `moonport check`: nothing is opened for
+// writing (log files are only named, modules load in a sandbox) and the
+// log goes to logged, for the report.
+func (inv *invocation) checkHost(cfg commandConfig, what string, logged io.Writer) (*core.Host, int) {
+	modules, _ := fs.Sub(inv.build.Shipped, "modules")
+	h, err := core.New(core.Options{Config: cfg.snap, Log: logrus.New(), Extra: cfg.extra, Check: logged,
+		Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
+	if err != nil {
+		return nil, failedCheck(inv.stdout, what, cfg.snap.Path, err.Error())
+	}
+	return h, exitOK
+}
+
+// checkConfigFor is configFor for `moonport check`: a config that does
+// not evaluate is reported as any check's failure, on stdout; usage
+// errors stay on stderr.
+func (inv *invocation) checkConfigFor(what string, args []string) (commandConfig, int) {
+	var msg bytes.Buffer
+	stderr := inv.stderr
+	inv.stderr = &msg
+	cfg, code := inv.configFor("check "+what, args, false)
+	inv.stderr = stderr
+	if code != exitConfig {
+		_, _ = io.Copy(stderr, &msg)
+		return cfg, code
+	}
+	return cfg, failedCheck(inv.stdout, what, "", strings.TrimPrefix(strings.TrimSpace(msg.String()), "moonport: config error: "))
+}
+
+// failedCheck reports a config that did not load in the format of every
+// check: its error as the config check's one failure.
+func failedCheck(out io.Writer, what, path, msg string) int {
+	fmt.Fprintf(out, "== config\n%s  %s\n", check.Fail, msg)
+	return summary(out, what, path, check.Results{{Level: check.Fail}})
+}
+
+// lockedBuffer is the modules' log during a check: written by their
+// goroutines (a timer may fire), read by the report.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

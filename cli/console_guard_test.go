@@ -20,7 +20,7 @@ console_password = "long enough secret"
 console_auth = false
 `, port))
 	code, out, errOut := runCLI(t, "check", "config", "--config", cfg)
-	want := fmt.Sprintf("error: %s:5: console on 0.0.0.0:%d (listener console) is reachable from other machines and stays closed: console_auth = false turns its password off, so anyone who reaches it could run commands; remove console_auth = false and set console_password = \"…\", or keep the console on loopback: console_interfaces = { \"127.0.0.1\", \"::1\" }", cfg, port)
+	want := fmt.Sprintf("FAIL  %s:5: console on 0.0.0.0:%d (listener console) is reachable from other machines and stays closed: console_auth = false turns its password off, so anyone who reaches it could run commands; remove console_auth = false and set console_password = \"…\", or keep the console on loopback: console_interfaces = { \"127.0.0.1\", \"::1\" }", cfg, port)
 	if code != exitConfig || !strings.Contains(out, want) {
 		t.Errorf("exit %d, want %d and\n%s\ngot:\n%s%s", code, exitConfig, want, out, errOut)
 	}

@@ -37,7 +37,7 @@ func TestCheckConfigRefusesOutOfRangeValues(t *testing.T) {
 	} {
 		cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { 7 }\n%s\n", dir, c.line))
 		code, out, errOut := runCLI(t, "check", "config", "--config", cfg)
-		if code != exitConfig || !strings.Contains(errOut, cfg+":5: ") || !strings.Contains(errOut, c.want) {
+		if code != exitConfig || !strings.Contains(out, "FAIL  "+cfg+":5: ") || !strings.Contains(out, c.want) {
 			t.Errorf("%s: exit %d, want %d and %q at %s:5\n%s%s", c.line, code, exitConfig, c.want, cfg, out, errOut)
 		}
 	}
@@ -49,8 +49,8 @@ func TestCheckConfigBoundsWhatTheConfigReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	code, _, errOut := runCLI(t, "check", "config", "--config", big)
-	if code != exitConfig || !strings.Contains(errOut, "config file "+big+" is 52428800 bytes, more than the 1048576 bytes (1 MiB) a config file may have") {
+	code, errOut, _ := runCLI(t, "check", "config", "--config", big)
+	if code != exitConfig || !strings.Contains(errOut, "FAIL  config file "+big+" is 52428800 bytes, more than the 1048576 bytes (1 MiB) a config file may have") {
 		t.Errorf("50 MB config: exit %d\n%s", code, errOut)
 	}
 	if d := time.Since(start); d > 2*time.Second {
@@ -62,7 +62,7 @@ func TestCheckConfigBoundsWhatTheConfigReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan string, 1)
-	go func() { _, _, e := runCLI(t, "check", "config", "--config", cfg); done <- e }()
+	go func() { _, o, _ := runCLI(t, "check", "config", "--config", cfg); done <- o }()
 	select {
 	case e := <-done:
 		if !strings.Contains(e, cfg+`:1: FileContents("pipe"): `+fifo+" is a named pipe (FIFO); the config reads only regular files") {
@@ -86,7 +86,7 @@ func TestCheckConfigRefusesWrongTypes(t *testing.T) {
 	} {
 		cfg := testenv.WriteConfig(t, "modules_enabled = { }\n"+c.line+"\n")
 		code, out, errOut := runCLI(t, "check", "config", "--config", cfg)
-		if code != exitConfig || !strings.Contains(errOut, cfg+":2: "+c.want) {
+		if code != exitConfig || !strings.Contains(out, "FAIL  "+cfg+":2: "+c.want) {
 			t.Errorf("%s: exit %d, want %d and %s:2: %s\n%s%s", c.line, code, exitConfig, cfg, c.want, out, errOut)
 		}
 	}

@@ -14,34 +14,35 @@ import (
 	"github.com/moonport/moonport/host/ports"
 )
 
-// preflight runs `moonport check [ports|certs|perms]` (all of them, and
-// the config check, for "all") and prints one line a finding, then the
-// firewall table. Exit: 1 on a failure, 2 on warnings only.
-func preflight(h *core.Host, snap *config.Snapshot, what string, out io.Writer) int {
+// preflight runs `moonport check [config|ports|certs|perms]` (all of
+// them for "all") and prints them in one format: a "== name" header a
+// check, one "PASS|WARN|FAIL|INFO  message" line a finding, the firewall
+// table (ports), then one summary line. logged is what the modules
+// logged while loading, shown as INFO lines of the config check. Exit: 1
+// on a failure, 2 on warnings only.
+func preflight(h *core.Host, snap *config.Snapshot, what, logged string, out io.Writer) int {
 	var all check.Results
-	section := func(name string, r check.Results) {
+	section := func(name string, r check.Results, info []string) {
 		fmt.Fprintf(out, "== %s\n", name)
 		for _, x := range r {
 			fmt.Fprintf(out, "%s  %s\n", x.Level, x.Message)
 		}
+		for _, i := range info {
+			fmt.Fprintf(out, "INFO  %s\n", i)
+		}
 		all = append(all, r...)
 	}
-	if what == "all" {
-		var r check.Results
-		errs, warns, _ := configFindings(h)
-		for _, e := range errs {
-			r = append(r, check.Result{Level: check.Fail, Message: e})
+	if what == "all" || what == "config" {
+		r, info := configResults(h, what == "config")
+		for _, line := range strings.Split(strings.TrimSpace(logged), "\n") {
+			if line != "" {
+				info = append(info, "module log: "+line)
+			}
 		}
-		for _, w := range warns {
-			r = append(r, check.Result{Level: check.Warn, Message: w})
-		}
-		if len(r) == 0 {
-			r = append(r, check.Result{Level: check.Pass, Message: "config " + snap.Path + " evaluates cleanly"})
-		}
-		section("config", r)
+		section("config", r, info)
 	}
 	if what == "all" || what == "ports" {
-		section("ports", check.Ports(h.Plan(), check.CurrentPrivilege(), servedBy(snap)))
+		section("ports", check.Ports(h.Plan(), check.CurrentPrivilege(), servedBy(snap)), nil)
 	}
 	if what == "all" || what == "certs" {
 		var hosts []string
@@ -50,14 +51,14 @@ func preflight(h *core.Host, snap *config.Snapshot, what string, out io.Writer) 
 				hosts = append(hosts, sec.Name)
 			}
 		}
-		section("certs", check.Certs(h.Plan(), h.TLSErrors(), h.TLSListeners(), hosts, time.Now()))
+		section("certs", check.Certs(h.Plan(), h.TLSErrors(), h.TLSListeners(), hosts, time.Now()), nil)
 	}
 	if what == "all" || what == "perms" {
-		section("perms", check.Perms(h.SensitiveFiles()))
+		section("perms", check.Perms(h.SensitiveFiles()), nil)
 	}
 	if what == "all" {
 		if r := checkConsole(h, snap); len(r) > 0 {
-			section("console", r)
+			section("console", r, nil)
 		}
 	}
 	if what == "all" || what == "ports" {
@@ -68,7 +69,24 @@ func preflight(h *core.Host, snap *config.Snapshot, what string, out io.Writer) 
 		}
 		_ = tw.Flush()
 	}
-	switch all.Worst() {
+	return summary(out, what, snap.Path, all)
+}
+
+// summary prints the last line of every check and gives its exit code.
+func summary(out io.Writer, what, path string, r check.Results) int {
+	n := map[check.Level]int{}
+	for _, x := range r {
+		n[x.Level]++
+	}
+	name := "moonport check"
+	if what != "all" {
+		name += " " + what
+	}
+	if path == "" {
+		path = "not loaded"
+	}
+	fmt.Fprintf(out, "%s: %d passed, %d warning(s), %d failure(s) (config %s)\n", name, n[check.Pass], n[check.Warn], n[check.Fail], path)
+	switch r.Worst() {
 	case check.Fail:
 		return exitConfig
 	case check.Warn:

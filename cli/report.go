@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/moonport/moonport/host/check"
 	"github.com/moonport/moonport/host/core"
 )
 
@@ -29,33 +30,30 @@ func configFindings(h *core.Host) (errs, warns, notes []string) {
 	return errs, warns, notes
 }
 
-// checkConfig reports `moonport check config`: errors, then warnings,
-// then notes.
-func checkConfig(h *core.Host, out io.Writer) int {
+// configResults is the config check: its errors as failures, its
+// warnings, and a pass when there are neither; the notes are INFO lines.
+// alone (check config, not part of all) adds the TLS errors, which are
+// otherwise the certificate check's.
+func configResults(h *core.Host, alone bool) (check.Results, []string) {
 	errs, warns, notes := configFindings(h)
-	for _, e := range h.TLSErrors() {
-		errs = append(errs, e.Error())
+	if alone {
+		for _, e := range h.TLSErrors() {
+			errs = append(errs, e.Error())
+		}
 	}
+	var r check.Results
 	for _, e := range errs {
-		fmt.Fprintln(out, "error:", e)
+		r = append(r, check.Result{Level: check.Fail, Message: e})
 	}
 	for _, w := range warns {
-		fmt.Fprintln(out, "warning:", w)
+		r = append(r, check.Result{Level: check.Warn, Message: w})
 	}
-	for _, n := range notes {
-		fmt.Fprintln(out, "info:", n)
+	if len(r) == 0 {
+		c := h.Config()
+		r = append(r, check.Result{Level: check.Pass, Message: fmt.Sprintf("config %s evaluates cleanly (%d file(s), %d host(s), %d service(s), %d listener socket(s))",
+			c.Path, len(c.Files), len(c.Hosts()), len(h.Runtime.PortServices()), len(h.Plan().Bindings))})
 	}
-	switch {
-	case len(errs) > 0:
-		fmt.Fprintf(out, "%d error(s), %d warning(s) in %s\n", len(errs), len(warns), h.Config().Path)
-		return exitConfig
-	case len(warns) > 0:
-		fmt.Fprintf(out, "no errors, %d warning(s) in %s\n", len(warns), h.Config().Path)
-		return exitWarnings
-	}
-	fmt.Fprintf(out, "config OK: %s (%d file(s), %d host(s), %d service(s), %d listener socket(s))\n",
-		h.Config().Path, len(h.Config().Files), len(h.Config().Hosts()), len(h.Runtime.PortServices()), len(h.Plan().Bindings))
-	return exitOK
+	return r, notes
 }
 
 // printPorts is `moonport ports`: the plan as a table, then its errors.

@@ -106,7 +106,7 @@ func (c *census) moonportCheck(cfg, name string) (bool, string, error) {
 // moonportLoaded reads check config's report: a module that did not load
 // has an error line naming it, or is among the skipped XMPP modules.
 func moonportLoaded(report, name string) bool {
-	failed := regexp.MustCompile(`(?i)^error: (loading )?module '` + regexp.QuoteMeta(name) + `'`)
+	failed := regexp.MustCompile(`(?i)^(error:|FAIL) +(loading )?module '` + regexp.QuoteMeta(name) + `'`)
 	for _, line := range strings.Split(report, "\n") {
 		if failed.MatchString(line) {
 			return false

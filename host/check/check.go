@@ -180,6 +180,10 @@ func Perms(files []File) Results {
 			continue
 		}
 		done[f.Path] = true
+		if f.Kind == Config && strings.HasPrefix(f.Path, "embedded:") {
+			r.add(Pass, "%s is built into the binary: no file to check", f.Path)
+			continue
+		}
 		st, err := os.Stat(f.Path)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && (f.Kind == Log || f.Kind == DataDir || f.Kind == Secret) {

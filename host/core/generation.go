@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/moonport/moonport/host/admin"
 	"github.com/moonport/moonport/host/config"
@@ -106,13 +107,20 @@ func settings(snap *config.Snapshot) (listen.Settings, []string, error) {
 
 // prepare evaluates what does not depend on modules: logging and network
 // settings.
-func prepare(snap *config.Snapshot) (*generation, error) {
+func prepare(snap *config.Snapshot, check io.Writer) (*generation, error) {
 	g := &generation{snap: snap}
 	for _, w := range snap.Warnings {
 		g.warnings = append(g.warnings, w.String())
 	}
 	logOpt, _ := snap.Get("*", "log")
-	sinks, err := logging.Parse(logOpt.Value, logOpt.Location.String()+": log")
+	where := logOpt.Location.String() + ": log"
+	var sinks *logging.Sinks
+	var err error
+	if check != nil {
+		sinks, err = logging.ParseDry(logOpt.Value, where, check)
+	} else {
+		sinks, err = logging.Parse(logOpt.Value, where)
+	}
 	if err != nil {
 		return nil, err
 	}

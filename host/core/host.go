@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -40,6 +41,11 @@ type Options struct {
 	// Extra are searched after plugin_paths and the config's folder, before
 	// the shipped modules (the embedded examples, for the default config).
 	Extra []bridge.Source
+	// Check, when set, makes a Host that is only checked (moonport check):
+	// the log files are named but not opened, the log (modules' lines
+	// too) goes to Check, and the modules load in a sandbox (in-memory
+	// storage, no file written, nothing listened on: bridge.Options).
+	Check io.Writer
 }
 
 // Host is a running (or ready to run) moonport.
@@ -124,7 +130,7 @@ func sources(snap *config.Snapshot, extra, shipped []bridge.Source) []bridge.Sou
 // New evaluates everything up to the bind plan: logging, settings, modules
 // and their services. Nothing is bound yet.
 func New(opts Options) (*Host, error) {
-	g, err := prepare(opts.Config)
+	g, err := prepare(opts.Config, opts.Check)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +140,7 @@ func New(opts Options) (*Host, error) {
 	h.Server = listen.NewServer(h.Log)
 	h.Server.SetMaxConnections(g.snap.Options.MaxConnections)
 	h.Pool = listen.NewPool(h.Server, h.Log) // before the modules, which may ask what listens (core.portmanager)
-	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings})
+	h.Runtime = bridge.New(bridge.Options{Log: h.Log, Config: opts.Config, Sources: sources(opts.Config, opts.Extra, opts.Shipped), Server: h.Server, Settings: g.settings, Sandbox: opts.Check != nil})
 	h.Runtime.SetAdmin(newConsole(h))
 	h.Runtime.SetDivert(h.divertHTTP)
 	h.Runtime.SetCoreViews(bridge.CoreViews{Bound: h.boundListeners, Applied: h.appliedService, Status: h.Status})

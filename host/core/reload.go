@@ -65,7 +65,7 @@ func (h *Host) reload() error {
 	if err := emptied(old.snap, snap); err != nil {
 		return err
 	}
-	g, err := prepare(snap)
+	g, err := prepare(snap, nil)
 	if err != nil {
 		return err
 	}

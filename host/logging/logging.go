@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/syslog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -53,6 +54,7 @@ type Sinks struct {
 	redact  *strings.Replacer
 	min     atomic.Int32 // a run-time level (log:level) over every sink's own; -1 for none
 	files   []string
+	dry     bool // ParseDry: files and syslog are named, not opened
 	// Warnings are problems the sinks worked around (syslog out of
 	// reach), for the host to log once they are installed.
 	Warnings []string
@@ -169,6 +171,9 @@ func (s *Sinks) Close() {
 // it moved them (SIGUSR1). A file that cannot be opened keeps the old one
 // and is reported.
 func (s *Sinks) Reopen() error {
+	if s.dry {
+		return nil
+	}
 	var errs []string
 	for _, k := range s.sinks {
 		if k.path == "" {
@@ -207,12 +212,32 @@ func (s *Sinks) Lowest() logrus.Level {
 // Parse builds sinks from the value of the `log` option (nil means info
 // and above to the console). where names the option for errors.
 func Parse(v any, where string) (*Sinks, error) {
-	s := &Sinks{}
+	return parse(v, where, nil)
+}
+
+// ParseDry checks the `log` option as Parse does but opens nothing: a
+// log file is listed in Files without being created or written, syslog
+// is not dialed, and the only output is to: warnings and errors, as text
+// without time stamps, secrets redacted (`moonport check`'s report).
+func ParseDry(v any, where string, to io.Writer) (*Sinks, error) {
+	if to == nil {
+		to = io.Discard
+	}
+	return parse(v, where, to)
+}
+
+// parse builds the sinks; dry (not nil) makes them ParseDry's.
+func parse(v any, where string, dry io.Writer) (*Sinks, error) {
+	s := &Sinks{dry: dry != nil}
 	s.min.Store(-1)
 	consoleMu := &sync.Mutex{}
 	if err := s.add(v, where, consoleMu, true); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if dry != nil {
+		s.sinks = append(s.sinks, &sink{min: logrus.WarnLevel, max: logrus.PanicLevel, out: dry, mu: &sync.Mutex{},
+			format: &logrus.TextFormatter{DisableTimestamp: true, DisableColors: true}})
 	}
 	return s, nil
 }
@@ -327,6 +352,18 @@ func (s *Sinks) addDest(dest string, min, max logrus.Level, json bool, where str
 		f = &logrus.JSONFormatter{}
 	}
 	k := &sink{min: min, max: max, format: f, mu: consoleMu}
+	if s.dry {
+		k.out = io.Discard
+		if !strings.HasPrefix(dest, "*") {
+			k.path = dest
+			s.files = append(s.files, dest)
+			if st, err := os.Stat(filepath.Dir(dest)); err != nil || !st.IsDir() {
+				s.Warnings = append(s.Warnings, fmt.Sprintf("%s: log file %s: its folder %s does not exist, so moonport cannot create it when it starts; create the folder", where, dest, filepath.Dir(dest)))
+			}
+		}
+		s.sinks = append(s.sinks, k)
+		return nil
+	}
 	switch dest {
 	case "*console", "*stdout", "*stderr":
 		k.out = os.Stderr

@@ -128,3 +128,47 @@ func TestSyslogOutOfReach(t *testing.T) {
 		t.Errorf("the console standing in for syslog logs from %v, want warn", s.Lowest())
 	}
 }
+
+// ParseDry names the log files without creating or writing them, and
+// still refuses what Parse refuses.
+func TestParseDryOpensNothing(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "new", "x.log")
+	snap, err := luaconfig.Evaluate("t.cfg.lua", []byte("log = { info = \""+file+"\", { to = \"syslog\" } }\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := snap.Get("*", "log")
+	var out strings.Builder
+	s, err := ParseDry(o.Value, "log", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Redact([]string{"s3cret"})
+	log := logrus.New()
+	s.Install(log)
+	log.Info("not shown")
+	log.Error("shown, password s3cret")
+	if got := out.String(); got != "level=error msg=\"shown, password [redacted]\"\n" {
+		t.Errorf("the check's output: %q", got)
+	}
+	if err := s.Reopen(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if got := s.Files(); len(got) != 1 || got[0] != file {
+		t.Errorf("files %v", got)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "its folder "+filepath.Dir(file)+" does not exist") {
+		t.Errorf("warnings %q", s.Warnings)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("ParseDry made %v", entries)
+	}
+	if _, err := ParseDry("bogus.level.table", "log", nil); err != nil {
+		t.Errorf("a file name is a destination: %v", err)
+	}
+	if _, err := ParseDry(float64(3), "log", nil); err == nil {
+		t.Error("a number is not a destination")
+	}
+}

@@ -122,6 +122,9 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 	inst.ud.Value = inst
 	inst.snap.Store(snap)
 	inst.guardLibraries()
+	if rt.opts.Sandbox {
+		sandboxStandard(inst.L)
+	}
 	return inst
 }
 

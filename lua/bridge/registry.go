@@ -58,7 +58,11 @@ func requireLibrary(L *lua.LState) int {
 		return 1
 	}
 	if open, ok := libraries[name]; ok {
-		v := open(instanceOf(L))
+		inst := instanceOf(L)
+		v := open(inst)
+		if inst.rt.opts.Sandbox {
+			sandboxLibrary(L, name, v)
+		}
 		loaded.RawSetString(name, v)
 		noteLibrary(L, name, v) // its objects may cross states (crossmeta.go)
 		L.Push(v)

@@ -45,6 +45,10 @@ type Options struct {
 	// Storage holds what modules keep with module:open_store; nil is
 	// the driver the config's storage option names (storage_config.go).
 	Storage storage.Driver
+	// Sandbox loads the modules for a check (moonport check config): they
+	// run, but storage is in memory and whatever would write a file, run
+	// a program or listen is refused (sandbox.go).
+	Sandbox bool
 }
 
 // NetService is a service a module provided, with the handlers that run
@@ -133,6 +137,9 @@ func New(opts Options) *Runtime {
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.httpSrv = newHTTPServer(rt.Config)
+	if rt.opts.Storage == nil && opts.Sandbox {
+		rt.opts.Storage = storage.NewMemory()
+	}
 	if rt.opts.Storage == nil {
 		rt.opts.Storage = newConfiguredStorage(rt)
 	}
