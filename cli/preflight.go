@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -54,7 +55,9 @@ func preflight(h *core.Host, snap *config.Snapshot, what, logged string, out io.
 		section("certs", check.Certs(h.Plan(), h.TLSErrors(), h.TLSListeners(), hosts, time.Now()), nil)
 	}
 	if what == "all" || what == "perms" {
-		section("perms", check.Perms(h.SensitiveFiles()), nil)
+		o := snap.Options
+		plan := check.RunAsPlan{Root: os.Geteuid() == 0, ProsodyUser: o.ProsodyUser, ProsodyGroup: o.ProsodyGroup, RunAsRoot: o.RunAsRoot}
+		section("perms", append(check.Perms(h.SensitiveFiles()), check.RunAs(plan)...), nil)
 	}
 	if what == "all" {
 		if r := checkConsole(h, snap); len(r) > 0 {

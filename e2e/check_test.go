@@ -158,3 +158,28 @@ func TestCheckEmbeddedDefaultOneFormat(t *testing.T) {
 		t.Errorf("check left files in the working folder: %v", entries)
 	}
 }
+
+// TestCheckFailsWhatServingWouldRefuse: as root, a prosody_user that does
+// not exist is a FAIL of check perms, and serving the same config exits 5
+// (privilege): a check that passed never leaves that to find at start.
+func TestCheckFailsWhatServingWouldRefuse(t *testing.T) {
+	testenv.NeedRoot(t)
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	cfg := testenv.WriteConfig(t, fmt.Sprintf(`prosody_user = "moonport-no-such-user"
+pidfile = %q
+`, filepath.Join(dir, "moonport.pid")))
+	code, out := runCheck(t, bin, dir, "perms", "--config", cfg)
+	if code != 1 || !strings.Contains(out, `FAIL  prosody_user "moonport-no-such-user"`) {
+		t.Errorf("check perms: exit %d, want 1 with the prosody_user failure\n%s", code, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	run := exec.CommandContext(ctx, bin, "run", "--config", cfg)
+	run.Dir = dir
+	runOut, err := run.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 5 {
+		t.Errorf("moonport run: %v, want exit 5\n%s", err, runOut)
+	}
+}
