@@ -36,3 +36,8 @@ func BenchmarkGsub(b *testing.B) {
 func BenchmarkGmatch(b *testing.B) {
 	benchLua(b, `s = "a,b,c"`, `for w in string.gmatch(s, "[^,]+") do end`)
 }
+
+func BenchmarkModLoop(b *testing.B) {
+	// the 20M-iteration loop of issue 18, per iteration
+	benchLua(b, `x = 0`, `x = x + i % 7`)
+}
