@@ -1,6 +1,7 @@
 package lua
 
-// moonport: benchmarks of the compiled-pattern cache (see MOONPORT.md).
+// moonport: benchmarks of the compiled-pattern cache and of the integer
+// fast path of % (see MOONPORT.md).
 
 import "testing"
 
