@@ -872,6 +872,18 @@ func opArith(L *LState, inst uint32, baseframe *callFrame) int { //OP_ADD, OP_SU
 func luaModulo(lhs, rhs LNumber) LNumber {
 	flhs := float64(lhs)
 	frhs := float64(rhs)
+	// moonport: integral operands within ±2^53 (and a divisor not 0)
+	// take integer arithmetic, with the same result as below and, up to
+	// 2^52, as Lua 5.1's a - floor(a/b)*b. NaN and ±Inf fail the range test.
+	if flhs >= -9007199254740992 && flhs <= 9007199254740992 && frhs >= -9007199254740992 && frhs <= 9007199254740992 && frhs != 0 {
+		if il, ir := int64(flhs), int64(frhs); float64(il) == flhs && float64(ir) == frhs {
+			v := il % ir
+			if v != 0 && (v^ir) < 0 {
+				v += ir
+			}
+			return LNumber(v)
+		}
+	}
 	v := math.Mod(flhs, frhs)
 	if frhs > 0 && v < 0 || frhs < 0 && v > 0 {
 		v += frhs

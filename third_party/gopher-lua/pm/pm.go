@@ -623,8 +623,52 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 			}
 		}
 	}()
+	// moonport: the compiling and the matching are split into Compile and
+	// Pattern.Find, so that a compiled pattern can be cached and reused.
+	pat, err := Compile(p)
+	if err != nil {
+		return nil, err
+	}
+	return pat.Find(src, offset, limit)
+}
+
+// moonport: Pattern is a compiled pattern. It is never modified by
+// matching (the instructions and classes are only read; each match has
+// its own MatchData), so one Pattern may be reused for any number of
+// matches.
+type Pattern struct {
+	insts    []inst
+	mustHead bool
+}
+
+// moonport: Compile parses and compiles p, returning the same error
+// Find would for a malformed pattern.
+func Compile(p string) (compiled *Pattern, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if perr, ok := v.(*Error); ok {
+				err = perr
+			} else {
+				panic(v)
+			}
+		}
+	}()
 	pat := parsePattern(newScanner([]byte(p)), true)
-	insts := compilePattern(pat)
+	return &Pattern{compilePattern(pat), pat.MustHead}, nil
+}
+
+// moonport: Find matches a compiled pattern as the package's Find does.
+func (pat *Pattern) Find(src []byte, offset, limit int) (matches []*MatchData, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if perr, ok := v.(*Error); ok {
+				err = perr
+			} else {
+				panic(v)
+			}
+		}
+	}()
+	insts := pat.insts
 	matches = []*MatchData{}
 	for sp := offset; sp <= len(src); {
 		ok, nsp, ms := recursiveVM(src, insts, 0, sp, 0)
@@ -635,7 +679,7 @@ func Find(p string, src []byte, offset, limit int) (matches []*MatchData, err er
 			}
 			matches = append(matches, ms)
 		}
-		if len(matches) == limit || pat.MustHead {
+		if len(matches) == limit || pat.mustHead {
 			break
 		}
 	}
