@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,10 +25,7 @@ func TestInvitesPageAnswersAsProsody(t *testing.T) {
 	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	needModule(t, "invites_page")
 	bin := testenv.Binary(t)
-	dir := t.TempDir()
-	os.Chmod(filepath.Dir(dir), 0o755) // prosody reads the config as its own user
-	os.Chmod(dir, 0o755)
-	data := filepath.Join(dir, "data")
+	dir, data := prosodyDirs(t)
 	host := filepath.Join(data, "example%2ecom")
 	os.MkdirAll(host, 0o750)
 	invite := fmt.Sprintf("return {\n\t[%q] = { type = \"register\"; token = %q; allow_registration = true; uri = \"xmpp:example.com?register;preauth=%s\"; created_at = 1700000000; expires = 4102444800; };\n};\n",
@@ -37,9 +33,7 @@ func TestInvitesPageAnswersAsProsody(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(host, "invite_token.dat"), []byte(invite), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command("chown", "-R", "prosody:", data).CombinedOutput(); err != nil {
-		t.Fatalf("chown: %v %s", err, out)
-	}
+	chownProsody(t, data)
 	p := testenv.FreePorts(t, 2)
 	// The same external URL for both, so the pages' links are the same.
 	common := func(port int) string {
@@ -47,14 +41,7 @@ func TestInvitesPageAnswersAsProsody(t *testing.T) {
 			"http_ports = { %d }\nhttp_interfaces = { \"127.0.0.1\" }\nhttps_ports = { }\nhttp_external_url = \"https://invite.example/\"\n"+
 			"VirtualHost \"example.com\"\nmodules_enabled = { \"invites\", \"invites_page\" }\n", data, prosodyModules, port)
 	}
-	pcfg := filepath.Join(dir, "prosody.cfg.lua")
-	os.WriteFile(pcfg, []byte(fmt.Sprintf("pidfile = %q\nlog = { { to = \"file\", filename = %q } }\n",
-		filepath.Join(data, "prosody.pid"), filepath.Join(data, "prosody.log"))+common(p[0])), 0o644)
-	pcmd := exec.Command(prosody, "--config", pcfg, "-F")
-	if err := pcmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pcmd.Process.Kill(); pcmd.Wait() })
+	runProsody(t, prosody, writeProsodyConfig(t, dir, data, common(p[0])))
 	logFile := filepath.Join(dir, "moonport.log")
 	startMoonport(t, bin, testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1])))
 	for _, query := range []string{"?" + inviteToken, "?unknownToken", ""} {

@@ -101,30 +101,17 @@ func TestDovecotAuthAnswersAsProsody(t *testing.T) {
 	prosodyctl := testenv.NeedTool(t, "prosodyctl", "prosody")
 	plugin := needModule(t, "net_dovecotauth")
 	bin := testenv.Binary(t)
-	dir := t.TempDir()
-	os.Chmod(filepath.Dir(dir), 0o755) // prosody reads the config as its own user
-	os.Chmod(dir, 0o755)
-	data := filepath.Join(dir, "data")
-	os.Mkdir(data, 0o750)
-	if out, err := exec.Command("chown", "prosody:", data).CombinedOutput(); err != nil {
-		t.Fatalf("chown: %v %s", err, out)
-	}
+	dir, data := prosodyDirs(t)
 	p := testenv.FreePorts(t, 2)
 	common := fmt.Sprintf("data_path = %q\ninterfaces = { \"127.0.0.1\" }\nplugin_paths = { %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\n", data, plugin)
 	host := "VirtualHost \"example.com\"\nmodules_enabled = { \"net_dovecotauth\" }\n"
-	pcfg := filepath.Join(dir, "prosody.cfg.lua")
-	os.WriteFile(pcfg, []byte(common+fmt.Sprintf("pidfile = %q\nlog = { { to = \"file\", filename = %q } }\ndovecotauth_ports = { %d }\n",
-		filepath.Join(data, "prosody.pid"), filepath.Join(data, "prosody.log"), p[0])+host), 0o644)
+	pcfg := writeProsodyConfig(t, dir, data, common+fmt.Sprintf("dovecotauth_ports = { %d }\n", p[0])+host)
 	for _, u := range [][2]string{{"alice", "s3cret pw"}, {"bob", "another one"}} {
 		if out, err := exec.Command(prosodyctl, "--config", pcfg, "register", u[0], "example.com", u[1]).CombinedOutput(); err != nil {
 			t.Fatalf("prosodyctl register %s: %v\n%s", u[0], err, out)
 		}
 	}
-	cmd := exec.Command(prosody, "--config", pcfg, "-F")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	runProsody(t, prosody, pcfg)
 	logFile := filepath.Join(dir, "moonport.log")
 	mcfg := testenv.WriteConfig(t, common+fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\ndovecotauth_ports = { %d }\n", logFile, p[1])+host)
 	startMoonport(t, bin, mcfg)
@@ -181,14 +168,7 @@ func TestServerStatusAnswersAsProsody(t *testing.T) {
 	plugin := needModule(t, "server_status")
 	bin := testenv.Binary(t)
 	for _, json := range []bool{false, true} {
-		dir := t.TempDir()
-		os.Chmod(filepath.Dir(dir), 0o755) // prosody reads the config as its own user
-		os.Chmod(dir, 0o755)
-		data := filepath.Join(dir, "data")
-		os.Mkdir(data, 0o750)
-		if out, err := exec.Command("chown", "prosody:", data).CombinedOutput(); err != nil {
-			t.Fatalf("chown: %v %s", err, out)
-		}
+		dir, data := prosodyDirs(t)
 		p := testenv.FreePorts(t, 2)
 		common := func(port int) string {
 			return fmt.Sprintf("data_path = %q\nplugin_paths = { %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\n"+
@@ -196,14 +176,7 @@ func TestServerStatusAnswersAsProsody(t *testing.T) {
 				"server_status_json = %v\nserver_status_show_hosts = { \"example.com\", \"nowhere.example\" }\n"+
 				"VirtualHost \"example.com\"\nmodules_enabled = { \"server_status\" }\n", data, plugin, port, json)
 		}
-		pcfg := filepath.Join(dir, "prosody.cfg.lua")
-		os.WriteFile(pcfg, []byte(fmt.Sprintf("pidfile = %q\nlog = { { to = \"file\", filename = %q } }\n",
-			filepath.Join(data, "prosody.pid"), filepath.Join(data, "prosody.log"))+common(p[0])), 0o644)
-		pcmd := exec.Command(prosody, "--config", pcfg, "-F")
-		if err := pcmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { pcmd.Process.Kill(); pcmd.Wait() })
+		runProsody(t, prosody, writeProsodyConfig(t, dir, data, common(p[0])))
 		logFile := filepath.Join(dir, "moonport.log")
 		startMoonport(t, bin, testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1])))
 		wantStatus, wantType, wantBody := httpGet(t, p[0], "example.com", "/server-status/")

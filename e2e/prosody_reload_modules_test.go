@@ -28,27 +28,14 @@ func TestReloadModulesReloadsOnSIGHUP(t *testing.T) {
 	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	plugin := needModule(t, "reload_modules")
 	bin := testenv.Binary(t)
-	dir := t.TempDir()
-	os.Chmod(filepath.Dir(dir), 0o755) // prosody reads the config as its own user
-	os.Chmod(dir, 0o755)
+	dir, data := prosodyDirs(t)
 	os.WriteFile(filepath.Join(dir, "mod_loadcount.lua"), []byte(loadcountModule), 0o644)
-	data := filepath.Join(dir, "data")
-	os.Mkdir(data, 0o750)
-	if out, err := exec.Command("chown", "prosody:", data).CombinedOutput(); err != nil {
-		t.Fatalf("chown: %v %s", err, out)
-	}
 	// run_as_root: Prosody's mod_posix, which handles its SIGHUP, refuses
 	// root without it.
 	common := fmt.Sprintf("data_path = %q\nplugin_paths = { %q, %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\nreload_on_change = false\nrun_as_root = true\n", data, plugin, dir) +
 		"VirtualHost \"example.com\"\nmodules_enabled = { \"reload_modules\", \"loadcount\" }\nreload_modules = { \"loadcount\" }\n"
 	logs := map[string]string{"prosody": filepath.Join(data, "prosody.log"), "moonport": filepath.Join(dir, "moonport.log")}
-	pcfg := filepath.Join(dir, "prosody.cfg.lua")
-	os.WriteFile(pcfg, []byte(fmt.Sprintf("pidfile = %q\nlog = { { to = \"file\", filename = %q } }\n", filepath.Join(data, "prosody.pid"), logs["prosody"])+common), 0o644)
-	pcmd := exec.Command(prosody, "--config", pcfg, "-F")
-	if err := pcmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pcmd.Process.Kill(); pcmd.Wait() })
+	pcmd := runProsody(t, prosody, writeProsodyConfig(t, dir, data, common))
 	mcfg := testenv.WriteConfig(t, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\n", logs["moonport"])+common)
 	mcmd := startMoonport(t, bin, mcfg)
 	for name, cmd := range map[string]*exec.Cmd{"prosody": pcmd, "moonport": mcmd} {
