@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"net/netip"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/sirupsen/logrus"
 )
 
 func helloModule(version string) string {
@@ -26,16 +24,9 @@ func helloModule(version string) string {
 // no connection left to serve): it goes to the new instance instead of
 // being lost without an onconnect.
 func TestConnectionAcceptedForAReplacedInstance(t *testing.T) {
-	log := logrus.New()
-	log.SetOutput(&logBuffer{})
-	srv := listen.NewServer(log)
 	cfg := `modules_enabled = { "hello" }`
-	rt := New(Options{Log: log, Config: evaluate(t, cfg), Sources: sourcesOf(map[string]string{"hello": helloModule("1")}), Server: srv})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		rt.Stop(ctx)
-	})
+	rt, srv := newServedRuntime(t, cfg, map[string]string{"hello": helloModule("1")})
+	log := rt.Runtime.log
 	if err := rt.LoadAll(); err != nil {
 		t.Fatal(err)
 	}

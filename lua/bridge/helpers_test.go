@@ -11,6 +11,7 @@ import (
 
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/config/luaconfig"
+	"github.com/moonport/moonport/host/listen"
 	"github.com/sirupsen/logrus"
 	lua "github.com/yuin/gopher-lua"
 )
@@ -69,7 +70,8 @@ type testRuntime struct {
 	log *logBuffer
 }
 
-func newTestRuntime(t *testing.T, cfg string, modules map[string]string) *testRuntime {
+// newTestRuntime makes a test runtime; with may set more options.
+func newTestRuntime(t *testing.T, cfg string, modules map[string]string, with ...func(*Options)) *testRuntime {
 	t.Helper()
 	if !strings.Contains(cfg, "lua_timeout") {
 		// Not the default 1 s: the budget is wall time, and a loaded
@@ -84,13 +86,29 @@ func newTestRuntime(t *testing.T, cfg string, modules map[string]string) *testRu
 	log := logrus.New()
 	log.SetOutput(buf)
 	log.SetLevel(logrus.DebugLevel)
-	rt := New(Options{Log: log, Config: snap, Sources: sourcesOf(modules)})
+	opts := Options{Log: log, Config: snap, Sources: sourcesOf(modules)}
+	for _, w := range with {
+		w(&opts)
+	}
+	rt := New(opts)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		rt.Stop(ctx)
 	})
 	return &testRuntime{Runtime: rt, log: buf}
+}
+
+// newServedRuntime is a test runtime with a listen.Server, for tests that
+// open sockets for its services through a pool; it gives the server too.
+func newServedRuntime(t *testing.T, cfg string, modules map[string]string) (*testRuntime, *listen.Server) {
+	t.Helper()
+	var srv *listen.Server
+	tr := newTestRuntime(t, cfg, modules, func(o *Options) {
+		srv = listen.NewServer(o.Log)
+		o.Server = srv
+	})
+	return tr, srv
 }
 
 // sourcesOf is a module folder holding modules (name -> source), each as

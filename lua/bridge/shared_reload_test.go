@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"net/netip"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
-	"github.com/sirupsen/logrus"
 )
 
 // sessionsModule keeps a session per connection, the connection as the
@@ -40,16 +38,9 @@ module:provides("net", { name = "sess", default_port = 1, listener = {
 // its module.unload reaches the new one's table, which is the real table
 // in the new instance's state (not a proxy of the old one).
 func TestModuleSharedAcrossReload(t *testing.T) {
-	log := logrus.New()
-	log.SetOutput(&logBuffer{})
-	srv := listen.NewServer(log)
 	cfg := `modules_enabled = { "sess" }`
-	rt := New(Options{Log: log, Config: evaluate(t, cfg), Sources: sourcesOf(map[string]string{"sess": sessionsModule("v1")}), Server: srv})
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		rt.Stop(ctx)
-	})
+	rt, srv := newServedRuntime(t, cfg, map[string]string{"sess": sessionsModule("v1")})
+	log := rt.Runtime.log
 	if err := rt.LoadAll(); err != nil {
 		t.Fatal(err)
 	}
