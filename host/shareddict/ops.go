@@ -9,11 +9,11 @@ type Mode uint8
 // The modes of Set, as OpenResty's set, safe_set, add, safe_add and
 // replace.
 const (
-	ModeSet      Mode = iota // store, evicting the least recently used entries when full
-	ModeSafeSet              // store, failing with ErrNoMemory rather than evict a live entry
-	ModeAdd                  // store only when absent (ErrExists), evicting when full
-	ModeSafeAdd              // add without evicting live entries
-	ModeReplace              // store only when present (ErrNotFound)
+	ModeSet     Mode = iota // store, evicting the least recently used entries when full
+	ModeSafeSet             // store, failing with ErrNoMemory rather than evict a live entry
+	ModeAdd                 // store only when absent (ErrExists), evicting when full
+	ModeSafeAdd             // add without evicting live entries
+	ModeReplace             // store only when present (ErrNotFound)
 )
 
 func (m Mode) safe() bool { return m == ModeSafeSet || m == ModeSafeAdd }
