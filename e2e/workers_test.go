@@ -81,3 +81,29 @@ func TestSetWorkersCopiesServeAndReload(t *testing.T) {
 		t.Errorf("dict:list():\n%s", out)
 	}
 }
+
+// TestRateLimitExampleCountsAcrossCopies runs examples/modules/
+// mod_rate_limit.lua as examples/many-cores.cfg.lua configures it (5 lines
+// a minute), on a free port with two copies: two connections, served by
+// different copies, share the client's count, so the sixth line is
+// limited whichever copy reads it.
+func TestRateLimitExampleCountsAcrossCopies(t *testing.T) {
+	bin := testenv.Binary(t)
+	mods, _ := filepath.Abs("../examples/modules")
+	port := testenv.FreePorts(t, 1)[0]
+	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"rate_limit\" }\ninterfaces = { \"127.0.0.1\" }\nrun_as_root = true\nrate_limit_ports = { %d }\nrate_limit_workers = 2\nrate_limit_max = 5\nrate_limit_window = 60\nshared_dicts = { rate_limit = \"1M\" }\n",
+		mods, port))
+	startMoonport(t, bin, cfg)
+	testenv.WaitListening(t, port, loopback(port))
+	a, b := testenv.DialLine(t, port), testenv.DialLine(t, port)
+	defer a.Close()
+	defer b.Close()
+	for i, c := range []*testenv.LineClient{a, a, a, b, b} {
+		c.Send("hello\n")
+		c.Expect(fmt.Sprintf("ok %d", i+1))
+	}
+	b.Send("hello\n")
+	if got := b.Line(); !strings.HasPrefix(got, "limited, retry in ") {
+		t.Errorf("the sixth line: %q", got)
+	}
+}
