@@ -11,12 +11,12 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-// whoModule is a module that asks for two copies with module:set_workers;
+// whoModule is a module that asks for n copies with module:set_workers;
 // each copy takes a number from a shared dict as it loads and answers a
 // line with "<version> <copy> <hits>", hits counted across copies and
 // reloads in the same dict.
-func whoModule(version string) string {
-	return `if module.set_workers then module:set_workers(2) end
+func whoModule(version string, n int) string {
+	return `if module.set_workers then module:set_workers(` + fmt.Sprint(n) + `) end
 local dict = module:shared_dict("e2e")
 local copy = dict:incr("copies", 1, 0)
 module:provides("net", { name = "who", listener = {
@@ -28,9 +28,9 @@ module:provides("net", { name = "who", listener = {
 
 // TestSetWorkersCopiesServeAndReload runs the binary on a module that
 // calls module:set_workers(2): new connections go to both copies in turn,
-// their counts meet in the shared dict, a reload of the changed module
-// brings two new copies that find the counts where the old ones left
-// them, and the console's dict:list() shows the dict.
+// their counts meet in the shared dict, a reload of the module changed to
+// set_workers(3) brings three new copies that find the counts where the
+// old ones left them, and the console's dict:list() shows the dict.
 func TestSetWorkersCopiesServeAndReload(t *testing.T) {
 	bin := testenv.Binary(t)
 	dir := t.TempDir()
@@ -38,7 +38,7 @@ func TestSetWorkersCopiesServeAndReload(t *testing.T) {
 	p := testenv.FreePorts(t, 2)
 	logFile := filepath.Join(dir, "moonport.log")
 	modFile := filepath.Join(dir, "mod_who.lua")
-	os.WriteFile(modFile, []byte(whoModule("v1")), 0o644)
+	os.WriteFile(modFile, []byte(whoModule("v1", 2)), 0o644)
 	cfg := filepath.Join(dir, "moonport.cfg.lua")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"who\", \"admin_telnet\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nwho_ports = { %d }\nconsole_ports = { %d }\nrun_as_root = true\nreload_on_change = false\nshared_dicts = { e2e = \"64k\" }\nlog = { { to = \"file\", filename = %q } }\n",
 		dir, shipped, p[0], p[1], logFile)), 0o644)
@@ -68,12 +68,12 @@ func TestSetWorkersCopiesServeAndReload(t *testing.T) {
 		t.Fatalf("v1: copies %v, hits %s; want copies 1 and 2, 4 hits", copies, hits)
 	}
 
-	os.WriteFile(modFile, []byte(whoModule("v2")), 0o644)
+	os.WriteFile(modFile, []byte(whoModule("v2", 3)), 0o644)
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitReloaded(t, logFile, "SIGHUP", 1)
-	copies, hits = ask("v2", 4)
-	if !copies["3"] || !copies["4"] || len(copies) != 2 || hits != "8" {
-		t.Fatalf("v2: copies %v, hits %s; want copies 3 and 4, 8 hits", copies, hits)
+	copies, hits = ask("v2", 6)
+	if !copies["3"] || !copies["4"] || !copies["5"] || len(copies) != 3 || hits != "10" {
+		t.Fatalf("v2: copies %v, hits %s; want copies 3, 4 and 5, 10 hits", copies, hits)
 	}
 
 	out := moonportShell(t, bin, cfg, "dict:list()")
