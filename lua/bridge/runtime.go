@@ -59,7 +59,8 @@ type NetService struct {
 	inst     *Instance
 	handlers []*connHandler
 	next     atomic.Uint64
-	// Workers is how many copies of the module serve the service.
+	// Workers is how many copies of the module serve the service; 0
+	// until the module has loaded and module:set_workers had its say.
 	Workers int
 	// SSLConfig is the module's own TLS defaults (ssl_config), which sit
 	// between <service>_ssl and the global ssl in precedence.
@@ -425,7 +426,8 @@ func (rt *Runtime) loadInstance(ld *loader, m moduleRef, file string, src []byte
 // copies loads further copies of a module whose services ask for several
 // workers: each copy has its own Lua state, so connections spread over
 // the copies run in parallel. Only modules that keep no state between
-// connections (or keep it in module:shared) should ask for this.
+// connections (or keep it in a shared dict) should ask for this; how many
+// each service gets is settled by resolveWorkers (module_workers.go).
 func (rt *Runtime) copies(primary *Instance, src []byte, saved any) error {
 	want := primary.resolveWorkers()
 	for i := 1; i < want; i++ {
