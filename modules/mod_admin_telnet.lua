@@ -5,6 +5,7 @@
 module:set_global();
 
 local admin = require "moonport.admin";
+local shared = require "moonport.shared";
 
 local sessions = {};  -- conn -> session
 
@@ -83,12 +84,15 @@ local help = {
 	stats = {
 		"stats:show()              per listener: open, accepted, rejected, bytes, Lua errors; reloads",
 	},
+	dict = {
+		"dict:list()               shared dicts (module:shared_dict) with their entries, bytes and capacity",
+	},
 	log = {
 		"log:level(level)          log from level up: debug, info, warn, error, or default",
 		"log:reopen()              open the log files again (after logrotate moved them), as SIGUSR1",
 	},
 };
-local sections = { "server", "port", "module", "config", "conn", "stats", "log" };
+local sections = { "server", "port", "module", "config", "conn", "stats", "dict", "log" };
 local about = {
 	server = "version, uptime, memory, shutdown, upgrade",
 	port = "listening sockets: list, close",
@@ -96,6 +100,7 @@ local about = {
 	config = "options: get; reload the config",
 	conn = "connections: list, close",
 	stats = "counters per listener",
+	dict = "shared dicts: list",
 	log = "change the log level at run time",
 };
 
@@ -212,6 +217,16 @@ local function commands(print)
 			local r = call("reload_status");
 			print(("reloads: %d (%d failed)%s"):format(r.count, r.failures, r.error ~= "" and ("; last error: " .. r.error) or ""));
 			return true, "stats";
+		end,
+	};
+	c.dict = {
+		list = function()
+			local rows = shared.list();
+			print_table(print, rows, {
+				{ key = "name", title = "NAME" }, { key = "entries", title = "ENTRIES" },
+				{ key = "bytes", title = "BYTES", format = fmt_bytes }, { key = "capacity", title = "CAPACITY", format = fmt_bytes },
+			});
+			return true, #rows .. " shared dict(s)";
 		end,
 	};
 	c.log = {

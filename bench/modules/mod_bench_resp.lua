@@ -3,6 +3,11 @@
 -- are handled. Written only against Prosody's net API: the benchmark runs
 -- this same file in Prosody and in moonport.
 module:set_global();
+-- Safe to copy (what it keeps is per connection, and a connection stays
+-- with one copy): one copy per CPU. Prosody has no set_workers, so it is
+-- guarded; bench/run's -workers (the bench_*_workers option) overrides
+-- it, -workers 1 for one instance.
+if module.set_workers then module:set_workers("auto"); end
 
 local listener = {};
 local pending = {}; -- conn -> bytes of an incomplete command
@@ -55,8 +60,18 @@ function listener.onincoming(conn, data)
 	pending[conn] = rest ~= "" and rest or nil;
 end
 
+-- Open connections, counted across every copy in a shared dict
+-- (moonport's; Prosody runs without it): a cost per connection, none per
+-- request. The console's dict:list() shows it.
+local counts = module.shared_dict and module:shared_dict("bench");
+
+function listener.onconnect()
+	if counts then counts:incr("resp_connections", 1, 0); end
+end
+
 function listener.ondisconnect(conn)
 	pending[conn] = nil;
+	if counts then counts:incr("resp_connections", -1, 0); end
 end
 
 module:provides("net", {

@@ -43,7 +43,7 @@ var hostOptions = map[string]bool{}
 
 func init() {
 	for _, name := range strings.Fields(`
-		plugin_paths modules_enabled modules_disabled strict_modules lua_timeout lua_memory_limit
+		plugin_paths modules_enabled modules_disabled strict_modules lua_timeout lua_memory_limit shared_dicts
 		max_connections strict_binding use_ipv4 use_ipv6 removed_listener_grace reload_on_change
 		interfaces interface local_interfaces listeners network_settings
 		ssl certificates log pidfile prosody_user prosody_group run_as_root data_path

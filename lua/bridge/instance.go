@@ -101,7 +101,10 @@ type Instance struct {
 	objectHooks []objectHook
 
 	http        []*httpApp // module:provides("http", …)
-	httpWorkers int        // copies its HTTP routes ask for (workers)
+	httpWorkers int        // copies its HTTP routes ask for (workers); 0: moduleWorkers
+	// moduleWorkers is what module:set_workers asked for (module_workers.go);
+	// 0 when it was not called.
+	moduleWorkers int
 }
 
 // instanceOf is the instance a function of the module API or of a

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
-	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -239,31 +237,4 @@ func (inst *Instance) netService(item *lua.LTable) (*NetService, error) {
 	}
 	return &NetService{Service: svc, inst: inst, handlers: []*connHandler{h}, Workers: workers, SSLConfig: sslConfig, Serve: serve, Multiplex: multiplex,
 		Multiplexer: lua.LVAsBool(item.RawGetString("multiplexer"))}, nil
-}
-
-// workers reads how many copies of the module serve a service: the
-// operator's <service>_workers option, else the module's own workers
-// field, else 1. "auto" is one per CPU the Go runtime uses.
-func (inst *Instance) workers(service string, declared lua.LValue) (int, error) {
-	v, _ := luaval.ToGo(declared)
-	where := "workers"
-	if o, ok := inst.snap.Load().Get("*", service+"_workers"); ok {
-		v, where = o.Value, o.Location.String()+": "+service+"_workers"
-	}
-	switch x := v.(type) {
-	case nil:
-		return 1, nil
-	case string:
-		if x == "auto" {
-			return runtime.GOMAXPROCS(0), nil
-		}
-		if n, err := strconv.Atoi(x); err == nil && n >= 1 && n <= 256 {
-			return n, nil
-		}
-	case float64:
-		if x >= 1 && x <= 256 && x == float64(int(x)) {
-			return int(x), nil
-		}
-	}
-	return 0, fmt.Errorf("%s = %s: expected \"auto\" or a whole number from 1 to 256", where, value.Format(v))
 }

@@ -38,6 +38,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.json":          "decode encode encode_array encode_ordered null?",
 		"moonport.admin":     "call handover run",
 		"moonport.files":     "read stat write",
+		"moonport.shared":    "dict list",
 		"util.array":         "collect filter map pluck reverse slice sort unique",
 		"util.events":        "new",
 		"util.iterators":     "count filter head join keys range reverse ripairs select skip sorted_pairs tail to_array to_table unique values",

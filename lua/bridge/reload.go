@@ -16,6 +16,7 @@ type Stage struct {
 	rt       *Runtime
 	snap     *config.Snapshot
 	budget   Budget
+	dicts    map[string]int64 // shared_dicts, applied at Commit
 	sources  []Source
 	mu       sync.Mutex // guards order and loaded, which module:depends adds to
 	order    []*Instance
@@ -41,6 +42,10 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error
 	if err != nil {
 		return nil, err
 	}
+	dicts, err := dictSizes(snap)
+	if err != nil {
+		return nil, err
+	}
 	strict, err := strictModules(snap)
 	if err != nil {
 		return nil, err
@@ -49,7 +54,7 @@ func (rt *Runtime) Stage(snap *config.Snapshot, sources []Source) (*Stage, error
 	if err != nil {
 		return nil, err
 	}
-	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}, held: map[*Instance]bool{},
+	t := &Stage{rt: rt, snap: snap, sources: sources, budget: budget, dicts: dicts, loaded: map[string]*Instance{}, replaced: map[*Instance]*Instance{}, held: map[*Instance]bool{},
 		quiet: rt.quietReload.Swap(false)}
 	rt.mu.Lock()
 	active := map[string]*Instance{}
@@ -217,6 +222,7 @@ func (t *Stage) Commit() {
 	rt.mu.Unlock()
 	rt.config.Store(t.snap)
 	rt.limits.Store(&t.budget)
+	rt.dicts.Configure(t.dicts)
 	for _, inst := range t.kept {
 		for _, c := range append([]*Instance{inst}, inst.copies...) {
 			c.snap.Store(t.snap)

@@ -24,6 +24,7 @@ import (
 	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/listen"
 	"github.com/moonport/moonport/host/ports"
+	"github.com/moonport/moonport/host/shareddict"
 	"github.com/moonport/moonport/host/storage"
 	"github.com/moonport/moonport/host/value"
 	"github.com/moonport/moonport/lua/luaval"
@@ -58,7 +59,8 @@ type NetService struct {
 	inst     *Instance
 	handlers []*connHandler
 	next     atomic.Uint64
-	// Workers is how many copies of the module serve the service.
+	// Workers is how many copies of the module serve the service; 0
+	// until the module has loaded and module:set_workers had its say.
 	Workers int
 	// SSLConfig is the module's own TLS defaults (ssl_config), which sit
 	// between <service>_ssl and the global ssl in precedence.
@@ -108,6 +110,7 @@ type Runtime struct {
 	// optionsRead holds the option names modules read (module_options.go).
 	optionsRead sync.Map
 	shared      *sharedStore
+	dicts       *shareddict.Set           // module:shared_dict (lib_moonport_shared.go)
 	views       atomic.Pointer[CoreViews] // what the core.* libraries read of the host
 	events      *eventBuses               // module:hook and the events objects (module_events.go)
 	items       *itemStore                // module:add_item (module_items.go)
@@ -147,6 +150,9 @@ func New(opts Options) *Runtime {
 	rt.network.Store(&opts.Settings)
 	b, _ := BudgetOf(opts.Config) // LoadAll reports a bad value
 	rt.limits.Store(&b)
+	rt.dicts = shareddict.NewSet()
+	sizes, _ := dictSizes(opts.Config) // LoadAll reports a bad value
+	rt.dicts.Configure(sizes)
 	go rt.watchdog()
 	return rt
 }
@@ -309,6 +315,9 @@ func (rt *Runtime) LoadAll() error {
 	if _, err := BudgetOf(snap); err != nil {
 		return err
 	}
+	if _, err := dictSizes(snap); err != nil {
+		return err
+	}
 	strict, err := strictModules(snap)
 	if err != nil {
 		return err
@@ -417,14 +426,10 @@ func (rt *Runtime) loadInstance(ld *loader, m moduleRef, file string, src []byte
 // copies loads further copies of a module whose services ask for several
 // workers: each copy has its own Lua state, so connections spread over
 // the copies run in parallel. Only modules that keep no state between
-// connections (or keep it in module:shared) should ask for this.
+// connections (or keep it in a shared dict) should ask for this; how many
+// each service gets is settled by resolveWorkers (module_workers.go).
 func (rt *Runtime) copies(primary *Instance, src []byte, saved any) error {
-	want := primary.httpWorkers
-	for _, s := range primary.services {
-		if s.Workers > want {
-			want = s.Workers
-		}
-	}
+	want := primary.resolveWorkers()
 	for i := 1; i < want; i++ {
 		c := newInstance(rt, primary.Name, primary.Host, primary.Path, primary.snap.Load())
 		c.copyOf = primary
@@ -456,7 +461,12 @@ func (inst *Instance) addService(s *NetService) error {
 	if p := inst.copyOf; p != nil {
 		for _, o := range p.services {
 			if o.Name == s.Name {
-				o.handlers = append(o.handlers, s.handlers...)
+				// A service asking for fewer copies than its module makes
+				// (<service>_workers = 1 beside a set_workers("auto"))
+				// is served by that many.
+				if len(o.handlers) < o.Workers {
+					o.handlers = append(o.handlers, s.handlers...)
+				}
 				return nil
 			}
 		}
