@@ -119,6 +119,7 @@ func newInstance(rt *Runtime, name, host, path string, snap *config.Snapshot) *I
 		timers: map[*timer]struct{}{}, conns: map[*listen.Conn]*luaConn{},
 		tasks: map[*lua.LState]bool{}, ctx: newBudgetContext(),
 		log: rt.log.WithFields(logrus.Fields{"module": name, "host": host})}
+	inst.errs.log = inst.log
 	// Bounded stacks: runaway recursion is an error, not the host's memory.
 	inst.L = lua.NewState(lua.Options{CallStackSize: 256, RegistrySize: 8192, RegistryMaxSize: 256 * 1024, RegistryGrowStep: 1024})
 	inst.ud = inst.L.NewUserData()
@@ -137,7 +138,7 @@ func (inst *Instance) stop() {
 	inst.executor.stop(func() {
 		inst.rt.shared.release(inst, false) // module:shared tables outlive it
 		inst.L.Close()
-		inst.errs.flush(time.Now().Add(time.Second), inst.log) // whatever is left
+		inst.errs.flush(time.Now().Add(time.Second)) // whatever is left
 	})
 }
 

@@ -106,6 +106,7 @@ func moduleSetGlobal(L *lua.LState) int {
 	inst.module.RawSetString("host", lua.LString("*"))
 	inst.module.RawSetString("global", lua.LTrue)
 	inst.log = inst.log.WithField("host", "*")
+	inst.errs.setLog(inst.log)
 	return 0
 }
 

@@ -38,7 +38,7 @@ func (rt *Runtime) watchdog() {
 			checkMemory(heap, insts, b.Memory)
 		}
 		for _, inst := range insts {
-			inst.errs.flush(now, inst.log)
+			inst.errs.flush(now)
 		}
 	}
 }
