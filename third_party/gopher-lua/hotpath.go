@@ -90,3 +90,31 @@ func decimalInt(s string) (LNumber, bool) {
 	}
 	return LNumber(n), true
 }
+
+// pushGFrame pushes the frame of a call of the Go function fn from the
+// Lua frame parent, as OP_CALL's pushCallFrame does, when the state has
+// the default fixed call stack and room on it; it reports whether it
+// did. The frame is written in place: pushCallFrame builds it, passes
+// it by value through the callFrameStack interface and copies it again,
+// which cost a tenth of a call of string.byte.
+func (ls *LState) pushGFrame(fn *LFunction, parent *callFrame, base, nargs, nret int) bool {
+	fs, ok := ls.stack.(*fixedCallFrameStack)
+	if !ok || fs.sp == len(fs.array) {
+		return false // pushCallFrame grows the stack or raises the overflow
+	}
+	cf := &fs.array[fs.sp]
+	cf.Idx = fs.sp
+	cf.Fn = fn
+	cf.Parent = parent
+	cf.Pc = 0
+	cf.Base = base
+	cf.LocalBase = base + 1
+	cf.ReturnBase = base
+	cf.NArgs = nargs
+	cf.NRet = nret
+	cf.TailCall = 0
+	fs.sp++
+	ls.reg.SetTop(base + 1 + nargs) // initCallFrame of a Go function
+	ls.currentFrame = cf
+	return true
+}
