@@ -78,12 +78,12 @@ func BenchmarkTableStringKey(b *testing.B) {
 }
 
 func BenchmarkTableUserdataKey(b *testing.B) {
-	benchLuaUD(b, `local pending = {}`, `pending[u] = "x"; local v = pending[u]; pending[u] = nil`)
+	benchLuaUD(b, `local u, pending = u, {}`, `pending[u] = "x"; local v = pending[u]; pending[u] = nil`)
 }
 
 func BenchmarkMethodCall(b *testing.B) {
 	// the echo module's whole work: conn:write(data)
-	benchLuaUD(b, `local data = "hello"`, `u:write(data)`)
+	benchLuaUD(b, `local u, data = u, "hello"`, `u:write(data)`)
 }
 
 func BenchmarkHTTPHandler(b *testing.B) {

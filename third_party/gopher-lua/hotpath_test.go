@@ -246,3 +246,115 @@ func checkLua51(t *testing.T, body string, want []string, lua51 map[int]string) 
 		}
 	}
 }
+
+// hotTables iterates tables with pairs after sets, updates, deletions
+// (before, during and after a traversal), re-insertions and keys of
+// every kind, and sorts what it sees: the lazily built key index
+// (table.go) must visit each key once, as Lua does.
+const hotTables = `local function keys(t)
+	local ks, seen = {}, {}
+	for k, v in pairs(t) do
+		local s = type(k) == "string" and k or (type(k) == "number" and ("#" .. k) or type(k))
+		if seen[k] then s = s .. "(twice)" end
+		seen[k] = true
+		ks[#ks + 1] = s .. "=" .. (type(v) == "table" and "table" or tostring(v))
+	end
+	table.sort(ks)
+	return table.concat(ks, ",")
+end
+local t = {}
+show("empty", keys(t), next(t))
+t.a = 1; t.b = 2; t.a = 3
+show("set", keys(t))
+t.a = nil
+show("deleted", keys(t))
+t.a = 4
+show("readded", keys(t))
+for k in pairs(t) do t[k] = nil end
+show("cleared in traversal", keys(t), next(t))
+t.x = 1; t.y = 2; t.z = 3
+for k, v in pairs(t) do if k == "y" then t.x = nil; t.z = 30 end end
+show("changed in traversal", keys(t))
+t.w = 9
+show("new after traversal", keys(t))
+local u1, u2 = newproxy(), newproxy()
+local p = {}
+for i = 1, 100 do p[u1] = i; p[u1] = nil; p[u2] = i end
+show("ud churn", keys(p))
+p[u1] = "a"; p[1] = "one"; p[2.5] = "f"; p[true] = "t"; p.s = "s"
+show("mixed", keys(p))
+p[u2] = nil; p[true] = nil
+show("mixed deleted", keys(p))
+local h = {headers = {}}
+h.headers.content_type = "text/plain"; h.headers.content_type = "x"; h.headers.server = "m"
+show("nested", keys(h.headers), keys(h))
+local arr = {10, 20, 30, n = 3}
+show("array+hash", keys(arr))
+local c = {}
+for i = 1, 50 do c["k" .. i] = i end
+for i = 1, 50, 2 do c["k" .. i] = nil end
+local n, sum = 0, 0
+for k, v in pairs(c) do n = n + 1; sum = sum + v end
+show("many", n, sum)
+for i = 1, 50, 2 do c["k" .. i] = i end
+n, sum = 0, 0
+for k, v in pairs(c) do n = n + 1; sum = sum + v end
+show("many readded", n, sum)
+local k1 = next(c); c[k1] = nil
+n = 0 for k in pairs(c) do n = n + 1 end
+show("next then delete", n)
+`
+
+// hotTablesWant is what lua5.1 prints for hotTables.
+var hotTablesWant = []string{
+	"empty  nil",
+	"set a=3,b=2",
+	"deleted b=2",
+	"readded a=4,b=2",
+	"cleared in traversal  nil",
+	"changed in traversal y=2,z=30",
+	"new after traversal w=9,y=2,z=30",
+	"ud churn userdata=100",
+	"mixed #1=one,#2.5=f,boolean=t,s=s,userdata=100,userdata=a",
+	"mixed deleted #1=one,#2.5=f,s=s,userdata=a",
+	"nested content_type=x,server=m headers=table",
+	"array+hash #1=10,#2=20,#3=30,n=3",
+	"many 25 650",
+	"many readded 50 1275",
+	"next then delete 49",
+}
+
+func TestHotTables(t *testing.T) {
+	checkShown(t, hotTables, hotTablesWant)
+	checkLua51(t, hotTables, hotTablesWant, nil)
+}
+
+// A table never iterated keeps no key index, so one keyed by connections
+// that come and go does not grow (v1.1.2 kept every key it ever had);
+// the first traversal builds the index and sees exactly the live keys.
+func TestTableKeyIndexLazy(t *testing.T) {
+	L := NewState()
+	defer L.Close()
+	tb := L.NewTable()
+	for i := 0; i < 1000; i++ {
+		ud := L.NewUserData()
+		tb.RawSetH(ud, LTrue)
+		tb.RawSetString("field", LNumber(i))
+		tb.RawSetH(ud, LNil)
+	}
+	if len(tb.keys) != 0 || tb.k2i != nil {
+		t.Fatalf("key index of %d keys built without a traversal", len(tb.keys))
+	}
+	live := L.NewUserData()
+	tb.RawSetH(live, LTrue)
+	n := 0
+	for k, v := tb.Next(LNil); k != LNil; k, v = tb.Next(k) {
+		n++
+		if k != live && k != LString("field") || v == LNil {
+			t.Errorf("unexpected entry %v = %v", k, v)
+		}
+	}
+	if n != 2 || len(tb.keys) != 2 {
+		t.Errorf("traversal saw %d entries, index holds %d keys, want 2 and 2", n, len(tb.keys))
+	}
+}

@@ -201,23 +201,33 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
 	if tb.strdict == nil {
-		tb.strdict = make(map[string]LValue, defaultHashCap)
+		// moonport: no size hint (it was defaultHashCap, 32): the map
+		// grows as the table does, and a table with a field or two no
+		// longer allocates room for 32.
+		tb.strdict = make(map[string]LValue)
 	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
 		// TODO tb.keys and tb.k2i should also be removed
 		delete(tb.strdict, key)
-	} else {
+		return
+	}
+	// moonport: keys and k2i, the order Next follows, are built by the
+	// first Next that needs them (keyIndex); until then a set is one map
+	// assignment. Once built, a key already in strdict is in them too
+	// (they are never pruned), so only a new key is boxed and added.
+	if tb.k2i == nil {
 		tb.strdict[key] = value
-		lkey := LString(key)
-		if _, ok := tb.k2i[lkey]; !ok {
-			tb.k2i[lkey] = len(tb.keys)
-			tb.keys = append(tb.keys, lkey)
-		}
+		return
+	}
+	if _, ok := tb.strdict[key]; ok {
+		tb.strdict[key] = value
+		return
+	}
+	tb.strdict[key] = value
+	lkey := LString(key)
+	if _, ok := tb.k2i[lkey]; !ok {
+		tb.k2i[lkey] = len(tb.keys)
+		tb.keys = append(tb.keys, lkey)
 	}
 }
 
@@ -230,20 +240,37 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
 		// TODO tb.keys and tb.k2i should also be removed
 		delete(tb.dict, key)
-	} else {
-		tb.dict[key] = value
+		return
+	}
+	tb.dict[key] = value
+	// moonport: see RawSetString; a table keyed by connections
+	// (pending[conn] = ...; pending[conn] = nil) and never iterated no
+	// longer keeps every key it ever had in keys and k2i.
+	if tb.k2i != nil {
 		if _, ok := tb.k2i[key]; !ok {
 			tb.k2i[key] = len(tb.keys)
 			tb.keys = append(tb.keys, key)
 		}
+	}
+}
+
+// keyIndex builds keys and k2i, the order in which Next visits the hash
+// part, from the keys the table holds now (moonport: see RawSetString).
+func (tb *LTable) keyIndex() {
+	n := len(tb.strdict) + len(tb.dict)
+	tb.keys = make([]LValue, 0, n)
+	tb.k2i = make(map[LValue]int, n)
+	for k := range tb.strdict {
+		lk := LString(k)
+		tb.k2i[lk] = len(tb.keys)
+		tb.keys = append(tb.keys, lk)
+	}
+	for k := range tb.dict {
+		tb.k2i[k] = len(tb.keys)
+		tb.keys = append(tb.keys, k)
 	}
 }
 
@@ -349,6 +376,9 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
+	if tb.k2i == nil && len(tb.strdict)+len(tb.dict) > 0 {
+		tb.keyIndex() // moonport: see RawSetString
+	}
 	init := false
 	if key == LNil {
 		key = LNumber(0)
