@@ -18,6 +18,7 @@ func OpenString(L *LState) int {
 	mod.RawSetString("gmatch", gmatch)
 	mod.RawSetString("gfind", gmatch)
 	mod.RawSetString("__index", mod)
+	setFastPaths(mod, strFastPaths) // moonport: fastcall.go
 	L.G.builtinMts[int(LTString)] = mod
 	//}
 	L.Push(mod)

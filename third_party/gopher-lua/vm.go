@@ -1244,6 +1244,9 @@ func init() {
 			if fn, ok := lv.(*LFunction); ok {
 				// moonport: a Go function on the default (fixed) call
 				// stack gets its frame written in place; see pushGFrame.
+				if fn.fast != nil && nret >= 0 && fn.fast(L, RA, nargs, nret) {
+					return 0 // moonport: fastcall.go
+				}
 				if fn.IsG && L.pushGFrame(fn, cf, RA, nargs, nret) {
 					if callGFunction(L, false) {
 						return 1
