@@ -1242,10 +1242,11 @@ func init() {
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {
-				// moonport: a Go function on the default (fixed) call
-				// stack gets its frame written in place; see pushGFrame.
+				// moonport: a library function with a fast path runs it
+				// (fastcall.go); a Go function on the default (fixed) call
+				// stack gets its frame written in place (pushGFrame).
 				if fn.fast != nil && nret >= 0 && fn.fast(L, RA, nargs, nret) {
-					return 0 // moonport: fastcall.go
+					return 0
 				}
 				if fn.IsG && L.pushGFrame(fn, cf, RA, nargs, nret) {
 					if callGFunction(L, false) {
