@@ -457,7 +457,7 @@ func baseToString(L *LState) int {
 }
 
 func baseType(L *LState) int {
-	L.Push(LString(L.CheckAny(1).Type().String()))
+	L.Push(typeNames[L.CheckAny(1).Type()]) // moonport: preboxed (fastcall.go)
 	return 1
 }
 

@@ -15,7 +15,10 @@ package lua
 // as before. A fast path never raises an error or calls Lua, so no frame
 // is missing from a traceback.
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // fastGFunc computes the results of a call whose function is at register
 // ra with nargs arguments after it and nret results wanted (never
@@ -41,6 +44,21 @@ var strFastPaths = map[string]fastGFunc{
 
 var baseFastPaths = map[string]fastGFunc{
 	"tonumber": fastToNumber,
+	"type":     fastType,
+}
+
+var mathFastPaths = map[string]fastGFunc{
+	"floor": fastMathFloor,
+}
+
+// typeNames holds type()'s answers, preboxed: type(x) == "string" is
+// the usual argument check of a Lua function.
+var typeNames [len(lValueNames)]LValue
+
+func init() {
+	for i, name := range lValueNames {
+		typeNames[i] = LString(name)
+	}
 }
 
 // fastReturn leaves the registers as OP_CALL's regular path leaves them
@@ -200,4 +218,29 @@ func fastToNumber(L *LState, ra, nargs, nret int) bool {
 		}
 	}
 	return false
+}
+
+// fastType is baseType.
+func fastType(L *LState, ra, nargs, nret int) bool {
+	if nargs < 1 {
+		return false
+	}
+	return L.fastReturn(ra, nargs, nret, 1, typeNames[L.reg.array[ra+1].Type()], nil)
+}
+
+// fastMathFloor is mathFloor for a number whose floor is not -0 (the
+// preboxed 0 is +0).
+func fastMathFloor(L *LState, ra, nargs, nret int) bool {
+	if nargs < 1 {
+		return false
+	}
+	n, ok := L.reg.array[ra+1].(LNumber)
+	if !ok {
+		return false
+	}
+	f := math.Floor(float64(n))
+	if f == 0 && math.Signbit(f) {
+		return false
+	}
+	return L.fastReturn(ra, nargs, nret, 1, L.alloc.LNumber2I(LNumber(f)), nil)
 }

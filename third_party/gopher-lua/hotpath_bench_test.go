@@ -174,3 +174,12 @@ func BenchmarkEmptyLoop(b *testing.B) {
 	// the loop the benchmarks above run, alone
 	benchHot(b, ``, `local c = i`)
 }
+
+func BenchmarkType(b *testing.B) {
+	// the usual argument check of a Lua function
+	benchHot(b, `local type, s = type, "x"`, `local ok = type(s) == "string"`)
+}
+
+func BenchmarkMathFloor(b *testing.B) {
+	benchHot(b, `local floor, x = math.floor, 1234.5`, `local f = floor(x / 2)`)
+}
