@@ -409,9 +409,17 @@ func (rg *registry) SetTop(topi int) { // +inline-start
 	// values beyond top don't need to be valid LValues, so setting them to nil is fine
 	// setting them to nil rather than LNil lets us invoke the golang memclr opto
 	if rg.top < oldtopi {
-		nilRange := rg.array[rg.top:oldtopi]
-		for i := range nilRange {
-			nilRange[i] = nil
+		// moonport: a few slots (a call's arguments) are cleared one by
+		// one; the memclr below costs some 50 instructions for any range.
+		if oldtopi-rg.top <= 8 {
+			for i := rg.top; i < oldtopi; i++ {
+				rg.array[i] = nil
+			}
+		} else {
+			nilRange := rg.array[rg.top:oldtopi]
+			for i := range nilRange {
+				nilRange[i] = nil
+			}
 		}
 	}
 	//for i := rg.top; i < oldtop; i++ {
@@ -470,9 +478,17 @@ func (rg *registry) CopyRange(regv, start, limit, n int) { // +inline-start
 	oldtop := rg.top
 	rg.top = regv + n
 	if rg.top < oldtop {
-		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
+		// moonport: a few slots (a call's arguments) are cleared one by
+		// one; the memclr below costs some 50 instructions for any range.
+		if oldtop-rg.top <= 8 {
+			for i := rg.top; i < oldtop; i++ {
+				rg.array[i] = nil
+			}
+		} else {
+			nilRange := rg.array[rg.top:oldtop]
+			for i := range nilRange {
+				nilRange[i] = nil
+			}
 		}
 	}
 } // +inline-end
@@ -489,9 +505,17 @@ func (rg *registry) FillNil(regm, n int) { // +inline-start
 	oldtop := rg.top
 	rg.top = regm + n
 	if rg.top < oldtop {
-		nilRange := rg.array[rg.top:oldtop]
-		for i := range nilRange {
-			nilRange[i] = nil
+		// moonport: a few slots (a call's arguments) are cleared one by
+		// one; the memclr below costs some 50 instructions for any range.
+		if oldtop-rg.top <= 8 {
+			for i := rg.top; i < oldtop; i++ {
+				rg.array[i] = nil
+			}
+		} else {
+			nilRange := rg.array[rg.top:oldtop]
+			for i := range nilRange {
+				nilRange[i] = nil
+			}
 		}
 	}
 } // +inline-end

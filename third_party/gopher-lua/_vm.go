@@ -140,6 +140,16 @@ func callGFunction(L *LState, tailcall bool) bool {
 	}
 
 	// +inline-call L.reg.CopyRange frame.ReturnBase L.reg.Top()-gfnret -1 wantret
+	// moonport: the fixed call stack is popped without its interface's
+	// two dynamic calls (pushGFrame).
+	if fs, ok := L.stack.(*fixedCallFrameStack); ok {
+		fs.sp--
+		L.currentFrame = nil
+		if fs.sp > 0 {
+			L.currentFrame = &fs.array[fs.sp-1]
+		}
+		return false
+	}
 	L.stack.Pop()
 	L.currentFrame = L.stack.Last()
 	return false
@@ -591,6 +601,18 @@ func init() {
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {
+				// moonport: a library function with a fast path runs it
+				// (fastcall.go); a Go function on the default (fixed) call
+				// stack gets its frame written in place (pushGFrame).
+				if fn.fast != nil && nret >= 0 && fn.fast(L, RA, nargs, nret) {
+					return 0
+				}
+				if fn.IsG && L.pushGFrame(fn, cf, RA, nargs, nret) {
+					if callGFunction(L, false) {
+						return 1
+					}
+					return 0
+				}
 				callable = fn
 				meta = false
 			} else {
@@ -712,7 +734,10 @@ func init() {
 						if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
-							// +inline-call reg.SetNumber RA+3 v
+							// moonport: the loop variable shares the index's
+							// boxed value; boxing it again cost a second slab
+							// allocation per iteration.
+							// +inline-call reg.Set RA+3 reg.array[RA]
 						} else {
 							// +inline-call reg.SetTop RA+1
 						}

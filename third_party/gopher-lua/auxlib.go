@@ -143,7 +143,9 @@ func (ls *LState) CheckOption(n int, options []string) int {
 
 func (ls *LState) OptInt(n int, d int) int {
 	v := ls.Get(n)
-	if v == LNil {
+	// moonport: a type assertion, not an interface comparison (a call of
+	// runtime.ifaceeq); LNil is the only *LNilType value.
+	if _, isnil := v.(*LNilType); isnil {
 		return d
 	}
 	if intv, ok := v.(LNumber); ok {

@@ -17,6 +17,7 @@ func OpenBase(L *LState) int {
 	L.SetGlobal("_VERSION", LString(LuaVersion))
 	L.SetGlobal("_GOPHER_LUA_VERSION", LString(PackageName+" "+PackageVersion))
 	basemod := L.RegisterModule("_G", baseFuncs)
+	setFastPaths(global, baseFastPaths) // moonport: fastcall.go
 	global.RawSetString("ipairs", L.NewClosure(baseIpairs, L.NewFunction(ipairsaux)))
 	global.RawSetString("pairs", L.NewClosure(basePairs, L.NewFunction(pairsaux)))
 	L.Push(basemod)
@@ -141,8 +142,10 @@ func ipairsaux(L *LState) int {
 		return 0
 	} else {
 		L.Pop(1)
-		L.Push(LNumber(i))
-		L.Push(LNumber(i))
+		// moonport: the index boxed once, by the allocator (hotpath.go)
+		iv := L.alloc.LNumber2I(LNumber(i))
+		L.Push(iv)
+		L.Push(iv)
 		L.Push(v)
 		return 2
 	}
@@ -152,7 +155,7 @@ func baseIpairs(L *LState) int {
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
 	L.Push(tb)
-	L.Push(LNumber(0))
+	L.pushNumber(LNumber(0))
 	return 3
 }
 
@@ -335,7 +338,7 @@ func baseSelect(L *LState) int {
 		if string(lv) != "#" {
 			L.ArgError(1, "invalid string '"+string(lv)+"'")
 		}
-		L.Push(LNumber(L.GetTop() - 1))
+		L.pushNumber(LNumber(L.GetTop() - 1))
 		return 1
 	}
 	return 0
@@ -402,6 +405,21 @@ func baseSetMetatable(L *LState) int {
 }
 
 func baseToNumber(L *LState) int {
+	// moonport: a decimal integer string, or a number, with no base, is
+	// answered without the general conversion and without an allocation
+	// (hotpath.go); the results are those of the code below.
+	if L.GetTop() == 1 {
+		switch lv := L.Get(1).(type) {
+		case LString:
+			if n, ok := decimalInt(string(lv)); ok {
+				L.pushNumber(n)
+				return 1
+			}
+		case LNumber:
+			L.Push(L.Get(1))
+			return 1
+		}
+	}
 	base := L.OptInt(2, 10)
 	noBase := L.Get(2) == LNil
 
@@ -414,7 +432,7 @@ func baseToNumber(L *LState) int {
 			if v, err := strconv.ParseFloat(str, LNumberBit); err != nil {
 				L.Push(LNil)
 			} else {
-				L.Push(LNumber(v))
+				L.pushNumber(LNumber(v))
 			}
 		} else {
 			if noBase && strings.HasPrefix(strings.ToLower(str), "0x") {
@@ -423,7 +441,7 @@ func baseToNumber(L *LState) int {
 			if v, err := strconv.ParseInt(str, base, LNumberBit); err != nil {
 				L.Push(LNil)
 			} else {
-				L.Push(LNumber(v))
+				L.pushNumber(LNumber(v))
 			}
 		}
 	default:
@@ -439,7 +457,7 @@ func baseToString(L *LState) int {
 }
 
 func baseType(L *LState) int {
-	L.Push(LString(L.CheckAny(1).Type().String()))
+	L.Push(typeNames[L.CheckAny(1).Type()]) // moonport: preboxed (fastcall.go)
 	return 1
 }
 

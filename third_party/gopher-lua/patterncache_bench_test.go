@@ -23,7 +23,7 @@ func BenchmarkStringFindPattern(b *testing.B) {
 }
 
 func BenchmarkStringFindPlain(b *testing.B) {
-	benchLua(b, `s = "12345\r\nrest"`, `string.find(s, "\r\n", 1, true)`)
+	benchHot(b, `s = "12345\r\nrest"`, `string.find(s, "\r\n", 1, true)`)
 }
 
 func BenchmarkStringMatch(b *testing.B) {

@@ -18,6 +18,7 @@ func OpenString(L *LState) int {
 	mod.RawSetString("gmatch", gmatch)
 	mod.RawSetString("gfind", gmatch)
 	mod.RawSetString("__index", mod)
+	setFastPaths(mod, strFastPaths) // moonport: fastcall.go
 	L.G.builtinMts[int(LTString)] = mod
 	//}
 	L.Push(mod)
@@ -56,7 +57,7 @@ func strByte(L *LState) int {
 		if start < 0 || start >= l {
 			return 0
 		}
-		L.Push(LNumber(str[start]))
+		L.pushNumber(LNumber(str[start]))
 		return 1
 	}
 
@@ -67,7 +68,7 @@ func strByte(L *LState) int {
 	}
 
 	for i := start; i < end; i++ {
-		L.Push(LNumber(str[i]))
+		L.pushNumber(LNumber(str[i]))
 	}
 	return end - start
 }
@@ -78,7 +79,7 @@ func strChar(L *LState) int {
 	for i := 1; i <= top; i++ {
 		bytes[i-1] = uint8(L.CheckInt(i))
 	}
-	L.Push(LString(string(bytes)))
+	L.Push(stringValue(string(bytes)))
 	return 1
 }
 
@@ -90,25 +91,22 @@ func strDump(L *LState) int {
 func strFind(L *LState) int {
 	str := L.CheckString(1)
 	pattern := L.CheckString(2)
-	if len(pattern) == 0 {
-		L.Push(LNumber(1))
-		L.Push(LNumber(0))
-		return 2
-	}
-	init := luaIndex2StringIndex(str, L.OptInt(3, 1), true)
-	plain := false
-	if L.GetTop() == 4 {
-		plain = LVAsBool(L.Get(4))
-	}
-
-	if plain {
+	// moonport: an init past the end is clamped to the end, as Lua 5.1
+	// does; v1.1.2 raised a Go slice error for a plain find and missed
+	// empty matches there.
+	init := intMin(luaIndex2StringIndex(str, L.OptInt(3, 1), true), len(str))
+	// moonport: the plain flag is the 4th argument whatever follows it,
+	// and a pattern without special characters is searched as plain text,
+	// as in Lua 5.1 (same results, no pattern matcher). An empty pattern
+	// matches at init (v1.1.2 answered 1, 0 whatever init).
+	if (L.GetTop() >= 4 && LVAsBool(L.Get(4))) || !hasPatternSpecials(pattern) {
 		pos := strings.Index(str[init:], pattern)
 		if pos < 0 {
 			L.Push(LNil)
 			return 1
 		}
-		L.Push(LNumber(init+pos) + 1)
-		L.Push(LNumber(init + pos + len(pattern)))
+		L.pushNumber(LNumber(init+pos) + 1)
+		L.pushNumber(LNumber(init + pos + len(pattern)))
 		return 2
 	}
 
@@ -122,13 +120,13 @@ func strFind(L *LState) int {
 		return 1
 	}
 	md := mds[0]
-	L.Push(LNumber(md.Capture(0) + 1))
-	L.Push(LNumber(md.Capture(1)))
+	L.pushNumber(LNumber(md.Capture(0) + 1))
+	L.pushNumber(LNumber(md.Capture(1)))
 	for i := 2; i < md.CaptureLength(); i += 2 {
 		if md.IsPosCapture(i) {
-			L.Push(LNumber(md.Capture(i)))
+			L.pushNumber(LNumber(md.Capture(i)))
 		} else {
-			L.Push(LString(str[md.Capture(i):md.Capture(i+1)]))
+			L.Push(stringValue(str[md.Capture(i):md.Capture(i+1)]))
 		}
 	}
 	return md.CaptureLength()/2 + 1
@@ -160,7 +158,7 @@ func strGsub(L *LState) int {
 	}
 	if len(mds) == 0 {
 		L.SetTop(1)
-		L.Push(LNumber(0))
+		L.pushNumber(LNumber(0))
 		return 2
 	}
 	switch lv := repl.(type) {
@@ -171,7 +169,7 @@ func strGsub(L *LState) int {
 	case *LFunction:
 		L.Push(LString(strGsubFunc(L, str, lv, mds)))
 	}
-	L.Push(LNumber(len(mds)))
+	L.pushNumber(LNumber(len(mds)))
 	return 2
 }
 
@@ -275,14 +273,14 @@ func strGsubFunc(L *LState, str string, repl *LFunction, matches []*pm.MatchData
 		if match.CaptureLength() > 2 { // has captures
 			for i := 2; i < match.CaptureLength(); i += 2 {
 				if match.IsPosCapture(i) {
-					L.Push(LNumber(match.Capture(i)))
+					L.pushNumber(LNumber(match.Capture(i)))
 				} else {
-					L.Push(LString(capturedString(L, match, str, i)))
+					L.Push(stringValue(capturedString(L, match, str, i)))
 				}
 				nargs++
 			}
 		} else {
-			L.Push(LString(capturedString(L, match, str, 0)))
+			L.Push(stringValue(capturedString(L, match, str, 0)))
 			nargs++
 		}
 		L.Call(nargs, 1)
@@ -312,15 +310,15 @@ func strGmatchIter(L *LState) int {
 	L.Push(L.Get(1))
 	match := matches[idx]
 	if match.CaptureLength() == 2 {
-		L.Push(LString(str[match.Capture(0):match.Capture(1)]))
+		L.Push(stringValue(str[match.Capture(0):match.Capture(1)]))
 		return 1
 	}
 
 	for i := 2; i < match.CaptureLength(); i += 2 {
 		if match.IsPosCapture(i) {
-			L.Push(LNumber(match.Capture(i)))
+			L.pushNumber(LNumber(match.Capture(i)))
 		} else {
-			L.Push(LString(str[match.Capture(i):match.Capture(i+1)]))
+			L.Push(stringValue(str[match.Capture(i):match.Capture(i+1)]))
 		}
 	}
 	return match.CaptureLength()/2 - 1
@@ -343,7 +341,7 @@ func strGmatch(L *LState) int {
 
 func strLen(L *LState) int {
 	str := L.CheckString(1)
-	L.Push(LNumber(len(str)))
+	L.pushNumber(LNumber(len(str)))
 	return 1
 }
 
@@ -379,14 +377,14 @@ func strMatch(L *LState) int {
 	nsubs := md.CaptureLength() / 2
 	switch nsubs {
 	case 1:
-		L.Push(LString(str[md.Capture(0):md.Capture(1)]))
+		L.Push(stringValue(str[md.Capture(0):md.Capture(1)]))
 		return 1
 	default:
 		for i := 2; i < md.CaptureLength(); i += 2 {
 			if md.IsPosCapture(i) {
-				L.Push(LNumber(md.Capture(i)))
+				L.pushNumber(LNumber(md.Capture(i)))
 			} else {
-				L.Push(LString(str[md.Capture(i):md.Capture(i+1)]))
+				L.Push(stringValue(str[md.Capture(i):md.Capture(i+1)]))
 			}
 		}
 		return nsubs - 1
@@ -423,7 +421,7 @@ func strSub(L *LState) int {
 	if start >= l || end < start {
 		L.Push(emptyLString)
 	} else {
-		L.Push(LString(str[start:end]))
+		L.Push(stringValue(str[start:end]))
 	}
 	return 1
 }

@@ -201,24 +201,26 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
 func (tb *LTable) RawSetString(key string, value LValue) {
 	if tb.strdict == nil {
-		tb.strdict = make(map[string]LValue, defaultHashCap)
+		// moonport: no size hint (it was defaultHashCap, 32): the map
+		// grows as the table does, and a table with a field or two no
+		// longer allocates room for 32.
+		tb.strdict = make(map[string]LValue)
 	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
+		tb.indexBeforeDelete()
 		// TODO tb.keys and tb.k2i should also be removed
 		delete(tb.strdict, key)
-	} else {
-		tb.strdict[key] = value
-		lkey := LString(key)
-		if _, ok := tb.k2i[lkey]; !ok {
-			tb.k2i[lkey] = len(tb.keys)
-			tb.keys = append(tb.keys, lkey)
-		}
+		return
 	}
+	// moonport: a key already in strdict is in keys (and k2i) too: they
+	// are never pruned. Updating a field skips boxing the key and looking
+	// it up in k2i, an allocation and an interface-keyed map access.
+	if _, ok := tb.strdict[key]; ok {
+		tb.strdict[key] = value
+		return
+	}
+	tb.strdict[key] = value
+	tb.addKey(LString(key))
 }
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
@@ -230,20 +232,55 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 	if tb.dict == nil {
 		tb.dict = make(map[LValue]LValue, len(tb.strdict))
 	}
-	if tb.keys == nil {
-		tb.keys = []LValue{}
-		tb.k2i = map[LValue]int{}
-	}
-
 	if value == LNil {
+		tb.indexBeforeDelete()
 		// TODO tb.keys and tb.k2i should also be removed
 		delete(tb.dict, key)
-	} else {
-		tb.dict[key] = value
-		if _, ok := tb.k2i[key]; !ok {
-			tb.k2i[key] = len(tb.keys)
-			tb.keys = append(tb.keys, key)
+		return
+	}
+	if tb.k2i == nil {
+		if _, ok := tb.dict[key]; ok { // see addKey
+			tb.dict[key] = value
+			return
 		}
+	}
+	tb.dict[key] = value
+	tb.addKey(key)
+}
+
+// moonport: keys is the order in which Next visits the hash part (the
+// order keys were first set, as in v1.1.2) and k2i the position of each
+// key in it. k2i is built only when needed: by the first Next, or by the
+// first deletion (a deleted key stays in keys, so setting it again must
+// find it there). Until then keys holds each key once and only keys not
+// yet in the table are set through addKey, so a table that is filled
+// and read but never iterated or deleted from (an event, its headers, an
+// object) has no k2i map and no k2i access per new key.
+
+// addKey records key, just set in the table, in keys.
+func (tb *LTable) addKey(key LValue) {
+	if tb.k2i == nil {
+		tb.keys = append(tb.keys, key)
+		return
+	}
+	if _, ok := tb.k2i[key]; !ok {
+		tb.k2i[key] = len(tb.keys)
+		tb.keys = append(tb.keys, key)
+	}
+}
+
+// indexBeforeDelete builds k2i before the first deletion (see addKey).
+func (tb *LTable) indexBeforeDelete() {
+	if tb.k2i == nil && len(tb.keys) > 0 {
+		tb.keyIndex()
+	}
+}
+
+// keyIndex builds k2i from keys, which holds no key twice until then.
+func (tb *LTable) keyIndex() {
+	tb.k2i = make(map[LValue]int, len(tb.keys))
+	for i, k := range tb.keys {
+		tb.k2i[k] = i
 	}
 }
 
@@ -349,6 +386,9 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
+	if tb.k2i == nil && len(tb.keys) > 0 {
+		tb.keyIndex() // moonport: see addKey
+	}
 	init := false
 	if key == LNil {
 		key = LNumber(0)

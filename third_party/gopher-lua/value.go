@@ -159,6 +159,10 @@ type LFunction struct {
 	Proto     *FunctionProto
 	GFunction LGFunction
 	Upvalues  []*Upvalue
+
+	// moonport: a Go function of the standard library may have a fast
+	// path OP_CALL takes instead of the regular call (fastcall.go).
+	fast fastGFunc
 }
 type LGFunction func(*LState) int
 

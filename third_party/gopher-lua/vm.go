@@ -95,9 +95,17 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 			oldtop := rg.top
 			rg.top = regm + n
 			if rg.top < oldtop {
-				nilRange := rg.array[rg.top:oldtop]
-				for i := range nilRange {
-					nilRange[i] = nil
+				// moonport: a few slots (a call's arguments) are cleared one by
+				// one; the memclr below costs some 50 instructions for any range.
+				if oldtop-rg.top <= 8 {
+					for i := rg.top; i < oldtop; i++ {
+						rg.array[i] = nil
+					}
+				} else {
+					nilRange := rg.array[rg.top:oldtop]
+					for i := range nilRange {
+						nilRange[i] = nil
+					}
 				}
 			}
 		}
@@ -133,9 +141,17 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 			oldtop := rg.top
 			rg.top = regv + n
 			if rg.top < oldtop {
-				nilRange := rg.array[rg.top:oldtop]
-				for i := range nilRange {
-					nilRange[i] = nil
+				// moonport: a few slots (a call's arguments) are cleared one by
+				// one; the memclr below costs some 50 instructions for any range.
+				if oldtop-rg.top <= 8 {
+					for i := rg.top; i < oldtop; i++ {
+						rg.array[i] = nil
+					}
+				} else {
+					nilRange := rg.array[rg.top:oldtop]
+					for i := range nilRange {
+						nilRange[i] = nil
+					}
 				}
 			}
 		}
@@ -163,9 +179,17 @@ func copyReturnValues(L *LState, regv, start, n, b int) { // +inline-start
 				oldtop := rg.top
 				rg.top = regm + n
 				if rg.top < oldtop {
-					nilRange := rg.array[rg.top:oldtop]
-					for i := range nilRange {
-						nilRange[i] = nil
+					// moonport: a few slots (a call's arguments) are cleared one by
+					// one; the memclr below costs some 50 instructions for any range.
+					if oldtop-rg.top <= 8 {
+						for i := rg.top; i < oldtop; i++ {
+							rg.array[i] = nil
+						}
+					} else {
+						nilRange := rg.array[rg.top:oldtop]
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
 					}
 				}
 			}
@@ -268,11 +292,29 @@ func callGFunction(L *LState, tailcall bool) bool {
 		oldtop := rg.top
 		rg.top = regv + n
 		if rg.top < oldtop {
-			nilRange := rg.array[rg.top:oldtop]
-			for i := range nilRange {
-				nilRange[i] = nil
+			// moonport: a few slots (a call's arguments) are cleared one by
+			// one; the memclr below costs some 50 instructions for any range.
+			if oldtop-rg.top <= 8 {
+				for i := rg.top; i < oldtop; i++ {
+					rg.array[i] = nil
+				}
+			} else {
+				nilRange := rg.array[rg.top:oldtop]
+				for i := range nilRange {
+					nilRange[i] = nil
+				}
 			}
 		}
+	}
+	// moonport: the fixed call stack is popped without its interface's
+	// two dynamic calls (pushGFrame).
+	if fs, ok := L.stack.(*fixedCallFrameStack); ok {
+		fs.sp--
+		L.currentFrame = nil
+		if fs.sp > 0 {
+			L.currentFrame = &fs.array[fs.sp-1]
+		}
+		return false
 	}
 	L.stack.Pop()
 	L.currentFrame = L.stack.Last()
@@ -1200,6 +1242,18 @@ func init() {
 			var callable *LFunction
 			var meta bool
 			if fn, ok := lv.(*LFunction); ok {
+				// moonport: a library function with a fast path runs it
+				// (fastcall.go); a Go function on the default (fixed) call
+				// stack gets its frame written in place (pushGFrame).
+				if fn.fast != nil && nret >= 0 && fn.fast(L, RA, nargs, nret) {
+					return 0
+				}
+				if fn.IsG && L.pushGFrame(fn, cf, RA, nargs, nret) {
+					if callGFunction(L, false) {
+						return 1
+					}
+					return 0
+				}
 				callable = fn
 				meta = false
 			} else {
@@ -1537,9 +1591,17 @@ func init() {
 					oldtop := rg.top
 					rg.top = regv + n
 					if rg.top < oldtop {
-						nilRange := rg.array[rg.top:oldtop]
-						for i := range nilRange {
-							nilRange[i] = nil
+						// moonport: a few slots (a call's arguments) are cleared one by
+						// one; the memclr below costs some 50 instructions for any range.
+						if oldtop-rg.top <= 8 {
+							for i := rg.top; i < oldtop; i++ {
+								rg.array[i] = nil
+							}
+						} else {
+							nilRange := rg.array[rg.top:oldtop]
+							for i := range nilRange {
+								nilRange[i] = nil
+							}
 						}
 					}
 				}
@@ -1614,9 +1676,17 @@ func init() {
 							oldtop := rg.top
 							rg.top = regm + n
 							if rg.top < oldtop {
-								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
+								// moonport: a few slots (a call's arguments) are cleared one by
+								// one; the memclr below costs some 50 instructions for any range.
+								if oldtop-rg.top <= 8 {
+									for i := rg.top; i < oldtop; i++ {
+										rg.array[i] = nil
+									}
+								} else {
+									nilRange := rg.array[rg.top:oldtop]
+									for i := range nilRange {
+										nilRange[i] = nil
+									}
 								}
 							}
 						}
@@ -1652,9 +1722,17 @@ func init() {
 							oldtop := rg.top
 							rg.top = regv + n
 							if rg.top < oldtop {
-								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
+								// moonport: a few slots (a call's arguments) are cleared one by
+								// one; the memclr below costs some 50 instructions for any range.
+								if oldtop-rg.top <= 8 {
+									for i := rg.top; i < oldtop; i++ {
+										rg.array[i] = nil
+									}
+								} else {
+									nilRange := rg.array[rg.top:oldtop]
+									for i := range nilRange {
+										nilRange[i] = nil
+									}
 								}
 							}
 						}
@@ -1682,9 +1760,17 @@ func init() {
 								oldtop := rg.top
 								rg.top = regm + n
 								if rg.top < oldtop {
-									nilRange := rg.array[rg.top:oldtop]
-									for i := range nilRange {
-										nilRange[i] = nil
+									// moonport: a few slots (a call's arguments) are cleared one by
+									// one; the memclr below costs some 50 instructions for any range.
+									if oldtop-rg.top <= 8 {
+										for i := rg.top; i < oldtop; i++ {
+											rg.array[i] = nil
+										}
+									} else {
+										nilRange := rg.array[rg.top:oldtop]
+										for i := range nilRange {
+											nilRange[i] = nil
+										}
 									}
 								}
 							}
@@ -1724,9 +1810,17 @@ func init() {
 						oldtop := rg.top
 						rg.top = regm + n
 						if rg.top < oldtop {
-							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
+							// moonport: a few slots (a call's arguments) are cleared one by
+							// one; the memclr below costs some 50 instructions for any range.
+							if oldtop-rg.top <= 8 {
+								for i := rg.top; i < oldtop; i++ {
+									rg.array[i] = nil
+								}
+							} else {
+								nilRange := rg.array[rg.top:oldtop]
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
 							}
 						}
 					}
@@ -1762,9 +1856,17 @@ func init() {
 						oldtop := rg.top
 						rg.top = regv + n
 						if rg.top < oldtop {
-							nilRange := rg.array[rg.top:oldtop]
-							for i := range nilRange {
-								nilRange[i] = nil
+							// moonport: a few slots (a call's arguments) are cleared one by
+							// one; the memclr below costs some 50 instructions for any range.
+							if oldtop-rg.top <= 8 {
+								for i := rg.top; i < oldtop; i++ {
+									rg.array[i] = nil
+								}
+							} else {
+								nilRange := rg.array[rg.top:oldtop]
+								for i := range nilRange {
+									nilRange[i] = nil
+								}
 							}
 						}
 					}
@@ -1792,9 +1894,17 @@ func init() {
 							oldtop := rg.top
 							rg.top = regm + n
 							if rg.top < oldtop {
-								nilRange := rg.array[rg.top:oldtop]
-								for i := range nilRange {
-									nilRange[i] = nil
+								// moonport: a few slots (a call's arguments) are cleared one by
+								// one; the memclr below costs some 50 instructions for any range.
+								if oldtop-rg.top <= 8 {
+									for i := rg.top; i < oldtop; i++ {
+										rg.array[i] = nil
+									}
+								} else {
+									nilRange := rg.array[rg.top:oldtop]
+									for i := range nilRange {
+										nilRange[i] = nil
+									}
 								}
 							}
 						}
@@ -1841,12 +1951,15 @@ func init() {
 						if (step > 0 && init <= limit) || (step <= 0 && init >= limit) {
 							Sbx := int(inst&0x3ffff) - opMaxArgSbx //GETSBX
 							cf.Pc += Sbx
+							// moonport: the loop variable shares the index's
+							// boxed value; boxing it again cost a second slab
+							// allocation per iteration.
 							// this section is inlined by go-inline
-							// source function is 'func (rg *registry) SetNumber(regi int, vali LNumber) ' in '_state.go'
+							// source function is 'func (rg *registry) Set(regi int, vali LValue) ' in '_state.go'
 							{
 								rg := reg
 								regi := RA + 3
-								vali := v
+								vali := reg.array[RA]
 								newSize := regi + 1
 								// this section is inlined by go-inline
 								// source function is 'func (rg *registry) checkSize(requiredSize int) ' in '_state.go'
@@ -1856,7 +1969,7 @@ func init() {
 										rg.resize(requiredSize)
 									}
 								}
-								rg.array[regi] = rg.alloc.LNumber2I(vali)
+								rg.array[regi] = vali
 								if regi >= rg.top {
 									rg.top = regi + 1
 								}
@@ -1883,9 +1996,17 @@ func init() {
 								// values beyond top don't need to be valid LValues, so setting them to nil is fine
 								// setting them to nil rather than LNil lets us invoke the golang memclr opto
 								if rg.top < oldtopi {
-									nilRange := rg.array[rg.top:oldtopi]
-									for i := range nilRange {
-										nilRange[i] = nil
+									// moonport: a few slots (a call's arguments) are cleared one by
+									// one; the memclr below costs some 50 instructions for any range.
+									if oldtopi-rg.top <= 8 {
+										for i := rg.top; i < oldtopi; i++ {
+											rg.array[i] = nil
+										}
+									} else {
+										nilRange := rg.array[rg.top:oldtopi]
+										for i := range nilRange {
+											nilRange[i] = nil
+										}
 									}
 								}
 								//for i := rg.top; i < oldtop; i++ {
@@ -1971,9 +2092,17 @@ func init() {
 				// values beyond top don't need to be valid LValues, so setting them to nil is fine
 				// setting them to nil rather than LNil lets us invoke the golang memclr opto
 				if rg.top < oldtopi {
-					nilRange := rg.array[rg.top:oldtopi]
-					for i := range nilRange {
-						nilRange[i] = nil
+					// moonport: a few slots (a call's arguments) are cleared one by
+					// one; the memclr below costs some 50 instructions for any range.
+					if oldtopi-rg.top <= 8 {
+						for i := rg.top; i < oldtopi; i++ {
+							rg.array[i] = nil
+						}
+					} else {
+						nilRange := rg.array[rg.top:oldtopi]
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
 					}
 				}
 				//for i := rg.top; i < oldtop; i++ {
@@ -2210,9 +2339,17 @@ func init() {
 				oldtop := rg.top
 				rg.top = regv + n
 				if rg.top < oldtop {
-					nilRange := rg.array[rg.top:oldtop]
-					for i := range nilRange {
-						nilRange[i] = nil
+					// moonport: a few slots (a call's arguments) are cleared one by
+					// one; the memclr below costs some 50 instructions for any range.
+					if oldtop-rg.top <= 8 {
+						for i := rg.top; i < oldtop; i++ {
+							rg.array[i] = nil
+						}
+					} else {
+						nilRange := rg.array[rg.top:oldtop]
+						for i := range nilRange {
+							nilRange[i] = nil
+						}
 					}
 				}
 			}
