@@ -32,50 +32,58 @@ type httpExchange struct {
 
 var exchangeIDs atomic.Uint64
 
-// newExchange makes the records of one request.
+// newExchange makes the records of one request. Fields are set one by
+// one into maps made the right size: no map literal to copy from.
 func newExchange(r *httpserve.Request) *httpExchange {
 	x := &httpExchange{head: r.Method == http.MethodHead, done: make(chan struct{})}
-	x.req = newRecord(x, nil)
-	x.resp = newRecord(x, responseMethods)
-	headers := newRecord(x, nil)
+	x.req = newRecordSized(x, nil, 14)
+	x.resp = newRecordSized(x, responseMethods, 8)
+	headers := newRecordSized(x, nil, len(r.Headers)+1)
 	for k, v := range r.Headers {
-		headers.set(strings.ReplaceAll(strings.ToLower(k), "-", "_"), v)
+		headers.vals[headerField(k)] = v
 	}
 	if r.Host != "" {
-		headers.set("host", r.Host) // net/http keeps it apart
+		headers.vals["host"] = r.Host // net/http keeps it apart
 	}
 	raw := r.RawPath
 	if raw == "" {
 		raw = r.Path
 	}
-	url := newRecord(x, nil)
-	url.set("path", raw)
+	url := newRecordSized(x, nil, 2)
+	url.vals["path"] = raw
 	if r.Query != "" {
-		url.set("query", r.Query)
+		url.vals["query"] = r.Query
 	}
-	conn := newRecord(x, httpConnMethods)
-	conn.set("ip", r.IP)
-	conn.set("port", float64(r.Port))
-	conn.set("secure", r.Secure)
-	fields := map[string]any{
-		"method": r.Method, "url": url, "headers": headers, "body": string(r.Body),
-		"ip": r.IP, "conn": conn, "httpversion": "1.1", "host": requestHost(r),
-		"id": strconv.FormatUint(exchangeIDs.Add(1), 36),
-	}
+	conn := newRecordSized(x, httpConnMethods, 3)
+	conn.vals["ip"] = r.IP
+	conn.vals["port"] = float64(r.Port)
+	conn.vals["secure"] = r.Secure
+	f := x.req.vals // not shared yet: no lock needed
+	f["method"], f["url"], f["headers"], f["body"] = r.Method, url, headers, string(r.Body)
+	f["ip"], f["conn"], f["httpversion"], f["host"] = r.IP, conn, "1.1", requestHost(r)
+	f["id"] = strconv.FormatUint(exchangeIDs.Add(1), 36)
 	if p, ok := prosodyPath(raw); ok {
-		fields["path"] = p
+		f["path"] = p
 	}
 	if r.Secure {
-		fields["secure"] = true
+		f["secure"] = true
 	}
-	for k, v := range fields {
-		x.req.set(k, v)
-	}
-	for k, v := range map[string]any{"request": x.req, "status_code": float64(200), "headers": newRecord(x, nil),
-		"is_head_request": x.head, "conn": conn, "persistent": true} {
-		x.resp.set(k, v)
-	}
+	f = x.resp.vals
+	f["request"], f["status_code"], f["headers"] = x.req, float64(200), newRecordSized(x, nil, 2)
+	f["is_head_request"], f["conn"], f["persistent"] = x.head, conn, true
 	return x
+}
+
+// headerField is a header's name as a field of request.headers:
+// lower-case, "-" written "_". Names already so (as the router gives
+// them, bar the "-") are converted without a second copy.
+func headerField(k string) string {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c == '-' || ('A' <= c && c <= 'Z') {
+			return strings.ReplaceAll(strings.ToLower(k), "-", "_")
+		}
+	}
+	return k
 }
 
 // requestHost is the request's host name without its port.

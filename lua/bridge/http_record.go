@@ -33,7 +33,13 @@ type local struct {
 }
 
 func newRecord(owner any, methods map[string]lua.LGFunction) *record {
-	return &record{vals: map[string]any{}, methods: methods, owner: owner}
+	return newRecordSized(owner, methods, 0)
+}
+
+// newRecordSized is a record with room for n fields, so filling one
+// (an HTTP request's) does not grow its map step by step.
+func newRecordSized(owner any, methods map[string]lua.LGFunction, n int) *record {
+	return &record{vals: make(map[string]any, n), methods: methods, owner: owner}
 }
 
 // get reads a field as Go sees it (a local value as itself).
@@ -72,7 +78,10 @@ func (r *record) snapshot() map[string]any {
 }
 
 // proxyIn is the record's proxy in inst's state, made once per state so a
-// record is equal to itself there.
+// record is equal to itself there. A proxy is an empty table and a small
+// metatable carrying the record (the portable marker) and the state's
+// shared metamethods: an HTTP request makes several, so they allocate
+// as little as a table can (no default array and hash parts).
 func (r *record) proxyIn(inst *Instance) lua.LValue {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -80,19 +89,36 @@ func (r *record) proxyIn(inst *Instance) lua.LValue {
 		return p
 	}
 	L := inst.L
-	p := L.NewTable()
-	mt := L.NewTable()
-	ud := L.NewUserData()
-	ud.Value = r
-	mt.RawSetString("__index", L.NewClosure(recordIndex, inst.ud, ud))
-	mt.RawSetString("__newindex", L.NewClosure(recordNewIndex, inst.ud, ud))
+	p := L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 3)
+	meta := inst.recordMetamethods()
+	mt.RawSetString("__index", meta.index)
+	mt.RawSetString("__newindex", meta.newIndex)
 	markPortable(L, mt, r)
 	L.SetMetatable(p, mt)
 	if r.proxies == nil {
-		r.proxies = map[*Instance]*lua.LTable{}
+		r.proxies = make(map[*Instance]*lua.LTable, 1)
 	}
 	r.proxies[inst] = p
 	return p
+}
+
+// recordMetamethods are a state's __index and __newindex of record
+// proxies: they find the record through the proxy's metatable.
+type recordMetamethods struct {
+	index, newIndex *lua.LFunction
+}
+
+// recordMetamethods makes the state's shared metamethods once; the
+// caller holds the state.
+func (inst *Instance) recordMetamethods() *recordMetamethods {
+	if inst.recordMeta == nil {
+		inst.recordMeta = &recordMetamethods{
+			index:    inst.L.NewClosure(recordIndex, inst.ud),
+			newIndex: inst.L.NewClosure(recordNewIndex, inst.ud),
+		}
+	}
+	return inst.recordMeta
 }
 
 // toLuaIn is a field value as the state of inst sees it.
@@ -134,8 +160,21 @@ func fromLuaIn(inst *Instance, v lua.LValue) any {
 	return local{inst: inst, v: v}
 }
 
+// recordOf is the record whose proxy a metamethod was called on (its
+// first argument) and the state's instance.
 func recordOf(L *lua.LState) (*record, *Instance) {
-	return L.Get(lua.UpvalueIndex(2)).(*lua.LUserData).Value.(*record), instanceOf(L)
+	p, _ := L.Get(1).(*lua.LTable)
+	if p != nil {
+		if mt, ok := p.Metatable.(*lua.LTable); ok {
+			if ud, ok := mt.RawGetString(portableKey).(*lua.LUserData); ok {
+				if r, ok := ud.Value.(*record); ok {
+					return r, instanceOf(L)
+				}
+			}
+		}
+	}
+	L.ArgError(1, "expected a record proxy")
+	return nil, nil
 }
 
 // recordIndex is the proxy's __index: a method, else the field.
