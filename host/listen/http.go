@@ -25,13 +25,30 @@ type HTTPLimits struct {
 // connections and for those a multiplexer hands over.
 func NewHTTPServer(h http.Handler, lim HTTPLimits) *http.Server {
 	return &http.Server{
-		Handler:           bodyDeadline(h, lim.BodyTimeout),
+		Handler:           handlerChain(h, lim),
 		ReadHeaderTimeout: lim.ReadHeaderTimeout,
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ConnState:         connState,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
+}
+
+// handlerChain is what serves a request, on net/http and on the fast
+// path alike.
+func handlerChain(h http.Handler, lim HTTPLimits) http.Handler {
+	return bodyDeadline(h, lim.BodyTimeout)
+}
+
+// newHTTPFront is the front of a listener (or of a multiplexer's
+// hand-overs) and the net/http server behind it; cleartext connections
+// go to the fast path first (httpfast.go).
+func newHTTPFront(addr net.Addr, h http.Handler, lim HTTPLimits) (*httpFront, *http.Server) {
+	f := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: addr}
+	if httpFastPath {
+		f.fast = &fastServer{handler: handlerChain(h, lim), lim: lim, front: f}
+	}
+	return f, NewHTTPServer(h, lim)
 }
 
 // bodyDeadline gives a request's body d from the end of its headers:
@@ -81,8 +98,7 @@ func (l *Listener) serveHTTP() {
 	l.httpMu.Lock()
 	if l.httpSrv == nil {
 		ep := l.endpoint.Load()
-		srv := NewHTTPServer(http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
-		front := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: l.ln.Addr()}
+		front, srv := newHTTPFront(l.ln.Addr(), http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
 		if ep.Implicit && ep.TLS != nil {
 			srv.TLSConfig = l.httpTLS()
 			front.tls = srv.TLSConfig
@@ -118,6 +134,9 @@ func (l *Listener) stopHTTP() {
 		return
 	}
 	_ = front.Close()
+	if front.fast != nil {
+		front.fast.stop()
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -150,6 +169,7 @@ type httpFront struct {
 	once   sync.Once
 	addr   net.Addr
 	tls    *tls.Config // direct TLS (https)
+	fast   *fastServer // the HTTP/1.1 fast path; nil when off
 }
 
 func (f *httpFront) Accept() (net.Conn, error) {
@@ -184,6 +204,11 @@ func (f *httpFront) take(hc *httpConn, rest []byte) {
 	c := hc.c
 	c.mu.Lock()
 	hc.Conn = c.nc
+	if f.fast != nil && f.tls == nil && !isTLSConn(c.nc) {
+		c.mu.Unlock()
+		f.fast.start(hc, rest)
+		return
+	}
 	var nc net.Conn = hc
 	if len(rest) > 0 {
 		nc = &prefixConn{Conn: hc, rest: rest} // above hc: they were counted when first read

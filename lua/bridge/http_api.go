@@ -54,6 +54,12 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 		x.finish(&text)
 	}
 	select {
+	case <-x.done: // answered at once: no need to watch the client (the
+		// fast path's context starts a read on the socket when asked)
+		return x.out
+	default:
+	}
+	select {
 	case <-x.done:
 		return x.out
 	case <-ctxDone(r):

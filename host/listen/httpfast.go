@@ -1,0 +1,292 @@
+package listen
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+)
+
+// The HTTP/1.1 fast path (issue 18). A cleartext HTTP connection is read
+// by a small loop of its own instead of net/http's server: it parses the
+// requests it is sure of (httpfast_parse.go), hands each to the same
+// handler net/http would (the same http.Handler chain, with an
+// *http.Request and an http.ResponseWriter, so the router and the Lua
+// objects behind it are one mechanism for both paths) and writes each
+// answer as net/http would (httpfast_write.go) — with no goroutine or
+// channel per request, no background read per request, and one write(2)
+// per response (or per batch of pipelined ones). The first request it
+// does not take (TLS, HTTP/1.0, chunked or oversized bodies, Expect,
+// Upgrade and h2c, CONNECT, a malformed head, a head over 4 KiB) hands
+// the connection, with the bytes read so far, to net/http for good.
+
+// httpFastPath is off with MOONPORT_HTTP_FASTPATH=off: every HTTP
+// connection then goes to net/http as before (for an A/B comparison, or
+// should a client ever need net/http's exact framing).
+var httpFastPath = os.Getenv("MOONPORT_HTTP_FASTPATH") != "off"
+
+// fastReadBuffer bounds a request head the fast path reads; a longer one
+// is net/http's (whose limit, MaxHeaderBytes + 4 KiB, is larger).
+const fastReadBuffer = 4096
+
+// maxPostHandlerRead is net/http's maxPostHandlerReadBytes: unread body up
+// to this much is read and dropped to keep the connection.
+const maxPostHandlerRead = 256 << 10
+
+// fastServer serves the fast path's connections of one httpFront; it
+// owns their goroutines, which end with their connections.
+type fastServer struct {
+	handler http.Handler // the chain NewHTTPServer gives net/http
+	lim     HTTPLimits
+	front   *httpFront
+
+	mu      sync.Mutex
+	conns   map[*httpConn]struct{}
+	stopped bool
+}
+
+// start serves hc on a goroutine of its own (the caller may be an event
+// loop that must not block); rest is data read before the hand-over.
+func (s *fastServer) start(hc *httpConn, rest []byte) {
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[*httpConn]struct{}{}
+	}
+	s.conns[hc] = struct{}{}
+	s.mu.Unlock()
+	go s.serve(hc, rest) // ends when the connection does
+}
+
+// stop closes idle connections and has busy ones close after their
+// answer, as net/http's Shutdown does.
+func (s *fastServer) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	conns := make([]*httpConn, 0, len(s.conns))
+	for hc := range s.conns {
+		conns = append(conns, hc)
+	}
+	s.mu.Unlock()
+	for _, hc := range conns {
+		hc.closeWhenIdle()
+	}
+}
+
+func (s *fastServer) keepAlives(hc *httpConn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.stopped && !hc.closing.Load()
+}
+
+// fastConn is one connection's reader and writer.
+type fastConn struct {
+	hc   *httpConn
+	rest []byte // read before the hand-over; then the socket
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	w    *watch // the client-gone watch of the request under way
+}
+
+func (fc *fastConn) Read(p []byte) (int, error) {
+	if len(fc.rest) > 0 {
+		n := copy(p, fc.rest)
+		fc.rest = fc.rest[n:]
+		return n, nil
+	}
+	if fc.w != nil {
+		if n, err, ok := fc.w.take(p); ok {
+			return n, err
+		}
+	}
+	return fc.hc.Read(p)
+}
+
+// serve is the connection's loop: a request, its answer, the next.
+func (s *fastServer) serve(hc *httpConn, rest []byte) {
+	fc := &fastConn{hc: hc, rest: rest}
+	fc.br = bufio.NewReaderSize(fc, fastReadBuffer)
+	fc.bw = bufio.NewWriterSize(hc, fastReadBuffer)
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, hc)
+		s.mu.Unlock()
+	}()
+	for first := true; ; first = false {
+		if !first && fc.br.Buffered() < 4 && !fc.waitIdle(s.lim.IdleTimeout) {
+			_ = hc.Close()
+			return
+		}
+		if d := s.lim.ReadHeaderTimeout; d > 0 {
+			_ = hc.SetReadDeadline(time.Now().Add(d))
+		}
+		h, err := fc.readRequest()
+		if errors.Is(err, errHandOff) {
+			s.handOff(fc)
+			return
+		}
+		if err != nil {
+			_ = hc.Close() // as net/http: a read error or timeout ends it quietly
+			return
+		}
+		if s.lim.ReadHeaderTimeout > 0 {
+			_ = hc.SetReadDeadline(time.Time{})
+		}
+		closeAfter, hijacked := s.serveOne(fc, h)
+		if hijacked {
+			return
+		}
+		if closeAfter || fc.br.Buffered() == 0 {
+			if fc.bw.Flush() != nil {
+				_ = hc.Close()
+				return
+			}
+		}
+		hc.busy.Store(false)
+		if closeAfter || hc.closing.Load() {
+			_ = hc.Close()
+			return
+		}
+	}
+}
+
+// waitIdle waits for the next request's first bytes, within the idle
+// timeout (net/http peeks 4 bytes).
+func (fc *fastConn) waitIdle(d time.Duration) bool {
+	if d > 0 {
+		_ = fc.hc.SetReadDeadline(time.Now().Add(d))
+	}
+	_, err := fc.br.Peek(4)
+	if d > 0 {
+		_ = fc.hc.SetReadDeadline(time.Time{})
+	}
+	return err == nil
+}
+
+// readRequest reads a request head the fast path takes, or errHandOff
+// (leaving the head unread for net/http), or the read's error.
+func (fc *fastConn) readRequest() (*fastHead, error) {
+	for {
+		buf, _ := fc.br.Peek(fc.br.Buffered())
+		if len(buf) > 0 {
+			fc.hc.busy.Store(true)
+		}
+		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
+			h, err := parseHead(buf[:i])
+			if err != nil {
+				return nil, err
+			}
+			_, _ = fc.br.Discard(i + 4)
+			return h, nil
+		}
+		if len(buf) == fastReadBuffer {
+			return nil, errHandOff
+		}
+		if _, err := fc.br.Peek(len(buf) + 1); err != nil {
+			if errors.Is(err, io.EOF) && len(buf) > 0 {
+				return nil, errHandOff // net/http answers a cut head with 400
+			}
+			return nil, err
+		}
+	}
+}
+
+// handOff gives the connection to net/http with what was read of it.
+func (s *fastServer) handOff(fc *fastConn) {
+	hc := fc.hc
+	_ = hc.SetReadDeadline(time.Time{})
+	_ = fc.bw.Flush()
+	buffered, _ := fc.br.Peek(fc.br.Buffered())
+	rest := append(append([]byte(nil), buffered...), fc.rest...)
+	var nc net.Conn = hc
+	if len(rest) > 0 {
+		nc = &prefixConn{Conn: hc, rest: rest}
+	}
+	select {
+	case s.front.ch <- nc:
+	case <-s.front.closed:
+		_ = hc.Close()
+	}
+}
+
+// serveOne runs the handler for one request and puts its answer in the
+// write buffer; it says whether the connection closes after it and
+// whether the handler took the connection over.
+func (s *fastServer) serveOne(fc *fastConn, h *fastHead) (closeAfter, hijacked bool) {
+	req := h.req
+	req.RemoteAddr = fc.hc.RemoteAddr().String()
+	body := &fastBody{fc: fc, remain: h.contentLength}
+	if h.contentLength > 0 {
+		req.Body = body
+	} else {
+		req.Body = http.NoBody
+	}
+	ctx := &fastCtx{fc: fc, body: body}
+	req = req.WithContext(ctx)
+	w := &fastWriter{fc: fc, req: req, header: make(http.Header, 4), clen: -1}
+	panicked := s.run(w, req)
+	ctx.end()
+	if w.hijacked {
+		return false, true
+	}
+	if panicked {
+		_ = fc.hc.Close() // as net/http: no answer
+		return false, true
+	}
+	keepAlives := s.keepAlives(fc.hc)
+	tooBig := false
+	if body.remain > 0 && !req.Close && keepAlives {
+		if body.remain >= maxPostHandlerRead {
+			tooBig = true
+		} else if _, err := io.Copy(io.Discard, body); err != nil {
+			keepAlives = false
+		}
+	}
+	return w.finish(keepAlives, tooBig), false
+}
+
+// run calls the handler; a panic ends the connection without an answer,
+// as in net/http.
+func (s *fastServer) run(w *fastWriter, req *http.Request) (panicked bool) {
+	defer func() {
+		if recover() != nil {
+			panicked = true
+		}
+	}()
+	s.handler.ServeHTTP(w, req)
+	return false
+}
+
+// fastBody is a request body of Content-Length bytes.
+type fastBody struct {
+	fc     *fastConn
+	remain int64
+}
+
+func (b *fastBody) Read(p []byte) (int, error) {
+	if b.remain <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.remain {
+		p = p[:b.remain]
+	}
+	n, err := b.fc.br.Read(p)
+	b.remain -= int64(n)
+	if err == io.EOF && b.remain > 0 {
+		err = io.ErrUnexpectedEOF // as net/http's body
+	}
+	return n, err
+}
+
+func (b *fastBody) Close() error { return nil }
+
+// isTLSConn says whether nc speaks TLS (net/http must serve it: HTTP/2).
+func isTLSConn(nc net.Conn) bool {
+	_, ok := nc.(*tls.Conn)
+	return ok
+}
