@@ -19,6 +19,22 @@ type HTTPLimits struct {
 	ReadHeaderTimeout time.Duration // http_header_timeout: a client trickling headers (slowloris) is cut off
 	IdleTimeout       time.Duration // http_idle_timeout: keep-alive connections with nothing to do
 	BodyTimeout       time.Duration // http_body_timeout: a request body trickled in slower is cut off
+	// MaxBody is the body the handler takes (http_max_content_size; 0
+	// for httpserve's default of 1 MiB): a request with a longer
+	// Content-Length goes to net/http, whose answer (413, then the
+	// connection closed) the fast path cannot give the same way.
+	MaxBody int64
+	// NetHTTPOnly serves every connection with net/http, none on the
+	// fast path (tests compare the two).
+	NetHTTPOnly bool
+}
+
+// bodyLimit is MaxBody, or httpserve's default.
+func (lim HTTPLimits) bodyLimit() int64 {
+	if lim.MaxBody > 0 {
+		return lim.MaxBody
+	}
+	return 1 << 20
 }
 
 // NewHTTPServer is net/http with the limits, for a listener's own
@@ -45,7 +61,7 @@ func handlerChain(h http.Handler, lim HTTPLimits) http.Handler {
 // go to the fast path first (httpfast.go).
 func newHTTPFront(addr net.Addr, h http.Handler, lim HTTPLimits) (*httpFront, *http.Server) {
 	f := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: addr}
-	if httpFastPath {
+	if httpFastPath && !lim.NetHTTPOnly {
 		f.fast = &fastServer{handler: handlerChain(h, lim), lim: lim, front: f}
 	}
 	return f, NewHTTPServer(h, lim)

@@ -125,7 +125,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if d := s.lim.ReadHeaderTimeout; d > 0 {
 			_ = hc.SetReadDeadline(time.Now().Add(d))
 		}
-		h, err := fc.readRequest()
+		h, err := fc.readRequest(s.lim.bodyLimit())
 		if errors.Is(err, errHandOff) {
 			s.handOff(fc)
 			return
@@ -170,7 +170,7 @@ func (fc *fastConn) waitIdle(d time.Duration) bool {
 
 // readRequest reads a request head the fast path takes, or errHandOff
 // (leaving the head unread for net/http), or the read's error.
-func (fc *fastConn) readRequest() (*fastHead, error) {
+func (fc *fastConn) readRequest(maxBody int64) (*fastHead, error) {
 	for {
 		buf, _ := fc.br.Peek(fc.br.Buffered())
 		if len(buf) > 0 {
@@ -180,6 +180,9 @@ func (fc *fastConn) readRequest() (*fastHead, error) {
 			h, err := parseHead(buf[:i])
 			if err != nil {
 				return nil, err
+			}
+			if h.contentLength > maxBody {
+				return nil, errHandOff // net/http's 413 (http.MaxBytesReader closes after it)
 			}
 			_, _ = fc.br.Discard(i + 4)
 			return h, nil
@@ -230,6 +233,9 @@ func (s *fastServer) serveOne(fc *fastConn, h *fastHead) (closeAfter, hijacked b
 	req = req.WithContext(ctx)
 	w := &fastWriter{fc: fc, req: req, header: make(http.Header, 4), clen: -1}
 	panicked := s.run(w, req)
+	if !panicked && !w.hijacked && !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
 	ctx.end()
 	if w.hijacked {
 		return false, true
@@ -238,16 +244,15 @@ func (s *fastServer) serveOne(fc *fastConn, h *fastHead) (closeAfter, hijacked b
 		_ = fc.hc.Close() // as net/http: no answer
 		return false, true
 	}
-	keepAlives := s.keepAlives(fc.hc)
-	tooBig := false
-	if body.remain > 0 && !req.Close && keepAlives {
+	end := ending{keepAlives: s.keepAlives(fc.hc)}
+	if body.remain > 0 && !req.Close && end.keepAlives && w.sent.Get("Connection") != "close" {
 		if body.remain >= maxPostHandlerRead {
-			tooBig = true
+			end.tooBig = true
 		} else if _, err := io.Copy(io.Discard, body); err != nil {
-			keepAlives = false
+			end.broken = true
 		}
 	}
-	return w.finish(keepAlives, tooBig), false
+	return w.finish(end), false
 }
 
 // run calls the handler; a panic ends the connection without an answer,
@@ -278,7 +283,10 @@ func (b *fastBody) Read(p []byte) (int, error) {
 	n, err := b.fc.br.Read(p)
 	b.remain -= int64(n)
 	if err == io.EOF && b.remain > 0 {
-		err = io.ErrUnexpectedEOF // as net/http's body
+		// As net/http's body: this read says it ended early, later ones
+		// that it ended, and nothing is left to drop.
+		b.remain = 0
+		err = io.ErrUnexpectedEOF
 	}
 	return n, err
 }

@@ -27,6 +27,7 @@ type fastWriter struct {
 	status   int
 	clen     int64 // the Content-Length the handler declared, -1 without
 	body     []byte
+	segs     []segment // past net/http's buffer: each write
 	hijacked bool
 	wrote    bool // WriteHeader ran
 }
@@ -63,7 +64,20 @@ func (w *fastWriter) WriteHeader(code int) {
 	}
 }
 
-func (w *fastWriter) Write(p []byte) (int, error) {
+// segment is one write of the handler: its size, and whether it was a
+// WriteString (which net/http's buffer copies where it passes a large
+// Write through whole).
+type segment struct {
+	n   int
+	str bool
+}
+
+func (w *fastWriter) Write(p []byte) (int, error) { return w.write(p, false) }
+
+// WriteString is io.StringWriter's, as net/http's response has it.
+func (w *fastWriter) WriteString(s string) (int, error) { return w.write([]byte(s), true) }
+
+func (w *fastWriter) write(p []byte, str bool) (int, error) {
 	if w.hijacked {
 		return 0, http.ErrHijacked
 	}
@@ -78,6 +92,11 @@ func (w *fastWriter) Write(p []byte) (int, error) {
 	}
 	if w.clen != -1 && int64(len(w.body)+len(p)) > w.clen {
 		return 0, http.ErrContentLength
+	}
+	if w.segs != nil {
+		w.segs = append(w.segs, segment{len(p), str})
+	} else if len(w.body)+len(p) > bufferBeforeChunking {
+		w.segs = []segment{{n: len(w.body)}, {len(p), str}} // what net/http buffered, then this
 	}
 	w.body = append(w.body, p...)
 	return len(p), nil
@@ -102,10 +121,11 @@ func (w *fastWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // finish writes the answer into the connection's buffer once the handler
 // returned; it says whether the connection is to close after it.
-func (w *fastWriter) finish(keepAlives, tooBig bool) (closeAfter bool) {
+func (w *fastWriter) finish(end ending) (closeAfter bool) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
 	}
+	keepAlives := end.keepAlives
 	isHEAD := w.req.Method == http.MethodHead
 	p := w.body
 	done := len(p) <= bufferBeforeChunking // net/http has not committed the header yet
@@ -124,8 +144,8 @@ func (w *fastWriter) finish(keepAlives, tooBig bool) (closeAfter bool) {
 		w.clen = int64(len(p))
 		extra.contentLength = strconv.Itoa(len(p))
 	}
-	closeAfter = w.req.Close || !keepAlives || h.Get("Connection") == "close"
-	if tooBig && !closeAfter {
+	closeAfter = w.req.Close || !keepAlives || h.Get("Connection") == "close" || end.broken
+	if end.tooBig {
 		// Unread body past what net/http reads and drops after a
 		// handler: it closes, saying so.
 		closeAfter = true
@@ -146,6 +166,13 @@ func (w *fastWriter) finish(keepAlives, tooBig bool) (closeAfter bool) {
 	}
 	w.writeOut(h, &extra, isHEAD, chunked)
 	return closeAfter
+}
+
+// ending is how a request ended, for its answer's framing.
+type ending struct {
+	keepAlives bool // the server keeps connections (not shutting down)
+	tooBig     bool // more body was left unread than net/http drops
+	broken     bool // dropping the unread body failed
 }
 
 // noteBody sets the Content-Type net/http would sniff and drops the
@@ -199,17 +226,41 @@ func (w *fastWriter) writeOut(h http.Header, extra *extraFields, isHEAD, chunked
 	if isHEAD || !bodyAllowed(w.status) {
 		return
 	}
-	switch {
-	case chunked && len(w.body) > 0:
-		_, _ = bw.WriteString(strconv.FormatInt(int64(len(w.body)), 16))
-		_, _ = bw.Write(crlf)
+	if !chunked {
 		_, _ = bw.Write(w.body)
-		_, _ = bw.WriteString("\r\n0\r\n\r\n")
-	case chunked:
-		_, _ = bw.WriteString("0\r\n\r\n")
-	default:
-		_, _ = bw.Write(w.body)
+		return
 	}
+	// net/http's handler writes go through a 2 KiB buffer to its chunk
+	// writer: the same writes through the same buffer make the same chunks.
+	cw := bufio.NewWriterSize(chunkWriter{bw}, bufferBeforeChunking)
+	if w.segs == nil {
+		w.segs = []segment{{n: len(w.body)}}
+	}
+	b := w.body
+	for _, seg := range w.segs {
+		if seg.str {
+			_, _ = cw.WriteString(string(b[:seg.n]))
+		} else {
+			_, _ = cw.Write(b[:seg.n])
+		}
+		b = b[seg.n:]
+	}
+	_ = cw.Flush()
+	_, _ = bw.WriteString("0\r\n\r\n")
+}
+
+// chunkWriter writes each Write as a chunk.
+type chunkWriter struct{ bw *bufio.Writer }
+
+func (c chunkWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	_, _ = c.bw.WriteString(strconv.FormatInt(int64(len(p)), 16))
+	_, _ = c.bw.Write(crlf)
+	_, _ = c.bw.Write(p)
+	_, _ = c.bw.Write(crlf)
+	return len(p), nil
 }
 
 // extraFields are the headers net/http adds after the handler's, in its
