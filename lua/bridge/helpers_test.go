@@ -101,7 +101,7 @@ func newTestRuntime(t testing.TB, cfg string, modules map[string]string, with ..
 
 // newServedRuntime is a test runtime with a listen.Server, for tests that
 // open sockets for its services through a pool; it gives the server too.
-func newServedRuntime(t *testing.T, cfg string, modules map[string]string) (*testRuntime, *listen.Server) {
+func newServedRuntime(t testing.TB, cfg string, modules map[string]string) (*testRuntime, *listen.Server) {
 	t.Helper()
 	var srv *listen.Server
 	tr := newTestRuntime(t, cfg, modules, func(o *Options) {

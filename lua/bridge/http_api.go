@@ -18,10 +18,6 @@ import (
 // table (the response's fields), as in Prosody's mod_http.
 func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) *httpserve.Response {
 	x := newExchange(r)
-	x.req.set("port", float64(r.Port))
-	if r.Query != "" {
-		x.req.set("query", r.Query)
-	}
 	c := httpFiring{events: inst.rt.httpSrv.events}
 	var res any
 	var failed error
@@ -33,7 +29,11 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 			res = fromLuaResult(inst, handler)
 			return
 		}
-		out, err := inst.protect("http route "+key, handler, 1, ev.tableIn(inst), lua.LString(r.Wildcard))
+		label, ok := app.labels[key]
+		if !ok {
+			label = "http route " + key
+		}
+		out, err := inst.protect(label, handler, 1, ev.tableIn(inst), lua.LString(r.Wildcard))
 		if err != nil {
 			failed = err
 			return

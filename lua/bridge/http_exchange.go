@@ -32,46 +32,63 @@ type httpExchange struct {
 
 var exchangeIDs atomic.Uint64
 
-// newExchange makes the records of one request. Fields are set one by
-// one into maps made the right size: no map literal to copy from.
+// newExchange makes the records of one request. The request's fields
+// (and its headers, url and conn) are made when a module first reads
+// one: a handler that only answers costs no map for them.
 func newExchange(r *httpserve.Request) *httpExchange {
 	x := &httpExchange{head: r.Method == http.MethodHead, done: make(chan struct{})}
-	x.req = newRecordSized(x, nil, 14)
+	id := exchangeIDs.Add(1)
+	conn := newLazyRecord(x, httpConnMethods, func(f map[string]any) {
+		f["ip"], f["port"], f["secure"] = r.IP, float64(r.Port), r.Secure
+	})
+	x.req = newLazyRecord(x, nil, func(f map[string]any) { fillRequest(x, r, id, conn, f) })
 	x.resp = newRecordSized(x, responseMethods, 8)
-	headers := newRecordSized(x, nil, len(r.Headers)+1)
-	for k, v := range r.Headers {
-		headers.vals[headerField(k)] = v
-	}
-	if r.Host != "" {
-		headers.vals["host"] = r.Host // net/http keeps it apart
-	}
+	f := x.resp.vals // not shared yet: no lock needed
+	f["request"], f["status_code"], f["headers"] = x.req, float64(200), newRecordSized(x, nil, 2)
+	f["is_head_request"], f["conn"], f["persistent"] = x.head, conn, true
+	return x
+}
+
+// fillRequest makes event.request's fields.
+func fillRequest(x *httpExchange, r *httpserve.Request, id uint64, conn *record, f map[string]any) {
 	raw := r.RawPath
 	if raw == "" {
 		raw = r.Path
 	}
-	url := newRecordSized(x, nil, 2)
-	url.vals["path"] = raw
-	if r.Query != "" {
-		url.vals["query"] = r.Query
-	}
-	conn := newRecordSized(x, httpConnMethods, 3)
-	conn.vals["ip"] = r.IP
-	conn.vals["port"] = float64(r.Port)
-	conn.vals["secure"] = r.Secure
-	f := x.req.vals // not shared yet: no lock needed
+	url := newLazyRecord(x, nil, func(f map[string]any) {
+		f["path"] = raw
+		if r.Query != "" {
+			f["query"] = r.Query
+		}
+	})
+	headers := newLazyRecord(x, nil, func(f map[string]any) { fillHeaders(r, f) })
 	f["method"], f["url"], f["headers"], f["body"] = r.Method, url, headers, string(r.Body)
 	f["ip"], f["conn"], f["httpversion"], f["host"] = r.IP, conn, "1.1", requestHost(r)
-	f["id"] = strconv.FormatUint(exchangeIDs.Add(1), 36)
+	f["id"], f["port"] = strconv.FormatUint(id, 36), float64(r.Port)
 	if p, ok := prosodyPath(raw); ok {
 		f["path"] = p
 	}
 	if r.Secure {
 		f["secure"] = true
 	}
-	f = x.resp.vals
-	f["request"], f["status_code"], f["headers"] = x.req, float64(200), newRecordSized(x, nil, 2)
-	f["is_head_request"], f["conn"], f["persistent"] = x.head, conn, true
-	return x
+	if r.Query != "" {
+		f["query"] = r.Query
+	}
+}
+
+// fillHeaders makes request.headers: names lower-case with "_" for "-",
+// values of a repeated header joined with ", ", and the Host net/http
+// keeps apart.
+func fillHeaders(r *httpserve.Request, f map[string]any) {
+	for k, v := range r.Headers {
+		f[headerField(k)] = v
+	}
+	for k, v := range r.Header {
+		f[headerField(k)] = strings.Join(v, ", ")
+	}
+	if r.Host != "" {
+		f["host"] = r.Host
+	}
 }
 
 // headerField is a header's name as a field of request.headers:
@@ -168,11 +185,14 @@ func instanceOfCall(L *lua.LState) *Instance {
 		if r, ok := obj.(*record); ok {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			for inst := range r.proxies {
+			var found *Instance
+			r.proxies.each(func(inst *Instance) bool {
 				if inst.L == L || inst.L == L.Parent {
-					return inst
+					found = inst
 				}
-			}
+				return found == nil
+			})
+			return found
 		}
 	}
 	return nil
@@ -249,10 +269,14 @@ func (x *httpExchange) complete(body *string, bare bool) {
 		if body != nil && status > 199 && status != 204 {
 			headers.set("content_length", strconv.Itoa(len(*body)))
 		}
-		out := &httpserve.Response{Status: status, Headers: map[string]string{}, Exact: true, Bare: bare}
-		for k, v := range headers.snapshot() {
+		out := &httpserve.Response{Status: status, Exact: true, Bare: bare}
+		headers.mu.Lock()
+		vals := headers.filled()
+		out.Headers = make(map[string]string, len(vals))
+		for k, v := range vals {
 			out.Headers[strings.ReplaceAll(k, "_", "-")] = luaValueText(v)
 		}
+		headers.mu.Unlock()
 		if body != nil && !x.head {
 			out.Body = []byte(*body)
 		}

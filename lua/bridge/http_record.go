@@ -21,9 +21,13 @@ type record struct {
 	mu      sync.Mutex
 	vals    map[string]any
 	methods map[string]lua.LGFunction // read-only; the proxy is their self
-	proxies map[*Instance]*lua.LTable
+	proxies perState
 	// owner is what methods work on (an *httpExchange).
 	owner any
+	// fill, when set, makes the fields on first use (under mu): most
+	// handlers never look at most of a request (its headers, url, conn),
+	// so those records cost a map only when read.
+	fill func(vals map[string]any)
 }
 
 // local is a field value that lives in one state only.
@@ -42,22 +46,39 @@ func newRecordSized(owner any, methods map[string]lua.LGFunction, n int) *record
 	return &record{vals: make(map[string]any, n), methods: methods, owner: owner}
 }
 
+// newLazyRecord is a record whose fields fill makes when first used.
+func newLazyRecord(owner any, methods map[string]lua.LGFunction, fill func(vals map[string]any)) *record {
+	return &record{methods: methods, owner: owner, fill: fill}
+}
+
+// filled makes the fields of a lazy record; the caller holds mu.
+func (r *record) filled() map[string]any {
+	if r.fill != nil {
+		f := r.fill
+		r.fill = nil
+		r.vals = make(map[string]any, 8)
+		f(r.vals)
+	}
+	return r.vals
+}
+
 // get reads a field as Go sees it (a local value as itself).
 func (r *record) get(k string) any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.vals[k]
+	return r.filled()[k]
 }
 
 // set writes a field from Go.
 func (r *record) set(k string, v any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	vals := r.filled()
 	if v == nil {
-		delete(r.vals, k)
+		delete(vals, k)
 		return
 	}
-	r.vals[k] = v
+	vals[k] = v
 }
 
 // str reads a string field ("" when it is something else).
@@ -70,8 +91,9 @@ func (r *record) str(k string) string {
 func (r *record) snapshot() map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]any, len(r.vals))
-	for k, v := range r.vals {
+	vals := r.filled()
+	out := make(map[string]any, len(vals))
+	for k, v := range vals {
 		out[k] = v
 	}
 	return out
@@ -85,7 +107,7 @@ func (r *record) snapshot() map[string]any {
 func (r *record) proxyIn(inst *Instance) lua.LValue {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if p, ok := r.proxies[inst]; ok {
+	if p := r.proxies.get(inst); p != nil {
 		return p
 	}
 	L := inst.L
@@ -96,10 +118,7 @@ func (r *record) proxyIn(inst *Instance) lua.LValue {
 	mt.RawSetString("__newindex", meta.newIndex)
 	markPortable(L, mt, r)
 	L.SetMetatable(p, mt)
-	if r.proxies == nil {
-		r.proxies = make(map[*Instance]*lua.LTable, 1)
-	}
-	r.proxies[inst] = p
+	r.proxies.put(inst, p)
 	return p
 }
 
@@ -213,4 +232,42 @@ func selfRecord(L *lua.LState) *record {
 	}
 	L.ArgError(1, "expected the object this method belongs to (call it with ':')")
 	return nil
+}
+
+// perState holds a table per state: most HTTP objects are seen in one
+// state only, which needs no map.
+type perState struct {
+	inst *Instance
+	t    *lua.LTable
+	more map[*Instance]*lua.LTable
+}
+
+func (ps *perState) get(inst *Instance) *lua.LTable {
+	if ps.inst == inst && inst != nil {
+		return ps.t
+	}
+	return ps.more[inst]
+}
+
+func (ps *perState) put(inst *Instance, t *lua.LTable) {
+	if ps.inst == nil {
+		ps.inst, ps.t = inst, t
+		return
+	}
+	if ps.more == nil {
+		ps.more = map[*Instance]*lua.LTable{}
+	}
+	ps.more[inst] = t
+}
+
+// each calls f for every state that has a table, until f says stop.
+func (ps *perState) each(f func(inst *Instance) bool) {
+	if ps.inst != nil && !f(ps.inst) {
+		return
+	}
+	for inst := range ps.more {
+		if !f(inst) {
+			return
+		}
+	}
 }
