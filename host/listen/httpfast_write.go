@@ -266,7 +266,7 @@ func (c chunkWriter) Write(p []byte) (int, error) {
 // extraFields are the headers net/http adds after the handler's, in its
 // order (extraHeader.Write).
 type extraFields struct {
-	date                                                        bool
+	date                                                     bool
 	contentLength, contentType, connection, transferEncoding string
 }
 
