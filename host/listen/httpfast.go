@@ -141,12 +141,12 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if hijacked {
 			return
 		}
-		if closeAfter || fc.br.Buffered() == 0 {
-			if fc.bw.Flush() != nil {
-				_ = hc.Close()
-				return
-			}
+		if closeAfter && fc.bw.Flush() != nil {
+			_ = hc.Close()
+			return
 		}
+		// Otherwise the answer goes out before the next read that waits
+		// (fastConn.more): pipelined answers leave in one write.
 		hc.busy.Store(false)
 		if closeAfter || hc.closing.Load() {
 			_ = hc.Close()
@@ -161,11 +161,22 @@ func (fc *fastConn) waitIdle(d time.Duration) bool {
 	if d > 0 {
 		_ = fc.hc.SetReadDeadline(time.Now().Add(d))
 	}
-	_, err := fc.br.Peek(4)
+	_, err := fc.more(4)
 	if d > 0 {
 		_ = fc.hc.SetReadDeadline(time.Time{})
 	}
 	return err == nil
+}
+
+// more peeks n bytes; when it has to wait for them, the answers written
+// so far go out first.
+func (fc *fastConn) more(n int) ([]byte, error) {
+	if fc.br.Buffered() < n && fc.bw.Buffered() > 0 {
+		if err := fc.bw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	return fc.br.Peek(n)
 }
 
 // readRequest reads a request head the fast path takes, or errHandOff
@@ -190,7 +201,7 @@ func (fc *fastConn) readRequest(maxBody int64) (*fastHead, error) {
 		if len(buf) == fastReadBuffer {
 			return nil, errHandOff
 		}
-		if _, err := fc.br.Peek(len(buf) + 1); err != nil {
+		if _, err := fc.more(len(buf) + 1); err != nil {
 			if errors.Is(err, io.EOF) && len(buf) > 0 {
 				return nil, errHandOff // net/http answers a cut head with 400
 			}

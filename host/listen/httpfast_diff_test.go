@@ -91,8 +91,14 @@ func describe(r *http.Request) string {
 // one net/http only; it gives their ports.
 func diffListeners(t testing.TB, h http.Handler, lim HTTPLimits) (fast, plain int) {
 	t.Helper()
-	p := NewPool(NewServer(logrus.New()), logrus.New())
+	p := NewPool(NewServer(logrusDiscard()), logrusDiscard())
 	t.Cleanup(p.Close)
+	return openHTTPPair(t, p, h, lim)
+}
+
+// openHTTPPair opens the two listeners of diffListeners on p.
+func openHTTPPair(t testing.TB, p *Pool, h http.Handler, lim HTTPLimits) (fast, plain int) {
+	t.Helper()
 	fast, plain = testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4")
 	attach := func(b ports.Binding) Endpoint {
 		l := lim
@@ -103,6 +109,12 @@ func diffListeners(t testing.TB, h http.Handler, lim HTTPLimits) (fast, plain in
 		t.Fatal(res.Failed[0])
 	}
 	return fast, plain
+}
+
+func logrusDiscard() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
 }
 
 var dateLine = regexp.MustCompile(`(?m)^Date: .*\r$`)
