@@ -91,6 +91,11 @@ type fastConn struct {
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	w    *watch // the client-gone watch of the request under way
+
+	req    http.Request // the template of the request under way
+	remote string       // the client's address, as net/http gives it
+	rw     fastWriter
+	body   fastBody
 }
 
 func (fc *fastConn) Read(p []byte) (int, error) {
@@ -125,7 +130,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if d := s.lim.ReadHeaderTimeout; d > 0 {
 			_ = hc.SetReadDeadline(time.Now().Add(d))
 		}
-		h, err := fc.readRequest(s.lim.bodyLimit())
+		clen, err := fc.readRequest(s.lim.bodyLimit())
 		if errors.Is(err, errHandOff) {
 			s.handOff(fc)
 			return
@@ -137,7 +142,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if s.lim.ReadHeaderTimeout > 0 {
 			_ = hc.SetReadDeadline(time.Time{})
 		}
-		closeAfter, hijacked := s.serveOne(fc, h)
+		closeAfter, hijacked := s.serveOne(fc, clen)
 		if hijacked {
 			return
 		}
@@ -181,31 +186,31 @@ func (fc *fastConn) more(n int) ([]byte, error) {
 
 // readRequest reads a request head the fast path takes, or errHandOff
 // (leaving the head unread for net/http), or the read's error.
-func (fc *fastConn) readRequest(maxBody int64) (*fastHead, error) {
+func (fc *fastConn) readRequest(maxBody int64) (int64, error) {
 	for {
 		buf, _ := fc.br.Peek(fc.br.Buffered())
 		if len(buf) > 0 {
 			fc.hc.busy.Store(true)
 		}
 		if i := bytes.Index(buf, []byte("\r\n\r\n")); i >= 0 {
-			h, err := parseHead(buf[:i])
+			clen, err := parseHead(buf[:i], &fc.req)
 			if err != nil {
-				return nil, err
+				return 0, err
 			}
-			if h.contentLength > maxBody {
-				return nil, errHandOff // net/http's 413 (http.MaxBytesReader closes after it)
+			if clen > maxBody {
+				return 0, errHandOff // net/http's 413 (http.MaxBytesReader closes after it)
 			}
 			_, _ = fc.br.Discard(i + 4)
-			return h, nil
+			return clen, nil
 		}
 		if len(buf) == fastReadBuffer {
-			return nil, errHandOff
+			return 0, errHandOff
 		}
 		if _, err := fc.more(len(buf) + 1); err != nil {
 			if errors.Is(err, io.EOF) && len(buf) > 0 {
-				return nil, errHandOff // net/http answers a cut head with 400
+				return 0, errHandOff // net/http answers a cut head with 400
 			}
-			return nil, err
+			return 0, err
 		}
 	}
 }
@@ -231,18 +236,31 @@ func (s *fastServer) handOff(fc *fastConn) {
 // serveOne runs the handler for one request and puts its answer in the
 // write buffer; it says whether the connection closes after it and
 // whether the handler took the connection over.
-func (s *fastServer) serveOne(fc *fastConn, h *fastHead) (closeAfter, hijacked bool) {
-	req := h.req
-	req.RemoteAddr = fc.hc.RemoteAddr().String()
-	body := &fastBody{fc: fc, remain: h.contentLength}
-	if h.contentLength > 0 {
-		req.Body = body
+func (s *fastServer) serveOne(fc *fastConn, clen int64) (closeAfter, hijacked bool) {
+	// What a handler may not keep past its return (http.Handler's
+	// contract) is the connection's, used again: the writer, its header
+	// map and buffer, the body reader, the request's template (the
+	// handler gets a copy, WithContext's). The request's Header, URL and
+	// context are new each time: modules may keep those.
+	if fc.remote == "" {
+		fc.remote = fc.hc.RemoteAddr().String()
+	}
+	fc.req.RemoteAddr = fc.remote
+	body := &fc.body
+	*body = fastBody{fc: fc, remain: clen}
+	if clen > 0 {
+		fc.req.Body = body
 	} else {
-		req.Body = http.NoBody
+		fc.req.Body = http.NoBody
 	}
 	ctx := &fastCtx{fc: fc, body: body}
-	req = req.WithContext(ctx)
-	w := &fastWriter{fc: fc, req: req, header: make(http.Header, 4), clen: -1}
+	req := fc.req.WithContext(ctx)
+	w := &fc.rw
+	if w.header == nil {
+		w.header = make(http.Header, 4)
+	}
+	clear(w.header)
+	*w = fastWriter{fc: fc, req: req, header: w.header, clen: -1, body: w.body[:0]}
 	panicked := s.run(w, req)
 	if !panicked && !w.hijacked && !w.wrote {
 		w.WriteHeader(http.StatusOK)

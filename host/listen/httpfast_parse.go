@@ -1,7 +1,6 @@
 package listen
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 	"net/textproto"
@@ -31,74 +30,76 @@ var fastMethods = map[string]string{
 	"DELETE": "DELETE", "OPTIONS": "OPTIONS", "PATCH": "PATCH",
 }
 
-// fastHead is a request head as the fast path read it.
-type fastHead struct {
-	req           *http.Request
-	contentLength int64
-}
-
 // parseHead reads a request head (without its final empty line's CRLF
-// CRLF) into an *http.Request as net/http's server would make it, or
-// errHandOff.
-func parseHead(head []byte) (*fastHead, error) {
+// CRLF) into req as net/http's server would make it (its Header new), or
+// errHandOff; it gives the Content-Length. The head becomes one string
+// that the target and the header values are cut from, and the values
+// share one backing array, as net/http's textproto does.
+func parseHead(head []byte, req *http.Request) (int64, error) {
 	if !crlfOnly(head) {
-		return nil, errHandOff
+		return 0, errHandOff
 	}
-	line, rest, _ := bytes.Cut(head, crlf)
-	method, target, proto, ok := splitRequestLine(line)
+	hs := string(head)
+	line, rest, _ := strings.Cut(hs, "\r\n")
+	method, target, ok := splitRequestLine(line)
 	if !ok {
-		return nil, errHandOff
+		return 0, errHandOff
 	}
 	u, err := url.ParseRequestURI(target)
 	if err != nil {
-		return nil, errHandOff
+		return 0, errHandOff
 	}
-	h := &fastHead{req: &http.Request{Method: method, URL: u, Proto: proto, ProtoMajor: 1, ProtoMinor: 1,
-		RequestURI: target, Header: make(http.Header, 8)}, contentLength: 0}
-	host, hosts := "", 0
-	for len(rest) > 0 {
-		var hl []byte
-		hl, rest, _ = bytes.Cut(rest, crlf)
+	lines := strings.Count(rest, "\r\n") + 1
+	*req = http.Request{Method: method, URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		RequestURI: target, Header: make(http.Header, lines)}
+	strs := make([]string, lines)
+	host, hosts, clen := "", 0, int64(0)
+	for rest != "" {
+		var hl string
+		hl, rest, _ = strings.Cut(rest, "\r\n")
 		name, value, ok := splitHeaderLine(hl)
 		if !ok {
-			return nil, errHandOff
+			return 0, errHandOff
 		}
 		switch name {
 		case "Host":
 			host, hosts = value, hosts+1
 			continue // net/http keeps it in Request.Host only
 		case "Transfer-Encoding", "Expect", "Upgrade", "Http2-Settings", "Trailer":
-			return nil, errHandOff
+			return 0, errHandOff
 		case "Connection":
 			if !plainConnection(value) {
-				return nil, errHandOff
+				return 0, errHandOff
 			}
 			if hasToken(value, "close") {
-				h.req.Close = true
+				req.Close = true
 			}
 		case "Content-Length":
-			if _, dup := h.req.Header["Content-Length"]; dup {
-				return nil, errHandOff
+			if _, dup := req.Header["Content-Length"]; dup {
+				return 0, errHandOff
 			}
-			n, ok := parseLength(value)
-			if !ok {
-				return nil, errHandOff
+			if clen, ok = parseLength(value); !ok {
+				return 0, errHandOff
 			}
-			h.contentLength = n
 		}
-		h.req.Header[name] = append(h.req.Header[name], value)
+		if vs := req.Header[name]; vs != nil {
+			req.Header[name] = append(vs, value)
+		} else {
+			strs[0] = value
+			req.Header[name], strs = strs[:1:1], strs[1:]
+		}
 	}
 	if hosts != 1 || !validHost(host) {
-		return nil, errHandOff
+		return 0, errHandOff
 	}
-	h.req.Host = host
-	if hp, ok := h.req.Header["Pragma"]; ok && hp[0] == "no-cache" { // as net/http's fixPragmaCacheControl
-		if _, cc := h.req.Header["Cache-Control"]; !cc {
-			h.req.Header["Cache-Control"] = []string{"no-cache"}
+	req.Host = host
+	if hp, ok := req.Header["Pragma"]; ok && hp[0] == "no-cache" { // as net/http's fixPragmaCacheControl
+		if _, cc := req.Header["Cache-Control"]; !cc {
+			req.Header["Cache-Control"] = []string{"no-cache"}
 		}
 	}
-	h.req.ContentLength = h.contentLength
-	return h, nil
+	req.ContentLength = clen
+	return clen, nil
 }
 
 var crlf = []byte("\r\n")
@@ -123,44 +124,44 @@ func crlfOnly(b []byte) bool {
 
 // splitRequestLine is "METHOD /target HTTP/1.1" with single spaces and a
 // target of visible ASCII that starts with "/" and has no fragment.
-func splitRequestLine(line []byte) (method, target, proto string, ok bool) {
-	m, rest, ok1 := bytes.Cut(line, []byte{' '})
-	t, p, ok2 := bytes.Cut(rest, []byte{' '})
-	if !ok1 || !ok2 || string(p) != "HTTP/1.1" || len(t) == 0 || t[0] != '/' {
-		return "", "", "", false
+func splitRequestLine(line string) (method, target string, ok bool) {
+	m, rest, ok1 := strings.Cut(line, " ")
+	t, p, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 || p != "HTTP/1.1" || len(t) == 0 || t[0] != '/' {
+		return "", "", false
 	}
-	method, ok = fastMethods[string(m)]
+	method, ok = fastMethods[m]
 	if !ok {
-		return "", "", "", false
+		return "", "", false
 	}
-	for _, c := range t {
-		if c <= ' ' || c >= 0x7f || c == '#' {
-			return "", "", "", false
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c >= 0x7f || c == '#' {
+			return "", "", false
 		}
 	}
-	return method, string(t), "HTTP/1.1", true
+	return method, t, true
 }
 
 // splitHeaderLine is "Name: value": a token name right before the colon
 // (canonicalised as net/http does) and a value with the blanks around it
 // trimmed, holding no control character but tab.
-func splitHeaderLine(l []byte) (name, value string, ok bool) {
-	n, v, found := bytes.Cut(l, []byte{':'})
+func splitHeaderLine(l string) (name, value string, ok bool) {
+	n, v, found := strings.Cut(l, ":")
 	if !found || len(n) == 0 {
 		return "", "", false
 	}
-	for _, c := range n {
-		if !isTokenChar(c) {
+	for i := 0; i < len(n); i++ {
+		if !isTokenChar(n[i]) {
 			return "", "", false
 		}
 	}
-	v = bytes.Trim(v, " \t")
-	for _, c := range v {
-		if (c < ' ' && c != '\t') || c == 0x7f {
+	v = strings.Trim(v, " \t")
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
 			return "", "", false
 		}
 	}
-	return textproto.CanonicalMIMEHeaderKey(string(n)), string(v), true
+	return textproto.CanonicalMIMEHeaderKey(n), v, true
 }
 
 // isTokenChar is RFC 9110's tchar.
