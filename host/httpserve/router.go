@@ -208,7 +208,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var body []byte
-	if req.Body != nil {
+	if req.Body != nil && req.Body != http.NoBody { // no body: no reader, no buffer
 		limit := r.policy.MaxBody
 		if limit <= 0 {
 			limit = 1 << 20

@@ -92,10 +92,11 @@ type fastConn struct {
 	bw   *bufio.Writer
 	w    *watch // the client-gone watch of the request under way
 
-	req    http.Request // the template of the request under way
-	remote string       // the client's address, as net/http gives it
-	rw     fastWriter
-	body   fastBody
+	deadline bool         // a read deadline is set
+	req      http.Request // the template of the request under way
+	remote   string       // the client's address, as net/http gives it
+	rw       fastWriter
+	body     fastBody
 }
 
 func (fc *fastConn) Read(p []byte) (int, error) {
@@ -127,10 +128,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 			_ = hc.Close()
 			return
 		}
-		if d := s.lim.ReadHeaderTimeout; d > 0 {
-			_ = hc.SetReadDeadline(time.Now().Add(d))
-		}
-		clen, err := fc.readRequest(s.lim.bodyLimit())
+		clen, err := fc.readRequest(s.lim.bodyLimit(), s.lim.ReadHeaderTimeout)
 		if errors.Is(err, errHandOff) {
 			s.handOff(fc)
 			return
@@ -139,9 +137,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 			_ = hc.Close() // as net/http: a read error or timeout ends it quietly
 			return
 		}
-		if s.lim.ReadHeaderTimeout > 0 {
-			_ = hc.SetReadDeadline(time.Time{})
-		}
+		fc.clearDeadline()
 		closeAfter, hijacked := s.serveOne(fc, clen)
 		if hijacked {
 			return
@@ -162,15 +158,31 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 
 // waitIdle waits for the next request's first bytes, within the idle
 // timeout (net/http peeks 4 bytes).
+// The deadline stays until the head is read (a head that came whole
+// needs no header deadline of its own).
 func (fc *fastConn) waitIdle(d time.Duration) bool {
 	if d > 0 {
-		_ = fc.hc.SetReadDeadline(time.Now().Add(d))
+		fc.setDeadline(time.Now().Add(d))
+	} else {
+		_ = fc.hc.SetReadDeadline(time.Time{}) // a handler's body deadline, as net/http
 	}
 	_, err := fc.more(4)
-	if d > 0 {
-		_ = fc.hc.SetReadDeadline(time.Time{})
-	}
 	return err == nil
+}
+
+// setDeadline and clearDeadline keep count of the read deadline, so a
+// request whose head is read without waiting costs no timer changes
+// beyond the idle wait's (net/http sets and clears one for each phase).
+func (fc *fastConn) setDeadline(t time.Time) {
+	_ = fc.hc.SetReadDeadline(t)
+	fc.deadline = true
+}
+
+func (fc *fastConn) clearDeadline() {
+	if fc.deadline {
+		_ = fc.hc.SetReadDeadline(time.Time{})
+		fc.deadline = false
+	}
 }
 
 // more peeks n bytes; when it has to wait for them, the answers written
@@ -186,7 +198,9 @@ func (fc *fastConn) more(n int) ([]byte, error) {
 
 // readRequest reads a request head the fast path takes, or errHandOff
 // (leaving the head unread for net/http), or the read's error.
-func (fc *fastConn) readRequest(maxBody int64) (int64, error) {
+// The header timeout runs from when it first has to wait for the head.
+func (fc *fastConn) readRequest(maxBody int64, headerTimeout time.Duration) (int64, error) {
+	timed := false
 	for {
 		buf, _ := fc.br.Peek(fc.br.Buffered())
 		if len(buf) > 0 {
@@ -206,6 +220,10 @@ func (fc *fastConn) readRequest(maxBody int64) (int64, error) {
 		if len(buf) == fastReadBuffer {
 			return 0, errHandOff
 		}
+		if headerTimeout > 0 && !timed {
+			fc.setDeadline(time.Now().Add(headerTimeout))
+			timed = true
+		}
 		if _, err := fc.more(len(buf) + 1); err != nil {
 			if errors.Is(err, io.EOF) && len(buf) > 0 {
 				return 0, errHandOff // net/http answers a cut head with 400
@@ -218,7 +236,8 @@ func (fc *fastConn) readRequest(maxBody int64) (int64, error) {
 // handOff gives the connection to net/http with what was read of it.
 func (s *fastServer) handOff(fc *fastConn) {
 	hc := fc.hc
-	_ = hc.SetReadDeadline(time.Time{})
+	fc.deadline = true
+	fc.clearDeadline()
 	_ = fc.bw.Flush()
 	buffered, _ := fc.br.Peek(fc.br.Buffered())
 	rest := append(append([]byte(nil), buffered...), fc.rest...)

@@ -52,7 +52,7 @@ func BenchmarkHTTPHello(b *testing.B) {
 	router := httpserve.NewRouter(tr.HTTPApps(), nil, httpserve.Policy{})
 	u, _ := url.ParseRequestURI("/bench/hello")
 	req := &http.Request{Method: "GET", URL: u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: "localhost",
-		Header: http.Header{"User-Agent": {"wrk"}, "Accept": {"*/*"}}, RemoteAddr: "127.0.0.1:5000", RequestURI: "/bench/hello"}
+		Header: http.Header{"User-Agent": {"wrk"}, "Accept": {"*/*"}}, RemoteAddr: "127.0.0.1:5000", RequestURI: "/bench/hello", Body: http.NoBody}
 	w := &nullWriter{h: http.Header{}}
 	b.ReportAllocs()
 	b.ResetTimer()
