@@ -93,6 +93,7 @@ type fastConn struct {
 	w    *watch // the client-gone watch of the request under way
 
 	deadline bool         // a read deadline is set
+	linger   bool         // close as net/http after a body left unread
 	req      http.Request // the template of the request under way
 	remote   string       // the client's address, as net/http gives it
 	rw       fastWriter
@@ -150,6 +151,9 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		// (fastConn.more): pipelined answers leave in one write.
 		hc.busy.Store(false)
 		if closeAfter || hc.closing.Load() {
+			if fc.linger {
+				closeWriteAndWait(hc)
+			}
 			_ = hc.Close()
 			return
 		}
@@ -295,7 +299,7 @@ func (s *fastServer) serveOne(fc *fastConn, clen int64) (closeAfter, hijacked bo
 	end := ending{keepAlives: s.keepAlives(fc.hc)}
 	if body.remain > 0 && !req.Close && end.keepAlives && w.sent.Get("Connection") != "close" {
 		if body.remain >= maxPostHandlerRead {
-			end.tooBig = true
+			end.tooBig, fc.linger = true, true
 		} else if _, err := io.Copy(io.Discard, body); err != nil {
 			end.broken = true
 		}
@@ -340,6 +344,17 @@ func (b *fastBody) Read(p []byte) (int, error) {
 }
 
 func (b *fastBody) Close() error { return nil }
+
+// closeWriteAndWait is net/http's for a connection closed with request
+// body unread: its sending side first, then, after half a second for the
+// client to read the answer, the rest — closing at once could make the
+// kernel reset the connection and lose the answer.
+func closeWriteAndWait(hc *httpConn) {
+	if cw, ok := hc.Conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		time.Sleep(500 * time.Millisecond) // net/http's rstAvoidanceDelay
+	}
+}
 
 // isTLSConn says whether nc speaks TLS (net/http must serve it: HTTP/2).
 func isTLSConn(nc net.Conn) bool {
