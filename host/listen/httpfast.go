@@ -92,12 +92,13 @@ type fastConn struct {
 	bw   *bufio.Writer
 	w    *watch // the client-gone watch of the request under way
 
-	deadline bool         // a read deadline is set
-	linger   bool         // close as net/http after a body left unread
-	req      http.Request // the template of the request under way
-	remote   string       // the client's address, as net/http gives it
-	rw       fastWriter
-	body     fastBody
+	deadline  bool         // a read deadline is set
+	linger    bool         // close as net/http after a body left unread
+	afterPost bool         // the last request was a POST
+	req       http.Request // the template of the request under way
+	remote    string       // the client's address, as net/http gives it
+	rw        fastWriter
+	body      fastBody
 }
 
 func (fc *fastConn) Read(p []byte) (int, error) {
@@ -128,6 +129,9 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if !first && fc.br.Buffered() < 4 && !fc.waitIdle(s.lim.IdleTimeout) {
 			_ = hc.Close()
 			return
+		}
+		if fc.afterPost {
+			fc.dropBlankLines()
 		}
 		clen, err := fc.readRequest(s.lim.bodyLimit(), s.lim.ReadHeaderTimeout)
 		if errors.Is(err, errHandOff) {
@@ -172,6 +176,18 @@ func (fc *fastConn) waitIdle(d time.Duration) bool {
 	}
 	_, err := fc.more(4)
 	return err == nil
+}
+
+// dropBlankLines drops the CRs and LFs (of the first four bytes) before
+// a request that follows a POST, as net/http does for old clients that
+// end a POST body with an extra CRLF.
+func (fc *fastConn) dropBlankLines() {
+	peek, _ := fc.br.Peek(4)
+	n := 0
+	for n < len(peek) && (peek[n] == '\r' || peek[n] == '\n') {
+		n++
+	}
+	_, _ = fc.br.Discard(n)
 }
 
 // setDeadline and clearDeadline keep count of the read deadline, so a
@@ -269,6 +285,7 @@ func (s *fastServer) serveOne(fc *fastConn, clen int64) (closeAfter, hijacked bo
 		fc.remote = fc.hc.RemoteAddr().String()
 	}
 	fc.req.RemoteAddr = fc.remote
+	fc.afterPost = fc.req.Method == http.MethodPost
 	body := &fc.body
 	*body = fastBody{fc: fc, remain: clen}
 	if clen > 0 {

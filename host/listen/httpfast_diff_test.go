@@ -153,6 +153,7 @@ var rawRequests = map[string]string{
 	"post too large":     "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n01234567890123456789GET /text HTTP/1.1\r\nHost: a\r\n\r\n",
 	"post at the limit":  "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 17\r\n\r\n01234567890123456GET /text HTTP/1.1\r\nHost: a\r\n\r\n",
 	"post unread":        "POST /ignore HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nabcdGET /text HTTP/1.1\r\nHost: a\r\n\r\n",
+	"blank after post":   "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx\r\n\r\nGET /text HTTP/1.1\r\nHost: a\r\n\r\n",
 	"post cut short":     "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\nabc",
 	"connection close":   "GET /text HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET /text HTTP/1.1\r\nHost: a\r\n\r\n",
 	"keep-alive":         "GET /text HTTP/1.1\r\nHost: a\r\nConnection: Keep-Alive\r\n\r\n",
