@@ -147,15 +147,10 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if hijacked {
 			return
 		}
-		if closeAfter && fc.bw.Flush() != nil {
-			_ = hc.Close()
-			return
-		}
-		// Otherwise the answer goes out before the next read that waits
-		// (fastConn.more): pipelined answers leave in one write.
-		hc.busy.Store(false)
-		if closeAfter || hc.closing.Load() {
-			if fc.linger {
+		// A kept connection's answer goes out before the next read that
+		// waits (fastConn.more): pipelined answers leave in one write.
+		if closeAfter || hc.closing.Load() { // closing: conn:close or shutdown came during the request
+			if fc.bw.Flush() == nil && fc.linger {
 				closeWriteAndWait(hc)
 			}
 			_ = hc.Close()
@@ -165,8 +160,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 }
 
 // waitIdle waits for the next request's first bytes, within the idle
-// timeout (net/http peeks 4 bytes).
-// The deadline stays until the head is read (a head that came whole
+// timeout (net/http peeks 4 bytes). The deadline stays until the head is read (a head that came whole
 // needs no header deadline of its own).
 func (fc *fastConn) waitIdle(d time.Duration) bool {
 	if d > 0 {
@@ -174,7 +168,7 @@ func (fc *fastConn) waitIdle(d time.Duration) bool {
 	} else {
 		_ = fc.hc.SetReadDeadline(time.Time{}) // a handler's body deadline, as net/http
 	}
-	_, err := fc.more(4)
+	_, err := fc.more(4, true)
 	return err == nil
 }
 
@@ -206,11 +200,23 @@ func (fc *fastConn) clearDeadline() {
 }
 
 // more peeks n bytes; when it has to wait for them, the answers written
-// so far go out first.
-func (fc *fastConn) more(n int) ([]byte, error) {
-	if fc.br.Buffered() < n && fc.bw.Buffered() > 0 {
+// so far go out first. Waiting between requests (idle), the connection
+// is idle only once its answers are out: conn:close and shutdown close
+// an idle one at once (httpConn.closeWhenIdle) and leave a busy one to
+// close itself here.
+func (fc *fastConn) more(n int, idle bool) ([]byte, error) {
+	if fc.br.Buffered() >= n {
+		return fc.br.Peek(n)
+	}
+	if fc.bw.Buffered() > 0 {
 		if err := fc.bw.Flush(); err != nil {
 			return nil, err
+		}
+	}
+	if idle {
+		fc.hc.busy.Store(false)
+		if fc.hc.closing.Load() {
+			return nil, net.ErrClosed
 		}
 	}
 	return fc.br.Peek(n)
@@ -244,7 +250,7 @@ func (fc *fastConn) readRequest(maxBody int64, headerTimeout time.Duration) (int
 			fc.setDeadline(time.Now().Add(headerTimeout))
 			timed = true
 		}
-		if _, err := fc.more(len(buf) + 1); err != nil {
+		if _, err := fc.more(len(buf)+1, false); err != nil {
 			if errors.Is(err, io.EOF) && len(buf) > 0 {
 				return 0, errHandOff // net/http answers a cut head with 400
 			}
