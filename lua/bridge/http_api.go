@@ -17,7 +17,7 @@ import (
 // response:send. A route's handler may also be a string (the body) or a
 // table (the response's fields), as in Prosody's mod_http.
 func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) *httpserve.Response {
-	x := newExchange(r)
+	x := newExchange(r, true)
 	c := httpFiring{events: inst.rt.httpSrv.events}
 	var res any
 	var failed error

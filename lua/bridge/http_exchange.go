@@ -32,16 +32,18 @@ type httpExchange struct {
 
 var exchangeIDs atomic.Uint64
 
-// newExchange makes the records of one request. The request's fields
-// (and its headers, url and conn) are made when a module first reads
-// one: a handler that only answers costs no map for them.
-func newExchange(r *httpserve.Request) *httpExchange {
+// newExchange makes the records of one request; own adds moonport's
+// request fields (port, query) that Prosody's net.http.server has not.
+// The request's fields (and its headers, url and conn) are made when a
+// module first reads one: a handler that only answers costs no map for
+// them.
+func newExchange(r *httpserve.Request, own bool) *httpExchange {
 	x := &httpExchange{head: r.Method == http.MethodHead, done: make(chan struct{})}
 	id := exchangeIDs.Add(1)
 	conn := newLazyRecord(x, httpConnMethods, func(f map[string]any) {
 		f["ip"], f["port"], f["secure"] = r.IP, float64(r.Port), r.Secure
 	})
-	x.req = newLazyRecord(x, nil, func(f map[string]any) { fillRequest(x, r, id, conn, f) })
+	x.req = newLazyRecord(x, nil, func(f map[string]any) { fillRequest(x, r, id, conn, own, f) })
 	x.resp = newRecordSized(x, responseMethods, 8)
 	f := x.resp.vals // not shared yet: no lock needed
 	f["request"], f["status_code"], f["headers"] = x.req, float64(200), newRecordSized(x, nil, 2)
@@ -50,7 +52,7 @@ func newExchange(r *httpserve.Request) *httpExchange {
 }
 
 // fillRequest makes event.request's fields.
-func fillRequest(x *httpExchange, r *httpserve.Request, id uint64, conn *record, f map[string]any) {
+func fillRequest(x *httpExchange, r *httpserve.Request, id uint64, conn *record, own bool, f map[string]any) {
 	raw := r.RawPath
 	if raw == "" {
 		raw = r.Path
@@ -64,15 +66,18 @@ func fillRequest(x *httpExchange, r *httpserve.Request, id uint64, conn *record,
 	headers := newLazyRecord(x, nil, func(f map[string]any) { fillHeaders(r, f) })
 	f["method"], f["url"], f["headers"], f["body"] = r.Method, url, headers, string(r.Body)
 	f["ip"], f["conn"], f["httpversion"], f["host"] = r.IP, conn, "1.1", requestHost(r)
-	f["id"], f["port"] = strconv.FormatUint(id, 36), float64(r.Port)
+	f["id"] = strconv.FormatUint(id, 36)
 	if p, ok := prosodyPath(raw); ok {
 		f["path"] = p
 	}
 	if r.Secure {
 		f["secure"] = true
 	}
-	if r.Query != "" {
-		f["query"] = r.Query
+	if own {
+		f["port"] = float64(r.Port)
+		if r.Query != "" {
+			f["query"] = r.Query
+		}
 	}
 }
 
