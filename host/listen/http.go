@@ -115,6 +115,11 @@ func (l *Listener) serveHTTP() {
 	if l.httpSrv == nil {
 		ep := l.endpoint.Load()
 		front, srv := newHTTPFront(l.ln.Addr(), http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
+		if front.fast != nil {
+			// The router's body limit follows reloads (its policy comes
+			// with each request's endpoint); so must the fast path's.
+			front.fast.maxBody = func() int64 { return l.endpoint.Load().HTTPLimits.bodyLimit() }
+		}
 		if ep.Implicit && ep.TLS != nil {
 			srv.TLSConfig = l.httpTLS()
 			front.tls = srv.TLSConfig

@@ -45,6 +45,9 @@ type fastServer struct {
 	handler http.Handler // the chain NewHTTPServer gives net/http
 	lim     HTTPLimits
 	front   *httpFront
+	// maxBody is the current body limit, when it may change (a
+	// listener's, on reload); else lim's.
+	maxBody func() int64
 
 	mu      sync.Mutex
 	conns   map[*httpConn]struct{}
@@ -76,6 +79,13 @@ func (s *fastServer) stop() {
 	for _, hc := range conns {
 		hc.closeWhenIdle()
 	}
+}
+
+func (s *fastServer) bodyLimit() int64 {
+	if s.maxBody != nil {
+		return s.maxBody()
+	}
+	return s.lim.bodyLimit()
 }
 
 func (s *fastServer) keepAlives(hc *httpConn) bool {
@@ -133,7 +143,7 @@ func (s *fastServer) serve(hc *httpConn, rest []byte) {
 		if fc.afterPost {
 			fc.dropBlankLines()
 		}
-		clen, err := fc.readRequest(s.lim.bodyLimit(), s.lim.ReadHeaderTimeout)
+		clen, err := fc.readRequest(s.bodyLimit(), s.lim.ReadHeaderTimeout)
 		if errors.Is(err, errHandOff) {
 			s.handOff(fc)
 			return
