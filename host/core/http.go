@@ -19,6 +19,7 @@ func (g *generation) httpFor(b ports.Binding) (http.Handler, listen.HTTPLimits) 
 		ReadHeaderTimeout: o.HeaderTimeout,
 		IdleTimeout:       o.IdleTimeout,
 		BodyTimeout:       cmp.Or(o.BodyTimeout, st.ReadTimeout),
+		MaxBody:           o.MaxContentSize, // the router's limit (httpserve.Policy.MaxBody), for the fast path
 	}
 	p := httpserve.Policy{MaxBody: o.MaxContentSize, Pages: g.pagesOn(b, st)}
 	if b.Encryption == ports.DirectTLS {

@@ -26,11 +26,15 @@ type Request struct {
 	RawPath             string          // the path as sent, still %-encoded
 	Method, Path, Query string
 	Headers             map[string]string // lower-case names
-	Body                []byte
-	IP                  string
-	Port                int
-	Wildcard            string // what "*" matched
-	Secure              bool
+	// Header is the request's header as net/http read it, for a route
+	// that reads it once (the bridge makes request.headers from it only
+	// when a module looks): Headers need not be filled then.
+	Header   http.Header
+	Body     []byte
+	IP       string
+	Port     int
+	Wildcard string // what "*" matched
+	Secure   bool
 }
 
 // Response is what a route handler returns.
@@ -204,7 +208,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	var body []byte
-	if req.Body != nil {
+	if req.Body != nil && req.Body != http.NoBody { // no body: no reader, no buffer
 		limit := r.policy.MaxBody
 		if limit <= 0 {
 			limit = 1 << 20
@@ -227,16 +231,12 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 		body = b
 	}
-	headers := map[string]string{}
-	for k, v := range req.Header {
-		headers[strings.ToLower(k)] = strings.Join(v, ", ")
-	}
 	ip, port := req.RemoteAddr, 0
 	if h, p, err := net.SplitHostPort(req.RemoteAddr); err == nil {
 		ip = h
 		port, _ = strconv.Atoi(p)
 	}
-	resp := route.Handle(&Request{Ctx: req.Context(), Host: req.Host, RawPath: req.URL.EscapedPath(), Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Headers: headers,
+	resp := route.Handle(&Request{Ctx: req.Context(), Host: req.Host, RawPath: req.URL.EscapedPath(), Method: req.Method, Path: req.URL.Path, Query: req.URL.RawQuery, Header: req.Header,
 		Body: body, IP: ip, Port: port, Wildcard: wildcard, Secure: secure})
 	if resp == nil {
 		if req.Context().Err() != nil {

@@ -19,19 +19,52 @@ type HTTPLimits struct {
 	ReadHeaderTimeout time.Duration // http_header_timeout: a client trickling headers (slowloris) is cut off
 	IdleTimeout       time.Duration // http_idle_timeout: keep-alive connections with nothing to do
 	BodyTimeout       time.Duration // http_body_timeout: a request body trickled in slower is cut off
+	// MaxBody is the body the handler takes (http_max_content_size; 0
+	// for httpserve's default of 1 MiB): a request with a longer
+	// Content-Length goes to net/http, whose answer (413, then the
+	// connection closed) the fast path cannot give the same way.
+	MaxBody int64
+	// NetHTTPOnly serves every connection with net/http, none on the
+	// fast path (tests compare the two).
+	NetHTTPOnly bool
+}
+
+// bodyLimit is MaxBody, or httpserve's default.
+func (lim HTTPLimits) bodyLimit() int64 {
+	if lim.MaxBody > 0 {
+		return lim.MaxBody
+	}
+	return 1 << 20
 }
 
 // NewHTTPServer is net/http with the limits, for a listener's own
 // connections and for those a multiplexer hands over.
 func NewHTTPServer(h http.Handler, lim HTTPLimits) *http.Server {
 	return &http.Server{
-		Handler:           bodyDeadline(h, lim.BodyTimeout),
+		Handler:           handlerChain(h, lim),
 		ReadHeaderTimeout: lim.ReadHeaderTimeout,
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ConnState:         connState,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
+}
+
+// handlerChain is what serves a request, on net/http and on the fast
+// path alike.
+func handlerChain(h http.Handler, lim HTTPLimits) http.Handler {
+	return bodyDeadline(h, lim.BodyTimeout)
+}
+
+// newHTTPFront is the front of a listener (or of a multiplexer's
+// hand-overs) and the net/http server behind it; cleartext connections
+// go to the fast path first (httpfast.go).
+func newHTTPFront(addr net.Addr, h http.Handler, lim HTTPLimits) (*httpFront, *http.Server) {
+	f := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: addr}
+	if httpFastPath && !lim.NetHTTPOnly {
+		f.fast = &fastServer{handler: handlerChain(h, lim), lim: lim, front: f}
+	}
+	return f, NewHTTPServer(h, lim)
 }
 
 // bodyDeadline gives a request's body d from the end of its headers:
@@ -81,8 +114,12 @@ func (l *Listener) serveHTTP() {
 	l.httpMu.Lock()
 	if l.httpSrv == nil {
 		ep := l.endpoint.Load()
-		srv := NewHTTPServer(http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
-		front := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: l.ln.Addr()}
+		front, srv := newHTTPFront(l.ln.Addr(), http.HandlerFunc(l.serveRequest), ep.HTTPLimits)
+		if front.fast != nil {
+			// The router's body limit follows reloads (its policy comes
+			// with each request's endpoint); so must the fast path's.
+			front.fast.maxBody = func() int64 { return l.endpoint.Load().HTTPLimits.bodyLimit() }
+		}
 		if ep.Implicit && ep.TLS != nil {
 			srv.TLSConfig = l.httpTLS()
 			front.tls = srv.TLSConfig
@@ -118,6 +155,9 @@ func (l *Listener) stopHTTP() {
 		return
 	}
 	_ = front.Close()
+	if front.fast != nil {
+		front.fast.stop()
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -150,6 +190,7 @@ type httpFront struct {
 	once   sync.Once
 	addr   net.Addr
 	tls    *tls.Config // direct TLS (https)
+	fast   *fastServer // the HTTP/1.1 fast path; nil when off
 }
 
 func (f *httpFront) Accept() (net.Conn, error) {
@@ -184,6 +225,11 @@ func (f *httpFront) take(hc *httpConn, rest []byte) {
 	c := hc.c
 	c.mu.Lock()
 	hc.Conn = c.nc
+	if f.fast != nil && f.tls == nil && !isTLSConn(c.nc) {
+		c.mu.Unlock()
+		f.fast.start(hc, rest)
+		return
+	}
 	var nc net.Conn = hc
 	if len(rest) > 0 {
 		nc = &prefixConn{Conn: hc, rest: rest} // above hc: they were counted when first read

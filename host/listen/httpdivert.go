@@ -20,8 +20,7 @@ type HTTPFront struct {
 // ServeHTTPFront starts net/http with h and lim for connections handed to
 // service; Close stops it taking more.
 func ServeHTTPFront(service string, h http.Handler, lim HTTPLimits) *HTTPFront {
-	f := &httpFront{ch: make(chan net.Conn), closed: make(chan struct{}), addr: &net.TCPAddr{}}
-	srv := NewHTTPServer(h, lim)
+	f, srv := newHTTPFront(&net.TCPAddr{}, h, lim)
 	go func() { _ = srv.Serve(f) }() // ends when Close closes f
 	return &HTTPFront{front: f, service: service}
 }

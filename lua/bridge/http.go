@@ -16,6 +16,7 @@ import (
 type httpApp struct {
 	defaultPath string
 	routes      *lua.LTable
+	labels      map[string]string // route key -> "http route KEY", made once for the run budget's messages
 }
 
 // addHTTP registers an http item and makes sure mod_http (which provides
@@ -25,12 +26,13 @@ func (inst *Instance) addHTTP(item *lua.LTable) error {
 	if !ok {
 		return fmt.Errorf("an http item needs a route table")
 	}
-	app := &httpApp{routes: routes}
+	app := &httpApp{routes: routes, labels: map[string]string{}}
 	if p, ok := item.RawGetString("default_path").(lua.LString); ok {
 		app.defaultPath = string(p)
 	}
 	var bad error
 	routes.ForEach(func(k, v lua.LValue) {
+		app.labels[k.String()] = "http route " + k.String()
 		if _, _, _, err := httpserve.ParsePattern(k.String()); err != nil && bad == nil {
 			bad = err
 		}

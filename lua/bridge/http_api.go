@@ -17,11 +17,7 @@ import (
 // response:send. A route's handler may also be a string (the body) or a
 // table (the response's fields), as in Prosody's mod_http.
 func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) *httpserve.Response {
-	x := newExchange(r)
-	x.req.set("port", float64(r.Port))
-	if r.Query != "" {
-		x.req.set("query", r.Query)
-	}
+	x := newExchange(r, true)
 	c := httpFiring{events: inst.rt.httpSrv.events}
 	var res any
 	var failed error
@@ -33,7 +29,11 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 			res = fromLuaResult(inst, handler)
 			return
 		}
-		out, err := inst.protect("http route "+key, handler, 1, ev.tableIn(inst), lua.LString(r.Wildcard))
+		label, ok := app.labels[key]
+		if !ok {
+			label = "http route " + key
+		}
+		out, err := inst.protect(label, handler, 1, ev.tableIn(inst), lua.LString(r.Wildcard))
 		if err != nil {
 			failed = err
 			return
@@ -52,6 +52,12 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 		body, _ := c.fire("http-error", &httpEvent{fields: map[string]any{"code": float64(500), "private_message": failed.Error()}})
 		text, _ := body.(string)
 		x.finish(&text)
+	}
+	select {
+	case <-x.done: // answered at once: no need to watch the client (the
+		// fast path's context starts a read on the socket when asked)
+		return x.out
+	default:
 	}
 	select {
 	case <-x.done:

@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/moonport/moonport/host/httpserve"
@@ -73,5 +75,41 @@ func TestHTTPObjects(t *testing.T) {
 	inst.stop()
 	if got := serve("GET /status", nil); got.Status != 503 {
 		t.Errorf("a stopped module: %+v", got)
+	}
+}
+
+// keptModule keeps each request and reads it after the answer.
+const keptModule = `
+kept = {}
+module:provides("http", { route = {
+	["GET /keep"] = function(event) kept[#kept + 1] = event.request; return "kept" end;
+}})
+function describe(i)
+	local r = kept[i]
+	return table.concat({ r.method, r.path, r.url.path, tostring(r.url.query), r.headers.user_agent, r.headers.x_many,
+		r.headers.host, r.conn:ip(), tostring(r.port), r.id ~= kept[i % 2 + 1].id and "own-id" or "same-id" }, " ")
+end
+`
+
+// TestHTTPRequestReadLater: a request's fields (made when first read)
+// are its own when a module reads them after the answer, after later
+// requests went by (issue 18's lazy records).
+func TestHTTPRequestReadLater(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{"kept": keptModule, "http": ""})
+	inst := tr.load(t, "kept")
+	for i, ua := range []string{"first", "second"} {
+		r := &httpserve.Request{Method: "GET", Path: "/kept/keep", Query: fmt.Sprintf("n=%d", i), Host: "h:80", IP: "192.0.2.1", Port: 4000 + i,
+			Header: http.Header{"User-Agent": {ua}, "X-Many": {"a", "b"}}}
+		if got := inst.serveHTTP(inst.http[0], "GET /keep", r); string(got.Body) != "kept" {
+			t.Fatalf("request %d: %+v", i, got)
+		}
+	}
+	for i, want := range []string{
+		"GET /kept/keep /kept/keep n=0 first a, b h:80 192.0.2.1 4000 own-id",
+		"GET /kept/keep /kept/keep n=1 second a, b h:80 192.0.2.1 4001 own-id",
+	} {
+		if got, err := callGlobal(inst, "describe", float64(i+1)); err != nil || got != want {
+			t.Errorf("request %d read later: %q, %v; want %q", i+1, got, err, want)
+		}
 	}
 }

@@ -15,14 +15,14 @@ type httpEvent struct {
 	fields            map[string]any
 
 	mu     sync.Mutex
-	tables map[*Instance]*lua.LTable
+	tables perState
 }
 
 // tableIn is the event's table in inst's state.
 func (ev *httpEvent) tableIn(inst *Instance) *lua.LTable {
 	ev.mu.Lock()
 	defer ev.mu.Unlock()
-	if t, ok := ev.tables[inst]; ok {
+	if t := ev.tables.get(inst); t != nil {
 		return t
 	}
 	L := inst.L
@@ -36,10 +36,7 @@ func (ev *httpEvent) tableIn(inst *Instance) *lua.LTable {
 	for k, v := range ev.fields {
 		t.RawSetString(k, toLuaResult(inst, v))
 	}
-	if ev.tables == nil {
-		ev.tables = map[*Instance]*lua.LTable{}
-	}
-	ev.tables[inst] = t
+	ev.tables.put(inst, t)
 	return t
 }
 
@@ -48,7 +45,7 @@ func (ev *httpEvent) tableIn(inst *Instance) *lua.LTable {
 // from the table given.
 func (ev *httpEvent) from(inst *Instance, v lua.LValue) *httpEvent {
 	ev.mu.Lock()
-	same := ev.tables[inst] == v
+	same := ev.tables.get(inst) == v
 	ev.mu.Unlock()
 	if same {
 		return ev
@@ -58,7 +55,7 @@ func (ev *httpEvent) from(inst *Instance, v lua.LValue) *httpEvent {
 	if !ok {
 		return next
 	}
-	next.tables = map[*Instance]*lua.LTable{inst: t} // this state keeps its own table
+	next.tables.put(inst, t) // this state keeps its own table
 	t.ForEach(func(k, val lua.LValue) {
 		name, ok := k.(lua.LString)
 		if !ok {

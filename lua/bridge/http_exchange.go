@@ -32,50 +32,80 @@ type httpExchange struct {
 
 var exchangeIDs atomic.Uint64
 
-// newExchange makes the records of one request.
-func newExchange(r *httpserve.Request) *httpExchange {
+// newExchange makes the records of one request; own adds moonport's
+// request fields (port, query) that Prosody's net.http.server has not.
+// The request's fields (and its headers, url and conn) are made when a
+// module first reads one: a handler that only answers costs no map for
+// them.
+func newExchange(r *httpserve.Request, own bool) *httpExchange {
 	x := &httpExchange{head: r.Method == http.MethodHead, done: make(chan struct{})}
-	x.req = newRecord(x, nil)
-	x.resp = newRecord(x, responseMethods)
-	headers := newRecord(x, nil)
-	for k, v := range r.Headers {
-		headers.set(strings.ReplaceAll(strings.ToLower(k), "-", "_"), v)
-	}
-	if r.Host != "" {
-		headers.set("host", r.Host) // net/http keeps it apart
-	}
+	id := exchangeIDs.Add(1)
+	conn := newLazyRecord(x, httpConnMethods, func(f map[string]any) {
+		f["ip"], f["port"], f["secure"] = r.IP, float64(r.Port), r.Secure
+	})
+	x.req = newLazyRecord(x, nil, func(f map[string]any) { fillRequest(x, r, id, conn, own, f) })
+	x.resp = newRecordSized(x, responseMethods, 8)
+	f := x.resp.vals // not shared yet: no lock needed
+	f["request"], f["status_code"], f["headers"] = x.req, float64(200), newRecordSized(x, nil, 2)
+	f["is_head_request"], f["conn"], f["persistent"] = x.head, conn, true
+	return x
+}
+
+// fillRequest makes event.request's fields.
+func fillRequest(x *httpExchange, r *httpserve.Request, id uint64, conn *record, own bool, f map[string]any) {
 	raw := r.RawPath
 	if raw == "" {
 		raw = r.Path
 	}
-	url := newRecord(x, nil)
-	url.set("path", raw)
-	if r.Query != "" {
-		url.set("query", r.Query)
-	}
-	conn := newRecord(x, httpConnMethods)
-	conn.set("ip", r.IP)
-	conn.set("port", float64(r.Port))
-	conn.set("secure", r.Secure)
-	fields := map[string]any{
-		"method": r.Method, "url": url, "headers": headers, "body": string(r.Body),
-		"ip": r.IP, "conn": conn, "httpversion": "1.1", "host": requestHost(r),
-		"id": strconv.FormatUint(exchangeIDs.Add(1), 36),
-	}
+	url := newLazyRecord(x, nil, func(f map[string]any) {
+		f["path"] = raw
+		if r.Query != "" {
+			f["query"] = r.Query
+		}
+	})
+	headers := newLazyRecord(x, nil, func(f map[string]any) { fillHeaders(r, f) })
+	f["method"], f["url"], f["headers"], f["body"] = r.Method, url, headers, string(r.Body)
+	f["ip"], f["conn"], f["httpversion"], f["host"] = r.IP, conn, "1.1", requestHost(r)
+	f["id"] = strconv.FormatUint(id, 36)
 	if p, ok := prosodyPath(raw); ok {
-		fields["path"] = p
+		f["path"] = p
 	}
 	if r.Secure {
-		fields["secure"] = true
+		f["secure"] = true
 	}
-	for k, v := range fields {
-		x.req.set(k, v)
+	if own {
+		f["port"] = float64(r.Port)
+		if r.Query != "" {
+			f["query"] = r.Query
+		}
 	}
-	for k, v := range map[string]any{"request": x.req, "status_code": float64(200), "headers": newRecord(x, nil),
-		"is_head_request": x.head, "conn": conn, "persistent": true} {
-		x.resp.set(k, v)
+}
+
+// fillHeaders makes request.headers: names lower-case with "_" for "-",
+// values of a repeated header joined with ", ", and the Host net/http
+// keeps apart.
+func fillHeaders(r *httpserve.Request, f map[string]any) {
+	for k, v := range r.Headers {
+		f[headerField(k)] = v
 	}
-	return x
+	for k, v := range r.Header {
+		f[headerField(k)] = strings.Join(v, ", ")
+	}
+	if r.Host != "" {
+		f["host"] = r.Host
+	}
+}
+
+// headerField is a header's name as a field of request.headers:
+// lower-case, "-" written "_". Names already so (as the router gives
+// them, bar the "-") are converted without a second copy.
+func headerField(k string) string {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c == '-' || ('A' <= c && c <= 'Z') {
+			return strings.ReplaceAll(strings.ToLower(k), "-", "_")
+		}
+	}
+	return k
 }
 
 // requestHost is the request's host name without its port.
@@ -160,11 +190,14 @@ func instanceOfCall(L *lua.LState) *Instance {
 		if r, ok := obj.(*record); ok {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			for inst := range r.proxies {
+			var found *Instance
+			r.proxies.each(func(inst *Instance) bool {
 				if inst.L == L || inst.L == L.Parent {
-					return inst
+					found = inst
 				}
-			}
+				return found == nil
+			})
+			return found
 		}
 	}
 	return nil
@@ -241,10 +274,14 @@ func (x *httpExchange) complete(body *string, bare bool) {
 		if body != nil && status > 199 && status != 204 {
 			headers.set("content_length", strconv.Itoa(len(*body)))
 		}
-		out := &httpserve.Response{Status: status, Headers: map[string]string{}, Exact: true, Bare: bare}
-		for k, v := range headers.snapshot() {
+		out := &httpserve.Response{Status: status, Exact: true, Bare: bare}
+		headers.mu.Lock()
+		vals := headers.filled()
+		out.Headers = make(map[string]string, len(vals))
+		for k, v := range vals {
 			out.Headers[strings.ReplaceAll(k, "_", "-")] = luaValueText(v)
 		}
+		headers.mu.Unlock()
 		if body != nil && !x.head {
 			out.Body = []byte(*body)
 		}

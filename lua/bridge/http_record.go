@@ -21,9 +21,13 @@ type record struct {
 	mu      sync.Mutex
 	vals    map[string]any
 	methods map[string]lua.LGFunction // read-only; the proxy is their self
-	proxies map[*Instance]*lua.LTable
+	proxies perState
 	// owner is what methods work on (an *httpExchange).
 	owner any
+	// fill, when set, makes the fields on first use (under mu): most
+	// handlers never look at most of a request (its headers, url, conn),
+	// so those records cost a map only when read.
+	fill func(vals map[string]any)
 }
 
 // local is a field value that lives in one state only.
@@ -33,25 +37,48 @@ type local struct {
 }
 
 func newRecord(owner any, methods map[string]lua.LGFunction) *record {
-	return &record{vals: map[string]any{}, methods: methods, owner: owner}
+	return newRecordSized(owner, methods, 0)
+}
+
+// newRecordSized is a record with room for n fields, so filling one
+// (an HTTP request's) does not grow its map step by step.
+func newRecordSized(owner any, methods map[string]lua.LGFunction, n int) *record {
+	return &record{vals: make(map[string]any, n), methods: methods, owner: owner}
+}
+
+// newLazyRecord is a record whose fields fill makes when first used.
+func newLazyRecord(owner any, methods map[string]lua.LGFunction, fill func(vals map[string]any)) *record {
+	return &record{methods: methods, owner: owner, fill: fill}
+}
+
+// filled makes the fields of a lazy record; the caller holds mu.
+func (r *record) filled() map[string]any {
+	if r.fill != nil {
+		f := r.fill
+		r.fill = nil
+		r.vals = make(map[string]any, 8)
+		f(r.vals)
+	}
+	return r.vals
 }
 
 // get reads a field as Go sees it (a local value as itself).
 func (r *record) get(k string) any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.vals[k]
+	return r.filled()[k]
 }
 
 // set writes a field from Go.
 func (r *record) set(k string, v any) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	vals := r.filled()
 	if v == nil {
-		delete(r.vals, k)
+		delete(vals, k)
 		return
 	}
-	r.vals[k] = v
+	vals[k] = v
 }
 
 // str reads a string field ("" when it is something else).
@@ -64,35 +91,53 @@ func (r *record) str(k string) string {
 func (r *record) snapshot() map[string]any {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]any, len(r.vals))
-	for k, v := range r.vals {
+	vals := r.filled()
+	out := make(map[string]any, len(vals))
+	for k, v := range vals {
 		out[k] = v
 	}
 	return out
 }
 
 // proxyIn is the record's proxy in inst's state, made once per state so a
-// record is equal to itself there.
+// record is equal to itself there. A proxy is an empty table and a small
+// metatable carrying the record (the portable marker) and the state's
+// shared metamethods: an HTTP request makes several, so they allocate
+// as little as a table can (no default array and hash parts).
 func (r *record) proxyIn(inst *Instance) lua.LValue {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if p, ok := r.proxies[inst]; ok {
+	if p := r.proxies.get(inst); p != nil {
 		return p
 	}
 	L := inst.L
-	p := L.NewTable()
-	mt := L.NewTable()
-	ud := L.NewUserData()
-	ud.Value = r
-	mt.RawSetString("__index", L.NewClosure(recordIndex, inst.ud, ud))
-	mt.RawSetString("__newindex", L.NewClosure(recordNewIndex, inst.ud, ud))
+	p := L.CreateTable(0, 0)
+	mt := L.CreateTable(0, 3)
+	meta := inst.recordMetamethods()
+	mt.RawSetString("__index", meta.index)
+	mt.RawSetString("__newindex", meta.newIndex)
 	markPortable(L, mt, r)
 	L.SetMetatable(p, mt)
-	if r.proxies == nil {
-		r.proxies = map[*Instance]*lua.LTable{}
-	}
-	r.proxies[inst] = p
+	r.proxies.put(inst, p)
 	return p
+}
+
+// recordMetamethods are a state's __index and __newindex of record
+// proxies: they find the record through the proxy's metatable.
+type recordMetamethods struct {
+	index, newIndex *lua.LFunction
+}
+
+// recordMetamethods makes the state's shared metamethods once; the
+// caller holds the state.
+func (inst *Instance) recordMetamethods() *recordMetamethods {
+	if inst.recordMeta == nil {
+		inst.recordMeta = &recordMetamethods{
+			index:    inst.L.NewClosure(recordIndex, inst.ud),
+			newIndex: inst.L.NewClosure(recordNewIndex, inst.ud),
+		}
+	}
+	return inst.recordMeta
 }
 
 // toLuaIn is a field value as the state of inst sees it.
@@ -134,8 +179,21 @@ func fromLuaIn(inst *Instance, v lua.LValue) any {
 	return local{inst: inst, v: v}
 }
 
+// recordOf is the record whose proxy a metamethod was called on (its
+// first argument) and the state's instance.
 func recordOf(L *lua.LState) (*record, *Instance) {
-	return L.Get(lua.UpvalueIndex(2)).(*lua.LUserData).Value.(*record), instanceOf(L)
+	p, _ := L.Get(1).(*lua.LTable)
+	if p != nil {
+		if mt, ok := p.Metatable.(*lua.LTable); ok {
+			if ud, ok := mt.RawGetString(portableKey).(*lua.LUserData); ok {
+				if r, ok := ud.Value.(*record); ok {
+					return r, instanceOf(L)
+				}
+			}
+		}
+	}
+	L.ArgError(1, "expected a record proxy")
+	return nil, nil
 }
 
 // recordIndex is the proxy's __index: a method, else the field.
@@ -174,4 +232,42 @@ func selfRecord(L *lua.LState) *record {
 	}
 	L.ArgError(1, "expected the object this method belongs to (call it with ':')")
 	return nil
+}
+
+// perState holds a table per state: most HTTP objects are seen in one
+// state only, which needs no map.
+type perState struct {
+	inst *Instance
+	t    *lua.LTable
+	more map[*Instance]*lua.LTable
+}
+
+func (ps *perState) get(inst *Instance) *lua.LTable {
+	if ps.inst == inst && inst != nil {
+		return ps.t
+	}
+	return ps.more[inst]
+}
+
+func (ps *perState) put(inst *Instance, t *lua.LTable) {
+	if ps.inst == nil {
+		ps.inst, ps.t = inst, t
+		return
+	}
+	if ps.more == nil {
+		ps.more = map[*Instance]*lua.LTable{}
+	}
+	ps.more[inst] = t
+}
+
+// each calls f for every state that has a table, until f says stop.
+func (ps *perState) each(f func(inst *Instance) bool) {
+	if ps.inst != nil && !f(ps.inst) {
+		return
+	}
+	for inst := range ps.more {
+		if !f(inst) {
+			return
+		}
+	}
 }

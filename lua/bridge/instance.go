@@ -32,6 +32,9 @@ type Instance struct {
 	// (instanceOf).
 	ud  *lua.LUserData
 	log *logrus.Entry
+	// recordMeta are the metamethods every record proxy in L shares
+	// (http_record.go), made once: not two closures per proxy.
+	recordMeta *recordMetamethods
 
 	executor // runs the callbacks on L, one at a time
 

@@ -183,7 +183,7 @@ func httpFireEvent(L *lua.LState) int {
 // that answers later (returned true) until it sends its response or the
 // client goes.
 func (s *httpServer) serve(r *httpserve.Request) *httpserve.Response {
-	x := newExchange(r)
+	x := newExchange(r, false)
 	c := httpFiring{events: s.events}
 	if err := s.dispatch(c, x, r); err != nil {
 		// As Prosody's server after a handler's error: the 500 page written

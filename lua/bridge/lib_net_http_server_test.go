@@ -36,7 +36,7 @@ hook("GET example.com/onhost", function(event) return "on " .. event.request.hea
 hook("GET /fields", function(event)
 	local r = event.request
 	return table.concat({ r.method, r.path, r.url.path, tostring(r.url.query), r.headers.x_thing, r.body,
-		tostring(r.secure), r.conn:ip(), type(r.id) }, "|")
+		tostring(r.secure), r.conn:ip(), type(r.id), tostring(r.port), tostring(r.query) }, "|")
 end)
 module:wrap_object_event(server._events, false, function(handlers, name, data)
 	if data.request and data.request.headers.x_forwarded_for then data.request.ip = data.request.headers.x_forwarded_for end
@@ -99,7 +99,7 @@ func TestNetHTTPServer(t *testing.T) {
 	check("GET", "/files/a/b", nil, 200, "files /files/a/b")
 	check("GET", "/files/deep/x", nil, 200, "deep /files/deep/x")
 	check("GET", "/files/low", nil, 200, "low")
-	check("GET", "/fields?q=1", map[string]string{"x-thing": "t"}, 200, "GET|/fields|/fields|q=1|t|the body|nil|127.0.0.1|string")
+	check("GET", "/fields?q=1", map[string]string{"x-thing": "t"}, 200, "GET|/fields|/fields|q=1|t|the body|nil|127.0.0.1|string|nil|nil") // no moonport fields (port, query)
 	if got := check("HEAD", "/hello", nil, 200, ""); got.Headers["content-length"] != "15" {
 		t.Errorf("HEAD: headers %v", got.Headers)
 	}
