@@ -71,7 +71,7 @@ type testRuntime struct {
 }
 
 // newTestRuntime makes a test runtime; with may set more options.
-func newTestRuntime(t *testing.T, cfg string, modules map[string]string, with ...func(*Options)) *testRuntime {
+func newTestRuntime(t testing.TB, cfg string, modules map[string]string, with ...func(*Options)) *testRuntime {
 	t.Helper()
 	if !strings.Contains(cfg, "lua_timeout") {
 		// Not the default 1 s: the budget is wall time, and a loaded
@@ -124,7 +124,7 @@ func sourcesOf(modules map[string]string) []Source {
 // evaluate evaluates a config for a test. Without a data_path of its
 // own, the data folder is the test's (the same for each config it
 // evaluates), so what modules store never lands in the source tree.
-func evaluate(t *testing.T, cfg string) *config.Snapshot {
+func evaluate(t testing.TB, cfg string) *config.Snapshot {
 	t.Helper()
 	snap, err := luaconfig.Evaluate("test.cfg.lua", []byte(cfg))
 	if err != nil {
@@ -141,7 +141,7 @@ func evaluate(t *testing.T, cfg string) *config.Snapshot {
 var testDataDirs sync.Map
 
 // load loads a module on the global host.
-func (tr *testRuntime) load(t *testing.T, name string) *Instance {
+func (tr *testRuntime) load(t testing.TB, name string) *Instance {
 	t.Helper()
 	inst, err := tr.Load(name, "*")
 	if err != nil {
