@@ -174,3 +174,47 @@ function bad(n) error("bad input " .. n) end
 		t.Errorf("summary does not name the module: %s", summary)
 	}
 }
+
+// A pcall, an xpcall handler or a coroutine in the module cannot swallow
+// the stop: the callback ends with it, and the next one runs normally.
+func TestTimeoutCannotBeCaught(t *testing.T) {
+	tr := newTestRuntime(t, "lua_timeout = 0.2\n", map[string]string{"catch": `
+function caught()
+	while true do pcall(function() while true do end end) end
+end
+function handled()
+	while true do xpcall(function() while true do end end, function(e) return e end) end
+end
+function resumed()
+	local co = coroutine.wrap(function() while true do pcall(coroutine.yield) end end)
+	while true do pcall(co) end
+end
+function fine() local n = 0; for i = 1, 1000 do n = n + i end; return n end
+`})
+	inst := tr.load(t, "catch")
+	for _, fn := range []string{"caught", "handled", "resumed"} {
+		_, err := timed(t, 30*time.Second, func() error { _, err := callGlobal(inst, fn); return err })
+		if err == nil || !strings.Contains(err.Error(), "mods/mod_catch.lua:") || !strings.Contains(err.Error(), "lua_timeout (200ms)") {
+			t.Fatalf("%s: error %v, want the file:line and lua_timeout", fn, err)
+		}
+		if out, err := callGlobal(inst, "fine"); out != "500500" || err != nil {
+			t.Fatalf("after %s was stopped: %q %v", fn, out, err)
+		}
+	}
+}
+
+// A cancel that lands after a callback has ended (the watchdog looked
+// while it still ran) does not stop the next callback.
+func TestLateCancelSparesTheNextCallback(t *testing.T) {
+	tr := newTestRuntime(t, "lua_timeout = 60\n", map[string]string{"late": `
+function fine() local n = 0; for i = 1, 1000 do n = n + i end; return n end
+`})
+	inst := tr.load(t, "late")
+	if out, err := callGlobal(inst, "fine"); out != "500500" || err != nil {
+		t.Fatalf("fine: %q %v", out, err)
+	}
+	inst.ctx.cancel(errTimeout(time.Minute), always) // as the watchdog, late
+	if out, err := callGlobal(inst, "fine"); out != "500500" || err != nil {
+		t.Fatalf("the callback after a late cancel: %q %v", out, err)
+	}
+}

@@ -11,9 +11,6 @@ import (
 // guardLibraries adjusts the standard libraries of a new state:
 //   - os.exit is refused: a module must not end the host (it used to,
 //     without a line in the log);
-//   - coroutines share the state's budget context instead of each getting
-//     a child of it (gopher-lua's NewThread calls context.WithCancel, which
-//     on our context costs a goroutine per coroutine until it dies);
 //   - the builtins that make a big value in one call check the size
 //     against lua_memory_limit before they allocate, and string.gsub runs
 //     in linear time (gopher-lua's copies the whole string per match, so a
@@ -24,21 +21,6 @@ func (inst *Instance) guardLibraries() {
 	osLib.RawSetString("exit", L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("os.exit is refused: a module cannot end moonport (the console's server:shutdown() stops it cleanly)")
 		return 0
-	}))
-	co := L.GetGlobal("coroutine").(*lua.LTable)
-	create := co.RawGetString("create").(*lua.LFunction).GFunction
-	co.RawSetString("create", L.NewFunction(func(L *lua.LState) int {
-		n := sharingContext(L, create)
-		adoptContext(L, L.Get(-1))
-		return n
-	}))
-	wrap := co.RawGetString("wrap").(*lua.LFunction).GFunction
-	co.RawSetString("wrap", L.NewFunction(func(L *lua.LState) int {
-		n := sharingContext(L, wrap)
-		if fn, ok := L.Get(-1).(*lua.LFunction); ok && len(fn.Upvalues) > 0 {
-			adoptContext(L, fn.Upvalues[0].Value())
-		}
-		return n
 	}))
 	str := L.GetGlobal("string").(*lua.LTable)
 	rep := str.RawGetString("rep").(*lua.LFunction).GFunction
@@ -60,32 +42,6 @@ func (inst *Instance) guardLibraries() {
 		inst.checkSize(L, "table.concat", inst.concatBound(L))
 		return concat(L)
 	}))
-}
-
-// sharingContext calls f (coroutine.create or wrap) with L's context set
-// aside, so the thread f makes gets none of its own.
-func sharingContext(L *lua.LState, f lua.LGFunction) int {
-	ctx := L.RemoveContext()
-	if ctx != nil {
-		defer L.SetContext(ctx)
-	}
-	return f(L)
-}
-
-// adoptContext gives a thread the context of the state that made it, so
-// the budget stops a loop inside a coroutine too.
-func adoptContext(L *lua.LState, v lua.LValue) {
-	if th, ok := v.(*lua.LState); ok && L.Context() != nil {
-		th.SetContext(L.Context())
-	}
-}
-
-// newThread makes a thread of L's state that shares its context.
-func newThread(L *lua.LState) *lua.LState {
-	var th *lua.LState
-	sharingContext(L, func(L *lua.LState) int { th, _ = L.NewThread(); return 0 })
-	adoptContext(L, th)
-	return th
 }
 
 // checkSize raises an error naming the module's line if a builtin is

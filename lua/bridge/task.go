@@ -20,7 +20,9 @@ import (
 // startTask runs fn(args...) as a task, after the current callback; the
 // caller holds the state.
 func (inst *Instance) startTask(L *lua.LState, fn *lua.LFunction, args []lua.LValue) {
-	th := newThread(L)
+	// gopher-lua (moonport's fork) gives the thread L's budget context
+	// itself, not a child of it: no goroutine per thread.
+	th, _ := L.NewThread()
 	inst.tasks[th] = true
 	inst.rt.tasks.add()
 	go inst.runTask(th, fn, args)

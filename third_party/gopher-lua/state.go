@@ -1635,12 +1635,19 @@ func (ls *LState) CreateTable(acap, hcap int) *LTable {
 
 // NewThread returns a new LState that shares with the original state all global objects.
 // If the original state has context.Context, the new state has a new child context of the original state and this function returns its cancel function.
+//
+// moonport: if that context is an Interrupter, the new state shares it
+// (its flag stops the code of every thread of the state) and the cancel
+// function is nil: a child context of it would cost a goroutine per
+// thread, waiting on Done(), and read no flag.
 func (ls *LState) NewThread() (*LState, context.CancelFunc) {
 	thread := newLState(ls.Options)
 	thread.G = ls.G
 	thread.Env = ls.Env
 	var f context.CancelFunc = nil
-	if ls.ctx != nil {
+	if ic, ok := ls.ctx.(Interrupter); ok {
+		thread.SetContext(ic)
+	} else if ls.ctx != nil {
 		thread.mainLoop = mainLoopWithContext
 		thread.ctx, f = context.WithCancel(ls.ctx)
 		thread.ctxCancelFn = f
@@ -2288,8 +2295,17 @@ func (ls *LState) SetMx(mx int) {
 }
 
 // SetContext set a context ctx to this LState. The provided ctx must be non-nil.
+//
+// moonport: a context that is an Interrupter is checked through its flag,
+// an atomic load per instruction, instead of a select on Done() per
+// instruction (see interrupt.go).
 func (ls *LState) SetContext(ctx context.Context) {
 	ls.mainLoop = mainLoopWithContext
+	ls.interrupt = &noInterrupt
+	if ic, ok := ctx.(Interrupter); ok {
+		ls.mainLoop = mainLoopWithInterrupt
+		ls.interrupt = ic.InterruptFlag()
+	}
 	ls.ctx = ctx
 }
 
@@ -2303,6 +2319,7 @@ func (ls *LState) RemoveContext() context.Context {
 	oldctx := ls.ctx
 	ls.mainLoop = mainLoop
 	ls.ctx = nil
+	ls.interrupt = &noInterrupt
 	return oldctx
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 )
 
 type LValueType int
@@ -200,6 +201,9 @@ type LState struct {
 	mainLoop     func(*LState, *callFrame)
 	ctx          context.Context
 	ctxCancelFn  context.CancelFunc
+	// moonport: the flag of ctx when it is an Interrupter; noInterrupt
+	// or nil (before any SetContext) otherwise.
+	interrupt *atomic.Int32
 
 	// moonport: how many mainLoops run nested in Go calls (callR) on this
 	// state, like Lua 5.1's nCcalls: a coroutine cannot yield from them.
