@@ -76,6 +76,12 @@ func TestParsers(t *testing.T) {
 	if _, _, err := parseWrk("  10 requests in 2.00s\n  Non-2xx or 3xx responses: 10\nRequests/sec: 5\n"); err == nil {
 		t.Error("parseWrk accepted non-2xx answers")
 	}
+	if _, _, err := parseWrk("  10 requests in 2.00s\n  Socket errors: connect 0, read 3, write 0, timeout 0\nRequests/sec: 5\n"); err == nil {
+		t.Error("parseWrk accepted read errors")
+	}
+	if _, _, err := parseWrk("  10 requests in 2.00s\n  Socket errors: connect 0, read 0, write 0, timeout 31\nRequests/sec: 5\n"); err != nil {
+		t.Errorf("parseWrk failed a run with timeouts only: %v", err)
+	}
 	rates, err := parseRedisCSV("\"test\",\"rps\",\"avg_latency_ms\"\n\"PING_MBULK\",\"396825.41\",\"1.0\"\n")
 	if err != nil || rates["PING_MBULK"] != 396825.41 {
 		t.Errorf("parseRedisCSV = %v %v", rates, err)

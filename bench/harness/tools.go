@@ -91,14 +91,22 @@ func (g loadGen) wrk(address string, d time.Duration) (float64, int64, error) {
 }
 
 // parseWrk reads "N requests in Xs" and "Requests/sec: R" from wrk's
-// report; errors or non-2xx answers fail the run.
+// report; non-2xx answers or connect, read or write errors fail the run.
+// Timeouts (a request slower than wrk's 2 s) do not: they are latency,
+// which a loaded shared machine produces, and the rate already shows it.
 func parseWrk(out string) (rps float64, total int64, err error) {
-	if strings.Contains(out, "Non-2xx or 3xx responses") || strings.Contains(out, "Socket errors") {
-		return 0, 0, fmt.Errorf("wrk saw errors: %s", out)
+	if strings.Contains(out, "Non-2xx or 3xx responses") {
+		return 0, 0, fmt.Errorf("wrk saw non-2xx answers: %s", out)
 	}
 	seen := false
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "Socket errors:"); ok {
+			var c, r, w, to int
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "connect %d, read %d, write %d, timeout %d", &c, &r, &w, &to); err != nil || c+r+w > 0 {
+				return 0, 0, fmt.Errorf("wrk saw socket errors: %s", out)
+			}
+		}
 		if n, _, ok := strings.Cut(line, " requests in "); ok {
 			total, _ = strconv.ParseInt(n, 10, 64)
 		}
