@@ -127,6 +127,10 @@ func runStep(o options, chosen []peer, cs coreSet) step {
 		if err := os.MkdirAll(base.dir, 0o755); err != nil {
 			fatal(err)
 		}
+		if p.name == "moonport-workers" && oneCopy(o.workers, cs.n()) && st.res.copyPeer("moonport", p.name) {
+			st.settings[p.name] += ": the same as moonport, figures copied, not run again"
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "== %s (%s)\n", p.name, st.settings[p.name])
 		runPeer(p, base, st, o)
 		if p.moonport {
@@ -134,6 +138,12 @@ func runStep(o options, chosen []peer, cs coreSet) step {
 		}
 	}
 	return st
+}
+
+// oneCopy reports whether a workers value makes a single copy on n CPUs:
+// then moonport-workers is the moonport column again and need not run.
+func oneCopy(workers string, n int) bool {
+	return workers == "1" || (workers == "auto" && n == 1)
 }
 
 func abs(p string) string {

@@ -32,6 +32,18 @@ func (r results) add(workload, peer string, v float64) {
 
 func (r results) fail(workload, peer, note string) { r.get(workload, peer).note = note }
 
+// copyPeer gives to every figure from (already run); false if from has none.
+func (r results) copyPeer(from, to string) bool {
+	copied := false
+	for _, byPeer := range r {
+		if s := byPeer[from]; s != nil {
+			byPeer[to] = &sample{values: append([]float64(nil), s.values...), note: s.note}
+			copied = true
+		}
+	}
+	return copied
+}
+
 // median is the median of a peer's figures for a workload; ok is false
 // when there is none (not run, or failed).
 func (r results) median(workload, peer string) (float64, bool) {

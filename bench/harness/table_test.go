@@ -101,3 +101,25 @@ func TestPrintScaling(t *testing.T) {
 		"| echo round-trips/s | prosody | – | 50.0k |",
 		"| server CPU ns per PING RESP, -P 16 | moonport | – | 1300 |")
 }
+
+func TestCopyPeer(t *testing.T) {
+	r := results{}
+	if r.copyPeer("moonport", "moonport-workers") {
+		t.Error("copied from a peer with no figures")
+	}
+	r.add("echo", "moonport", 5)
+	r.fail("idle", "moonport", "failed")
+	if !r.copyPeer("moonport", "moonport-workers") {
+		t.Fatal("copyPeer copied nothing")
+	}
+	r.add("echo", "moonport", 6)
+	if got := cell(r["echo"]["moonport-workers"]); got != "5.00" {
+		t.Errorf("copied echo = %q (the copy must not share the slice)", got)
+	}
+	if got := cell(r["idle"]["moonport-workers"]); got != "failed" {
+		t.Errorf("copied idle = %q", got)
+	}
+	if !oneCopy("auto", 1) || oneCopy("auto", 2) || !oneCopy("1", 16) || oneCopy("4", 1) {
+		t.Error("oneCopy")
+	}
+}
