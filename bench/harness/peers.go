@@ -29,12 +29,12 @@ type launch struct {
 // workloads; setting says how it was configured for n server CPUs, for the
 // table (issue 18: each peer at its best, and the table says so).
 type peer struct {
-	name              string
-	echo, resp, http  bool
-	logFile           string
-	setting           func(n int) string
-	start             func(l launch) ([]*exec.Cmd, error)
-	moonport, nobudge bool // a moonport column; the run-budget-free one
+	name             string
+	echo, resp, http bool
+	logFile          string
+	setting          func(n int) string
+	start            func(l launch) ([]*exec.Cmd, error)
+	moonport         bool // a moonport column: its log's errors are counted
 }
 
 // Default peers; haproxy-lua-load (one shared Lua state) is opt-in.
@@ -50,7 +50,7 @@ func peers(workers string) []peer {
 				return fmt.Sprintf("`bench_*_workers = %q` (%s), GOMAXPROCS %d", workers, copies(workers, n), n)
 			},
 			start: moonportStart(workers, "")},
-		{name: "moonport-nobudget", resp: true, logFile: "moonport.log", moonport: true, nobudge: true,
+		{name: "moonport-nobudget", resp: true, logFile: "moonport.log", moonport: true,
 			setting: func(n int) string { return "one instance, `lua_timeout = 0` (PING only: the run budget's cost)" },
 			start:   moonportStart("1", "lua_timeout = 0\n")},
 		{name: "prosody", echo: true, resp: true, logFile: "prosody.log",

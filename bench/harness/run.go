@@ -18,8 +18,13 @@ func runPeer(p peer, base launch, st step, o options) {
 	r, err := startPeer(p, l)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "   %s did not start: %v (see %s)\n", p.name, err, l.dir)
-		for _, w := range []string{"echo", "http", "PING_MBULK -P 16", "idle"} {
-			st.res.fail(w, p.name, "did not start")
+		for _, w := range []struct {
+			on  bool
+			key string
+		}{{p.echo, "echo"}, {p.echo, "idle"}, {p.http, "http"}, {p.resp, "PING_MBULK -P 16"}} {
+			if w.on {
+				st.res.fail(w.key, p.name, "did not start")
+			}
 		}
 		r.stop()
 		return
