@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -15,8 +18,28 @@ import (
 // echoResult is one run of the echo load.
 type echoResult struct {
 	RoundTrips float64 // per second
+	Total      int64   // round-trips in the run
 	P50, P99   time.Duration
 	Errors     int64
+}
+
+// echoLoadMain is the child process "harness echoload …" that the
+// harness starts pinned to the load CPUs: it runs echoLoad and prints the
+// result as JSON on stdout.
+func echoLoadMain(args []string) {
+	fs := flag.NewFlagSet("echoload", flag.ExitOnError)
+	address := fs.String("addr", "", "echo service address")
+	conns := fs.Int("conns", 64, "connections")
+	size := fs.Int("size", 64, "message size in bytes")
+	d := fs.Duration("duration", 5*time.Second, "length of the run")
+	_ = fs.Parse(args)
+	r, err := echoLoad(*address, *conns, *size, *d)
+	if err != nil {
+		fatal(err)
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+		fatal(err)
+	}
 }
 
 // echoLoad keeps conns connections each sending size-byte messages (ending
@@ -85,7 +108,7 @@ func echoLoad(addr string, conns, size int, d time.Duration) (echoResult, error)
 	wg.Wait()
 	elapsed := time.Since(start)
 	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	r := echoResult{RoundTrips: float64(total.Load()) / elapsed.Seconds(), Errors: errs.Load()}
+	r := echoResult{RoundTrips: float64(total.Load()) / elapsed.Seconds(), Total: total.Load(), Errors: errs.Load()}
 	if len(lats) > 0 {
 		r.P50 = lats[len(lats)/2]
 		r.P99 = lats[len(lats)*99/100]

@@ -1,371 +1,168 @@
-// Command harness runs moonport and its peers side by side on loopback and
-// prints one Markdown table of moonport's ratio to each. See bench/README.md.
+// Command harness runs moonport and its peers side by side on loopback,
+// each at its best setting, at one or more server core counts, and prints
+// Markdown tables of the figures, moonport's ratios, the scaling across
+// core counts and the verdict on each target of issue 18. It owns only
+// what it starts (the peers, pinned with taskset, and its load
+// generators); see bench/README.md.
 package main
 
 import (
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
-type sample struct {
-	values []float64
-	note   string
+// options are the command line, after -quick filled what was not given.
+type options struct {
+	runs, conns, size, idle, pingN int
+	dur                            time.Duration
+	peers, bin, workers, cores     string
 }
 
-// results[workload][peer]
-type results map[string]map[string]*sample
-
-func (r results) add(workload, peer string, v float64) {
-	if r[workload] == nil {
-		r[workload] = map[string]*sample{}
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("harness", flag.ContinueOnError)
+	fs.IntVar(&o.runs, "runs", 3, "runs of each workload (the tables show the median)")
+	fs.DurationVar(&o.dur, "duration", 5*time.Second, "length of each echo and wrk run")
+	fs.IntVar(&o.conns, "conns", 0, "echo connections; 0: max(64, 16 per server CPU)")
+	fs.IntVar(&o.size, "size", 64, "echo message size in bytes")
+	fs.IntVar(&o.idle, "idle", 10000, "idle connections held for the memory row (0 skips it)")
+	fs.IntVar(&o.pingN, "ping-requests", 100000, "requests per redis-benchmark test without pipelining, per server CPU up to 8 (x10 with -P 16)")
+	fs.StringVar(&o.peers, "peers", defaultPeers, "peers to run, comma separated (haproxy-lua-load is also known)")
+	fs.StringVar(&o.bin, "bin", "bench/out/bin", "folder with the moonport and plain binaries")
+	fs.StringVar(&o.workers, "workers", "auto", "bench_*_workers of the moonport-workers column")
+	fs.StringVar(&o.cores, "cores", "1,half,all", "server CPU counts to run: numbers, half, all")
+	quick := fs.Bool("quick", false, "a short smoke run: -runs 1 -duration 2s -idle 1000 -ping-requests 20000 -cores all, unless given")
+	if err := fs.Parse(args); err != nil {
+		return o, err
 	}
-	if r[workload][peer] == nil {
-		r[workload][peer] = &sample{}
+	if *quick {
+		given := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for name, v := range map[string]string{"runs": "1", "duration": "2s", "idle": "1000", "ping-requests": "20000", "cores": "all"} {
+			if !given[name] {
+				_ = fs.Set(name, v)
+			}
+		}
 	}
-	r[workload][peer].values = append(r[workload][peer].values, v)
-}
-
-func (r results) fail(workload, peer, note string) {
-	if r[workload] == nil {
-		r[workload] = map[string]*sample{}
-	}
-	if r[workload][peer] == nil {
-		r[workload][peer] = &sample{}
-	}
-	r[workload][peer].note = note
+	return o, nil
 }
 
 func main() {
-	runs := flag.Int("runs", 3, "runs of each workload (the table shows the median)")
-	dur := flag.Duration("duration", 5*time.Second, "length of each echo run")
-	conns := flag.Int("conns", 64, "echo connections")
-	size := flag.Int("size", 64, "echo message size in bytes")
-	idle := flag.Int("idle", 10000, "idle connections held for the memory figure")
-	pingN := flag.Int("ping-requests", 200000, "requests per redis-benchmark run without pipelining (x10 with -P 16)")
-	only := flag.String("peers", "moonport,prosody,haproxy-lua,redis,plain-go,nginx-lua", "peers to run, comma separated")
-	bin := flag.String("bin", "bench/out/bin", "folder with the moonport and plain binaries")
-	workers := flag.String("workers", "", "moonport: bench_*_workers option (e.g. auto); empty leaves the module default")
-	flag.Parse()
+	if len(os.Args) > 1 && os.Args[1] == "echoload" {
+		echoLoadMain(os.Args[2:])
+		return
+	}
+	o, err := parseFlags(os.Args[1:])
+	if err != nil {
+		os.Exit(2)
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		fatal(fmt.Errorf("taskset (util-linux) pins the server and the load: %w", err))
+	}
+	allowed, err := allowedCPUs()
+	if err != nil {
+		fatal(err)
+	}
+	counts, labels, err := parseCores(o.cores, len(allowed))
+	if err != nil {
+		fatal(err)
+	}
+	chosen, err := choosePeers(o.peers, o.workers)
+	if err != nil {
+		fatal(err)
+	}
+	start := time.Now()
+	var steps []step
+	for i, n := range counts {
+		steps = append(steps, runStep(o, chosen, splitCores(allowed, n, labels[i])))
+	}
+	w := os.Stdout
+	fmt.Fprintf(w, "## bench/run on %d CPUs (%s), %d run(s) of %s each, %s in all\n", len(allowed), cpuList(allowed), o.runs, o.dur, time.Since(start).Round(time.Second))
+	for _, s := range steps {
+		printStep(w, s, o.idle)
+	}
+	printScaling(w, steps)
+	printTargets(w, evaluate(steps, o.idle), steps, len(allowed))
+	fmt.Fprintln(w, "\nFigures are median (min–max) over the runs; ratios are moonport ÷ peer of the medians.")
+}
 
-	out, _ := filepath.Abs("bench/out")
-	modules, _ := filepath.Abs("bench/modules")
-	binAbs, _ := filepath.Abs(*bin)
+// choosePeers keeps the known peers named in list, in the harness's order.
+func choosePeers(list, workers string) ([]peer, error) {
 	wanted := map[string]bool{}
-	for _, p := range strings.Split(*only, ",") {
-		wanted[strings.TrimSpace(p)] = true
-	}
-	res := results{}
-	var order []string
-	for _, p := range peers(binAbs, modules, *workers) {
-		if !wanted[p.name] {
-			continue
-		}
-		order = append(order, p.name)
-		dir := filepath.Join(out, p.name)
-		_ = os.RemoveAll(dir)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			fatal(err)
-		}
-		fmt.Fprintf(os.Stderr, "== %s\n", p.name)
-		cmds, err := startPeer(p, dir)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "   %s did not start: %v (see %s)\n", p.name, err, dir)
-			for _, w := range []string{"echo", "idle"} {
-				res.fail(w, p.name, "did not start")
-			}
-			stop(cmds)
-			continue
-		}
-		runPeer(p, cmds, res, *runs, *dur, *conns, *size, *pingN)
-		stop(cmds)
-		if p.echo != "" && *idle > 0 {
-			for i := 0; i < *runs; i++ {
-				measureIdle(p, dir, res, i+1, *idle)
-			}
-		}
-		if p.name == "moonport" {
-			countLogErrors(filepath.Join(dir, p.logFile), res)
+	for _, p := range strings.Split(list, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			wanted[p] = true
 		}
 	}
-	printTable(res, order, *conns, *size, *idle)
-}
-
-// runPeer drives the throughput workloads against a running peer. Besides
-// the rates it records the server's CPU time per request, which the other
-// load on a shared machine disturbs far less than the rates.
-func runPeer(p peer, cmds []*exec.Cmd, res results, runs int, dur time.Duration, conns, size, pingN int) {
-	echoPID := cmds[0].Process.Pid
-	respPID := echoPID
-	if p.respPID != nil {
-		respPID = p.respPID(cmds)
-	}
-	for i := 0; i < runs; i++ {
-		if p.echo != "" {
-			cpu0, t0 := cpuTime(echoPID), time.Now()
-			r, err := echoLoad(p.echo, conns, size, dur)
-			if cpu := cpuTime(echoPID) - cpu0; err == nil && r.RoundTrips > 0 {
-				res.add("echo cpu", p.name, float64(cpu.Microseconds())/(r.RoundTrips*time.Since(t0).Seconds()))
-			}
-			if err != nil || r.Errors > 0 {
-				res.fail("echo", p.name, fmt.Sprintf("errors: %v %d", err, r.Errors))
-			} else {
-				res.add("echo", p.name, r.RoundTrips)
-				res.add("echo p50", p.name, float64(r.P50.Microseconds()))
-				res.add("echo p99", p.name, float64(r.P99.Microseconds()))
-			}
-			fmt.Fprintf(os.Stderr, "   echo run %d: %.0f rt/s p50 %s p99 %s errors %d %v\n", i+1, r.RoundTrips, r.P50, r.P99, r.Errors, err)
-		}
-		if p.http != "" {
-			rps, err := wrk(p.http, dur)
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "   wrk: %v\n", err)
-				res.fail("http", p.name, "failed")
-			} else {
-				res.add("http", p.name, rps)
-				fmt.Fprintf(os.Stderr, "   http run %d: %.0f req/s\n", i+1, rps)
-			}
-		}
-		if p.resp != "" {
-			for _, pipe := range []int{1, 16} {
-				n := pingN
-				if pipe > 1 {
-					n *= 10
-				}
-				cpu0 := cpuTime(respPID)
-				rps, err := redisBenchmark(p.resp, 50, n, pipe)
-				if cpu := cpuTime(respPID) - cpu0; err == nil {
-					// redis-benchmark -t ping sends n inline and n RESP PINGs.
-					res.add(fmt.Sprintf("ping cpu -P %d", pipe), p.name, float64(cpu.Nanoseconds())/float64(2*n))
-				}
-				for test, v := range rps {
-					name := fmt.Sprintf("%s -P %d", test, pipe)
-					res.add(name, p.name, v)
-					fmt.Fprintf(os.Stderr, "   %s run %d: %.0f req/s\n", name, i+1, v)
-				}
-				if err != nil {
-					fmt.Fprintf(os.Stderr, "   redis-benchmark -P %d: %v\n", pipe, err)
-					res.fail(fmt.Sprintf("PING_MBULK -P %d", pipe), p.name, "failed")
-				}
-			}
+	var out []peer
+	for _, p := range peers(workers) {
+		if wanted[p.name] {
+			out = append(out, p)
+			delete(wanted, p.name)
 		}
 	}
-}
-
-// measureIdle starts a fresh copy of the peer (memory a process freed
-// after earlier load still counts in its RSS), holds idle connections and
-// reports the growth of its RSS per connection.
-func measureIdle(p peer, dir string, res results, run, idle int) {
-	cmds, err := startPeer(p, dir)
-	defer stop(cmds)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "   idle: %s did not start: %v\n", p.name, err)
-		res.fail("idle", p.name, "did not start")
-		return
-	}
-	pid := p.rssOfPID(cmds)
-	before, _ := rss(pid)
-	held, err := idleConns(p.echo, idle)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "   idle: %v\n", err)
-		res.fail("idle", p.name, "failed")
-		return
-	}
-	time.Sleep(500 * time.Millisecond) // let the server settle its buffers
-	after, _ := rss(pid)
-	bad := checkEcho(held)
-	closeAll(held)
-	per := float64(after-before) / float64(idle)
-	res.add("idle", p.name, per)
-	if bad > 0 {
-		res.fail("idle", p.name, fmt.Sprintf("%d did not echo", bad))
-	}
-	fmt.Fprintf(os.Stderr, "   idle run %d: %d conns, %.0f bytes each, %d failed the echo check\n", run, idle, per, bad)
-}
-
-// startPeer starts a peer's processes and waits until they listen.
-func startPeer(p peer, dir string) ([]*exec.Cmd, error) {
-	cmds, err := p.start(dir)
-	if err != nil {
-		return cmds, err
-	}
-	for _, c := range cmds {
-		if err := c.Start(); err != nil {
-			return cmds, err
-		}
-	}
-	go func() {
-		for _, c := range cmds {
-			_ = c.Wait()
-		}
-	}()
-	var addrs []string
-	for _, a := range []string{p.echo, p.resp, p.http} {
-		if a != "" {
-			addrs = append(addrs, a)
-		}
-	}
-	return cmds, waitListening(addrs, cmds)
-}
-
-// wrk runs wrk -t2 -c64 against the hello route and returns requests/s.
-func wrk(address string, d time.Duration) (float64, error) {
-	out, err := exec.Command("wrk", "-t2", "-c64", "-d", fmt.Sprintf("%ds", int(d.Seconds())), "http://"+address+"/bench/hello").CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("wrk: %w: %s", err, out)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Requests/sec:"); ok {
-			return strconv.ParseFloat(strings.TrimSpace(v), 64)
-		}
-	}
-	return 0, fmt.Errorf("no Requests/sec in wrk's output: %s", out)
-}
-
-// redisBenchmark runs redis-benchmark's PING tests and returns requests/s
-// by test name (PING_INLINE, PING_MBULK).
-func redisBenchmark(address string, clients, n, pipeline int) (map[string]float64, error) {
-	host, port, _ := strings.Cut(address, ":")
-	cmd := exec.Command("redis-benchmark", "-h", host, "-p", port, "-c", strconv.Itoa(clients), "-n", strconv.Itoa(n),
-		"-P", strconv.Itoa(pipeline), "-t", "ping", "--csv")
-	outb, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("redis-benchmark: %w", err)
-	}
-	rows, err := csv.NewReader(strings.NewReader(string(outb))).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("redis-benchmark output: %w: %q", err, outb)
-	}
-	out := map[string]float64{}
-	for _, row := range rows {
-		if len(row) < 2 || row[0] == "test" {
-			continue
-		}
-		v, err := strconv.ParseFloat(row[1], 64)
-		if err == nil {
-			out[row[0]] = v
-		}
+	for p := range wanted {
+		return nil, fmt.Errorf("-peers: no peer %q (known: %s,haproxy-lua-load)", p, defaultPeers)
 	}
 	return out, nil
 }
 
-func stop(cmds []*exec.Cmd) {
-	for _, c := range cmds {
-		if c.Process == nil {
+// runStep runs every chosen peer with the server on s's CPUs.
+func runStep(o options, chosen []peer, cs coreSet) step {
+	st := step{cores: cs, load: newLoadGen(cs, o.conns, o.size, o.pingN), res: results{}, settings: map[string]string{}}
+	out, _ := filepath.Abs(filepath.Join("bench/out", fmt.Sprintf("%dcpu", cs.n())))
+	base := launch{bin: abs(o.bin), modules: abs("bench/modules"), haLua: abs("bench/haproxy/bench.lua"), cores: cs,
+		maxConns: o.idle + st.load.echoConns + st.load.wrkConns + st.load.rbClients + 100}
+	fmt.Fprintf(os.Stderr, "== %s\n", cs.heading())
+	for _, p := range chosen {
+		st.peers = append(st.peers, p.name)
+		st.settings[p.name] = p.setting(cs.n())
+		base.dir = filepath.Join(out, p.name)
+		_ = os.RemoveAll(base.dir)
+		if err := os.MkdirAll(base.dir, 0o755); err != nil {
+			fatal(err)
+		}
+		if p.name == "moonport-workers" && oneCopy(o.workers, cs.n()) && st.res.copyPeer("moonport", p.name) {
+			st.settings[p.name] += ": the same as moonport, figures copied, not run again"
 			continue
 		}
-		_ = c.Process.Signal(syscall.SIGTERM)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for _, c := range cmds {
-		if c.Process == nil {
-			continue
+		fmt.Fprintf(os.Stderr, "== %s (%s)\n", p.name, st.settings[p.name])
+		runPeer(p, base, st, o)
+		if p.moonport {
+			st.logErrors += countLogErrors(base.dir, p.logFile)
 		}
-		for time.Now().Before(deadline) && syscall.Kill(c.Process.Pid, 0) == nil && c.ProcessState == nil {
-			time.Sleep(50 * time.Millisecond)
-		}
-		_ = c.Process.Kill()
 	}
+	return st
 }
 
-func countLogErrors(path string, res results) {
-	b, _ := os.ReadFile(path)
-	n := strings.Count(string(b), "level=error") + strings.Count(string(b), "level=warning")
-	res.add("moonport log errors", "moonport", float64(n))
+// oneCopy reports whether a workers value makes a single copy on n CPUs:
+// then moonport-workers is the moonport column again and need not run.
+func oneCopy(workers string, n int) bool {
+	return workers == "1" || (workers == "auto" && n == 1)
 }
 
-func median(v []float64) (med, lo, hi float64) {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2], s[0], s[len(s)-1]
+func abs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		fatal(err)
+	}
+	return a
 }
 
-func fmtNum(v float64) string {
-	switch {
-	case v < 10:
-		return fmt.Sprintf("%.2f", v)
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e4:
-		return fmt.Sprintf("%.1fk", v/1e3)
-	default:
-		return fmt.Sprintf("%.0f", v)
-	}
-}
-
-func printTable(res results, order []string, conns, size, idle int) {
-	rows := []struct{ key, label string }{
-		{"echo", fmt.Sprintf("echo round-trips/s (%d conns, %d B)", conns, size)},
-		{"echo p50", "echo p50 latency (µs, lower is better)"},
-		{"echo p99", "echo p99 latency (µs, lower is better)"},
-		{"PING_INLINE -P 1", "PING inline req/s, -c 50"},
-		{"PING_MBULK -P 1", "PING RESP req/s, -c 50"},
-		{"PING_INLINE -P 16", "PING inline req/s, -c 50 -P 16"},
-		{"PING_MBULK -P 16", "PING RESP req/s, -c 50 -P 16"},
-		{"http", "HTTP hello req/s (wrk -t2 -c64)"},
-		{"echo cpu", "server CPU µs per echo round-trip (lower is better)"},
-		{"ping cpu -P 1", "server CPU ns per PING, -P 1 (lower is better)"},
-		{"ping cpu -P 16", "server CPU ns per PING, -P 16 (lower is better)"},
-		{"idle", fmt.Sprintf("bytes per idle connection (%d held, lower is better)", idle)},
-	}
-	fmt.Println("| workload | " + strings.Join(order, " | ") + " | " + ratioHeads(order) + " |")
-	fmt.Println("|---" + strings.Repeat("|---", len(order)+len(order)-1) + "|")
-	for _, row := range rows {
-		byPeer := res[row.key]
-		if byPeer == nil {
-			continue
-		}
-		cells := []string{row.label}
-		for _, p := range order {
-			s := byPeer[p]
-			switch {
-			case s == nil:
-				cells = append(cells, "–")
-			case s.note != "":
-				cells = append(cells, s.note)
-			default:
-				m, lo, hi := median(s.values)
-				cells = append(cells, fmt.Sprintf("%s (%s–%s)", fmtNum(m), fmtNum(lo), fmtNum(hi)))
-			}
-		}
-		mine := byPeer["moonport"]
-		for _, p := range order {
-			if p == "moonport" {
-				continue
-			}
-			s := byPeer[p]
-			if mine == nil || s == nil || mine.note != "" || s.note != "" || len(mine.values) == 0 || len(s.values) == 0 {
-				cells = append(cells, "–")
-				continue
-			}
-			a, _, _ := median(mine.values)
-			b, _, _ := median(s.values)
-			cells = append(cells, fmt.Sprintf("%.2fx", a/b))
-		}
-		fmt.Println("| " + strings.Join(cells, " | ") + " |")
-	}
-	if s := res["moonport log errors"]["moonport"]; s != nil {
-		fmt.Printf("\nmoonport log: %.0f error or warning lines during the run.\n", s.values[0])
-	}
-	fmt.Println("\nRatios are moonport ÷ peer, medians of each run; figures are median (min–max).")
-}
-
-func ratioHeads(order []string) string {
-	var h []string
-	for _, p := range order {
-		if p != "moonport" {
-			h = append(h, "moonport/"+p)
+// withPorts gives a launch fresh free loopback ports for its services.
+func withPorts(l launch) (launch, error) {
+	for _, a := range []*string{&l.echo, &l.resp, &l.http} {
+		var err error
+		if *a, err = freeAddr(); err != nil {
+			return l, err
 		}
 	}
-	return strings.Join(h, " | ")
+	return l, nil
 }
 
 func fatal(err error) {
