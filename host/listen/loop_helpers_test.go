@@ -54,7 +54,10 @@ func (h *lineHandler) Disconnected(c *Conn, err error) {
 	h.mu.Lock()
 	h.ended[c.ID] = err
 	h.mu.Unlock()
-	h.endedCh <- c.ID
+	select { // a wake-up for waitEnded, which looks at ended itself
+	case h.endedCh <- c.ID:
+	default:
+	}
 }
 func (h *lineHandler) Pick() Handler { return h }
 
@@ -71,6 +74,7 @@ func (h *lineHandler) waitEnded(t *testing.T, id uint64) error {
 		}
 		select {
 		case <-h.endedCh:
+		case <-time.After(10 * time.Millisecond):
 		case <-deadline:
 			t.Fatalf("connection %d never ended", id)
 		}

@@ -55,8 +55,36 @@ func TestLoopServesManyConnections(t *testing.T) {
 				t.Fatalf("%d loops for one handler, want 1", got)
 			}
 			waitGoroutines(t, base+20) // the accept loop, the loop, a few stragglers
+		} else if got := len(s.l.Loops()); got != 0 {
+			t.Fatalf("engine goroutines started %d loops", got)
 		}
 	})
+}
+
+// TestLoopHoldsIdleConnections is the 10,000-connection test scaled down:
+// many connections each echo, sit idle on the loop without a goroutine
+// each, and all echo again.
+func TestLoopHoldsIdleConnections(t *testing.T) {
+	if !loopAvailable {
+		t.Skip("no event loop on this system")
+	}
+	base := runtime.NumGoroutine()
+	s := startServer(t, newLineHandler(), EngineLoop, nil, nil)
+	conns := make([]*lineConn, 1500)
+	for i := range conns {
+		conns[i] = s.dial(t)
+	}
+	echoAll := func(round string) {
+		for i, c := range conns {
+			c.send(t, fmt.Sprintf("%s %d\n", round, i))
+		}
+		for i, c := range conns {
+			c.expect(t, fmt.Sprintf("%s %d", round, i))
+		}
+	}
+	echoAll("before")
+	waitGoroutines(t, base+20)
+	echoAll("after")
 }
 
 // TestLoopPauseResume: data that comes while a connection is paused waits
