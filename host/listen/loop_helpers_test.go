@@ -144,7 +144,7 @@ func (c *lineConn) expect(t *testing.T, want string) {
 	t.Helper()
 	got, err := c.r.ReadString('\n')
 	if err != nil || got != want+"\n" {
-		t.Fatalf("read %q (%v), want %q", got, err, want)
+		t.Fatalf("read %q (%v), want %q", short(got), err, short(want))
 	}
 }
 
@@ -189,3 +189,10 @@ func engines(t *testing.T, f func(t *testing.T, e Engine)) {
 }
 
 func newReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
+
+func short(s string) string {
+	if len(s) > 80 {
+		return fmt.Sprintf("%s… (%d bytes)", s[:40], len(s))
+	}
+	return s
+}

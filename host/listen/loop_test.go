@@ -297,3 +297,28 @@ func TestLoopDetachHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestWriteAfterSendTimeoutElapsed: a send that had to wait for the peer
+// arms send_timeout as the write deadline; once that time has passed the
+// connection must still write. The deadline used to stay armed, so the
+// first write after send_timeout failed as a send timeout.
+func TestWriteAfterSendTimeoutElapsed(t *testing.T) {
+	engines(t, func(t *testing.T, e Engine) {
+		h := newLineHandler()
+		big := strings.Repeat("x", 8<<20)
+		h.onLine = func(c *Conn, line string) bool {
+			if line == "big" {
+				_ = c.Write([]byte(big + "\n"))
+				return true
+			}
+			return false
+		}
+		s := startServer(t, h, e, func(st *Settings) { st.SendTimeout = 100 * time.Millisecond }, nil)
+		c := s.dial(t)
+		c.send(t, "big\n")
+		c.expect(t, big) // more than the socket takes at once: the deadline was armed
+		time.Sleep(150 * time.Millisecond)
+		c.send(t, "still\n")
+		c.expect(t, "still")
+	})
+}
