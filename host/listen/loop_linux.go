@@ -49,6 +49,8 @@ type Loop struct {
 	free   []int32
 	events []unix.EpollEvent
 	n      int
+	more   bool // a read filled the buffer: the socket may hold more
+	ended  bool // dispatch saw the stop
 	buf    []byte
 	now    time.Time
 	tick   time.Duration
@@ -178,30 +180,38 @@ func (l *Loop) wakeLocked() {
 	_, _ = unix.Write(l.efd, one[:])
 }
 
-// poll takes the ready events without waiting; false parks the goroutine
-// in the runtime's poller until the epoll descriptor is readable.
+// poll serves the ready events, batch after batch, and reports false to
+// park the goroutine in the runtime's poller until the epoll descriptor
+// is readable again (true once the loop has stopped). After a batch it
+// parks without asking epoll again when nothing can be left over: every
+// socket read came short (the kernel had no more), and anything arriving
+// since wakes the epoll descriptor's waiters, which is the runtime's
+// poller: so an idle moment costs no empty epoll_wait.
 func (l *Loop) poll(fd uintptr) bool {
 	for {
 		n, err := unix.EpollWait(int(fd), l.events, 0)
 		if err == unix.EINTR {
 			continue
 		}
-		l.n = n
-		return n > 0
+		if n <= 0 {
+			return false
+		}
+		l.n, l.more = n, false
+		if !l.dispatch() {
+			l.ended = true
+			return true
+		}
+		if n < len(l.events) && !l.more {
+			return false
+		}
 	}
 }
 
 func (l *Loop) run() {
 	defer close(l.done)
 	defer l.closeFDs()
-	for {
-		if err := l.rc.Read(l.pollFn); err != nil {
-			l.shutdown()
-			return
-		}
-		if !l.dispatch() {
-			return
-		}
+	if err := l.rc.Read(l.pollFn); err != nil || !l.ended {
+		l.shutdown()
 	}
 }
 

@@ -98,6 +98,9 @@ func (l *Loop) serve(i int32) {
 		l.leave(i, io.EOF)
 		return
 	}
+	if n == len(l.rd.buf) {
+		l.more = true
+	}
 	c.bytesIn.Add(int64(n))
 	s.st.lastData = l.now
 	if c.isClosing() {
