@@ -322,3 +322,23 @@ func TestWriteAfterSendTimeoutElapsed(t *testing.T) {
 		c.expect(t, "still")
 	})
 }
+
+// TestLoopSmallReadSize: with read_size far below a message the loop reads
+// a socket many times per message, polling again while reads fill the
+// buffer (the socket may hold more) instead of parking.
+func TestLoopSmallReadSize(t *testing.T) {
+	engines(t, func(t *testing.T, e Engine) {
+		s := startServer(t, newLineHandler(), e, func(st *Settings) { st.ReadSize = 4 }, nil)
+		conns := []*lineConn{s.dial(t), s.dial(t), s.dial(t)}
+		line := strings.Repeat("0123456789", 30)
+		for round := 0; round < 5; round++ {
+			for _, c := range conns {
+				c.send(t, line+"\n"+line+"\n")
+			}
+			for _, c := range conns {
+				c.expect(t, line)
+				c.expect(t, line)
+			}
+		}
+	})
+}
