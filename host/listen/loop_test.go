@@ -305,7 +305,7 @@ func TestLoopDetachHTTP(t *testing.T) {
 func TestWriteAfterSendTimeoutElapsed(t *testing.T) {
 	engines(t, func(t *testing.T, e Engine) {
 		h := newLineHandler()
-		big := strings.Repeat("x", 8<<20)
+		big := strings.Repeat("x", 1<<20)
 		h.onLine = func(c *Conn, line string) bool {
 			if line == "big" {
 				_ = c.Write([]byte(big + "\n"))
@@ -313,11 +313,14 @@ func TestWriteAfterSendTimeoutElapsed(t *testing.T) {
 			}
 			return false
 		}
-		s := startServer(t, h, e, func(st *Settings) { st.SendTimeout = 100 * time.Millisecond }, nil)
+		s := startServer(t, h, e, func(st *Settings) {
+			st.SendTimeout = time.Second
+			st.SendBuffer = 16 << 10 // so that 1 MB is more than the socket takes at once
+		}, nil)
 		c := s.dial(t)
 		c.send(t, "big\n")
-		c.expect(t, big) // more than the socket takes at once: the deadline was armed
-		time.Sleep(150 * time.Millisecond)
+		c.expect(t, big) // the send waited for the reader: the deadline was armed
+		time.Sleep(1100 * time.Millisecond)
 		c.send(t, "still\n")
 		c.expect(t, "still")
 	})

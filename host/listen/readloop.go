@@ -60,13 +60,7 @@ func (c *Conn) readFrom(st *readState, first error, resumed bool) {
 		raw = newRawReader(c.nc, pool)
 	}
 	f := &st.f
-	// The read deadline is armed once per read_timeout, not on every read:
-	// when it fires, the time of the last data decides whether the peer
-	// really was silent that long.
 	timeout := c.settings.ReadTimeout
-	if timeout > 0 {
-		_ = c.nc.SetReadDeadline(st.lastData.Add(timeout))
-	}
 	switch {
 	case first != nil:
 		if !c.readFailed(first, f, timeout, &st.lastData) {
@@ -82,9 +76,23 @@ func (c *Conn) readFrom(st *readState, first error, resumed bool) {
 			return
 		}
 	}
+	armed := false
 	for {
-		if raw != nil && c.mayJoin(st) && c.loop.join(c, st) {
-			return
+		if raw != nil && c.mayJoin(st) {
+			if armed { // the loop keeps time itself: no timer left behind
+				_ = c.nc.SetReadDeadline(time.Time{})
+				armed = false
+			}
+			if c.loop.join(c, st) {
+				return
+			}
+		}
+		// The read deadline is armed once per read_timeout, not on every
+		// read: when it fires, the time of the last data decides whether
+		// the peer really was silent that long.
+		if timeout > 0 && !armed {
+			_ = c.nc.SetReadDeadline(st.lastData.Add(timeout))
+			armed = true
 		}
 		data, bp, err := c.read(raw, pool)
 		if len(data) > 0 {
