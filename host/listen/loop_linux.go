@@ -23,10 +23,12 @@ import (
 // registered in the runtime's poller, so between wake-ups the goroutine is
 // parked like any reader. Only the common case lives here: a connection
 // that is plain TCP and reading. Anything else (StartTLS, a hand-off to
-// net/http, Pause, end of stream, errors, a read timeout, a send that
-// must wait) hands the connection back to a reader goroutine of its own
-// (readFrom) with its framer state, which rejoins the loop once the
-// connection is back to the common case (see Conn.mayJoin).
+// net/http, Pause, end of stream, errors, a read timeout falling due)
+// hands the connection back to a reader goroutine of its own (readFrom)
+// with its framer state, which rejoins the loop once the connection is
+// back to the common case (see Conn.mayJoin). What the socket cannot
+// take at once is left to a writer goroutine, as a write queued outside
+// a callback always is (writeQueue); the connection stays on the loop.
 
 const loopAvailable = true
 
