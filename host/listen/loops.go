@@ -55,7 +55,7 @@ func (l *Listener) stopLoops() {
 	l.loops = nil
 }
 
-// Loops lists the listener's running loops (for tests and the console).
+// Loops lists the listener's running loops (tests look at them).
 func (l *Listener) Loops() []*Loop {
 	l.loopMu.Lock()
 	defer l.loopMu.Unlock()
