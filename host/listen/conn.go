@@ -41,12 +41,14 @@ var connIDs atomic.Uint64
 
 // Conn is one TCP connection, accepted or dialled.
 //
-// One goroutine per connection reads: it waits for the socket to be
-// readable holding no buffer (an idle connection costs no read buffer),
-// reads into a pooled one, frames the data by the read mode and hands each
-// frame to the handler. Data queued while it delivers is written by that
-// same goroutine right after, so an echo costs no goroutine switch; data
-// queued at other times is written by a short-lived writer goroutine.
+// A reader reads: the listener's Loop for a plain TCP connection while it
+// is just reading (Engine "loop", loop_linux.go), else a goroutine of the
+// connection's own, which waits for the socket to be readable holding no
+// buffer (an idle connection costs no read buffer), reads into a pooled
+// one, frames the data by the read mode and hands each frame to the
+// handler. Data queued while a reader delivers is written by that reader
+// right after, so an echo costs no goroutine switch; data queued at other
+// times is written by a short-lived writer goroutine.
 type Conn struct {
 	ID       uint64
 	nc       net.Conn
@@ -106,11 +108,17 @@ type Conn struct {
 	diverts   uint64 // how often Divert handed the connection to another handler
 	wantShut  bool   // CloseWrite asked: shut the sending side once the queue is sent
 	shutDone  bool   // that shutdown has been claimed
+
+	// loop is the Loop that reads the connection while it is plain TCP and
+	// reading (nil: a reader goroutine always does); lslot is its place
+	// there, which only the loop's goroutine touches (-1: not on it).
+	loop  *Loop
+	lslot int32
 }
 
 func newConn(nc net.Conn, h Handler, s Settings) *Conn {
 	c := &Conn{ID: connIDs.Add(1), nc: nc, settings: s, Started: time.Now(),
-		resume: make(chan struct{}, 1), done: make(chan struct{})}
+		resume: make(chan struct{}, 1), done: make(chan struct{}), lslot: -1}
 	c.hp.Store(&handlerRef{h})
 	c.SetMode(ChunkMode(s.ReadSize))
 	if nc != nil {
@@ -289,6 +297,9 @@ func (c *Conn) finish(err error) {
 func (c *Conn) settle() {
 	close(c.done)
 	c.Resume()
+	if c.loop != nil {
+		c.loop.forget(c)
+	}
 	if c.onFinish != nil {
 		c.onFinish(c)
 	}

@@ -13,9 +13,35 @@ import (
 // reports false once the connection is gone.
 func (c *Conn) deliver(f *framer, data []byte) bool {
 	c.beginDelivery()
-	alive := c.handOver(f, data)
+	res := c.handOver(f, data, true)
 	c.endDelivery()
-	return alive
+	return res != connGone
+}
+
+// deliveryResult is how handing data over ended.
+type deliveryResult int
+
+const (
+	delivered deliveryResult = iota // every complete frame went to the handler
+	connGone                        // the connection ended meanwhile
+	mustLeave                       // paused: held frames wait for a reader goroutine
+)
+
+// loopDeliver is deliver for a Loop, which must not wait: when the
+// connection is paused the frames left are kept in f for the reader
+// goroutine it hands the connection to, and what the callbacks queued is
+// written only as far as the socket takes it at once.
+func (c *Conn) loopDeliver(f *framer, data []byte) deliveryResult {
+	c.beginDelivery()
+	res := c.handOver(f, data, false)
+	c.mu.Lock()
+	c.delivering = false
+	flush := c.takeWriterLocked()
+	c.mu.Unlock()
+	if flush {
+		c.writeQueue(false)
+	}
+	return res
 }
 
 // deliverTail hands over what the peer sent after its last complete frame,
@@ -66,7 +92,10 @@ func (c *Conn) endDelivery() {
 	}
 }
 
-func (c *Conn) handOver(f *framer, data []byte) bool {
+// handOver frames data and hands the frames over; wait says whether it
+// may hold while the connection is paused (a reader goroutine) or must
+// return mustLeave with what is left kept in f (a Loop).
+func (c *Conn) handOver(f *framer, data []byte, wait bool) deliveryResult {
 	direct := f.off == len(f.buf) // no partial frame held: frame data in place
 	if !direct {
 		f.add(data) // complete the frame held from earlier reads
@@ -78,15 +107,24 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 				f.add(data)
 				data, direct = nil, false
 			}
+			if !wait {
+				return mustLeave
+			}
+			// What the callbacks queued goes out while the reading waits.
+			c.endDelivery()
 			select {
 			case <-c.resume:
 			case <-c.done:
-				return false
+				return connGone
 			}
+			c.beginDelivery()
 		}
 		if c.isClosing() {
 			f.reset()
-			return !c.isFinished()
+			if c.isFinished() {
+				return connGone
+			}
+			return delivered
 		}
 		var frame []byte
 		var ok bool
@@ -97,14 +135,14 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 				data, direct = nil, false
 				if f.pending() > c.settings.MaxReceiveBuffer {
 					c.finish(ErrReceiveBufferFull)
-					return false
+					return connGone
 				}
 				continue
 			}
 			if len(data) == 0 {
 				c.handler().Incoming(c, frame)
 				if !c.replayed(f, nil) {
-					return true
+					return delivered
 				}
 				direct = false
 				continue
@@ -113,15 +151,15 @@ func (c *Conn) handOver(f *framer, data []byte) bool {
 			if frame, ok = f.next(c.Mode()); !ok {
 				if f.pending() > c.settings.MaxReceiveBuffer {
 					c.finish(ErrReceiveBufferFull)
-					return false
+					return connGone
 				}
 				f.release()
-				return true
+				return delivered
 			}
 		}
 		c.handler().Incoming(c, frame)
 		if c.wantsUpgrade() || c.detaching() {
-			return true // what follows STARTTLS is dropped; a detached socket is read elsewhere
+			return delivered // what follows STARTTLS is dropped; a detached socket is read elsewhere
 		}
 		if c.replayed(f, data) {
 			data, direct = nil, false

@@ -120,7 +120,7 @@ func TestHandOverAcrossReads(t *testing.T) {
 	c.SetMode(Mode{Kind: Lines, N: 8192})
 	var f framer
 	for _, chunk := range []string{"ha", "lf and ", "half\nnext\nla", "st\n"} {
-		if !c.handOver(&f, []byte(chunk)) {
+		if c.handOver(&f, []byte(chunk), true) == connGone {
 			t.Fatal("connection gone")
 		}
 	}

@@ -48,6 +48,9 @@ type Listener struct {
 	// suspended is set while the socket is closed to let an overlapping
 	// bind of a reload have the port (see Pool.openOrSwap).
 	suspended bool
+
+	loopMu sync.Mutex
+	loops  []*Loop // by handler slot (SlotSource), made on first use
 }
 
 // Source gives the handler that will own a new connection for good: the
@@ -190,10 +193,14 @@ func (l *Listener) take(nc net.Conn) {
 	// address to a service of the other kind keeps it in that mode.
 	front := l.httpFront()
 	var h Handler = httpHandler{}
+	slot := 0
 	if front == nil {
-		h = ep.Handlers.Pick()
+		h, slot = pick(ep.Handlers)
 	}
 	c := newConn(nc, h, ep.Settings)
+	if front == nil && ep.Settings.Engine.resolve() == EngineLoop {
+		c.loop = l.loopFor(slot)
+	}
 	c.tlsConfig, c.implicit = ep.TLS, ep.Implicit
 	b := l.Binding()
 	c.Listener, c.Service, c.BindKey = b.Listener, b.Service, b.Key()

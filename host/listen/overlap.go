@@ -74,6 +74,7 @@ func (p *Pool) resume(ls []*Listener) {
 		if err := p.open(l); err != nil {
 			p.log.Errorf("listener %s could not get %s back after a failed reload: %v", l.Binding().Listener, l.Binding().AddrPort(), err)
 			l.stopHTTP()
+			l.stopLoops()
 			delete(p.listeners, key)
 			continue
 		}

@@ -284,6 +284,7 @@ func (p *Pool) closeListener(key string, l *Listener) {
 	l.closeSocket()
 	<-l.done
 	l.stopHTTP()
+	l.stopLoops()
 	l.guard.flush(l.logWarn)
 	delete(p.listeners, key)
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Raw socket I/O: reads and writes on the file descriptor of a plain TCP
@@ -15,11 +17,13 @@ import (
 
 // rawWriter makes one write attempt that never waits for the socket.
 type rawWriter struct {
-	rc  syscall.RawConn
-	buf []byte
-	n   int
-	err error
-	try func(fd uintptr) bool // w.attempt, bound once
+	rc   syscall.RawConn
+	buf  []byte
+	n    int
+	err  error
+	try  func(fd uintptr) bool // w.attempt, bound once
+	bufs [][]byte
+	tryv func(fd uintptr) bool // w.attemptv, bound once
 }
 
 // newRawWriter returns a raw writer for a plain TCP connection, or nil.
@@ -33,7 +37,7 @@ func newRawWriter(nc net.Conn) *rawWriter {
 		return nil
 	}
 	w := &rawWriter{rc: rc}
-	w.try = w.attempt
+	w.try, w.tryv = w.attempt, w.attemptv
 	return w
 }
 
@@ -123,4 +127,31 @@ func (r *rawReader) read() ([]byte, *[]byte, error) {
 		return nil, bp, io.EOF
 	}
 	return (*bp)[:r.n], bp, nil
+}
+
+// maxIOV bounds the buffers of one writev (Linux's IOV_MAX).
+const maxIOV = 1024
+
+func (w *rawWriter) attemptv(fd uintptr) bool {
+	for {
+		w.n, w.err = unix.Writev(int(fd), w.bufs)
+		if w.err != unix.EINTR {
+			return true
+		}
+	}
+}
+
+// writevNow is writeNow for several buffers at once (writev).
+func (w *rawWriter) writevNow(bufs [][]byte) (int, error) {
+	w.bufs = bufs
+	err := w.rc.Write(w.tryv)
+	w.bufs = nil
+	if err != nil {
+		return 0, err
+	}
+	n := max(w.n, 0)
+	if w.err != nil && w.err != syscall.EAGAIN {
+		return n, w.err
+	}
+	return n, nil
 }

@@ -26,3 +26,9 @@ func newRawReader(net.Conn, *sync.Pool) *rawReader { return nil }
 
 // read is never called: there is no rawReader.
 func (*rawReader) read() ([]byte, *[]byte, error) { return nil, nil, nil }
+
+// maxIOV bounds the buffers of one writevNow call.
+const maxIOV = 1024
+
+// writevNow is never called: there is no rawWriter.
+func (*rawWriter) writevNow([][]byte) (int, error) { return 0, nil }

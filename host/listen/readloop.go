@@ -37,52 +37,77 @@ func (c *Conn) read(raw *rawReader, pool *sync.Pool) ([]byte, *[]byte, error) {
 	return raw.read()
 }
 
-// readLoop is the connection's reader: it reads, frames and delivers until
-// the connection ends, hands it to net/http or upgrades it to TLS.
-func (c *Conn) readLoop() {
+// readState is what reading a connection carries from one reader to the
+// next, when the connection moves between a reader goroutine and a Loop:
+// the bytes of a frame not yet complete and when data last came.
+type readState struct {
+	f        framer
+	lastData time.Time
+}
+
+// readLoop is the connection's reader from its start.
+func (c *Conn) readLoop() { c.readFrom(&readState{lastData: time.Now()}, nil, false) }
+
+// readFrom is the connection's reader goroutine: it reads, frames and
+// delivers until the connection ends, hands it to net/http, or joins its
+// Loop. A connection coming from the loop brings first, the error its read
+// there returned, or nil when something else sent it here (held frames,
+// a StartTLS or HTTP hand-off asked for, Pause, a read timeout): resumed.
+func (c *Conn) readFrom(st *readState, first error, resumed bool) {
 	pool := bufferPool(c.settings.ReadSize)
 	var raw *rawReader
 	if !c.secure.Load() {
 		raw = newRawReader(c.nc, pool)
 	}
-	var f framer
-	// The read deadline is armed once per read_timeout, not on every read:
-	// when it fires, the time of the last data decides whether the peer
-	// really was silent that long.
+	f := &st.f
 	timeout := c.settings.ReadTimeout
-	lastData := time.Now()
-	if timeout > 0 {
-		_ = c.nc.SetReadDeadline(lastData.Add(timeout))
+	switch {
+	case first != nil:
+		if !c.readFailed(first, f, timeout, &st.lastData) {
+			return
+		}
+	case !resumed:
+	case c.detaching() || c.wantsUpgrade():
+		if !c.afterDelivery(f, &raw) {
+			return
+		}
+	case f.pending() > 0 && !c.isClosing():
+		if !c.deliver(f, nil) || !c.afterDelivery(f, &raw) {
+			return
+		}
 	}
+	armed := false
 	for {
+		if raw != nil && c.mayJoin(st) {
+			if armed { // the loop keeps time itself: no timer left behind
+				_ = c.nc.SetReadDeadline(time.Time{})
+				armed = false
+			}
+			if c.loop.join(c, st) {
+				return
+			}
+		}
+		// The read deadline is armed once per read_timeout, not on every
+		// read: when it fires, the time of the last data decides whether
+		// the peer really was silent that long.
+		if timeout > 0 && !armed {
+			_ = c.nc.SetReadDeadline(st.lastData.Add(timeout))
+			armed = true
+		}
 		data, bp, err := c.read(raw, pool)
 		if len(data) > 0 {
 			c.bytesIn.Add(int64(len(data)))
 			if timeout > 0 {
-				lastData = time.Now()
+				st.lastData = time.Now()
 			}
 		}
 		if len(data) > 0 && !c.isClosing() {
-			alive := c.deliver(&f, data)
-			if !alive {
-				pool.Put(bp)
+			alive := c.deliver(f, data)
+			pool.Put(bp)
+			if !alive || !c.afterDelivery(f, &raw) {
 				return
 			}
-			if to, rest := c.takeDetach(); to != nil {
-				pool.Put(bp)
-				c.handToHTTP(to, rest)
-				return
-			}
-			if c.wantsUpgrade() {
-				pool.Put(bp)
-				f.reset()
-				if err := c.upgradeNow(); err != nil {
-					c.finish(err)
-					return
-				}
-				raw = nil // TLS reads go through the tls.Conn
-				continue
-			}
+			continue
 		}
 		if bp != nil {
 			pool.Put(bp)
@@ -90,10 +115,40 @@ func (c *Conn) readLoop() {
 		if err == nil {
 			continue
 		}
-		if !c.readFailed(err, &f, timeout, &lastData) {
+		if !c.readFailed(err, f, timeout, &st.lastData) {
 			return
 		}
 	}
+}
+
+// afterDelivery does what the callbacks just run asked for: a hand-off to
+// net/http, a StartTLS upgrade (reads then go through the tls.Conn). It
+// reports whether this goroutine goes on reading.
+func (c *Conn) afterDelivery(f *framer, raw **rawReader) bool {
+	if to, rest := c.takeDetach(); to != nil {
+		c.handToHTTP(to, rest)
+		return false
+	}
+	if c.wantsUpgrade() {
+		f.reset()
+		if err := c.upgradeNow(); err != nil {
+			c.finish(err)
+			return false
+		}
+		*raw = nil
+	}
+	return true
+}
+
+// mayJoin reports whether the connection is back to what its Loop serves:
+// plain TCP (the caller knows), reading, not paused, not closing, not
+// silent past its read_timeout (its reader asks the handler about that).
+func (c *Conn) mayJoin(st *readState) bool {
+	if c.loop == nil || c.rawW == nil || c.paused.Load() || c.isClosing() {
+		return false
+	}
+	t := c.settings.ReadTimeout
+	return t <= 0 || time.Since(st.lastData) < t
 }
 
 // readFailed deals with what ended a read: the read deadline (the peer

@@ -28,6 +28,7 @@ type Settings struct {
 	Nagle            bool          // nagle (or nodelay = true for false)
 	ShutdownDeadline time.Duration // shutdown_deadline
 	ConnectTimeout   time.Duration // connect_timeout, for outgoing connections
+	Engine           Engine        // engine: what reads accepted plain TCP connections (engine.go)
 
 	// Socket options (Stalwart's). Zero values leave the system default.
 	ReuseAddr  bool          // reuse_addr (default true)
@@ -239,6 +240,7 @@ var setters = map[string]setter{
 	"deny":                    prefixes(func(s *Settings) *[]netip.Prefix { return &s.Deny }),
 	"proxy_protocol":          boolean(func(s *Settings) *bool { return &s.ProxyProtocol }, false),
 	"proxy_trusted":           prefixes(func(s *Settings) *[]netip.Prefix { return &s.ProxyTrusted }),
+	"engine":                  engine,
 }
 
 // Check says whether v is a valid value of setting name, in the words

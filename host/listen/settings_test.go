@@ -36,6 +36,7 @@ func TestSettingsBounds(t *testing.T) {
 		{"linger", []any{false, 0.0, 3600.0}, []any{3601.0, -5.0}, "from 0 to 3600"},
 		{"accept_rate", []any{0.5, 1e6}, []any{0.0, 1e7, math.NaN()}, "at most 1000000"},
 		{"packet_rate", []any{1e6}, []any{math.Inf(1)}, "at most 1000000"},
+		{"engine", []any{"loop", "goroutines", "default"}, []any{"epoll", 1.0, true}, `"loop", "goroutines" or "default"`},
 	} {
 		for _, v := range c.ok {
 			if err := Check(c.name, v); err != nil {
@@ -49,5 +50,22 @@ func TestSettingsBounds(t *testing.T) {
 				t.Errorf("%s = %v: %v, want %q and %q", c.name, v, err, want, c.wantRange)
 			}
 		}
+	}
+}
+
+// TestEngineSetting: engine = "goroutines" gives a listener's connections
+// reader goroutines; "loop" the event loop, where the system has one.
+func TestEngineSetting(t *testing.T) {
+	for name, want := range map[string]Engine{"loop": EngineLoop, "goroutines": EngineGoroutines} {
+		s, _, err := DefaultSettings().Apply(&value.Table{Hash: map[any]any{"engine": name}}, "network_settings")
+		if err != nil || s.Engine != want {
+			t.Fatalf("engine = %q: %v %v", name, s.Engine, err)
+		}
+	}
+	if EngineGoroutines.resolve() != EngineGoroutines {
+		t.Fatal("goroutines resolved to something else")
+	}
+	if got := EngineLoop.resolve(); (got == EngineLoop) != loopAvailable {
+		t.Fatalf("loop resolves to %v with loopAvailable %v", got, loopAvailable)
 	}
 }

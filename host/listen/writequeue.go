@@ -49,7 +49,12 @@ func (c *Conn) Queued() int {
 
 // writeOut writes the queue until it is empty; the caller has claimed the
 // writer's job. It finishes a closing connection once all is sent.
-func (c *Conn) writeOut() {
+func (c *Conn) writeOut() { c.writeQueue(true) }
+
+// writeQueue is writeOut; with wait false (a Loop, which must not wait
+// for a peer) it writes only what the socket takes at once and leaves the
+// rest to a writer goroutine, which waits as writeOut does.
+func (c *Conn) writeQueue(wait bool) {
 	for {
 		c.mu.Lock()
 		if c.finished {
@@ -73,7 +78,16 @@ func (c *Conn) writeOut() {
 		c.queue, c.spare = c.spare[:0], nil
 		c.queued = 0
 		c.mu.Unlock()
-		err := c.send(batch)
+		var err error
+		if wait {
+			err = c.send(batch)
+		} else if rest, e := c.sendNow(batch); e != nil {
+			err = e
+		} else if len(rest) > 0 {
+			c.requeue(rest)
+			go c.writeOut()
+			return
+		}
 		clear(batch)
 		c.mu.Lock()
 		if c.spare == nil && !c.finished {
@@ -120,5 +134,66 @@ func (c *Conn) send(batch [][]byte) error {
 		n, err = c.wbufs.WriteTo(c.nc)
 	}
 	c.bytesOut.Add(n)
+	if c.settings.SendTimeout > 0 {
+		// The raw writes above check the deadline too: left armed, it
+		// would fail the first one after send_timeout, however idle.
+		_ = c.nc.SetWriteDeadline(time.Time{})
+	}
 	return err
+}
+
+// sendNow writes batch as far as the socket takes it without waiting and
+// returns what is left (nothing when all went). Only a TCP connection's
+// writer (rawW) is used; without one everything is left.
+func (c *Conn) sendNow(batch [][]byte) ([][]byte, error) {
+	w := c.rawW
+	if w == nil {
+		return batch, nil
+	}
+	for len(batch) > 0 {
+		var n int
+		var err error
+		want := 0
+		if len(batch) == 1 {
+			want = len(batch[0])
+			n, err = w.writeNow(batch[0])
+		} else {
+			part := batch[:min(len(batch), maxIOV)]
+			for _, b := range part {
+				want += len(b)
+			}
+			n, err = w.writevNow(part)
+		}
+		c.bytesOut.Add(int64(n))
+		if err != nil {
+			return nil, err
+		}
+		full := n < want
+		for n > 0 {
+			if n < len(batch[0]) {
+				batch[0] = batch[0][n:]
+				break
+			}
+			n -= len(batch[0])
+			batch = batch[1:]
+		}
+		if full {
+			return batch, nil
+		}
+	}
+	return nil, nil
+}
+
+// requeue puts rest, left from a batch, back in front of the queue for a
+// writer goroutine.
+func (c *Conn) requeue(rest [][]byte) {
+	n := 0
+	for _, b := range rest {
+		n += len(b)
+	}
+	c.mu.Lock()
+	q := make([][]byte, 0, len(rest)+len(c.queue))
+	c.queue = append(append(q, rest...), c.queue...)
+	c.queued += n
+	c.mu.Unlock()
 }
