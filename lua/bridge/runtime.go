@@ -79,10 +79,8 @@ type NetService struct {
 
 // Pick gives a new connection to the next copy of the module in turn.
 func (s *NetService) Pick() listen.Handler {
-	if len(s.handlers) == 1 {
-		return s.handlers[0]
-	}
-	return s.handlers[int(s.next.Add(1)%uint64(len(s.handlers)))]
+	h, _ := s.PickSlot()
+	return h
 }
 
 // Runtime owns every module instance.
