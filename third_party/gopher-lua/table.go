@@ -151,7 +151,11 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			if tb.array == nil {
 				tb.array = make([]LValue, 0, defaultArrayCap)
 			}
-			tb.setArray(int(v)-1, value)
+			if index := int(v) - 1; index < len(tb.array) && !isLNil(value) {
+				tb.array[index] = value // the common case, without a call
+			} else {
+				tb.setArray(index, value)
+			}
 			return
 		}
 	case LString:
@@ -171,7 +175,11 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 	if tb.array == nil {
 		tb.array = make([]LValue, 0, 32)
 	}
-	tb.setArray(key-1, value)
+	if index := key - 1; index < len(tb.array) && !isLNil(value) {
+		tb.array[index] = value // the common case, without a call
+	} else {
+		tb.setArray(index, value)
+	}
 }
 
 // setArray sets the array part's element index (0-based), which is in
@@ -186,10 +194,10 @@ func (tb *LTable) setArray(index int, value LValue) {
 	switch {
 	case index < alen:
 		tb.array[index] = value
-		if value == LNil && index == alen-1 {
+		if index == alen-1 && isLNil(value) {
 			tb.trimArray()
 		}
-	case value == LNil:
+	case isLNil(value):
 		// nothing to clear
 	case index == alen:
 		tb.array = append(tb.array, value)
@@ -201,11 +209,19 @@ func (tb *LTable) setArray(index int, value LValue) {
 	}
 }
 
+// isLNil reports whether v is nil with a type assertion, cheaper than
+// comparing interfaces (v == LNil calls runtime.ifaceeq): LNil is the
+// only *LNilType.
+func isLNil(v LValue) bool {
+	_, ok := v.(*LNilType)
+	return ok
+}
+
 // trimArray drops the array part's trailing nils, and gives back its
 // memory when less than a quarter of it is used.
 func (tb *LTable) trimArray() {
 	n := len(tb.array)
-	for n > 0 && tb.array[n-1] == LNil {
+	for n > 0 && isLNil(tb.array[n-1]) {
 		n--
 	}
 	if c := cap(tb.array); c > 4*defaultArrayCap && n < c/4 {
@@ -254,9 +270,11 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		delete(tb.dict, key) // its slot in keys stays: see compactKeys
 		return
 	}
-	if _, ok := tb.dict[key]; ok { // in keys already, as in RawSetString
-		tb.dict[key] = value
-		return
+	if tb.k2i == nil {
+		if _, ok := tb.dict[key]; ok { // see addKey
+			tb.dict[key] = value
+			return
+		}
 	}
 	tb.dict[key] = value
 	tb.addKey(key)
@@ -307,21 +325,28 @@ const minDeadKeys = 16
 // one, a constant amount of work per deletion.
 func (tb *LTable) compactKeys(live int) {
 	dead := len(tb.keys) - live
-	keys := make([]LValue, 0, live+max(live/2, minDeadKeys))
-	k2i := make(map[LValue]int, cap(keys))
-	for _, k := range tb.keys {
-		if tb.RawGetH(k) != LNil {
-			k2i[k] = len(keys)
+	shrink := dead >= 4*live+minDeadKeys
+	old, keys := tb.keys, tb.keys[:0] // filtered in place: j <= i
+	if shrink {
+		// Go maps never shrink, nor does a slice: a table that held many
+		// more keys than it holds now gives their memory back.
+		keys = make([]LValue, 0, live+max(live/2, minDeadKeys))
+		tb.k2i = make(map[LValue]int, cap(keys))
+		tb.strdict = copyMap(tb.strdict)
+		tb.dict = copyMap(tb.dict)
+	} else {
+		clear(tb.k2i) // keeps its room, which the next keys will fill
+	}
+	for _, k := range old {
+		if !isLNil(tb.RawGetH(k)) {
+			tb.k2i[k] = len(keys)
 			keys = append(keys, k)
 		}
 	}
-	tb.keys, tb.k2i = keys, k2i
-	if dead >= 4*live+minDeadKeys {
-		// Go maps never shrink: one that held many more keys than it
-		// holds now gives back its memory, for a copy of the live ones.
-		tb.strdict = copyMap(tb.strdict)
-		tb.dict = copyMap(tb.dict)
+	if !shrink {
+		clear(old[len(keys):]) // the deleted keys may be collected
 	}
+	tb.keys = keys
 }
 
 // copyMap returns a copy of m sized for its entries, or nil for nil.
