@@ -253,7 +253,13 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 		return
 	}
 	tb.strdict[key] = value
-	tb.addKey(LString(key))
+	k := LValue(LString(key))
+	if tb.k2i != nil {
+		if _, ok := tb.k2i[k]; ok {
+			return // set again after a deletion: see addKey
+		}
+	}
+	tb.addKey(k)
 }
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
@@ -277,6 +283,11 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		}
 	}
 	tb.dict[key] = value
+	if tb.k2i != nil {
+		if _, ok := tb.k2i[key]; ok {
+			return // set again after a deletion: see addKey
+		}
+	}
 	tb.addKey(key)
 }
 
@@ -289,20 +300,17 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 // and read but never iterated or deleted from (an event, its headers, an
 // object) has no k2i map and no k2i access per new key.
 
-// addKey records key, just set in the table and not in it before, in
-// keys.
+// addKey records key, just set in the table and not in keys, in keys
+// (and k2i if it is built), first pruning the deleted keys if they are
+// many. Its callers look key up in k2i first, inline: a key set again
+// after a deletion is still there, and keeps its place.
 func (tb *LTable) addKey(key LValue) {
-	if tb.k2i == nil {
-		tb.keys = append(tb.keys, key)
-		return
+	if tb.k2i != nil {
+		if live := len(tb.strdict) + len(tb.dict); len(tb.keys)-live >= max(live, minDeadKeys) {
+			tb.compactKeys(live)
+		}
+		tb.k2i[key] = len(tb.keys)
 	}
-	if _, ok := tb.k2i[key]; ok {
-		return // set again after a deletion: it keeps its place
-	}
-	if live := len(tb.strdict) + len(tb.dict); len(tb.keys)-live >= max(live, minDeadKeys) {
-		tb.compactKeys(live)
-	}
-	tb.k2i[key] = len(tb.keys)
 	tb.keys = append(tb.keys, key)
 }
 
