@@ -334,7 +334,7 @@ const minDeadKeys = 16
 func (tb *LTable) compactKeys(live int) {
 	dead := len(tb.keys) - live
 	shrink := dead >= 4*live+minDeadKeys
-	old, keys := tb.keys, tb.keys[:0] // filtered in place: j <= i
+	old, keys := tb.keys, tb.keys[:0] // filtered in place: each slot is read before it is written
 	if shrink {
 		// Go maps never shrink, nor does a slice: a table that held many
 		// more keys than it holds now gives their memory back.

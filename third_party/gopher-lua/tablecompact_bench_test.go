@@ -61,3 +61,10 @@ func BenchmarkTableStackPushPop(b *testing.B) {
 func BenchmarkTableArraySet(b *testing.B) {
 	benchHot(b, churnSetup+`local st = {1, 2, 3, 4, 5}`, `st[3] = i`)
 }
+
+// A traversal of 100 live keys after 100,000 came and went (v1.1.2
+// walked all 100,000).
+func BenchmarkTablePairsAfterChurn(b *testing.B) {
+	benchHot(b, churnSetup+`for j = 1, 100000 do s[j + 0.5] = j; s[j - 99.5] = nil end
+for j = 1, 100 do s["k" .. j] = nil end`, `for k, v in pairs(s) do end`)
+}
