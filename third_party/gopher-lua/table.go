@@ -151,18 +151,10 @@ func (tb *LTable) RawSet(key LValue, value LValue) {
 			if tb.array == nil {
 				tb.array = make([]LValue, 0, defaultArrayCap)
 			}
-			index := int(v) - 1
-			alen := len(tb.array)
-			switch {
-			case index == alen:
-				tb.array = append(tb.array, value)
-			case index > alen:
-				for i := 0; i < (index - alen); i++ {
-					tb.array = append(tb.array, LNil)
-				}
-				tb.array = append(tb.array, value)
-			case index < alen:
-				tb.array[index] = value
+			if index := int(v) - 1; index < len(tb.array) && !isLNil(value) {
+				tb.array[index] = value // the common case, without a call
+			} else {
+				tb.setArray(index, value)
 			}
 			return
 		}
@@ -183,19 +175,60 @@ func (tb *LTable) RawSetInt(key int, value LValue) {
 	if tb.array == nil {
 		tb.array = make([]LValue, 0, 32)
 	}
-	index := key - 1
+	if index := key - 1; index < len(tb.array) && !isLNil(value) {
+		tb.array[index] = value // the common case, without a call
+	} else {
+		tb.setArray(index, value)
+	}
+}
+
+// setArray sets the array part's element index (0-based), which is in
+// range. moonport: the array part holds no trailing nils. Clearing past
+// the end no longer appends nils (`t[1000] = nil` on an empty table made
+// a slice of 1,000), and clearing the last element drops it and the nils
+// before it, as Lua's rehash would. v1.1.2 kept them, so a stack that
+// had once been a million deep scanned a million nils on every `#t`
+// (Len walks back from the end) and kept their memory for good.
+func (tb *LTable) setArray(index int, value LValue) {
 	alen := len(tb.array)
 	switch {
+	case index < alen:
+		tb.array[index] = value
+		if index == alen-1 && isLNil(value) {
+			tb.trimArray()
+		}
+	case isLNil(value):
+		// nothing to clear
 	case index == alen:
 		tb.array = append(tb.array, value)
-	case index > alen:
+	default:
 		for i := 0; i < (index - alen); i++ {
 			tb.array = append(tb.array, LNil)
 		}
 		tb.array = append(tb.array, value)
-	case index < alen:
-		tb.array[index] = value
 	}
+}
+
+// isLNil reports whether v is nil with a type assertion, cheaper than
+// comparing interfaces (v == LNil calls runtime.ifaceeq): LNil is the
+// only *LNilType.
+func isLNil(v LValue) bool {
+	_, ok := v.(*LNilType)
+	return ok
+}
+
+// trimArray drops the array part's trailing nils, and gives back its
+// memory when less than a quarter of it is used.
+func (tb *LTable) trimArray() {
+	n := len(tb.array)
+	for n > 0 && isLNil(tb.array[n-1]) {
+		n--
+	}
+	if c := cap(tb.array); c > 4*defaultArrayCap && n < c/4 {
+		tb.array = append(make([]LValue, 0, 2*n), tb.array[:n]...)
+		return
+	}
+	tb.array = tb.array[:n]
 }
 
 // RawSetString sets a given LValue to a given string index without the __newindex metamethod.
@@ -208,19 +241,25 @@ func (tb *LTable) RawSetString(key string, value LValue) {
 	}
 	if value == LNil {
 		tb.indexBeforeDelete()
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.strdict, key)
+		delete(tb.strdict, key) // its slot in keys stays: see compactKeys
 		return
 	}
-	// moonport: a key already in strdict is in keys (and k2i) too: they
-	// are never pruned. Updating a field skips boxing the key and looking
-	// it up in k2i, an allocation and an interface-keyed map access.
+	// moonport: a key in strdict is in keys (and k2i) too: only keys no
+	// longer in the table are pruned from them. Updating a field skips
+	// boxing the key and looking it up in k2i, an allocation and an
+	// interface-keyed map access.
 	if _, ok := tb.strdict[key]; ok {
 		tb.strdict[key] = value
 		return
 	}
 	tb.strdict[key] = value
-	tb.addKey(LString(key))
+	k := LValue(LString(key))
+	if tb.k2i != nil {
+		if _, ok := tb.k2i[k]; ok {
+			return // set again after a deletion: see addKey
+		}
+	}
+	tb.addKey(k)
 }
 
 // RawSetH sets a given LValue to a given index without the __newindex metamethod.
@@ -234,8 +273,7 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 	}
 	if value == LNil {
 		tb.indexBeforeDelete()
-		// TODO tb.keys and tb.k2i should also be removed
-		delete(tb.dict, key)
+		delete(tb.dict, key) // its slot in keys stays: see compactKeys
 		return
 	}
 	if tb.k2i == nil {
@@ -245,6 +283,11 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 		}
 	}
 	tb.dict[key] = value
+	if tb.k2i != nil {
+		if _, ok := tb.k2i[key]; ok {
+			return // set again after a deletion: see addKey
+		}
+	}
 	tb.addKey(key)
 }
 
@@ -257,16 +300,73 @@ func (tb *LTable) RawSetH(key LValue, value LValue) {
 // and read but never iterated or deleted from (an event, its headers, an
 // object) has no k2i map and no k2i access per new key.
 
-// addKey records key, just set in the table, in keys.
+// addKey records key, just set in the table and not in keys, in keys
+// (and k2i if it is built), first pruning the deleted keys if they are
+// many. Its callers look key up in k2i first, inline: a key set again
+// after a deletion is still there, and keeps its place.
 func (tb *LTable) addKey(key LValue) {
-	if tb.k2i == nil {
-		tb.keys = append(tb.keys, key)
-		return
-	}
-	if _, ok := tb.k2i[key]; !ok {
+	if tb.k2i != nil {
+		if live := len(tb.strdict) + len(tb.dict); len(tb.keys)-live >= max(live, minDeadKeys) {
+			tb.compactKeys(live)
+		}
 		tb.k2i[key] = len(tb.keys)
-		tb.keys = append(tb.keys, key)
 	}
+	tb.keys = append(tb.keys, key)
+}
+
+// minDeadKeys is how many deleted keys a table may keep in keys before
+// they are pruned, however few keys it has (see compactKeys).
+const minDeadKeys = 16
+
+// compactKeys drops from keys and k2i the keys deleted from the table
+// (moonport; v1.1.2 never did): a module table keyed by connections
+// (`pending[conn] = data` ... `pending[conn] = nil`) otherwise keeps
+// every key it ever had, and its traversals slow down with them. live
+// keys keep their order. A deleted key must stay while a traversal may
+// still pass it to next, which Lua 5.1 allows: a program may clear
+// fields during a traversal but not set new ones (the result is
+// undefined; Lua itself drops deleted keys when a new key makes it
+// rehash, and next then raises "invalid key to 'next'"). So keys are
+// pruned only when a new key is set, once the deleted outnumber the live
+// (and minDeadKeys): each pruning walks keys, whose length is more than
+// twice the live keys, and is paid for by the deletions since the last
+// one, a constant amount of work per deletion.
+func (tb *LTable) compactKeys(live int) {
+	dead := len(tb.keys) - live
+	shrink := dead >= 4*live+minDeadKeys
+	old, keys := tb.keys, tb.keys[:0] // filtered in place: each slot is read before it is written
+	if shrink {
+		// Go maps never shrink, nor does a slice: a table that held many
+		// more keys than it holds now gives their memory back.
+		keys = make([]LValue, 0, live+max(live/2, minDeadKeys))
+		tb.k2i = make(map[LValue]int, cap(keys))
+		tb.strdict = copyMap(tb.strdict)
+		tb.dict = copyMap(tb.dict)
+	} else {
+		clear(tb.k2i) // keeps its room, which the next keys will fill
+	}
+	for _, k := range old {
+		if !isLNil(tb.RawGetH(k)) {
+			tb.k2i[k] = len(keys)
+			keys = append(keys, k)
+		}
+	}
+	if !shrink {
+		clear(old[len(keys):]) // the deleted keys may be collected
+	}
+	tb.keys = keys
+}
+
+// copyMap returns a copy of m sized for its entries, or nil for nil.
+func copyMap[K comparable](m map[K]LValue) map[K]LValue {
+	if m == nil {
+		return nil
+	}
+	c := make(map[K]LValue, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }
 
 // indexBeforeDelete builds k2i before the first deletion (see addKey).
@@ -405,7 +505,10 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 					}
 				}
 			}
-			if tb.array == nil || index == len(tb.array) {
+			// moonport: >=, not ==: clearing the last element during a
+			// traversal drops it (setArray), and next from it goes on with
+			// the hash part.
+			if tb.array == nil || index >= len(tb.array) {
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
 					return LNil, LNil
 				}
@@ -417,7 +520,14 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 		}
 	}
 
-	for i := tb.k2i[key] + 1; i < len(tb.keys); i++ {
+	// moonport: a key not in keys ends the traversal. v1.1.2 went on
+	// from the second key (a missing key's index read as 0), which after
+	// compactKeys could visit the keys all over again.
+	at, ok := tb.k2i[key]
+	if !ok {
+		return LNil, LNil
+	}
+	for i := at + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
 			return key, v
