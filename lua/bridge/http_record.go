@@ -103,7 +103,9 @@ func (r *record) snapshot() map[string]any {
 // record is equal to itself there. A proxy is an empty table and a small
 // metatable carrying the record (the portable marker) and the state's
 // shared metamethods: an HTTP request makes several, so they allocate
-// as little as a table can (no default array and hash parts).
+// as little as a table can (no default array and hash parts, and the
+// metatable a copy of the state's template, whose marker field is
+// replaced in place).
 func (r *record) proxyIn(inst *Instance) lua.LValue {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -112,10 +114,7 @@ func (r *record) proxyIn(inst *Instance) lua.LValue {
 	}
 	L := inst.L
 	p := L.CreateTable(0, 0)
-	mt := L.CreateTable(0, 3)
-	meta := inst.recordMetamethods()
-	mt.RawSetString("__index", meta.index)
-	mt.RawSetString("__newindex", meta.newIndex)
+	mt := L.CloneTable(inst.recordMetamethods().template)
 	markPortable(L, mt, r)
 	L.SetMetatable(p, mt)
 	r.proxies.put(inst, p)
@@ -126,16 +125,31 @@ func (r *record) proxyIn(inst *Instance) lua.LValue {
 // proxies: they find the record through the proxy's metatable.
 type recordMetamethods struct {
 	index, newIndex *lua.LFunction
+	// template is what each proxy's metatable is copied from: the two
+	// metamethods and a placeholder for the marker. It is never handed
+	// to Lua.
+	template *lua.LTable
+	// event is the same for an HTTP event's table: request and response
+	// placeholders, in the order tableIn sets them.
+	event *lua.LTable
 }
 
 // recordMetamethods makes the state's shared metamethods once; the
 // caller holds the state.
 func (inst *Instance) recordMetamethods() *recordMetamethods {
 	if inst.recordMeta == nil {
-		inst.recordMeta = &recordMetamethods{
+		m := &recordMetamethods{
 			index:    inst.L.NewClosure(recordIndex, inst.ud),
 			newIndex: inst.L.NewClosure(recordNewIndex, inst.ud),
+			template: inst.L.CreateTable(0, 3),
+			event:    inst.L.CreateTable(0, 2),
 		}
+		m.template.RawSetString("__index", m.index)
+		m.template.RawSetString("__newindex", m.newIndex)
+		m.template.RawSetString(portableKey, lua.LFalse)
+		m.event.RawSetString("request", lua.LFalse)
+		m.event.RawSetString("response", lua.LFalse)
+		inst.recordMeta = m
 	}
 	return inst.recordMeta
 }
