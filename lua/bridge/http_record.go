@@ -1,7 +1,9 @@
 package bridge
 
 import (
+	"reflect"
 	"sync"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -132,6 +134,30 @@ type recordMetamethods struct {
 	// event is the same for an HTTP event's table: request and response
 	// placeholders, in the order tableIn sets them.
 	event *lua.LTable
+	// fns are the method functions handed out so far: a method is made
+	// once per state (as Prosody's come from one metatable), not per
+	// read, so response:send() allocates no function per call.
+	fns map[methodKey]*lua.LFunction
+}
+
+// methodKey names a method of a method set (a record's methods map).
+type methodKey struct {
+	set  unsafe.Pointer
+	name string
+}
+
+// method is the state's function for the method name of set.
+func (m *recordMetamethods) method(L *lua.LState, set map[string]lua.LGFunction, name string, f lua.LGFunction) *lua.LFunction {
+	k := methodKey{set: reflect.ValueOf(set).UnsafePointer(), name: name}
+	fn := m.fns[k]
+	if fn == nil {
+		if m.fns == nil {
+			m.fns = map[methodKey]*lua.LFunction{}
+		}
+		fn = L.NewFunction(f)
+		m.fns[k] = fn
+	}
+	return fn
 }
 
 // recordMetamethods makes the state's shared metamethods once; the
@@ -219,7 +245,7 @@ func recordIndex(L *lua.LState) int {
 		return 1
 	}
 	if m, ok := r.methods[string(k)]; ok {
-		L.Push(L.NewFunction(m))
+		L.Push(inst.recordMetamethods().method(L, r.methods, string(k), m))
 		return 1
 	}
 	L.Push(toLuaIn(inst, r.get(string(k))))
