@@ -63,7 +63,7 @@ func (x *httpExchange) markDone() {
 	defer x.mu.Unlock()
 	x.finished = true
 	if x.done != nil {
-		x.markDone()
+		close(x.done)
 	}
 }
 
