@@ -20,8 +20,7 @@ func TestCloneTable(t *testing.T) {
 	if tmpl.RawGetString("a") != LFalse || tmpl.RawGetString("z") != LNil || tmpl.Len() != 1 {
 		t.Fatalf("the template changed: a=%v z=%v len=%d", tmpl.RawGetString("a"), tmpl.RawGetString("z"), tmpl.Len())
 	}
-	var order []string
-	c.ForEach(func(k, v LValue) { order = append(order, k.String()+"="+v.String()) })
+	order := nextOrder(c)
 	// The order a table built field by field the same way has.
 	ref := L.CreateTable(2, 3)
 	ref.Append(LNumber(1))
@@ -30,8 +29,7 @@ func TestCloneTable(t *testing.T) {
 	ref.RawSetH(LNumber(1.5), LTrue)
 	ref.RawSetString("z", LNumber(3))
 	ref.Append(LNumber(2))
-	var want []string
-	ref.ForEach(func(k, v LValue) { want = append(want, k.String()+"="+v.String()) })
+	want := nextOrder(ref)
 	if len(order) != len(want) {
 		t.Fatalf("fields %v, want %v", order, want)
 	}
@@ -43,4 +41,14 @@ func TestCloneTable(t *testing.T) {
 	if c.Metatable != LNil {
 		t.Fatalf("the copy has a metatable")
 	}
+}
+
+// nextOrder is the order pairs visits tb's fields in (Next; ForEach
+// walks the Go maps, in no set order).
+func nextOrder(tb *LTable) []string {
+	var out []string
+	for k, v := tb.Next(LNil); k != LNil; k, v = tb.Next(k) {
+		out = append(out, k.String()+"="+v.String())
+	}
+	return out
 }
