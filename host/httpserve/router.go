@@ -14,6 +14,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"sort"
 	"strconv"
 	"strings"
@@ -252,8 +253,16 @@ func writeResponse(w http.ResponseWriter, req *http.Request, resp *Response) {
 	if resp.Bare && writeBare(w, resp) {
 		return
 	}
+	// As w.Header().Set for each, with the values in one array and the
+	// common names' canonical forms constants (issue 18: a string and a
+	// slice fewer per header).
+	h := w.Header()
+	vals := make([]string, len(resp.Headers))
+	i := 0
 	for k, v := range resp.Headers {
-		w.Header().Set(k, v)
+		vals[i] = v
+		h[canonicalHeader(k)] = vals[i : i+1 : i+1]
+		i++
 	}
 	if w.Header().Get("Content-Type") == "" {
 		if resp.Exact {
@@ -277,6 +286,18 @@ func writeResponse(w http.ResponseWriter, req *http.Request, resp *Response) {
 	if req.Method != http.MethodHead {
 		_, _ = w.Write(resp.Body)
 	}
+}
+
+// canonicalHeader is textproto.CanonicalMIMEHeaderKey(k), without making
+// a string for the names every Lua response has.
+func canonicalHeader(k string) string {
+	switch k {
+	case "content-type":
+		return "Content-Type"
+	case "content-length":
+		return "Content-Length"
+	}
+	return textproto.CanonicalMIMEHeaderKey(k)
 }
 
 // writeBare sends resp as Response.Bare says, on the connection taken

@@ -53,14 +53,15 @@ func (inst *Instance) serveHTTP(app *httpApp, key string, r *httpserve.Request) 
 		text, _ := body.(string)
 		x.finish(&text)
 	}
+	done := x.doneChan()
 	select {
-	case <-x.done: // answered at once: no need to watch the client (the
+	case <-done: // answered at once: no need to watch the client (the
 		// fast path's context starts a read on the socket when asked)
 		return x.out
 	default:
 	}
 	select {
-	case <-x.done:
+	case <-done:
 		return x.out
 	case <-ctxDone(r):
 		x.destroyed()

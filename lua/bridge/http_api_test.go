@@ -113,3 +113,24 @@ func TestHTTPRequestReadLater(t *testing.T) {
 		}
 	}
 }
+
+// A record's method is one function per state, as Prosody's come from
+// one metatable: reading it twice gives the same function, and it still
+// works on its own record.
+func TestHTTPMethodsShared(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{"m": `
+module:provides("http", { route = {
+	["GET /same"] = function(event)
+		local r = event.response
+		r:send(tostring(r.send == r.send) .. " " .. tostring(r.send ~= r.done) .. " " .. event.request.conn:ip())
+	end;
+}})
+`, "http": ""})
+	inst := tr.load(t, "m")
+	for i := 0; i < 2; i++ {
+		got := inst.serveHTTP(inst.http[0], "GET /same", &httpserve.Request{Method: "GET", IP: "192.0.2.7"})
+		if got.Status != 200 || string(got.Body) != "true true 192.0.2.7" {
+			t.Fatalf("request %d: %d %q", i, got.Status, got.Body)
+		}
+	}
+}

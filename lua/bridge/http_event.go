@@ -26,7 +26,14 @@ func (ev *httpEvent) tableIn(inst *Instance) *lua.LTable {
 		return t
 	}
 	L := inst.L
-	t := L.CreateTable(0, 2+len(ev.fields))
+	var t *lua.LTable
+	if ev.request != nil && ev.response != nil {
+		// A request's event: a copy of the state's template, whose two
+		// fields are replaced in place (see CloneTable).
+		t = L.CloneTable(inst.recordMetamethods().event)
+	} else {
+		t = L.CreateTable(0, 2+len(ev.fields))
+	}
 	if ev.request != nil {
 		t.RawSetString("request", ev.request.proxyIn(inst))
 	}

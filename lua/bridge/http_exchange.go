@@ -26,8 +26,45 @@ type httpExchange struct {
 	req, resp *record
 	head      bool
 	once      sync.Once
-	done      chan struct{}
 	out       *httpserve.Response
+
+	// mu guards done and finished. done is made only for a waiter that
+	// comes before the answer: most handlers answer at once, and those
+	// cost no channel.
+	mu       sync.Mutex
+	done     chan struct{}
+	finished bool
+}
+
+// closedChan is the channel of every exchange answered before anyone
+// waited.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
+// doneChan is closed once the response is complete (x.out set).
+func (x *httpExchange) doneChan() <-chan struct{} {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.finished {
+		return closedChan
+	}
+	if x.done == nil {
+		x.done = make(chan struct{})
+	}
+	return x.done
+}
+
+// markDone completes doneChan.
+func (x *httpExchange) markDone() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.finished = true
+	if x.done != nil {
+		close(x.done)
+	}
 }
 
 var exchangeIDs atomic.Uint64
@@ -38,7 +75,7 @@ var exchangeIDs atomic.Uint64
 // module first reads one: a handler that only answers costs no map for
 // them.
 func newExchange(r *httpserve.Request, own bool) *httpExchange {
-	x := &httpExchange{head: r.Method == http.MethodHead, done: make(chan struct{})}
+	x := &httpExchange{head: r.Method == http.MethodHead}
 	id := exchangeIDs.Add(1)
 	conn := newLazyRecord(x, httpConnMethods, func(f map[string]any) {
 		f["ip"], f["port"], f["secure"] = r.IP, float64(r.Port), r.Secure
@@ -279,7 +316,7 @@ func (x *httpExchange) complete(body *string, bare bool) {
 		vals := headers.filled()
 		out.Headers = make(map[string]string, len(vals))
 		for k, v := range vals {
-			out.Headers[strings.ReplaceAll(k, "_", "-")] = luaValueText(v)
+			out.Headers[headerOut(k)] = luaValueText(v)
 		}
 		headers.mu.Unlock()
 		if body != nil && !x.head {
@@ -287,9 +324,21 @@ func (x *httpExchange) complete(body *string, bare bool) {
 		}
 		x.out = out
 		x.resp.set("finished", true)
-		close(x.done)
+		x.markDone()
 		x.destroyed()
 	})
+}
+
+// headerOut is a response.headers field as a header name ("_" written
+// "-"); the common ones are constants, not a new string per response.
+func headerOut(k string) string {
+	switch k {
+	case "content_type":
+		return "content-type"
+	case "content_length":
+		return "content-length"
+	}
+	return strings.ReplaceAll(k, "_", "-")
 }
 
 // destroyed runs response.on_destroy, if a module set it, in that

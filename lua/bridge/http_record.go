@@ -1,7 +1,9 @@
 package bridge
 
 import (
+	"reflect"
 	"sync"
+	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -28,6 +30,8 @@ type record struct {
 	// handlers never look at most of a request (its headers, url, conn),
 	// so those records cost a map only when read.
 	fill func(vals map[string]any)
+	// ref ties the record's proxies to it (their LTable.Host).
+	ref lua.HostRef
 }
 
 // local is a field value that lives in one state only.
@@ -100,42 +104,74 @@ func (r *record) snapshot() map[string]any {
 }
 
 // proxyIn is the record's proxy in inst's state, made once per state so a
-// record is equal to itself there. A proxy is an empty table and a small
-// metatable carrying the record (the portable marker) and the state's
-// shared metamethods: an HTTP request makes several, so they allocate
-// as little as a table can (no default array and hash parts).
+// record is equal to itself there. A proxy is an empty table tied to the
+// record (its Host, see the fork's LTable.Host) with the state's one
+// metatable of record proxies: an HTTP request makes several, so each
+// costs one table and nothing more.
 func (r *record) proxyIn(inst *Instance) lua.LValue {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p := r.proxies.get(inst); p != nil {
 		return p
 	}
-	L := inst.L
-	p := L.CreateTable(0, 0)
-	mt := L.CreateTable(0, 3)
-	meta := inst.recordMetamethods()
-	mt.RawSetString("__index", meta.index)
-	mt.RawSetString("__newindex", meta.newIndex)
-	markPortable(L, mt, r)
-	L.SetMetatable(p, mt)
+	p := inst.L.CreateTable(0, 0)
+	r.ref.Value = r
+	p.Host = &r.ref
+	p.Metatable = inst.recordMetamethods().meta
 	r.proxies.put(inst, p)
 	return p
 }
 
 // recordMetamethods are a state's __index and __newindex of record
-// proxies: they find the record through the proxy's metatable.
+// proxies, in the metatable all its proxies share: they find the record
+// through the proxy's Host.
 type recordMetamethods struct {
 	index, newIndex *lua.LFunction
+	meta            *lua.LTable
+	// event is the same for an HTTP event's table: request and response
+	// placeholders, in the order tableIn sets them.
+	event *lua.LTable
+	// fns are the method functions handed out so far: a method is made
+	// once per state (as Prosody's come from one metatable), not per
+	// read, so response:send() allocates no function per call.
+	fns map[methodKey]*lua.LFunction
+}
+
+// methodKey names a method of a method set (a record's methods map).
+type methodKey struct {
+	set  unsafe.Pointer
+	name string
+}
+
+// method is the state's function for the method name of set.
+func (m *recordMetamethods) method(L *lua.LState, set map[string]lua.LGFunction, name string, f lua.LGFunction) *lua.LFunction {
+	k := methodKey{set: reflect.ValueOf(set).UnsafePointer(), name: name}
+	fn := m.fns[k]
+	if fn == nil {
+		if m.fns == nil {
+			m.fns = map[methodKey]*lua.LFunction{}
+		}
+		fn = L.NewFunction(f)
+		m.fns[k] = fn
+	}
+	return fn
 }
 
 // recordMetamethods makes the state's shared metamethods once; the
 // caller holds the state.
 func (inst *Instance) recordMetamethods() *recordMetamethods {
 	if inst.recordMeta == nil {
-		inst.recordMeta = &recordMetamethods{
+		m := &recordMetamethods{
 			index:    inst.L.NewClosure(recordIndex, inst.ud),
 			newIndex: inst.L.NewClosure(recordNewIndex, inst.ud),
+			meta:     inst.L.CreateTable(0, 2),
+			event:    inst.L.CreateTable(0, 2),
 		}
+		m.meta.RawSetString("__index", m.index)
+		m.meta.RawSetString("__newindex", m.newIndex)
+		m.event.RawSetString("request", lua.LFalse)
+		m.event.RawSetString("response", lua.LFalse)
+		inst.recordMeta = m
 	}
 	return inst.recordMeta
 }
@@ -182,14 +218,9 @@ func fromLuaIn(inst *Instance, v lua.LValue) any {
 // recordOf is the record whose proxy a metamethod was called on (its
 // first argument) and the state's instance.
 func recordOf(L *lua.LState) (*record, *Instance) {
-	p, _ := L.Get(1).(*lua.LTable)
-	if p != nil {
-		if mt, ok := p.Metatable.(*lua.LTable); ok {
-			if ud, ok := mt.RawGetString(portableKey).(*lua.LUserData); ok {
-				if r, ok := ud.Value.(*record); ok {
-					return r, instanceOf(L)
-				}
-			}
+	if p, _ := L.Get(1).(*lua.LTable); p != nil && p.Host != nil {
+		if r, ok := p.Host.Value.(*record); ok {
+			return r, instanceOf(L)
 		}
 	}
 	L.ArgError(1, "expected a record proxy")
@@ -205,7 +236,7 @@ func recordIndex(L *lua.LState) int {
 		return 1
 	}
 	if m, ok := r.methods[string(k)]; ok {
-		L.Push(L.NewFunction(m))
+		L.Push(inst.recordMetamethods().method(L, r.methods, string(k), m))
 		return 1
 	}
 	L.Push(toLuaIn(inst, r.get(string(k))))

@@ -194,7 +194,7 @@ func (s *httpServer) serve(r *httpserve.Request) *httpserve.Response {
 		x.complete(&text, true)
 	}
 	select {
-	case <-x.done:
+	case <-x.doneChan():
 		return x.out
 	case <-ctxDone(r):
 		x.resp.set("finished", true)

@@ -9,8 +9,10 @@ import lua "github.com/yuin/gopher-lua"
 // is not copied field by field but seen anew in the receiving state, on
 // the same Go object, so what one module changes the other sees.
 //
-// A proxy table marks itself with its metatable's portableKey field, a
-// userdata whose Value is the portable object.
+// A proxy table is tied to its object by its Host (the gopher-lua fork's
+// LTable.Host, which a record's proxies use), or marks itself with its
+// metatable's portableKey field, a userdata whose Value is the portable
+// object.
 type portable interface {
 	// proxyIn makes the object's proxy in inst's state; the caller holds
 	// that state.
@@ -30,6 +32,10 @@ func markPortable(L *lua.LState, mt *lua.LTable, obj portable) {
 
 // portableOf is the portable object behind v, if v is a marked proxy.
 func portableOf(L *lua.LState, v lua.LValue) (portable, bool) {
+	if t, ok := v.(*lua.LTable); ok && t.Host != nil {
+		obj, ok := t.Host.Value.(portable)
+		return obj, ok
+	}
 	mt, ok := L.GetMetatable(v).(*lua.LTable)
 	if !ok {
 		return nil, false

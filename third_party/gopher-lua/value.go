@@ -143,6 +143,13 @@ func (nm LNumber) Format(f fmt.State, c rune) {
 
 type LTable struct {
 	Metatable LValue
+	// moonport: Host is a Go object the host program tied to this table
+	// (nil for all others), invisible to Lua. moonport's proxies of Go
+	// objects (an HTTP request, a response) carry it so that they can
+	// share one metatable per state instead of each needing its own to
+	// say which object it stands for. A pointer, one word: LTable stays
+	// in its size class.
+	Host *HostRef
 
 	array   []LValue
 	dict    map[LValue]LValue
@@ -150,6 +157,10 @@ type LTable struct {
 	keys    []LValue
 	k2i     map[LValue]int
 }
+
+// HostRef is what LTable.Host points to; a host embeds one in the object
+// it ties to tables, so tying costs no allocation.
+type HostRef struct{ Value any }
 
 func (tb *LTable) String() string   { return fmt.Sprintf("table: %p", tb) }
 func (tb *LTable) Type() LValueType { return LTTable }
