@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os/signal"
 	"slices"
 	"strings"
 	"time"
@@ -81,6 +82,8 @@ default config (the example echo and chat services on loopback).
 // it.
 func runServe(inv *invocation, args []string) int {
 	inv.started = time.Now()
+	signals := catchSignals()
+	defer signal.Stop(signals)
 	cfg, code := inv.configFor(serveCommand, args, false)
 	if code != exitOK {
 		return code
@@ -94,7 +97,7 @@ func runServe(inv *invocation, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	return inv.serve(h, log)
+	return inv.serve(h, log, signals)
 }
 
 // checks are the names `moonport check NAME` takes; none is all of them.

@@ -30,8 +30,9 @@ type serving struct {
 
 // serve starts h, tells systemd and an old process of an upgrade that it
 // is ready, and serves until SIGINT, SIGTERM, the console or an upgrade
-// stops it.
-func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
+// stops it. signals has been receiving the process's signals since before
+// the host was built (catchSignals).
+func (inv *invocation) serve(h *core.Host, log *logrus.Logger, signals chan os.Signal) int {
 	if path := os.Getenv("MOONPORT_CPUPROFILE"); path != "" {
 		stop, err := startCPUProfile(path)
 		if err != nil {
@@ -41,11 +42,7 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 		defer stop()
 	}
 	inv.takeSockets(h)
-	// Signals are ours before anyone is told we are ready: a SIGHUP right
-	// after READY=1 must reload, not kill.
-	s := &serving{h: h, log: log, signals: make(chan os.Signal, 4)}
-	signal.Notify(s.signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
-	defer signal.Stop(s.signals)
+	s := &serving{h: h, log: log, signals: signals}
 	if err := h.Start(); err != nil {
 		log.Error(err)
 		h.Shutdown()
@@ -75,6 +72,17 @@ func (inv *invocation) serve(h *core.Host, log *logrus.Logger) int {
 		log.Warn(err)
 	}
 	return exitOK
+}
+
+// catchSignals makes the signals the serve loop acts on ours, queued until
+// it runs. It is called before the config is read and the modules load: a
+// SIGHUP sent meanwhile (a reload by systemd or an operator right after
+// start, before READY=1) would otherwise end the process with Go's default
+// action. The caller stops it with signal.Stop.
+func catchSignals() chan os.Signal {
+	signals := make(chan os.Signal, 4)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	return signals
 }
 
 // takeSockets gives h the sockets it is handed instead of binding them:
