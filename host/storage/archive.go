@@ -89,8 +89,8 @@ func (e errorString) Error() string { return string(e) }
 
 // The errors Prosody's archive stores return by these names.
 const (
-	ErrItemNotFound       = errorString("item-not-found")
-	ErrQuotaLimit         = errorString("quota-limit")
-	ErrUnsupportedStore   = errorString("unsupported-store")
-	ErrUnsupportedDatatype= errorString("unsupported-datatype")
+	ErrItemNotFound        = errorString("item-not-found")
+	ErrQuotaLimit          = errorString("quota-limit")
+	ErrUnsupportedStore    = errorString("unsupported-store")
+	ErrUnsupportedDatatype = errorString("unsupported-datatype")
 )
