@@ -35,6 +35,7 @@ var examples = []example{
 	{name: "default", cmd: "moonport run --config examples/default.cfg.lua", ready: []string{"Activated service 'echo'", "Activated service 'chat'"}, port: 7008, send: "/who\n", want: ""},
 	{name: "prosody", cmd: "moonport run --config examples/prosody.cfg.lua", ready: []string{"Activated service 'echo'", "Activated service 'chat'", "Activated service 'forward'"}, port: 7009, send: "ping\n", want: "ping"},
 	{name: "smtp", setup: smtpCerts, cmd: "moonport run --config examples/smtp.cfg.lua", ready: []string{"Activated service 'smtp'"}, port: 2525, want: "220"},
+	{name: "kv", cmd: "moonport run --config examples/kv.cfg.lua", ready: []string{"Activated service 'kv'"}, port: 7011, send: "SET colour blue\n", want: "OK"},
 	{name: "many-cores", cmd: "moonport run --config examples/many-cores.cfg.lua", ready: []string{"Activated service 'rate_limit'"}, port: 7010, send: "hello\n", want: "ok 1"},
 	{name: "scale-out", cmd: "moonport run --config examples/scale-out/moonport.cfg.lua", ready: []string{"Activated service 'echo'"}, port: 7700, send: "PROXY TCP4 192.0.2.1 127.0.0.1 1234 7700\r\nping\n", want: "ping"},
 }
