@@ -29,8 +29,9 @@ if module.set_workers then module:set_workers("auto") end
 
 local store_name = module:get_option_string("kv_store", "kv");
 local max_value = module:get_option_number("kv_max_value", 65536);
-local map = module:open_store(store_name, "map");
-local whole = module:open_store(store_name, "keyval");
+-- A store that cannot be opened (no such driver) fails the module's load.
+local map = assert(module:open_store(store_name, "map"));
+local whole = assert(module:open_store(store_name, "keyval"));
 
 local listener = { default_mode = "*l" }; -- onincoming gets one line
 
