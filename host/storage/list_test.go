@@ -2,10 +2,11 @@ package storage
 
 import (
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/moonport/moonport/host/datamanager"
 )
 
 // Both local drivers list their stores with a count of users; the
@@ -33,7 +34,10 @@ func TestListers(t *testing.T) {
 			t.Errorf("%T: Stores(b.example) = %v", d, got)
 		}
 	}
-	os.WriteFile(filepath.Join(dir, "b.example", "notes", "carol.list"), []byte("item({});\n"), 0o600)
+	m := &datamanager.Manager{Dir: dir}
+	if err := os.WriteFile(m.Path("carol", "b.example", "notes", "list"), []byte("item({});\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	got, _ := (&Internal{Dir: func() string { return dir }}).Stores("b.example")
 	if want := []StoreInfo{{"b.example", "notes", KindKeyval, 1}, {"b.example", "notes", KindArchive, 1}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("with an archive: %v", got)
