@@ -103,6 +103,26 @@ next:
 	return out
 }
 
+// DataDir is the data folder: data_path, else the config file's folder
+// (absolute), as the runtime's prosody.paths.data has it.
+func (s *Snapshot) DataDir() string {
+	if s.Options != nil && s.Options.DataPath != "" {
+		return s.Options.DataPath
+	}
+	return configDir(s.Path)
+}
+
+func configDir(path string) string {
+	if path == "" {
+		return "."
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "."
+	}
+	return filepath.Dir(abs)
+}
+
 // storageTimeRange bounds storage_timeout.
 var storageTimeRange = Range{0.001, hour, "seconds", false}
 
@@ -112,8 +132,7 @@ func (r *optionReader) storage(dataPath string) StorageOptions {
 	o := StorageOptions{Timeout: r.seconds("storage_timeout", storageTimeRange, 5*time.Second),
 		hosts: map[string]StorageConfig{}}
 	if dataPath == "" {
-		abs, _ := filepath.Abs(r.snap.Path)
-		dataPath = filepath.Dir(abs)
+		dataPath = configDir(r.snap.Path)
 	}
 	for _, sec := range append([]*Section{r.snap.Global}, r.snap.Hosts()...) {
 		hr := &optionReader{snap: r.snap, host: sec.Name}
