@@ -111,7 +111,7 @@ func tricky() *value.Table {
 		"name": "alice", "n": 42.0, "pi": 3.25, "big": 1e300, "small": 0.1, "neg": -7.0,
 		"yes": true, "no": false, "empty": "", "quote": "a\"b\\c\n\x01é",
 		"nested": tbl([]any{1.0, 2.0}, map[any]any{"deep": tbl(nil, map[any]any{"k": "v"})}),
-		10.0: "ten", 1.5: "one and a half", true: "t", "": "empty key",
+		10.0:     "ten", 1.5: "one and a half", true: "t", "": "empty key",
 		"__array": "named like util.json's marker",
 	})
 }
