@@ -1,6 +1,8 @@
 package bridge
 
 import (
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -87,5 +89,26 @@ func TestOpenStoreArchive(t *testing.T) {
 	}
 	if got, err := callGlobal(r, "read"); !strings.HasSuffix(got, "=now nil") || err != nil {
 		t.Errorf("read: %q %v", got, err)
+	}
+}
+
+// The example of docs/storage.md's "Archive stores" runs as written.
+func TestArchiveDocExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/storage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(doc), "## Archive stores")
+	_, code, ok := strings.Cut(section, "```lua\n")
+	code, _, _ = strings.Cut(code, "```")
+	if !ok || !strings.Contains(code, `"archive"`) {
+		t.Fatalf("no Lua example in docs/storage.md's archive section")
+	}
+	tr := newTestRuntime(t, `VirtualHost "a.example"`, map[string]string{"visits": code})
+	if _, err := tr.Load("visits", "a.example"); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`[-\w]{24} at \d+: hi`).MatchString(tr.log.String()) {
+		t.Errorf("log:\n%s", tr.log.String())
 	}
 }
