@@ -45,7 +45,7 @@ func (s *fileStore) m() *datamanager.Manager { return &datamanager.Manager{Dir: 
 func (s *fileStore) Get(user string) (any, error) { return s.m().Load(user, s.host, s.name) }
 
 func (s *fileStore) Set(user string, v any) error {
-	if err := Check(v); err != nil {
+	if err := checkKeyval(v); err != nil {
 		return err
 	}
 	defer s.d.lock(s.host, s.name)()
@@ -62,7 +62,7 @@ func (s *fileStore) GetKey(user, key string) (any, error) {
 
 func (s *fileStore) SetKeys(user string, keys map[string]any) error {
 	for _, v := range keys {
-		if err := Check(v); err != nil {
+		if err := checkKeyval(v); err != nil {
 			return err
 		}
 	}

@@ -164,3 +164,16 @@ func (s *routedStore) Users() ([]string, error) {
 	}
 	return st.Users()
 }
+
+// OpenArchive opens host's archive store name with the driver the config
+// names, as Open.
+func (c *configuredStorage) OpenArchive(host, name string) (storage.Archive, error) {
+	switch d := c.rt.storageDriver(host, name); d {
+	case "internal":
+		return c.internal.OpenArchive(host, name)
+	case "memory":
+		return c.memory.OpenArchive(host, name)
+	default:
+		return nil, fmt.Errorf("storage %q for archive store %q: moonport has the drivers internal and memory", d, name)
+	}
+}
