@@ -17,7 +17,17 @@ import (
 // call, so a reload that moves the data folder takes effect.
 type Internal struct {
 	Dir func() string
-	mu  sync.Mutex // orders the read-modify-write of SetKeys
+	// locks order the read-modify-write of SetKeys, one per store
+	// (*sync.Mutex by [host, name]) so that a slow disk under one store
+	// holds up no other module's.
+	locks sync.Map
+}
+
+// lock locks store name of host.
+func (d *Internal) lock(host, name string) func() {
+	mu, _ := d.locks.LoadOrStore([2]string{host, name}, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
 }
 
 // Open returns host's store name.
@@ -35,11 +45,10 @@ func (s *fileStore) m() *datamanager.Manager { return &datamanager.Manager{Dir: 
 func (s *fileStore) Get(user string) (any, error) { return s.m().Load(user, s.host, s.name) }
 
 func (s *fileStore) Set(user string, v any) error {
-	if err := Check(v); err != nil {
+	if err := checkKeyval(v); err != nil {
 		return err
 	}
-	s.d.mu.Lock()
-	defer s.d.mu.Unlock()
+	defer s.d.lock(s.host, s.name)()
 	return s.m().Store(user, s.host, s.name, v)
 }
 
@@ -53,12 +62,11 @@ func (s *fileStore) GetKey(user, key string) (any, error) {
 
 func (s *fileStore) SetKeys(user string, keys map[string]any) error {
 	for _, v := range keys {
-		if err := Check(v); err != nil {
+		if err := checkKeyval(v); err != nil {
 			return err
 		}
 	}
-	s.d.mu.Lock()
-	defer s.d.mu.Unlock()
+	defer s.d.lock(s.host, s.name)()
 	m := s.m()
 	v, err := m.Load(user, s.host, s.name)
 	if err != nil {

@@ -11,8 +11,9 @@ import (
 // as long as the Memory value does. The zero value is not usable; make
 // one with NewMemory.
 type Memory struct {
-	mu     sync.Mutex
-	stores map[[2]string]*memStore // by host and store name
+	mu       sync.Mutex
+	stores   map[[2]string]*memStore // by host and store name
+	archives memArchives
 }
 
 // NewMemory is an empty in-memory driver.
@@ -43,7 +44,7 @@ func (s *memStore) Get(user string) (any, error) {
 }
 
 func (s *memStore) Set(user string, v any) error {
-	if err := Check(v); err != nil {
+	if err := checkKeyval(v); err != nil {
 		return err
 	}
 	v = Copy(v)
@@ -68,7 +69,7 @@ func (s *memStore) GetKey(user, key string) (any, error) {
 
 func (s *memStore) SetKeys(user string, keys map[string]any) error {
 	for _, v := range keys {
-		if err := Check(v); err != nil {
+		if err := checkKeyval(v); err != nil {
 			return err
 		}
 	}

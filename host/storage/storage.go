@@ -45,8 +45,73 @@ type Store interface {
 
 // Check reports whether v is storable: nil, a bool, a float64, a string,
 // or a *value.Table of those (keys bool, float64 or string) with no
-// table inside itself.
-func Check(v any) error { return check(v, nil) }
+// table inside itself; or, as a whole value (archive stores keep them),
+// a *Stanza whose Tree is a valid preserialised element (checkTree).
+func Check(v any) error {
+	if s, ok := v.(*Stanza); ok {
+		if s == nil {
+			return fmt.Errorf("a nil stanza cannot be stored")
+		}
+		return checkTree(s.Tree, 0)
+	}
+	return check(v, nil)
+}
+
+// maxStanzaDepth bounds the nesting of a stanza's elements, as the data
+// files' parser bounds tables (a tree inside itself stops here).
+const maxStanzaDepth = 100
+
+// checkTree reports whether t is an element as util.stanza preserialises
+// it: a table whose only fields are name (a non-empty string) and attr (a
+// table of string keys to string values), its array part the children
+// (strings, or such tables). Any other field is refused: a list file's
+// item adds key, when and with beside name and attr.
+func checkTree(t any, depth int) error {
+	el, ok := t.(*value.Table)
+	if !ok {
+		return fmt.Errorf("a stanza must be a table (name, attr, children), not a %T", t)
+	}
+	if depth > maxStanzaDepth {
+		return fmt.Errorf("a stanza nested more than %d elements deep (an element inside itself?)", maxStanzaDepth)
+	}
+	name, _ := el.Hash["name"].(string)
+	if name == "" {
+		return fmt.Errorf("a stanza element needs a name (a string), not %v", el.Hash["name"])
+	}
+	attr, ok := el.Hash["attr"].(*value.Table)
+	if !ok || len(attr.Array) > 0 {
+		return fmt.Errorf("the attributes of stanza element <%s> must be a table of strings, not %T", name, el.Hash["attr"])
+	}
+	for k, v := range attr.Hash {
+		_, kok := k.(string)
+		if _, vok := v.(string); !kok || !vok {
+			return fmt.Errorf("attribute %v of stanza element <%s> must be a string named by a string, not a %T", k, name, v)
+		}
+	}
+	for k := range el.Hash {
+		if k != "name" && k != "attr" {
+			return fmt.Errorf("stanza element <%s> has a field %v; only name, attr and children are stored", name, k)
+		}
+	}
+	for _, c := range el.Array {
+		if _, ok := c.(string); ok {
+			continue
+		}
+		if err := checkTree(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkKeyval is Check for keyval and map stores, which hold plain data:
+// a stanza is an archive store's value only.
+func checkKeyval(v any) error {
+	if _, ok := v.(*Stanza); ok {
+		return fmt.Errorf("a stanza can be stored in an archive store only; store its preserialised table instead")
+	}
+	return Check(v)
+}
 
 func check(v any, seen []*value.Table) error {
 	switch x := v.(type) {
@@ -82,6 +147,9 @@ func check(v any, seen []*value.Table) error {
 
 // Copy is a deep copy of a storable value.
 func Copy(v any) any {
+	if s, ok := v.(*Stanza); ok && s != nil {
+		return &Stanza{Tree: Copy(s.Tree)}
+	}
 	t, ok := v.(*value.Table)
 	if !ok {
 		return v

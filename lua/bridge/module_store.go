@@ -15,12 +15,16 @@ import (
 // as a value that removes its key, get_all(key), delete_all(key)). The
 // store is the module object's host's (the host being added, in a global
 // module's add_host), so every instance and every reload of a module
-// opening it reaches the same data. A nil user is the host's own data
+// opening it reaches the same data. A global module's own store is the
+// host "*"'s (data_path/%2a in the internal driver): Prosody gives global
+// modules a null store, but moonport's net services are global modules,
+// so they get a working one; module:context(host):open_store reaches a
+// host's data. A nil user is the host's own data
 // (the user "" in Go). Values are copied in and out; one that is not
 // plain data (a function, userdata, a table inside itself) fails the call
-// with an error, as Prosody's serialisation does. Other store types
-// ("archive") are an XMPP server's: asking for one counts the module as
-// XMPP-only.
+// with an error, as Prosody's serialisation does. Archive stores are
+// module_store_archive.go's; another store type is an XMPP server's:
+// asking for one counts the module as XMPP-only.
 
 func init() {
 	registerModuleMethods(map[string]lua.LGFunction{"open_store": moduleOpenStore})
@@ -44,19 +48,22 @@ func moduleOpenStore(L *lua.LState) int {
 // pushStore pushes the store object of host's store name of type typ
 // (module:open_store, core.storagemanager.open).
 func pushStore(L *lua.LState, inst *Instance, host, name, typ string) int {
+	if typ == "archive" {
+		return pushArchive(L, inst, host, name)
+	}
 	methods := map[string]map[string]lua.LGFunction{"keyval": keyvalMethods, "map": mapMethods}[typ]
 	if methods == nil {
 		if inst.needsXMPP == "" {
 			inst.needsXMPP = fmt.Sprintf("module:open_store(%q, %q)", name, typ)
 		}
-		L.RaiseError("module:open_store: store type %q is not provided by moonport (XMPP storage); it has keyval and map", typ)
+		L.RaiseError("module:open_store: store type %q is not provided by moonport (XMPP storage); it has keyval, map and archive", typ)
 	}
 	st, err := inst.rt.storage().Open(host, name)
 	if err != nil {
 		return result(L, lua.LNil, err)
 	}
 	ud := L.NewUserData()
-	ud.Value = st
+	ud.Value = storage.Store(&boundedStore{st: st, inst: inst, name: name})
 	obj := L.SetFuncs(L.NewTable(), methods, ud)
 	obj.RawSetString("store", lua.LString(name))
 	obj.RawSetString("type", lua.LString(typ))
@@ -124,6 +131,12 @@ func storeSet(L *lua.LState) int {
 // host's own (a nil user) is not one, as in Prosody's internal storage.
 func storeUsers(L *lua.LState) int {
 	users, err := storeOf(L).Users()
+	return pushUsers(L, users, err)
+}
+
+// pushUsers pushes users() of a store: an iterator over users, without
+// the host's own ("").
+func pushUsers(L *lua.LState, users []string, err error) int {
 	if err != nil {
 		return result(L, lua.LNil, err)
 	}
