@@ -67,7 +67,6 @@ func testStanza(text string) *Stanza {
 		"name": "message", "attr": &value.Table{Hash: map[any]any{"to": "b", "xmlns": "jabber:client"}}}}}
 }
 
-
 // suiteFindKeys is the keys Find gives for q (a fresh NewQuery changed by
 // edit), as positions in keys ("k1"…), and the total.
 func suiteFindKeys(t *testing.T, a Archive, keys []string, edit func(*Query)) (string, int, error) {
