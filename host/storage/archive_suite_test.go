@@ -14,7 +14,7 @@ import (
 // they keep Prosody's semantics alike. Each case starts from the five
 // items of fillArchive.
 func runArchiveSuite(t *testing.T, open func(t *testing.T) ArchiveDriver) {
-	for _, c := range archiveCases {
+	for _, c := range suiteCases {
 		t.Run(c.name, func(t *testing.T) {
 			a, err := open(t).OpenArchive("a.example", "log")
 			if err != nil {
@@ -67,11 +67,9 @@ func testStanza(text string) *Stanza {
 		"name": "message", "attr": &value.Table{Hash: map[any]any{"to": "b", "xmlns": "jabber:client"}}}}}
 }
 
-func ptr[T any](v T) *T { return &v }
-
-// findKeys is the keys Find gives for q (a fresh NewQuery changed by
+// suiteFindKeys is the keys Find gives for q (a fresh NewQuery changed by
 // edit), as positions in keys ("k1"…), and the total.
-func findKeys(t *testing.T, a Archive, keys []string, edit func(*Query)) (string, int, error) {
+func suiteFindKeys(t *testing.T, a Archive, keys []string, edit func(*Query)) (string, int, error) {
 	t.Helper()
 	q := NewQuery()
 	if edit != nil {
@@ -91,7 +89,7 @@ func findKeys(t *testing.T, a Archive, keys []string, edit func(*Query)) (string
 	return strings.Join(out, " "), total, err
 }
 
-type archiveCase struct {
+type suiteCase struct {
 	name string
 	run  func(t *testing.T, a Archive, keys []string)
 }
@@ -113,19 +111,19 @@ var queryCases = []struct {
 	{"with total", func(q *Query) { q.With, q.Total = ptr("b"), true }, "k1 k3 k5", 3},
 }
 
-var archiveCases = []archiveCase{
+var suiteCases = []suiteCase{
 	{"find", func(t *testing.T, a Archive, keys []string) {
 		for _, c := range queryCases {
-			if got, total, err := findKeys(t, a, keys, c.edit); got != c.want || total != c.total || err != nil {
+			if got, total, err := suiteFindKeys(t, a, keys, c.edit); got != c.want || total != c.total || err != nil {
 				t.Errorf("%s: %q total %d (%v), want %q total %d", c.name, got, total, err, c.want, c.total)
 			}
 		}
 	}},
 	{"key and ids", func(t *testing.T, a Archive, keys []string) {
-		if got, _, _ := findKeys(t, a, keys, func(q *Query) { q.Key = keys[1] }); got != "k2" {
+		if got, _, _ := suiteFindKeys(t, a, keys, func(q *Query) { q.Key = keys[1] }); got != "k2" {
 			t.Errorf("key: %q", got)
 		}
-		if got, _, _ := findKeys(t, a, keys, func(q *Query) { q.IDs = []string{keys[3], keys[0], "nope"} }); got != "k1 k4" {
+		if got, _, _ := suiteFindKeys(t, a, keys, func(q *Query) { q.IDs = []string{keys[3], keys[0], "nope"} }); got != "k1 k4" {
 			t.Errorf("ids: %q", got)
 		}
 	}},
@@ -141,13 +139,13 @@ var archiveCases = []archiveCase{
 			{func(q *Query) { q.After, q.Reverse = keys[2], true }, "k5 k4"},
 			{func(q *Query) { q.After, q.With, q.Total = keys[0], ptr("b"), true }, "k3 k5"},
 		} {
-			if got, _, err := findKeys(t, a, keys, c.edit); got != c.want || err != nil {
+			if got, _, err := suiteFindKeys(t, a, keys, c.edit); got != c.want || err != nil {
 				t.Errorf("got %q (%v), want %q", got, err, c.want)
 			}
 		}
 		for _, edit := range []func(*Query){func(q *Query) { q.After = "nope" }, func(q *Query) { q.Before = "nope" },
 			func(q *Query) { q.Before, q.Reverse = "nope", true }} {
-			if _, _, err := findKeys(t, a, keys, edit); !errors.Is(err, ErrItemNotFound) {
+			if _, _, err := suiteFindKeys(t, a, keys, edit); !errors.Is(err, ErrItemNotFound) {
 				t.Errorf("unknown key: %v", err)
 			}
 		}
@@ -179,7 +177,7 @@ var archiveCases = []archiveCase{
 		if k, err := a.Append("alice", "mine", "own key", 70, ""); k != "mine" || err != nil {
 			t.Fatalf("%q %v", k, err)
 		}
-		if got, _, _ := findKeys(t, a, keys, nil); got != "k1 k3 k4 k5 k2 mine" {
+		if got, _, _ := suiteFindKeys(t, a, keys, nil); got != "k1 k3 k4 k5 k2 mine" {
 			t.Errorf("after replacing k2: %q", got)
 		}
 		items, _, _ := a.Find("alice", Query{Key: "mine", Limit: -1})
@@ -219,7 +217,7 @@ var archiveCases = []archiveCase{
 			if n, err := a.Delete("alice", false, c.q); n != c.n || err != nil {
 				t.Errorf("%+v: %d %v", c.q, n, err)
 			}
-			if got, _, _ := findKeys(t, a, keys, nil); got != c.want {
+			if got, _, _ := suiteFindKeys(t, a, keys, nil); got != c.want {
 				t.Errorf("%+v: left %q, want %q", c.q, got, c.want)
 			}
 		}
@@ -234,13 +232,13 @@ var archiveCases = []archiveCase{
 		if n, err := a.Delete("alice", false, Query{With: ptr("b"), Truncate: 1}); n != 2 || err != nil {
 			t.Errorf("%d %v", n, err)
 		}
-		if got, _, _ := findKeys(t, a, keys, nil); got != "k2 k4 k5" {
+		if got, _, _ := suiteFindKeys(t, a, keys, nil); got != "k2 k4 k5" {
 			t.Errorf("newest b kept: %q", got)
 		}
 		if n, err := a.Delete("alice", false, Query{Reverse: true, Truncate: 1}); n != 2 || err != nil {
 			t.Errorf("reverse: %d %v", n, err)
 		}
-		if got, _, _ := findKeys(t, a, keys, nil); got != "k2" {
+		if got, _, _ := suiteFindKeys(t, a, keys, nil); got != "k2" {
 			t.Errorf("oldest kept: %q", got)
 		}
 	}},
@@ -294,7 +292,7 @@ var archiveCases = []archiveCase{
 				t.Errorf("%#v was set", v)
 			}
 		}
-		if got, _, _ := findKeys(t, a, keys, nil); got != "k1 k2 k3 k4 k5" {
+		if got, _, _ := suiteFindKeys(t, a, keys, nil); got != "k1 k2 k3 k4 k5" {
 			t.Errorf("after refusals: %q", got)
 		}
 	}},

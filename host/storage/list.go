@@ -53,9 +53,36 @@ func (d *Internal) Stores(host string) ([]StoreInfo, error) {
 	return out, nil
 }
 
-// Stores lists the keyval stores of host ("" for every host) that hold
-// data, with the count of their users (the host's own data is no user).
+// Stores lists the keyval and archive stores of host ("" for every
+// host) that hold data, with the count of their users (the host's own
+// data is no user).
 func (m *Memory) Stores(host string) ([]StoreInfo, error) {
+	out := m.keyvalStores(host)
+	m.archives.mu.Lock()
+	type entry struct {
+		k [2]string
+		a *memArchive
+	}
+	var all []entry
+	for k, a := range m.archives.stores {
+		if host == "" || k[0] == host {
+			all = append(all, entry{k, a})
+		}
+	}
+	m.archives.mu.Unlock()
+	for _, e := range all {
+		e.a.mu.Lock()
+		n := len(e.a.users)
+		e.a.mu.Unlock()
+		if n > 0 {
+			out = append(out, StoreInfo{Host: e.k[0], Name: e.k[1], Kind: KindArchive, Users: n})
+		}
+	}
+	SortStores(out)
+	return out, nil
+}
+
+func (m *Memory) keyvalStores(host string) []StoreInfo {
 	m.mu.Lock()
 	type entry struct {
 		k [2]string
@@ -80,8 +107,7 @@ func (m *Memory) Stores(host string) ([]StoreInfo, error) {
 			out = append(out, StoreInfo{Host: e.k[0], Name: e.k[1], Kind: KindKeyval, Users: n})
 		}
 	}
-	SortStores(out)
-	return out, nil
+	return out
 }
 
 // SortStores orders infos by host, name and kind, as listings show them.

@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/moonport/moonport/host/config"
@@ -60,17 +59,14 @@ func (rt *Runtime) storageDriver(host, name string) string {
 	return b.String()
 }
 
-// errNull is every call's error on a store of the "null" driver, as
-// Prosody's null driver answers.
-var errNull = errors.New("no data storage active")
-
 // Open returns host's store name; which driver holds it is looked up
 // at each call (routedStore).
 func (c *configuredStorage) Open(host, name string) (storage.Store, error) {
 	return &routedStore{c: c, host: host, name: name}, nil
 }
 
-// store is the driver's store host's name is kept in now.
+// store is the driver's store host's name is kept in now; archive
+// (storage_archive.go) is its archive.
 func (c *configuredStorage) store(ctx context.Context, host, name string) (storage.Store, error) {
 	b, cfg := c.rt.backendOf(host, name)
 	switch b {
@@ -85,7 +81,7 @@ func (c *configuredStorage) store(ctx context.Context, host, name string) (stora
 		}
 		return db.Open(host, name)
 	case storage.BackendNull:
-		return nil, errNull
+		return storage.Null{}.Open(host, name)
 	}
 	return nil, fmt.Errorf("storage: no driver %s", b)
 }
@@ -163,17 +159,4 @@ func (s *routedStore) Users() ([]string, error) {
 		return nil, err
 	}
 	return st.Users()
-}
-
-// OpenArchive opens host's archive store name with the driver the config
-// names, as Open.
-func (c *configuredStorage) OpenArchive(host, name string) (storage.Archive, error) {
-	switch d := c.rt.storageDriver(host, name); d {
-	case "internal":
-		return c.internal.OpenArchive(host, name)
-	case "memory":
-		return c.memory.OpenArchive(host, name)
-	default:
-		return nil, fmt.Errorf("storage %q for archive store %q: moonport has the drivers internal and memory", d, name)
-	}
 }
