@@ -1,16 +1,36 @@
 -- mod_smtp_sink: a small SMTP receiver that stores every message it is
--- given as a file. EHLO/HELO, STARTTLS, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
+-- given, as a file or in a store. EHLO/HELO, STARTTLS, MAIL, RCPT, DATA,
+-- RSET, NOOP, QUIT.
 --
 --   smtp_sink_dir = "mail"           -- folder for messages (relative to the config file's folder)
+--   smtp_sink_store = nil            -- or a store's name: messages go there instead of files
 --   smtp_sink_hostname = "localhost" -- name in the greeting
 --   smtp_sink_max_size = 10485760    -- bytes a message may have
 --
 -- Each message is stored exactly as sent between DATA and the final ".",
--- with dot-stuffing undone, as NNN-TIME.eml. The service is "smtp"; with a
--- certificate configured (ssl, smtp_ssl or a listener's tls table) it offers
--- STARTTLS, and a listener with tls = { implicit = true } is SMTPS.
+-- with dot-stuffing undone: as NNN-TIME.eml in smtp_sink_dir, or, with
+-- smtp_sink_store, as an item of that archive store
+-- (module:open_store(name, "archive"); the storage option chooses where:
+-- files, SQLite, PostgreSQL). The item's key is the message's id (the
+-- reply says "250 2.0.0 OK: queued as ID"), its time when it came, its
+-- "with" the sender, its value
+-- { from = , to = { recipients }, data = the message, size = , received = }.
+-- An archive rather than a map store: it is a list in time order that
+-- grows by appending (the internal storage adds to a file, where a map
+-- store's file would be rewritten whole for each message), and it finds
+-- messages by time or sender.
+--
+-- The service is "smtp"; with a certificate configured (ssl, smtp_ssl or
+-- a listener's tls table) it offers STARTTLS, and a listener with
+-- tls = { implicit = true } is SMTPS.
 
-local dir = module:get_option_folder("smtp_sink_dir", "mail"); -- warns when missing
+local store_name = module:get_option_string("smtp_sink_store");
+local archive, dir;
+if store_name then
+	archive = assert(module:open_store(store_name, "archive"));
+else
+	dir = module:get_option_folder("smtp_sink_dir", "mail"); -- warns when missing
+end
 local hostname = module:get_option_string("smtp_sink_hostname", "localhost");
 local max_size = module:get_option_number("smtp_sink_max_size", 10 * 1024 * 1024);
 
@@ -23,7 +43,23 @@ local function reset(s)
 	s.from, s.rcpts, s.data, s.size = nil, {}, nil, 0;
 end
 
+-- keep puts the message in the archive store; it returns the id, or nil
+-- and the store's error.
+local function keep(s)
+	local now = os.time();
+	local data = table.concat(s.data);
+	local id, err = archive:append(nil, nil, { from = s.from, to = s.rcpts, data = data,
+		size = #data, received = now }, now, s.from);
+	if not id then
+		module:log("error", "cannot store message in %s: %s", store_name, err);
+		return nil, err;
+	end
+	module:log("info", "stored %s in %s from <%s> for %d recipient(s)", id, store_name, s.from, #s.rcpts);
+	return id;
+end
+
 local function store(s)
+	if archive then return keep(s); end
 	stored = stored + 1;
 	local name = ("%s/%06d-%d.eml"):format(dir, stored, os.time());
 	local f, err = io.open(name, "wb");
@@ -42,10 +78,13 @@ local function data_line(conn, s, line)
 		local too_big = s.size > max_size;
 		if too_big then
 			reply(conn, "552 5.3.4 Message too big");
-		elseif store(s) then
-			reply(conn, "250 2.0.0 OK: queued");
 		else
-			reply(conn, "451 4.3.0 Cannot store the message");
+			local id = store(s);
+			if not id then
+				reply(conn, "451 4.3.0 Cannot store the message");
+			else
+				reply(conn, "250 2.0.0 OK: queued" .. (archive and " as " .. id or ""));
+			end
 		end
 		reset(s);
 		return;
