@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -227,22 +228,33 @@ func TestZeroDowntimeUpgrade(t *testing.T) {
 // TestScaleOutRecipe runs examples/scale-out end to end: HAProxy in front
 // of two moonport instances sharing one port with reuse_port, PROXY v2 and
 // health checks; clients are spread over both with their own address, and
-// stopping one instance loses no client.
+// stopping one instance loses no client. The key-value service behind
+// HAProxy's second frontend keeps its data in PostgreSQL (the recipe's sql
+// line pointed at a server of the test's own), so every connection, to
+// whichever instance, reads what one wrote.
 func TestScaleOutRecipe(t *testing.T) {
 	haproxy := testenv.NeedTool(t, "haproxy", "haproxy")
 	bin := testenv.Binary(t)
 	dir := t.TempDir()
-	p := testenv.FreePorts(t, 2)
-	back, front := p[0], p[1]
+	p := testenv.FreePorts(t, 4)
+	back, front, kvBack, kvFront := p[0], p[1], p[2], p[3]
+	pg := testenv.Postgres(t)
+	ports := strings.NewReplacer("7700", fmt.Sprint(back), "7800", fmt.Sprint(front), "7701", fmt.Sprint(kvBack), "7801", fmt.Sprint(kvFront))
 	os.WriteFile(filepath.Join(dir, "mod_whoami.lua"), []byte(`module:provides("net", { name = "echo", default_port = 1, listener = {
 	onconnect = function(conn) conn:write(module:get_option_string("instance_name") .. " " .. conn:ip() .. "\n"); conn:close() end } })`), 0o644)
 	recipe, _ := os.ReadFile("../examples/scale-out/moonport.cfg.lua")
-	cfgText := strings.ReplaceAll(string(recipe), `"echo"`, `"whoami"`)
-	cfgText = strings.ReplaceAll(cfgText, "7700", fmt.Sprint(back))
+	cfgText := ports.Replace(strings.ReplaceAll(string(recipe), `"echo"`, `"whoami"`))
+	sqlLine := regexp.MustCompile(`(?m)^sql = \{.*\}$`)
+	if !sqlLine.MatchString(cfgText) {
+		t.Fatalf("the recipe has no line sql = { … }:\n%s", cfgText)
+	}
+	cfgText = sqlLine.ReplaceAllLiteralString(cfgText, fmt.Sprintf("sql = { driver = \"PostgreSQL\", database = %q, host = %q, port = %d, username = %q, password = %q }",
+		pg.Database, pg.Host, pg.Port, pg.User, pg.Password))
 	var instances []*exec.Cmd
 	for _, name := range []string{"a", "b"} {
 		cfg := filepath.Join(dir, name+".cfg.lua")
-		os.WriteFile(cfg, []byte(cfgText+fmt.Sprintf("\ninstance_name = %q\nrun_as_root = true\nlog = \"error\"\nplugin_paths = { %q }\n", name, dir)), 0o644)
+		examples, _ := filepath.Abs("../examples/modules")
+		os.WriteFile(cfg, []byte(cfgText+fmt.Sprintf("\ninstance_name = %q\nrun_as_root = true\nlog = \"error\"\nplugin_paths = { %q, %q }\n", name, dir, examples)), 0o644)
 		cmd := exec.Command(bin, "run", "--config", cfg)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -251,7 +263,7 @@ func TestScaleOutRecipe(t *testing.T) {
 		defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	}
 	hcfg, _ := os.ReadFile("../examples/scale-out/haproxy.cfg")
-	h := strings.ReplaceAll(strings.ReplaceAll(string(hcfg), "7700", fmt.Sprint(back)), "7800", fmt.Sprint(front))
+	h := ports.Replace(string(hcfg))
 	hpath := filepath.Join(dir, "haproxy.cfg")
 	os.WriteFile(hpath, []byte(h), 0o644)
 	hp := exec.Command(haproxy, "-db", "-f", hpath)
@@ -260,6 +272,7 @@ func TestScaleOutRecipe(t *testing.T) {
 	}
 	defer func() { hp.Process.Kill(); hp.Wait() }()
 	testenv.WaitListening(t, front, loopback(front))
+	testenv.WaitListening(t, kvFront, loopback(kvFront))
 	ask := func() string {
 		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.9")}}
 		c, err := d.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", front))
@@ -285,6 +298,7 @@ func TestScaleOutRecipe(t *testing.T) {
 			t.Errorf("unexpected answer %q", k)
 		}
 	}
+	kvThroughHAProxy(t, kvFront)
 	// Stop one instance: the other serves every client.
 	instances[0].Process.Signal(syscall.SIGTERM)
 	instances[0].Wait()
@@ -292,5 +306,28 @@ func TestScaleOutRecipe(t *testing.T) {
 		if got := ask(); got != "b 127.0.0.9" {
 			t.Fatalf("after stopping a: %q", got)
 		}
+	}
+}
+
+// kvThroughHAProxy sets a key through HAProxy's kv frontend, then reads
+// it on ten new connections, which HAProxy and reuse_port spread over
+// the instances.
+func kvThroughHAProxy(t *testing.T, port int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for { // HAProxy takes a server in once its health check passes
+		c := testenv.DialLine(t, port)
+		c.Send("SET colour blue\n")
+		got, _ := c.ReadLine()
+		c.Close()
+		if got == "OK" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SET through HAProxy: %q", got)
+		}
+	}
+	for range 10 {
+		kvSession(t, port, "GET colour=VALUE blue")
 	}
 }
