@@ -15,6 +15,9 @@
 -- reply says "250 2.0.0 OK: queued as ID"), its time when it came, its
 -- "with" the sender, its value
 -- { from = , to = { recipients }, data = the message, size = , received = }.
+-- A message that is not valid UTF-8 (8-bit mail in Latin-1, say) is kept
+-- in base64, marked data_encoding = "base64": SQL stores keep text, and
+-- PostgreSQL refuses bytes that are not UTF-8 (in Prosody as here).
 -- An archive rather than a map store: it is a list in time order that
 -- grows by appending (the internal storage adds to a file, where a map
 -- store's file would be rewritten whole for each message), and it finds
@@ -31,6 +34,7 @@ if store_name then
 else
 	dir = module:get_option_folder("smtp_sink_dir", "mail"); -- warns when missing
 end
+local encodings = require "util.encodings";
 local hostname = module:get_option_string("smtp_sink_hostname", "localhost");
 local max_size = module:get_option_number("smtp_sink_max_size", 10 * 1024 * 1024);
 
@@ -48,8 +52,11 @@ end
 local function keep(s)
 	local now = os.time();
 	local data = table.concat(s.data);
-	local id, err = archive:append(nil, nil, { from = s.from, to = s.rcpts, data = data,
-		size = #data, received = now }, now, s.from);
+	local item = { from = s.from, to = s.rcpts, data = data, size = #data, received = now };
+	if not encodings.utf8.valid(data) then
+		item.data, item.data_encoding = encodings.base64.encode(data), "base64";
+	end
+	local id, err = archive:append(nil, nil, item, now, s.from);
 	if not id then
 		module:log("error", "cannot store message in %s: %s", store_name, err);
 		return nil, err;
