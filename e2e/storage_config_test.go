@@ -78,4 +78,11 @@ func TestStorageConfigSQLite(t *testing.T) {
 	cmd.Wait()
 	startMoonport(t, bin, cfg)
 	waitLog(t, logFile, "store-test load 3", 1)
+
+	// moonport check storage opens the database and writes a probe row
+	// in a transaction it rolls back.
+	code, report := runCheck(t, bin, dir, "storage", "--config", cfg)
+	if want := "PASS  storage sql (SQLite3 database " + filepath.Join(dir, "moonport.sqlite") + ", for *, a.example) is reachable and writable"; code != 0 || !strings.Contains(report, want) {
+		t.Errorf("check storage: exit %d\n%s\nwant %q", code, report, want)
+	}
 }
