@@ -78,10 +78,20 @@ func hammer(t *testing.T, drivers ...*SQL) {
 			a, _ := d.OpenArchive("h", "log")
 			for r := 0; r < rounds; r++ {
 				key := fmt.Sprintf("w%d-r%d", w, r)
-				if err := st.SetKeys("shared", map[string]any{key: float64(r)}); err != nil {
+				// The key "" is read, changed and written back in one
+				// transaction: two of those must not deadlock.
+				if err := st.SetKeys("shared", map[string]any{key: float64(r), "": key}); err != nil {
 					errs <- err
 				}
 				if _, err := a.Append("shared", "", key, float64(r), ""); err != nil {
+					errs <- err
+				}
+				// Every worker writes the same key and the same item: one
+				// row each must remain.
+				if err := st.SetKeys("shared", map[string]any{"same": key}); err != nil {
+					errs <- err
+				}
+				if _, err := a.Append("shared", "same", key, 0, ""); err != nil {
 					errs <- err
 				}
 			}
@@ -94,12 +104,24 @@ func hammer(t *testing.T, drivers ...*SQL) {
 	}
 	st, _ := drivers[0].Open("h", "m")
 	v, err := st.Get("shared")
-	if n := len(v.(interface{ Keys() []any }).Keys()); err != nil || n != workers*rounds {
-		t.Errorf("%d keys, %v; want %d", n, err, workers*rounds)
+	if n := len(v.(interface{ Keys() []any }).Keys()); err != nil || n != workers*rounds+2 {
+		t.Errorf("%d keys, %v; want %d", n, err, workers*rounds+2)
 	}
 	a, _ := drivers[0].OpenArchive("h", "log")
-	if _, total, err := a.Find("shared", query(func(q *Query) { q.Total = true; q.Limit = 0 })); err != nil || total != workers*rounds {
-		t.Errorf("%d items, %v; want %d", total, err, workers*rounds)
+	if _, total, err := a.Find("shared", query(func(q *Query) { q.Total = true; q.Limit = 0 })); err != nil || total != workers*rounds+1 {
+		t.Errorf("%d items, %v; want %d", total, err, workers*rounds+1)
+	}
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{`SELECT COUNT(*) FROM "prosody" WHERE "key" IN ('same', '')`, 2},
+		{`SELECT COUNT(*) FROM "prosodyarchive" WHERE "key"='same'`, 1},
+	} {
+		var n int
+		if err := drivers[0].db.QueryRow(c.q).Scan(&n); err != nil || n != c.want {
+			t.Errorf("%s = %d, %v; want %d", c.q, n, err, c.want)
+		}
 	}
 }
 
