@@ -22,7 +22,7 @@ func (s *SQL) Open(host, name string) (Store, error) {
 
 func (st *sqlStore) Get(user string) (any, error) {
 	var out any
-	err := st.s.inTx(func(t tx) error {
+	err := st.s.inReadTx(func(t tx) error {
 		rows, err := t.query(`SELECT "key","type","value" FROM "prosody" WHERE "host"=? AND "user"=? AND "store"=?`,
 			st.host, user, st.store)
 		if err != nil {
@@ -177,7 +177,7 @@ func (st *sqlStore) row(t tx, user, key string) (any, error) {
 
 func (st *sqlStore) GetKey(user, key string) (any, error) {
 	var out any
-	err := st.s.inTx(func(t tx) error {
+	err := st.s.inReadTx(func(t tx) error {
 		v, err := st.row(t, user, key)
 		if key == "" {
 			extra, _ := v.(*value.Table)
@@ -266,7 +266,7 @@ func (st *sqlStore) Users() ([]string, error) {
 // strings is the first column of a query's rows.
 func (s *SQL) strings(q string, args ...any) ([]string, error) {
 	out := []string{}
-	err := s.inTx(func(t tx) error {
+	err := s.inReadTx(func(t tx) error {
 		rows, err := t.query(q, args...)
 		if err != nil {
 			return err
