@@ -210,24 +210,35 @@ func TestSQLPostgresSilentServer(t *testing.T) {
 	}
 }
 
-// A wrong password is an error naming the database, never the password.
-func TestSQLPostgresWrongPassword(t *testing.T) {
+// Connecting: the host may be the folder of the server's Unix socket; a
+// wrong password is an error naming the database, never the password.
+func TestSQLPostgresConnecting(t *testing.T) {
 	srv := testenv.Postgres(t)
-	p := pgParams(srv, srv.Database)
-	p.Password = "not-the-password"
-	_, err := OpenSQL(context.Background(), p)
-	if err == nil || strings.Contains(err.Error(), p.Password) || !strings.Contains(err.Error(), "password authentication failed") {
-		t.Errorf("OpenSQL with a wrong password: %v", err)
-	}
-}
-
-// The host may be the folder of the server's Unix socket.
-func TestSQLPostgresUnixSocket(t *testing.T) {
-	srv := testenv.Postgres(t)
-	p := pgParams(srv, srv.Database)
-	p.Host = srv.Socket
-	s := openSQLTest(t, p)
-	if err := s.Check(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	t.Run("unix socket", func(t *testing.T) {
+		p := pgParams(srv, srv.Database)
+		p.Host = srv.Socket
+		if err := openSQLTest(t, p).Check(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		p := pgParams(srv, srv.Database)
+		p.Password = "not-the-password"
+		_, err := OpenSQL(context.Background(), p)
+		if err == nil || strings.Contains(err.Error(), p.Password) || !strings.Contains(err.Error(), "password authentication failed") ||
+			!strings.Contains(err.Error(), `PostgreSQL database "moonport"`) {
+			t.Errorf("OpenSQL with a wrong password: %v", err)
+		}
+	})
+	t.Run("missing tables", func(t *testing.T) {
+		p := pgParams(srv, srv.NewDatabase(t))
+		p.ManageTables = false
+		if _, err := OpenSQL(context.Background(), p); err == nil || !strings.Contains(err.Error(), "sql_manage_tables = true") {
+			t.Errorf("OpenSQL without tables: %v", err)
+		}
+		p.ManageTables = true
+		openSQLTest(t, p)
+		p.ManageTables = false
+		openSQLTest(t, p)
+	})
 }
