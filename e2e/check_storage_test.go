@@ -12,7 +12,7 @@ import (
 )
 
 // `moonport check storage` with the real binary: an SQLite file that can
-// be made passes, one under a file fails, a PostgreSQL that nothing
+// be made passes (and is not made), one under a file fails, a PostgreSQL that nothing
 // listens for fails within storage_timeout; the internal data folder is
 // checked too. Findings name engine, database and host, never the
 // password.
@@ -31,10 +31,10 @@ func TestCheckStorage(t *testing.T) {
 	}{
 		{"sqlite", `storage = "sql"
 sql = { driver = "SQLite3", database = "db.sqlite" }`, 0,
-			"PASS  storage sql (SQLite3 database " + filepath.Join(dir, "data", "db.sqlite") + ", for *) is reachable and writable"},
+			"PASS  storage sql (SQLite3 database " + filepath.Join(dir, "data", "db.sqlite") + ", for *) does not exist yet; it is made at the first store call (its folder is writable)"},
 		{"sqlite-unwritable", `storage = "sql"
 sql = { driver = "SQLite3", database = "` + blocker + `/db.sqlite" }`, 1,
-			"FAIL  storage sql (SQLite3 database " + blocker + "/db.sqlite, for *): "},
+			"FAIL  storage sql (SQLite3 database " + blocker + "/db.sqlite, for *): the file cannot be made: its folder " + blocker + " is not a folder"},
 		{"postgresql-down", fmt.Sprintf(`storage_timeout = 3
 storage = { notes = "sql" }
 sql = { driver = "PostgreSQL", database = "prosody", host = "127.0.0.1", port = %d, username = "moon", password = "hunter2" }`, pg), 1,
@@ -55,6 +55,9 @@ sql = { driver = "PostgreSQL", database = "prosody", host = "127.0.0.1", port = 
 			}
 			if took := time.Since(start); took > 20*time.Second {
 				t.Errorf("the check took %s", took)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "data", "db.sqlite")); err == nil {
+				t.Errorf("the check made the SQLite file")
 			}
 			if strings.Contains(out, "hunter2") {
 				t.Errorf("the password shows:\n%s", out)

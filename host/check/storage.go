@@ -37,8 +37,9 @@ func OpenSQL(ctx context.Context, p storage.SQLParams) (Database, error) {
 // Storage checks where the config keeps module data: the data folder
 // when some store is in internal (it exists, or can be made, and the
 // server may write it), and each database of sql that some host uses
-// (it opens, and a row can be written and read back: Database.Check),
-// each within timeout. A finding names the engine, the database and
+// (it opens, and a row can be written and read back: Database.Check,
+// in a transaction rolled back; an SQLite file not made yet is not made,
+// its folder is checked), each within timeout. A finding names the engine, the database and
 // the hosts, never the password.
 func Storage(ctx context.Context, snap *config.Snapshot, dataDir string, open OpenDatabase, timeout time.Duration) Results {
 	var r Results
@@ -52,10 +53,10 @@ func Storage(ctx context.Context, snap *config.Snapshot, dataDir string, open Op
 	}
 	for _, u := range opts.SQLUses(snap) {
 		what := fmt.Sprintf("storage sql (%s, for %s)", DescribeSQL(u.Params), strings.Join(u.Hosts, ", "))
-		if err := checkDatabase(ctx, u.Params, open, timeout); err != nil {
+		if state, err := checkDatabase(ctx, u.Params, open, timeout); err != nil {
 			r.add(Fail, "%s: %v", what, err)
 		} else {
-			r.add(Pass, "%s is reachable and writable", what)
+			r.add(Pass, "%s %s", what, state)
 		}
 	}
 	if len(r) == 0 {
@@ -64,7 +65,22 @@ func Storage(ctx context.Context, snap *config.Snapshot, dataDir string, open Op
 	return r
 }
 
-func checkDatabase(ctx context.Context, p storage.SQLParams, open OpenDatabase, timeout time.Duration) error {
+// checkDatabase opens the database and checks it. An SQLite file that
+// does not exist yet is not made: its folder must be writable.
+func checkDatabase(ctx context.Context, p storage.SQLParams, open OpenDatabase, timeout time.Duration) (string, error) {
+	if p.Engine == storage.SQLite3 && p.Database != ":memory:" {
+		if _, err := os.Stat(p.Database); err != nil { // not made yet, or cannot be
+			dir := filepath.Dir(p.Database)
+			if _, err := writableFolder(dir); err != nil {
+				return "", fmt.Errorf("the file cannot be made: its folder %s %w", dir, err)
+			}
+			return "does not exist yet; it is made at the first store call (its folder is writable)", nil
+		}
+	}
+	return "is reachable and writable", openAndCheck(ctx, p, open, timeout)
+}
+
+func openAndCheck(ctx context.Context, p storage.SQLParams, open OpenDatabase, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	db, err := open(ctx, p)
@@ -97,10 +113,24 @@ func DescribeSQL(p storage.SQLParams) string {
 }
 
 // dataFolder checks that the server can write the data folder, or make
-// it (its nearest existing parent is writable), without writing.
+// it, without writing.
 func dataFolder(dir string) Results {
 	var r Results
 	what := "storage internal: data folder " + dir
+	if made, err := writableFolder(dir); err != nil {
+		r.add(Fail, "%s %v; set data_path to a folder the server's user can write", what, err)
+	} else if !made {
+		r.add(Pass, "%s does not exist yet; it is made at the first write", what)
+	} else {
+		r.add(Pass, "%s exists and is writable", what)
+	}
+	return r
+}
+
+// writableFolder reports whether dir exists, and an error saying why
+// the server could not write in it, or make it (its nearest existing
+// parent is not writable). It writes nothing.
+func writableFolder(dir string) (exists bool, err error) {
 	st, err := os.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -111,21 +141,20 @@ func dataFolder(dir string) Results {
 			}
 			parent = filepath.Dir(parent)
 		}
+		if st, err := os.Stat(parent); err == nil && !st.IsDir() {
+			return false, fmt.Errorf("cannot be made: %s is not a folder", parent)
+		}
 		if err := syscall.Access(parent, 2 /* W_OK */); err != nil {
-			r.add(Fail, "%s does not exist and cannot be made: %s is not writable (%v); create it, or set data_path to a folder the server's user can write", what, parent, err)
-		} else {
-			r.add(Pass, "%s does not exist yet; it is made at the first write", what)
+			return false, fmt.Errorf("cannot be made: %s is not writable (%v)", parent, err)
 		}
+		return false, nil
 	case err != nil:
-		r.add(Fail, "%s: %v", what, err)
+		return false, err
 	case !st.IsDir():
-		r.add(Fail, "%s is not a folder; set data_path to a folder", what)
-	default:
-		if err := syscall.Access(dir, 2 /* W_OK */); err != nil {
-			r.add(Fail, "%s is not writable (%v); make it the server user's (chown), or set data_path", what, err)
-		} else {
-			r.add(Pass, "%s exists and is writable", what)
-		}
+		return true, errors.New("is not a folder")
 	}
-	return r
+	if err := syscall.Access(dir, 2 /* W_OK */); err != nil {
+		return true, fmt.Errorf("is not writable (%v)", err)
+	}
+	return true, nil
 }

@@ -40,6 +40,9 @@ VirtualHost "m.example"
 		}
 		return fakeDB{}, nil
 	}
+	if err := os.WriteFile(filepath.Join(dir, "a.sqlite"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r := Storage(context.Background(), snap, dir, open, time.Second)
 	var lines []string
 	for _, x := range r {

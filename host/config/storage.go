@@ -28,7 +28,8 @@ type StorageConfig struct {
 	PerStore map[string]storage.Backend // storage = { STORE = "NAME", ... }
 	Default  storage.Backend            // default_storage, else internal
 	// SQL is the sql option with sql_manage_tables, its defaults filled
-	// in: SQLite3, the file prosody.sqlite, a relative file in data_path.
+	// in: SQLite3, the file prosody.sqlite, a relative file in data_path;
+	// its Timeout is storage_timeout.
 	SQL storage.SQLParams
 }
 
@@ -136,7 +137,7 @@ func (r *optionReader) storage(dataPath string) StorageOptions {
 	}
 	for _, sec := range append([]*Section{r.snap.Global}, r.snap.Hosts()...) {
 		hr := &optionReader{snap: r.snap, host: sec.Name}
-		o.hosts[sec.Name] = hr.storageConfig(dataPath)
+		o.hosts[sec.Name] = hr.storageConfig(dataPath, o.Timeout)
 		if r.err == nil {
 			r.err = hr.err
 		}
@@ -146,7 +147,7 @@ func (r *optionReader) storage(dataPath string) StorageOptions {
 
 const storageNames = `"internal" (files in data_path), "sql" (the database of the sql option), "memory" or "null"`
 
-func (r *optionReader) storageConfig(dataPath string) StorageConfig {
+func (r *optionReader) storageConfig(dataPath string, timeout time.Duration) StorageConfig {
 	c := StorageConfig{Default: storage.BackendInternal}
 	if o, ok := r.get("storage"); ok {
 		switch v := o.Value.(type) {
@@ -169,6 +170,7 @@ func (r *optionReader) storageConfig(dataPath string) StorageConfig {
 		c.Default = storage.BackendInternal
 	}
 	c.SQL = r.sqlParams(dataPath)
+	c.SQL.Timeout = timeout // the driver bounds its calls as the runtime does
 	return c
 }
 

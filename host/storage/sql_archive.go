@@ -49,6 +49,9 @@ func (a *sqlArchive) Append(user, key string, v any, when float64, with string) 
 		key = newKey()
 	}
 	err = a.s.inTx(func(t tx) error {
+		if err := t.lock("prosodyarchive", a.host, user, a.store); err != nil {
+			return err
+		}
 		if _, err := t.exec(`DELETE FROM "prosodyarchive" WHERE "host"=? AND "user"=? AND "store"=? AND "key"=?`,
 			a.host, user, a.store, key); err != nil {
 			return err
@@ -146,7 +149,7 @@ func (a *sqlArchive) idRange(t tx, user string, allUsers bool, q Query, f *filte
 func (a *sqlArchive) Find(user string, q Query) ([]Item, int, error) {
 	items := []Item{}
 	total := -1
-	err := a.s.inTx(func(t tx) error {
+	err := a.s.inReadTx(func(t tx) error {
 		f := a.base(user, false, q)
 		if q.Total {
 			err := t.t.QueryRowContext(t.ctx, a.s.rebind(`SELECT COUNT(*) FROM "prosodyarchive" WHERE `+f.String()), f.args...).Scan(&total)
@@ -252,7 +255,7 @@ func (a *sqlArchive) Delete(user string, allUsers bool, q Query) (int, error) {
 
 func (a *sqlArchive) Summary(user string, q Query) (map[string]Summary, error) {
 	out := map[string]Summary{}
-	err := a.s.inTx(func(t tx) error {
+	err := a.s.inReadTx(func(t tx) error {
 		f := a.base(user, false, q)
 		if err := a.idRange(t, user, false, q, f); err != nil {
 			return err

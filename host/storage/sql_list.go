@@ -7,7 +7,7 @@ import "sort"
 // "prosody", archives from "prosodyarchive".
 func (s *SQL) Stores(host string) ([]StoreInfo, error) {
 	out := []StoreInfo{}
-	err := s.inTx(func(t tx) error {
+	err := s.inReadTx(func(t tx) error {
 		for _, tb := range []struct {
 			table string
 			kind  StoreKind

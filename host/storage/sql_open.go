@@ -85,29 +85,39 @@ func openSQLite(p SQLParams, timeout time.Duration) (*sql.DB, error) {
 
 // openPostgres uses pgx through its database/sql adapter, so both engines
 // share one code path (queries, transactions, the pool that reconnects
-// after an outage). The config is built field by field, so a password
-// needs no quoting and never appears in a connection string.
+// after an outage). Host, port, database and user go into a libpq-style
+// connection string (so pgx applies its usual TLS preference and
+// fallbacks to them); the password is set on the parsed config, so it
+// needs no quoting and is in no string an error could quote.
 func openPostgres(p SQLParams, timeout time.Duration) (*sql.DB, error) {
-	cfg, err := pgx.ParseConfig("")
-	if err != nil {
-		return nil, err
-	}
-	if p.Host != "" {
-		cfg.Host = p.Host
+	var conninfo []string
+	for _, kv := range [][2]string{{"host", p.Host}, {"dbname", p.Database}, {"user", p.Username}} {
+		if kv[1] != "" {
+			conninfo = append(conninfo, kv[0]+"="+quoteConninfo(kv[1]))
+		}
 	}
 	if p.Port != 0 {
-		cfg.Port = uint16(p.Port)
+		conninfo = append(conninfo, "port="+strconv.Itoa(p.Port))
 	}
-	cfg.Database = p.Database
-	if p.Username != "" {
-		cfg.User = p.Username
+	cfg, err := pgx.ParseConfig(strings.Join(conninfo, " "))
+	if err != nil {
+		return nil, fmt.Errorf("the sql option's host, port, database or username: %w", err)
 	}
 	if p.Password != "" {
 		cfg.Password = p.Password
 	}
-	cfg.Fallbacks = nil
 	cfg.ConnectTimeout = timeout
-	return stdlib.OpenDB(*cfg), nil
+	db := stdlib.OpenDB(*cfg)
+	// Bounded, so many instances stay within the server's max_connections.
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(4)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return db, nil
+}
+
+// quoteConninfo quotes a value of a libpq connection string.
+func quoteConninfo(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }
 
 // Close closes the database; calls in flight end with an error.
@@ -143,6 +153,9 @@ func (s *SQL) wrap(err error) error {
 	}
 	if pw := s.params.Password; pw != "" && strings.Contains(err.Error(), pw) {
 		err = errors.New(strings.ReplaceAll(err.Error(), pw, "********"))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("storage sql (%s): no answer within %v, the call timeout: %w", s.where(), s.timeout, err)
 	}
 	return fmt.Errorf("storage sql (%s): %w", s.where(), err)
 }
@@ -194,16 +207,42 @@ func (t tx) query(q string, args ...any) (*sql.Rows, error) {
 	return t.t.QueryContext(t.ctx, t.s.rebind(q), args...)
 }
 
+// lock serialises the write transactions on one user's data in one
+// store (until the transaction ends). SQLite needs none (its write
+// transactions start IMMEDIATE, one at a time); on PostgreSQL, two
+// transactions that each delete a key's row and insert it anew would
+// otherwise both insert, leaving the key twice (the delete does not see
+// a row inserted by a transaction that committed after it began).
+func (t tx) lock(table, host, user, store string) error {
+	if t.s.params.Engine != PostgreSQL {
+		return nil
+	}
+	_, err := t.exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+		table+"\x1f"+host+"\x1f"+user+"\x1f"+store) // a lock shared by two by chance only waits
+	return err
+}
+
 // inTx runs fn in a transaction bounded by the timeout, committing when
 // it returns nil and rolling back otherwise.
 func (s *SQL) inTx(fn func(tx) error) error {
 	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
-	return s.wrap(s.runTx(ctx, fn, true))
+	return s.wrap(s.runTx(ctx, nil, fn, true))
 }
 
-func (s *SQL) runTx(ctx context.Context, fn func(tx) error, commit bool) error {
-	t, err := s.db.BeginTx(ctx, nil)
+// readOnly transactions start DEFERRED on SQLite: readers neither wait
+// for nor block one another (writers start IMMEDIATE, one at a time).
+var readOnly = &sql.TxOptions{ReadOnly: true}
+
+// inReadTx is inTx for fn that only reads.
+func (s *SQL) inReadTx(fn func(tx) error) error {
+	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
+	defer cancel()
+	return s.wrap(s.runTx(ctx, readOnly, fn, true))
+}
+
+func (s *SQL) runTx(ctx context.Context, opts *sql.TxOptions, fn func(tx) error, commit bool) error {
+	t, err := s.db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -224,7 +263,7 @@ func (s *SQL) Check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	const probe = "moonport-check"
-	return s.wrap(s.runTx(ctx, func(t tx) error {
+	return s.wrap(s.runTx(ctx, nil, func(t tx) error {
 		if _, err := t.exec(`INSERT INTO "prosody" ("host","user","store","key","type","value") VALUES (?,?,?,?,?,?)`,
 			probe, probe, probe, probe, string(typeString), probe); err != nil {
 			return fmt.Errorf("writing a probe row: %w", err)

@@ -78,10 +78,20 @@ func hammer(t *testing.T, drivers ...*SQL) {
 			a, _ := d.OpenArchive("h", "log")
 			for r := 0; r < rounds; r++ {
 				key := fmt.Sprintf("w%d-r%d", w, r)
-				if err := st.SetKeys("shared", map[string]any{key: float64(r)}); err != nil {
+				// The key "" is read, changed and written back in one
+				// transaction: two of those must not deadlock.
+				if err := st.SetKeys("shared", map[string]any{key: float64(r), "": key}); err != nil {
 					errs <- err
 				}
 				if _, err := a.Append("shared", "", key, float64(r), ""); err != nil {
+					errs <- err
+				}
+				// Every worker writes the same key and the same item: one
+				// row each must remain.
+				if err := st.SetKeys("shared", map[string]any{"same": key}); err != nil {
+					errs <- err
+				}
+				if _, err := a.Append("shared", "same", key, 0, ""); err != nil {
 					errs <- err
 				}
 			}
@@ -94,12 +104,24 @@ func hammer(t *testing.T, drivers ...*SQL) {
 	}
 	st, _ := drivers[0].Open("h", "m")
 	v, err := st.Get("shared")
-	if n := len(v.(interface{ Keys() []any }).Keys()); err != nil || n != workers*rounds {
-		t.Errorf("%d keys, %v; want %d", n, err, workers*rounds)
+	if n := len(v.(interface{ Keys() []any }).Keys()); err != nil || n != workers*rounds+2 {
+		t.Errorf("%d keys, %v; want %d", n, err, workers*rounds+2)
 	}
 	a, _ := drivers[0].OpenArchive("h", "log")
-	if _, total, err := a.Find("shared", query(func(q *Query) { q.Total = true; q.Limit = 0 })); err != nil || total != workers*rounds {
-		t.Errorf("%d items, %v; want %d", total, err, workers*rounds)
+	if _, total, err := a.Find("shared", query(func(q *Query) { q.Total = true; q.Limit = 0 })); err != nil || total != workers*rounds+1 {
+		t.Errorf("%d items, %v; want %d", total, err, workers*rounds+1)
+	}
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{`SELECT COUNT(*) FROM "prosody" WHERE "key" IN ('same', '')`, 2},
+		{`SELECT COUNT(*) FROM "prosodyarchive" WHERE "key"='same'`, 1},
+	} {
+		var n int
+		if err := drivers[0].db.QueryRow(c.q).Scan(&n); err != nil || n != c.want {
+			t.Errorf("%s = %d, %v; want %d", c.q, n, err, c.want)
+		}
 	}
 }
 
@@ -188,24 +210,35 @@ func TestSQLPostgresSilentServer(t *testing.T) {
 	}
 }
 
-// A wrong password is an error naming the database, never the password.
-func TestSQLPostgresWrongPassword(t *testing.T) {
+// Connecting: the host may be the folder of the server's Unix socket; a
+// wrong password is an error naming the database, never the password.
+func TestSQLPostgresConnecting(t *testing.T) {
 	srv := testenv.Postgres(t)
-	p := pgParams(srv, srv.Database)
-	p.Password = "not-the-password"
-	_, err := OpenSQL(context.Background(), p)
-	if err == nil || strings.Contains(err.Error(), p.Password) || !strings.Contains(err.Error(), "password authentication failed") {
-		t.Errorf("OpenSQL with a wrong password: %v", err)
-	}
-}
-
-// The host may be the folder of the server's Unix socket.
-func TestSQLPostgresUnixSocket(t *testing.T) {
-	srv := testenv.Postgres(t)
-	p := pgParams(srv, srv.Database)
-	p.Host = srv.Socket
-	s := openSQLTest(t, p)
-	if err := s.Check(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	t.Run("unix socket", func(t *testing.T) {
+		p := pgParams(srv, srv.Database)
+		p.Host = srv.Socket
+		if err := openSQLTest(t, p).Check(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		p := pgParams(srv, srv.Database)
+		p.Password = "not-the-password"
+		_, err := OpenSQL(context.Background(), p)
+		if err == nil || strings.Contains(err.Error(), p.Password) || !strings.Contains(err.Error(), "password authentication failed") ||
+			!strings.Contains(err.Error(), `PostgreSQL database "moonport"`) {
+			t.Errorf("OpenSQL with a wrong password: %v", err)
+		}
+	})
+	t.Run("missing tables", func(t *testing.T) {
+		p := pgParams(srv, srv.NewDatabase(t))
+		p.ManageTables = false
+		if _, err := OpenSQL(context.Background(), p); err == nil || !strings.Contains(err.Error(), "sql_manage_tables = true") {
+			t.Errorf("OpenSQL without tables: %v", err)
+		}
+		p.ManageTables = true
+		openSQLTest(t, p)
+		p.ManageTables = false
+		openSQLTest(t, p)
+	})
 }

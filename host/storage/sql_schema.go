@@ -56,7 +56,7 @@ func (s *SQL) prepareTables(ctx context.Context) error {
 	if s.params.Engine == PostgreSQL {
 		serial = "BIGSERIAL PRIMARY KEY"
 	}
-	err := s.runTx(ctx, func(t tx) error {
+	err := s.runTx(ctx, nil, func(t tx) error {
 		if s.params.Engine == PostgreSQL {
 			if _, err := t.exec(`SELECT pg_advisory_xact_lock(?)`, int64(schemaLock)); err != nil {
 				return err

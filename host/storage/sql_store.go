@@ -22,7 +22,7 @@ func (s *SQL) Open(host, name string) (Store, error) {
 
 func (st *sqlStore) Get(user string) (any, error) {
 	var out any
-	err := st.s.inTx(func(t tx) error {
+	err := st.s.inReadTx(func(t tx) error {
 		rows, err := t.query(`SELECT "key","type","value" FROM "prosody" WHERE "host"=? AND "user"=? AND "store"=?`,
 			st.host, user, st.store)
 		if err != nil {
@@ -95,6 +95,9 @@ func (st *sqlStore) Set(user string, v any) error {
 		return err
 	}
 	return st.s.inTx(func(t tx) error {
+		if err := t.lock("prosody", st.host, user, st.store); err != nil {
+			return err
+		}
 		if _, err := t.exec(`DELETE FROM "prosody" WHERE "host"=? AND "user"=? AND "store"=?`, st.host, user, st.store); err != nil {
 			return err
 		}
@@ -174,7 +177,7 @@ func (st *sqlStore) row(t tx, user, key string) (any, error) {
 
 func (st *sqlStore) GetKey(user, key string) (any, error) {
 	var out any
-	err := st.s.inTx(func(t tx) error {
+	err := st.s.inReadTx(func(t tx) error {
 		v, err := st.row(t, user, key)
 		if key == "" {
 			extra, _ := v.(*value.Table)
@@ -195,6 +198,9 @@ func (st *sqlStore) SetKeys(user string, keys map[string]any) error {
 		}
 	}
 	return st.s.inTx(func(t tx) error {
+		if err := t.lock("prosody", st.host, user, st.store); err != nil {
+			return err
+		}
 		for k, v := range keys {
 			if k == "" {
 				if err := st.setExtra(t, user, v); err != nil {
@@ -260,7 +266,7 @@ func (st *sqlStore) Users() ([]string, error) {
 // strings is the first column of a query's rows.
 func (s *SQL) strings(q string, args ...any) ([]string, error) {
 	out := []string{}
-	err := s.inTx(func(t tx) error {
+	err := s.inReadTx(func(t tx) error {
 		rows, err := t.query(q, args...)
 		if err != nil {
 			return err

@@ -7,7 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/moonport/moonport/internal/testenv"
 )
 
@@ -191,5 +193,40 @@ func TestSQLRebind(t *testing.T) {
 	}
 	if got := (&SQL{params: SQLParams{Engine: SQLite3}}).rebind(q); got != q {
 		t.Errorf("SQLite query changed: %s", got)
+	}
+}
+
+// Values with quotes, backslashes and spaces reach pgx unchanged.
+func TestSQLConninfoQuoting(t *testing.T) {
+	for _, v := range []string{"plain", "with space", `it's`, `back\slash`, `'\'`, "/var/run/postgresql"} {
+		cfg, err := pgx.ParseConfig("dbname=" + quoteConninfo(v) + " user=" + quoteConninfo(v))
+		if err != nil || cfg.Database != v || cfg.User != v {
+			t.Errorf("%q came through as %q/%q, %v", v, cfg.Database, cfg.User, err)
+		}
+	}
+}
+
+// On SQLite a reader does not wait for a writer's open transaction (WAL,
+// and reads start DEFERRED): Get answers while another connection holds
+// the write lock, well within a short timeout.
+func TestSQLiteReadersDoNotWaitForWriters(t *testing.T) {
+	p := sqliteParams(t)
+	p.Timeout = 500 * time.Millisecond
+	s := openSQLTest(t, p)
+	st, _ := s.Open("h", "s")
+	if err := st.Set("alice", tbl(nil, map[any]any{"n": 1.0})); err != nil {
+		t.Fatal(err)
+	}
+	writer, err := s.db.BeginTx(context.Background(), nil) // IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Rollback()
+	if _, err := writer.Exec(`DELETE FROM "prosody"`); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, st, "alice", tbl(nil, map[any]any{"n": 1.0}))
+	if err := st.Set("bob", tbl(nil, map[any]any{"n": 1.0})); err == nil {
+		t.Error("a second writer got in while the first held the lock")
 	}
 }

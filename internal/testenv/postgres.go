@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,7 +36,8 @@ type PostgresServer struct {
 	cred    *syscall.Credential // whom postgres runs as (when we are root)
 	running *exec.Cmd
 	exited  chan error
-	n       int // databases made by NewDatabase
+	mu      sync.Mutex // guards n: subtests may call NewDatabase in parallel
+	n       int        // databases made by NewDatabase
 }
 
 // Postgres starts a PostgreSQL server for t. Without PostgreSQL's
@@ -215,8 +217,10 @@ func (s *PostgresServer) Stop() {
 // server each.
 func (s *PostgresServer) NewDatabase(t testing.TB) string {
 	t.Helper()
+	s.mu.Lock()
 	s.n++
 	name := fmt.Sprintf("%s_%d", s.Database, s.n)
+	s.mu.Unlock()
 	conn := s.connect("postgres")
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(context.Background(), `CREATE DATABASE "`+name+`"`); err != nil {

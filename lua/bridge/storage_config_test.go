@@ -3,6 +3,7 @@ package bridge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,4 +177,53 @@ func instanceOn(tr *testRuntime, name, host string) *Instance {
 		}
 	}
 	return nil
+}
+
+// With storage = "sql" on SQLite, keyval, map and archive stores reach
+// the database: a second runtime on the same file (another moonport, a
+// restart) reads what the first wrote; console listing counts them.
+func TestSQLiteStores(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "shared.sqlite")
+	cfg := `storage = "sql"
+sql = { driver = "SQLite3", database = "` + db + `" }
+VirtualHost "a.example"`
+	mods := map[string]string{"w": `
+local st = require "util.stanza"
+function write()
+	assert(module:open_store("notes"):set("alice", { n = 1 }))
+	assert(module:open_store("marks", "map"):set("bob", "k", "v"))
+	assert(module:open_store("log", "archive"):append("carol", nil, st.message({ to = "x@y" }, "hi"), 1000, "x@y"))
+	return "ok"
+end
+function read()
+	local n = module:open_store("notes"):get("alice").n
+	local k = module:open_store("marks", "map"):get("bob", "k")
+	local body
+	for _, item in module:open_store("log", "archive"):find("carol") do body = item:get_child_text("body") end
+	return n .. " " .. k .. " " .. tostring(body)
+end`}
+	one := newTestRuntime(t, cfg, mods)
+	w, err := one.Load("w", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := callGlobal(w, "write"); got != "ok" || err != nil {
+		t.Fatalf("write: %q %v", got, err)
+	}
+	two := newTestRuntime(t, cfg, mods)
+	r, err := two.Load("w", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := callGlobal(r, "read"); got != "1 v hi" || err != nil {
+		t.Errorf("the other runtime reads %q %v", got, err)
+	}
+	list, err := two.Stores("a.example")
+	var rows []string
+	for _, s := range list {
+		rows = append(rows, fmt.Sprintf("%s %s %s %s %d", s.Host, s.Name, s.Driver, s.Kind, s.Users))
+	}
+	if want := "a.example log sql archive 1,a.example marks sql keyval 1,a.example notes sql keyval 1"; strings.Join(rows, ",") != want || err != nil {
+		t.Errorf("Stores: %q %v, want %q", strings.Join(rows, ","), err, want)
+	}
 }

@@ -28,7 +28,7 @@ func TestStorageDefaults(t *testing.T) {
 	if c.Backend("accounts") != storage.BackendInternal || o.Timeout != 5*time.Second {
 		t.Errorf("backend %v timeout %v", c.Backend("accounts"), o.Timeout)
 	}
-	want := storage.SQLParams{Engine: storage.SQLite3, Database: "/etc/moonport/prosody.sqlite", ManageTables: true}
+	want := storage.SQLParams{Engine: storage.SQLite3, Database: "/etc/moonport/prosody.sqlite", ManageTables: true, Timeout: 5 * time.Second}
 	if c.SQL != want {
 		t.Errorf("sql %+v, want %+v", c.SQL, want)
 	}
@@ -69,8 +69,8 @@ VirtualHost "b.example"
 			t.Errorf("a.example %s: %v", store, got)
 		}
 	}
-	lite := storage.SQLParams{Engine: storage.SQLite3, Database: "/var/lib/moonport/db/main.sqlite"}
-	pg := storage.SQLParams{Engine: storage.PostgreSQL, Database: "prosody", Host: "127.0.0.1", Port: 5433, Username: "u", Password: "p"}
+	lite := storage.SQLParams{Engine: storage.SQLite3, Database: "/var/lib/moonport/db/main.sqlite", Timeout: 500 * time.Millisecond}
+	pg := storage.SQLParams{Engine: storage.PostgreSQL, Database: "prosody", Host: "127.0.0.1", Port: 5433, Username: "u", Password: "p", Timeout: 500 * time.Millisecond}
 	if g.SQL != lite || o.For("a.example").SQL != pg || o.Timeout != 500*time.Millisecond {
 		t.Errorf("sql %+v / %+v, timeout %v", g.SQL, o.For("a.example").SQL, o.Timeout)
 	}
