@@ -33,7 +33,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{Name: serveCommand, Usage: "[--config FILE]", Short: "serve (the default command)", Run: runServe},
-		{Name: "check", Usage: "[config|ports|certs|perms] [--config FILE]", Short: "pre-flight checks (all of them without a name) and the firewall table", Run: runCheck},
+		{Name: "check", Usage: "[config|ports|certs|perms|storage] [--config FILE]", Short: "pre-flight checks (all of them without a name) and the firewall table", Run: runCheck},
 		{Name: "ports", Usage: "[--config FILE]", Short: "print every listener it would bind", Run: runPorts},
 		{Name: "shell", Usage: "[--config FILE] [COMMAND]", Short: "a session with the running server's console, or one command", Run: runShell},
 		{Name: "reload", Usage: "[--config FILE]", Short: "make the running server reload its config", Run: runReload},
@@ -101,7 +101,7 @@ func runServe(inv *invocation, args []string) int {
 }
 
 // checks are the names `moonport check NAME` takes; none is all of them.
-var checks = []string{"config", "ports", "certs", "perms"}
+var checks = []string{"config", "ports", "certs", "perms", "storage"}
 
 func runCheck(inv *invocation, args []string) int {
 	what := "all"
@@ -109,7 +109,7 @@ func runCheck(inv *invocation, args []string) int {
 		what, args = args[0], args[1:]
 	}
 	if what != "all" && !slices.Contains(checks, what) {
-		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q%s (config, ports, certs, perms, or none for all)\n", what, didYouMean(what, checks, ""))
+		fmt.Fprintf(inv.stderr, "moonport check: unknown check %q%s (config, ports, certs, perms, storage, or none for all)\n", what, didYouMean(what, checks, ""))
 		return exitUsage
 	}
 	cfg, code := inv.checkConfigFor(what, args)

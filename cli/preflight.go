@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,7 +16,7 @@ import (
 	"github.com/moonport/moonport/host/ports"
 )
 
-// preflight runs `moonport check [config|ports|certs|perms]` (all of
+// preflight runs `moonport check [config|ports|certs|perms|storage]` (all of
 // them for "all") and prints them in one format: a "== name" header a
 // check, one "PASS|WARN|FAIL|INFO  message" line a finding, the firewall
 // table (ports), then one summary line. logged is what the modules
@@ -58,6 +59,10 @@ func preflight(h *core.Host, snap *config.Snapshot, what, logged string, out io.
 		o := snap.Options
 		plan := check.RunAsPlan{Root: os.Geteuid() == 0, ProsodyUser: o.ProsodyUser, ProsodyGroup: o.ProsodyGroup, RunAsRoot: o.RunAsRoot}
 		section("perms", append(check.Perms(h.SensitiveFiles()), check.RunAs(plan)...), nil)
+	}
+	if what == "all" || what == "storage" {
+		o := snap.Options.Storage
+		section("storage", check.Storage(context.Background(), snap, snap.DataDir(), check.OpenSQL, o.Timeout), nil)
 	}
 	if what == "all" {
 		if r := checkConsole(h, snap); len(r) > 0 {

@@ -35,7 +35,7 @@ func cliRun(t *testing.T, bin string, args ...string) (int, string, string) {
 }
 
 // cliHelpTable reads `moonport help`: each command's synopsis ("moonport
-// check [config|ports|certs|perms] [--config FILE]") and its one-line
+// check [config|ports|certs|perms|storage] [--config FILE]") and its one-line
 // summary, in order. A long synopsis has its summary on the next line.
 func cliHelpTable(t *testing.T, out string) [][2]string {
 	t.Helper()

@@ -49,7 +49,8 @@ type Options struct {
 	ConsolePassword   string // console_password
 	ConsoleCookieFile string // console_cookie_file, resolved against the config file's folder ("" when unset)
 
-	HTTP HTTPOptions
+	HTTP    HTTPOptions
+	Storage StorageOptions // storage, default_storage, sql, sql_manage_tables, storage_timeout (storage.go)
 }
 
 // HTTPOptions are the http_* options of the listeners served by net/http.
@@ -144,6 +145,7 @@ func ReadOptions(s *Snapshot) (*Options, error) {
 		ConsoleCookieFile:    r.path("console_cookie_file"),
 		HTTP:                 r.http(),
 	}
+	o.Storage = r.storage(o.DataPath)
 	r.number("multiplex_buffer_size", multiplexBufferRange, 0)
 	if r.err != nil {
 		return nil, r.err
@@ -176,11 +178,12 @@ func (r *optionReader) http() HTTPOptions {
 // (the first one is kept), and returns the default.
 type optionReader struct {
 	snap *Snapshot
+	host string // the section read, falling back to the global one; "" for the global one only
 	err  error
 }
 
 func (r *optionReader) get(name string) (Option, bool) {
-	o, ok := r.snap.Global.Options[name]
+	o, ok := r.snap.Get(r.host, name)
 	return o, ok && o.Value != nil
 }
 

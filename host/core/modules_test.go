@@ -79,6 +79,7 @@ lua_timeout = 2
 VirtualHost "x.example"
 	greeting_text = "hi"
 	storage = "internal"
+	storge = "sql"
 VirtualHost "off.example"
 	enabled = false
 	whatever = 1
@@ -90,7 +91,7 @@ function module.load() module:get_option_string("greeting_text") end`})
 	want := strings.Join([]string{
 		cfg + ":7: option 'typo_option' is read neither by moonport nor by any loaded module (a typo, or an option of a module that is not loaded)",
 		cfg + ":8: option 'admins' is read neither by moonport nor by any loaded module (a typo, or an option of a module that is not loaded)",
-		cfg + ":12: option 'storage' is read neither by moonport nor by any loaded module (a typo, or an option of a module that is not loaded)",
+		cfg + ":13: option 'storge' is read neither by moonport nor by any loaded module (a typo, or an option of a module that is not loaded)",
 	}, "\n")
 	if got != want {
 		t.Errorf("UnknownOptions:\n%s\nwant:\n%s", got, want)

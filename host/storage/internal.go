@@ -17,7 +17,17 @@ import (
 // call, so a reload that moves the data folder takes effect.
 type Internal struct {
 	Dir func() string
-	mu  sync.Mutex // orders the read-modify-write of SetKeys
+	// locks order the read-modify-write of SetKeys, one per store
+	// (*sync.Mutex by [host, name]) so that a slow disk under one store
+	// holds up no other module's.
+	locks sync.Map
+}
+
+// lock locks store name of host.
+func (d *Internal) lock(host, name string) func() {
+	mu, _ := d.locks.LoadOrStore([2]string{host, name}, new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
 }
 
 // Open returns host's store name.
@@ -38,8 +48,7 @@ func (s *fileStore) Set(user string, v any) error {
 	if err := checkKeyval(v); err != nil {
 		return err
 	}
-	s.d.mu.Lock()
-	defer s.d.mu.Unlock()
+	defer s.d.lock(s.host, s.name)()
 	return s.m().Store(user, s.host, s.name, v)
 }
 
@@ -57,8 +66,7 @@ func (s *fileStore) SetKeys(user string, keys map[string]any) error {
 			return err
 		}
 	}
-	s.d.mu.Lock()
-	defer s.d.mu.Unlock()
+	defer s.d.lock(s.host, s.name)()
 	m := s.m()
 	v, err := m.Load(user, s.host, s.name)
 	if err != nil {

@@ -33,8 +33,8 @@ func (d *Internal) OpenArchive(host, name string) (Archive, error) {
 	return &fileArchive{d: d, host: host, name: name}, nil
 }
 
-// fileArchive is one archive store; d.mu orders its reads and writes
-// (a read must not see half an appended item).
+// fileArchive is one archive store; its store's lock (d.lock) orders
+// its reads and writes (a read must not see half an appended item).
 type fileArchive struct {
 	d          *Internal
 	host, name string
@@ -141,8 +141,7 @@ func (a *fileArchive) Append(user, key string, v any, when float64, with string)
 	if err := checkItem(v); err != nil {
 		return "", err
 	}
-	a.d.mu.Lock()
-	defer a.d.mu.Unlock()
+	defer a.d.lock(a.host, a.name)()
 	if key == "" {
 		// A new key is in no item: appended without reading the file, as
 		// Prosody does.
@@ -157,8 +156,7 @@ func (a *fileArchive) Append(user, key string, v any, when float64, with string)
 }
 
 func (a *fileArchive) Find(user string, q Query) ([]Item, int, error) {
-	a.d.mu.Lock()
-	defer a.d.mu.Unlock()
+	defer a.d.lock(a.host, a.name)()
 	items, err := a.load(user)
 	if err != nil {
 		return nil, -1, err
@@ -172,8 +170,7 @@ func (a *fileArchive) Set(user, key string, v any, when *float64, with *string) 
 			return false, err
 		}
 	}
-	a.d.mu.Lock()
-	defer a.d.mu.Unlock()
+	defer a.d.lock(a.host, a.name)()
 	items, err := a.load(user)
 	if err != nil || !setItem(items, key, v, when, with) {
 		return false, err
@@ -189,8 +186,7 @@ func (a *fileArchive) Delete(user string, allUsers bool, q Query) (int, error) {
 			return 0, err
 		}
 	}
-	a.d.mu.Lock()
-	defer a.d.mu.Unlock()
+	defer a.d.lock(a.host, a.name)()
 	n := 0
 	for _, u := range users {
 		items, err := a.load(u)
@@ -212,8 +208,7 @@ func (a *fileArchive) Delete(user string, allUsers bool, q Query) (int, error) {
 }
 
 func (a *fileArchive) Summary(user string, q Query) (map[string]Summary, error) {
-	a.d.mu.Lock()
-	defer a.d.mu.Unlock()
+	defer a.d.lock(a.host, a.name)()
 	items, err := a.load(user)
 	if err != nil {
 		return nil, err

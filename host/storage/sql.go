@@ -1,6 +1,9 @@
 package storage
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // SQLEngine is the database behind Prosody's storage "sql".
 type SQLEngine uint8
@@ -35,7 +38,13 @@ type SQLParams struct {
 	// ManageTables is sql_manage_tables: create Prosody's tables
 	// ("prosody", "prosodyarchive") and their indexes when missing.
 	ManageTables bool
+	// Timeout bounds every call to the database (DefaultSQLTimeout when
+	// 0), so a database that does not answer gives an error, not a hang.
+	Timeout time.Duration
 }
+
+// DefaultSQLTimeout is SQLParams.Timeout's default.
+const DefaultSQLTimeout = 5 * time.Second
 
 // StoreKind is a store's type as StoreInfo reports it: keyval and map
 // stores are one kind of data (a map store is keys inside a keyval

@@ -59,7 +59,7 @@ func pushStore(L *lua.LState, inst *Instance, host, name, typ string) int {
 		return result(L, lua.LNil, err)
 	}
 	ud := L.NewUserData()
-	ud.Value = st
+	ud.Value = storage.Store(&boundedStore{st: st, inst: inst, name: name})
 	obj := L.SetFuncs(L.NewTable(), methods, ud)
 	obj.RawSetString("store", lua.LString(name))
 	obj.RawSetString("type", lua.LString(typ))

@@ -221,6 +221,9 @@ func (t *Stage) Commit() {
 	rt.order, rt.loaded, rt.sources, rt.report = t.order, t.loaded, t.sources, t.report
 	rt.mu.Unlock()
 	rt.config.Store(t.snap)
+	if c, ok := rt.opts.Storage.(*configuredStorage); ok {
+		c.reconfigure(t.snap) // the new config is in force: close the databases it no longer names
+	}
 	rt.limits.Store(&t.budget)
 	rt.dicts.Configure(t.dicts)
 	for _, inst := range t.kept {

@@ -523,6 +523,9 @@ func (rt *Runtime) Stop(ctx context.Context) {
 	rt.mu.Lock()
 	rt.leaving = nil
 	rt.mu.Unlock()
+	if c, ok := rt.opts.Storage.(*configuredStorage); ok {
+		c.close(ctx) // no module is left to call it
+	}
 }
 
 func toLua(L *lua.LState, v any) lua.LValue {

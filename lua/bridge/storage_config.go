@@ -1,70 +1,172 @@
 package bridge
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
+	"github.com/moonport/moonport/host/config"
 	"github.com/moonport/moonport/host/storage"
 )
 
 // The storage driver behind module:open_store and core.storagemanager,
-// chosen per host and store as Prosody's storagemanager does: the
-// option storage (a driver name, or a table of them by store name),
-// else default_storage, else "internal" — Prosody's data files
-// (storage.Internal in the data folder). "memory" keeps data as long as
-// the process. Other drivers (sql, …) are Prosody's XMPP server's.
+// chosen per host and store as Prosody's storagemanager does (decoded
+// and checked with the config: config.StorageOptions): "internal" is
+// Prosody's data files (storage.Internal in the data folder), "memory"
+// keeps data as long as the process, "sql" is the database of the sql
+// option, one storage.SQL per distinct database shared by every module
+// and host (storage_sql.go). The choice is made at each call, from the
+// config in force: a reload that moves a store to another driver moves
+// it for every module at once, the ones the reload keeps too.
 
-// configuredStorage is the runtime's driver when Options give none.
+// configuredStorage is the runtime's driver when Options give none; the
+// runtime owns it and closes it when it stops.
 type configuredStorage struct {
 	rt       *Runtime
 	memory   *storage.Memory
 	internal *storage.Internal
+	sql      *sqlPool
+	calls    *taskCount // store calls running (storage_bound.go)
 }
 
 func newConfiguredStorage(rt *Runtime) *configuredStorage {
 	return &configuredStorage{rt: rt, memory: storage.NewMemory(),
-		internal: &storage.Internal{Dir: func() string { return rt.paths()["data"] }}}
+		internal: &storage.Internal{Dir: func() string { return rt.paths()["data"] }},
+		sql:      newSQLPool(openSQL), calls: newTaskCount()}
 }
 
-// storageDriver is the driver the config names for host's store name.
+// storageOptions are the storage options in force.
+func (rt *Runtime) storageOptions() config.StorageOptions {
+	if snap := rt.Config(); snap != nil && snap.Options != nil {
+		return snap.Options.Storage
+	}
+	return config.StorageOptions{}
+}
+
+// backendOf is the backend the config names for host's store name.
+func (rt *Runtime) backendOf(host, name string) (storage.Backend, config.StorageConfig) {
+	c := rt.storageOptions().For(host)
+	b := c.Backend(name)
+	if b == 0 {
+		b = storage.BackendInternal // a snapshot not read by ReadOptions (tests)
+	}
+	return b, c
+}
+
+// storageDriver is the name of the driver the config names for host's
+// store name (core.storagemanager.get_driver).
 func (rt *Runtime) storageDriver(host, name string) string {
-	snap := rt.Config()
-	rt.noteOption("storage")
-	rt.noteOption("default_storage")
-	switch v := snap.Value(host, "storage").(type) {
-	case string:
-		return v
-	case interface{ Field(string) any }:
-		if s, ok := v.Field(name).(string); ok {
-			return s
+	b, _ := rt.backendOf(host, name)
+	return b.String()
+}
+
+// errNull is every call's error on a store of the "null" driver, as
+// Prosody's null driver answers.
+var errNull = errors.New("no data storage active")
+
+// Open returns host's store name; which driver holds it is looked up
+// at each call (routedStore).
+func (c *configuredStorage) Open(host, name string) (storage.Store, error) {
+	return &routedStore{c: c, host: host, name: name}, nil
+}
+
+// store is the driver's store host's name is kept in now.
+func (c *configuredStorage) store(ctx context.Context, host, name string) (storage.Store, error) {
+	d, err := c.driver(ctx, host, name)
+	if err != nil {
+		return nil, err
+	}
+	return d.Open(host, name)
+}
+
+// driver is the driver host's store name is kept in now (its keyval
+// and its archive store alike).
+func (c *configuredStorage) driver(ctx context.Context, host, name string) (storage.Driver, error) {
+	b, cfg := c.rt.backendOf(host, name)
+	switch b {
+	case storage.BackendInternal:
+		return c.internal, nil
+	case storage.BackendMemory:
+		return c.memory, nil
+	case storage.BackendSQL:
+		return c.sql.get(ctx, cfg.SQL)
+	case storage.BackendNull:
+		return nil, errNull
+	}
+	return nil, fmt.Errorf("storage: no driver %s", b)
+}
+
+// reconfigure follows a reload: the databases the new config no longer
+// names are closed (the ones it names open at their first call).
+func (c *configuredStorage) reconfigure(snap *config.Snapshot) {
+	keep := map[storage.SQLParams]bool{}
+	if snap.Options != nil {
+		for _, u := range snap.Options.Storage.SQLUses(snap) {
+			keep[u.Params] = true
 		}
 	}
-	if s, ok := snap.Value(host, "default_storage").(string); ok {
-		return s
-	}
-	return "internal"
+	c.sql.keep(func(p storage.SQLParams) bool { return keep[p] }, c.rt.log)
 }
 
-// Open opens host's store name with the driver the config names.
-func (c *configuredStorage) Open(host, name string) (storage.Store, error) {
-	switch d := c.rt.storageDriver(host, name); d {
-	case "internal":
-		return c.internal.Open(host, name)
-	case "memory":
-		return c.memory.Open(host, name)
-	default:
-		return nil, fmt.Errorf("storage %q for store %q: moonport has the drivers internal and memory", d, name)
+// close waits for the store calls running (until ctx is done) and
+// closes the databases: the runtime's last step when it stops.
+func (c *configuredStorage) close(ctx context.Context) {
+	select {
+	case <-c.calls.idle():
+	case <-ctx.Done():
 	}
+	c.sql.close(c.rt.log)
 }
 
-// OpenArchive opens host's archive store name with the driver the config
-// names, as Open.
-func (c *configuredStorage) OpenArchive(host, name string) (storage.Archive, error) {
-	switch d := c.rt.storageDriver(host, name); d {
-	case "internal":
-		return c.internal.OpenArchive(host, name)
-	case "memory":
-		return c.memory.OpenArchive(host, name)
-	default:
-		return nil, fmt.Errorf("storage %q for archive store %q: moonport has the drivers internal and memory", d, name)
+// routedStore is one store of one host, on whichever driver the config
+// in force names. The context of each call bounds opening a database.
+type routedStore struct {
+	c          *configuredStorage
+	host, name string
+}
+
+func (s *routedStore) open() (storage.Store, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.c.rt.storageTimeout())
+	defer cancel()
+	return s.c.store(ctx, s.host, s.name)
+}
+
+func (s *routedStore) Get(user string) (any, error) {
+	st, err := s.open()
+	if err != nil {
+		return nil, err
 	}
+	return st.Get(user)
+}
+
+func (s *routedStore) Set(user string, v any) error {
+	st, err := s.open()
+	if err != nil {
+		return err
+	}
+	return st.Set(user, v)
+}
+
+func (s *routedStore) GetKey(user, key string) (any, error) {
+	st, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.GetKey(user, key)
+}
+
+func (s *routedStore) SetKeys(user string, keys map[string]any) error {
+	st, err := s.open()
+	if err != nil {
+		return err
+	}
+	return st.SetKeys(user, keys)
+}
+
+func (s *routedStore) Users() ([]string, error) {
+	st, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	return st.Users()
 }

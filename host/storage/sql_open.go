@@ -1,0 +1,243 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite" // registers database/sql's "sqlite" driver
+)
+
+// SQL is Prosody's storage "sql": keyval, map and archive stores in the
+// tables mod_storage_sql uses ("prosody" and "prosodyarchive"), on an
+// embedded SQLite file or a PostgreSQL server, so Prosody and moonport
+// can read each other's data and several moonports can share one
+// PostgreSQL database. Both engines go through database/sql with the
+// same queries (written with ?, numbered for PostgreSQL by rebind). It
+// is safe for concurrent use; every call is bounded by the params'
+// Timeout.
+type SQL struct {
+	db      *sql.DB
+	params  SQLParams
+	timeout time.Duration
+	// ctx is cancelled by Close, so calls in flight end with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// OpenSQL connects to the database p names, checks that it answers and
+// makes Prosody's tables when p.ManageTables (or checks that they are
+// there). ctx bounds only the opening.
+func OpenSQL(ctx context.Context, p SQLParams) (*SQL, error) {
+	s := &SQL{params: p, timeout: p.Timeout}
+	if s.timeout <= 0 {
+		s.timeout = DefaultSQLTimeout
+	}
+	var err error
+	switch p.Engine {
+	case SQLite3:
+		s.db, err = openSQLite(p, s.timeout)
+	case PostgreSQL:
+		s.db, err = openPostgres(p, s.timeout)
+	default:
+		return nil, fmt.Errorf("storage sql: unknown engine %v (use SQLite3 or PostgreSQL)", p.Engine)
+	}
+	if err != nil {
+		return nil, s.wrap(err)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	octx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := s.db.PingContext(octx); err != nil {
+		s.Close()
+		return nil, s.wrap(err)
+	}
+	if err := s.prepareTables(octx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openSQLite opens the file in WAL mode (readers do not wait for a
+// writer) with a busy timeout (a writer waits for another instead of
+// failing with SQLITE_BUSY), and starts transactions IMMEDIATE so two
+// read-then-write transactions cannot deadlock on the upgrade.
+func openSQLite(p SQLParams, timeout time.Duration) (*sql.DB, error) {
+	if p.Database == "" {
+		return nil, errors.New("no database file (set sql = { driver = \"SQLite3\", database = \"prosody.sqlite\" })")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(timeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	u := url.URL{Scheme: "file", Opaque: p.Database, RawQuery: q.Encode()}
+	return sql.Open("sqlite", u.String())
+}
+
+// openPostgres uses pgx through its database/sql adapter, so both engines
+// share one code path (queries, transactions, the pool that reconnects
+// after an outage). The config is built field by field, so a password
+// needs no quoting and never appears in a connection string.
+func openPostgres(p SQLParams, timeout time.Duration) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig("")
+	if err != nil {
+		return nil, err
+	}
+	if p.Host != "" {
+		cfg.Host = p.Host
+	}
+	if p.Port != 0 {
+		cfg.Port = uint16(p.Port)
+	}
+	cfg.Database = p.Database
+	if p.Username != "" {
+		cfg.User = p.Username
+	}
+	if p.Password != "" {
+		cfg.Password = p.Password
+	}
+	cfg.Fallbacks = nil
+	cfg.ConnectTimeout = timeout
+	return stdlib.OpenDB(*cfg), nil
+}
+
+// Close closes the database; calls in flight end with an error.
+func (s *SQL) Close() error {
+	if s.cancel != nil {
+		s.cancel()
+	}
+	return s.db.Close()
+}
+
+// where names the database in errors (never the password).
+func (s *SQL) where() string {
+	p := s.params
+	if p.Engine == PostgreSQL {
+		host := p.Host
+		if host == "" {
+			host = "localhost"
+		}
+		port := p.Port
+		if port == 0 {
+			port = 5432
+		}
+		return fmt.Sprintf("PostgreSQL database %q on %s port %d", p.Database, host, port)
+	}
+	return fmt.Sprintf("%v database %q", p.Engine, p.Database)
+}
+
+// wrap names the engine and database in err, and blanks the password
+// should a driver ever quote it.
+func (s *SQL) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	if pw := s.params.Password; pw != "" && strings.Contains(err.Error(), pw) {
+		err = errors.New(strings.ReplaceAll(err.Error(), pw, "********"))
+	}
+	return fmt.Errorf("storage sql (%s): %w", s.where(), err)
+}
+
+// rebind numbers the ? placeholders of q as $1, $2… for PostgreSQL;
+// queries are written once with ?. A ? inside quotes is left alone.
+func (s *SQL) rebind(q string) string {
+	if s.params.Engine != PostgreSQL {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// tx is one transaction, with the queries rebound for the engine.
+type tx struct {
+	s   *SQL
+	ctx context.Context
+	t   *sql.Tx
+}
+
+func (t tx) exec(q string, args ...any) (int64, error) {
+	r, err := t.t.ExecContext(t.ctx, t.s.rebind(q), args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+func (t tx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.t.QueryContext(t.ctx, t.s.rebind(q), args...)
+}
+
+// inTx runs fn in a transaction bounded by the timeout, committing when
+// it returns nil and rolling back otherwise.
+func (s *SQL) inTx(fn func(tx) error) error {
+	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
+	defer cancel()
+	return s.wrap(s.runTx(ctx, fn, true))
+}
+
+func (s *SQL) runTx(ctx context.Context, fn func(tx) error, commit bool) error {
+	t, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx{s, ctx, t}); err != nil || !commit {
+		rerr := t.Rollback()
+		if err == nil && !errors.Is(rerr, sql.ErrTxDone) {
+			err = rerr
+		}
+		return err
+	}
+	return t.Commit()
+}
+
+// Check reports whether the database is reachable and writable: it
+// writes a probe row, reads it back and deletes it in a transaction that
+// is then rolled back, so nothing is left behind.
+func (s *SQL) Check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	const probe = "moonport-check"
+	return s.wrap(s.runTx(ctx, func(t tx) error {
+		if _, err := t.exec(`INSERT INTO "prosody" ("host","user","store","key","type","value") VALUES (?,?,?,?,?,?)`,
+			probe, probe, probe, probe, string(typeString), probe); err != nil {
+			return fmt.Errorf("writing a probe row: %w", err)
+		}
+		var got string
+		err := t.t.QueryRowContext(ctx, s.rebind(`SELECT "value" FROM "prosody" WHERE "host"=? AND "user"=? AND "store"=? AND "key"=?`),
+			probe, probe, probe, probe).Scan(&got)
+		if err != nil || got != probe {
+			return fmt.Errorf("reading the probe row back: %v (got %q)", err, got)
+		}
+		if _, err := t.exec(`DELETE FROM "prosody" WHERE "host"=? AND "user"=? AND "store"=?`, probe, probe, probe); err != nil {
+			return fmt.Errorf("deleting the probe row: %w", err)
+		}
+		return nil
+	}, false))
+}

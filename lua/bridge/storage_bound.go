@@ -1,0 +1,110 @@
+package bridge
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/moonport/moonport/host/storage"
+)
+
+// Store calls from Lua are synchronous, as Prosody's API is, and block
+// only the module instance that makes them (each has its own Lua state
+// and runs one callback at a time). Each is bounded: it runs on a
+// goroutine of its own while the caller waits at most storage_timeout,
+// or until its callback is stopped (lua_timeout, shutdown), and then
+// returns nil and an error to the module. The driver's call goes on to
+// its own end (a driver bounds its I/O itself); the storage's calls
+// count says when none is left, and the runtime waits for that before
+// it closes the databases (configuredStorage.close).
+
+// defaultStorageTimeout is storage_timeout's default, for a snapshot not
+// read by ReadOptions (tests).
+const defaultStorageTimeout = 5 * time.Second
+
+// storageTimeout is storage_timeout in force.
+func (rt *Runtime) storageTimeout() time.Duration {
+	if d := rt.storageOptions().Timeout; d > 0 {
+		return d
+	}
+	return defaultStorageTimeout
+}
+
+// boundedStore is a store as a module instance sees it.
+type boundedStore struct {
+	st   storage.Store
+	inst *Instance
+	name string
+}
+
+// errStoreStopped is a store call's error when its callback was stopped
+// while it waited.
+var errStoreStopped = errors.New("the callback was stopped while it waited")
+
+// run runs fn, one call of the store, within the bounds.
+func (b *boundedStore) run(fn func() error) error {
+	rt := b.inst.rt
+	calls := rt.storeCalls()
+	calls.add()
+	done := make(chan error, 1)
+	go func() {
+		defer calls.done()
+		done <- fn()
+	}()
+	d := rt.storageTimeout()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-timer.C:
+		return fmt.Errorf("store %q: no answer within storage_timeout (%s)", b.name, d)
+	case <-b.inst.ctx.Done():
+		if why := b.inst.ctx.Err(); why != nil {
+			return fmt.Errorf("store %q: %w", b.name, why)
+		}
+		return fmt.Errorf("store %q: %w", b.name, errStoreStopped)
+	}
+}
+
+// storeCalls counts the store calls running: the configured storage's,
+// or one of the runtime's own when Options gave a driver.
+func (rt *Runtime) storeCalls() *taskCount {
+	if c, ok := rt.opts.Storage.(*configuredStorage); ok {
+		return c.calls
+	}
+	return rt.tasks
+}
+
+func (b *boundedStore) Get(user string) (v any, err error) {
+	var got any
+	err = b.run(func() (e error) { got, e = b.st.Get(user); return e })
+	if err != nil {
+		return nil, err
+	}
+	return got, nil
+}
+
+func (b *boundedStore) Set(user string, v any) error {
+	return b.run(func() error { return b.st.Set(user, v) })
+}
+
+func (b *boundedStore) GetKey(user, key string) (any, error) {
+	var got any
+	if err := b.run(func() (e error) { got, e = b.st.GetKey(user, key); return e }); err != nil {
+		return nil, err
+	}
+	return got, nil
+}
+
+func (b *boundedStore) SetKeys(user string, keys map[string]any) error {
+	return b.run(func() error { return b.st.SetKeys(user, keys) })
+}
+
+func (b *boundedStore) Users() ([]string, error) {
+	var got []string
+	if err := b.run(func() (e error) { got, e = b.st.Users(); return e }); err != nil {
+		return nil, err
+	}
+	return got, nil
+}

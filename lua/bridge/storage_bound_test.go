@@ -1,0 +1,85 @@
+package bridge
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moonport/moonport/host/storage"
+)
+
+// slowDriver's store "slow" blocks each Get until release is closed.
+type slowDriver struct {
+	*storage.Memory
+	entered chan struct{}
+	release chan struct{}
+}
+
+type slowStore struct {
+	storage.Store
+	d *slowDriver
+}
+
+func (d *slowDriver) Open(host, name string) (storage.Store, error) {
+	st, err := d.Memory.Open(host, name)
+	if name == "slow" {
+		return &slowStore{st, d}, err
+	}
+	return st, err
+}
+
+func (s *slowStore) Get(user string) (any, error) {
+	s.d.entered <- struct{}{}
+	<-s.d.release
+	return s.Store.Get(user)
+}
+
+const storeGetter = `function get(store) local v, err = module:open_store(store):get("u"); return tostring(v) .. " " .. tostring(err) end`
+
+// A store call that does not answer within storage_timeout returns nil
+// and an error to its module, and holds up no other module meanwhile;
+// one whose callback is stopped (lua_timeout) returns at once.
+func TestStoreCallBounded(t *testing.T) {
+	d := &slowDriver{Memory: storage.NewMemory(), entered: make(chan struct{}, 2), release: make(chan struct{})}
+	defer close(d.release)
+	tr := newTestRuntime(t, "storage_timeout = 0.2\nVirtualHost \"a.example\"", map[string]string{"a": storeGetter, "b": storeGetter},
+		func(o *Options) { o.Storage = d })
+	a, _ := tr.Load("a", "a.example")
+	b, _ := tr.Load("b", "a.example")
+	got := make(chan string, 1)
+	go func() { s, _ := callGlobal(a, "get", "slow"); got <- s }()
+	<-d.entered
+	if s, err := callGlobal(b, "get", "fast"); s != "nil nil" || err != nil {
+		t.Errorf("another module's call while one waits: %q %v", s, err)
+	}
+	select {
+	case s := <-got:
+		if s != `nil store "slow": no answer within storage_timeout (200ms)` {
+			t.Errorf("the slow call: %q", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow call was not bounded")
+	}
+
+	tr2 := newTestRuntime(t, "lua_timeout = 0.2\nstorage_timeout = 3600\nVirtualHost \"a.example\"", map[string]string{"a": storeGetter},
+		func(o *Options) { o.Storage = d })
+	c, _ := tr2.Load("a", "a.example")
+	type outcome struct {
+		s   string
+		err error
+	}
+	out := make(chan outcome, 1)
+	go func() { s, err := callGlobal(c, "get", "slow"); out <- outcome{s, err} }()
+	<-d.entered
+	var s string
+	var err error
+	select {
+	case o := <-out:
+		s, err = o.s, o.err
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call outlived its callback's lua_timeout")
+	}
+	if want := `nil store "slow": stopped after running longer than lua_timeout (200ms)`; s != want && (err == nil || !strings.Contains(err.Error(), "lua_timeout")) {
+		t.Errorf("a call whose callback ran out of lua_timeout: %q %v, want %q or the callback stopped", s, err, want)
+	}
+}
