@@ -87,12 +87,15 @@ local help = {
 	dict = {
 		"dict:list()               shared dicts (module:shared_dict) with their entries, bytes and capacity",
 	},
+	storage = {
+		"storage:stores(host)      stores holding data (of one host, or all): driver, type and users",
+	},
 	log = {
 		"log:level(level)          log from level up: debug, info, warn, error, or default",
 		"log:reopen()              open the log files again (after logrotate moved them), as SIGUSR1",
 	},
 };
-local sections = { "server", "port", "module", "config", "conn", "stats", "dict", "log" };
+local sections = { "server", "port", "module", "config", "conn", "stats", "dict", "storage", "log" };
 local about = {
 	server = "version, uptime, memory, shutdown, upgrade",
 	port = "listening sockets: list, close",
@@ -101,6 +104,7 @@ local about = {
 	conn = "connections: list, close",
 	stats = "counters per listener",
 	dict = "shared dicts: list",
+	storage = "module data (module:open_store): stores",
 	log = "change the log level at run time",
 };
 
@@ -227,6 +231,16 @@ local function commands(print)
 				{ key = "bytes", title = "BYTES", format = fmt_bytes }, { key = "capacity", title = "CAPACITY", format = fmt_bytes },
 			});
 			return true, #rows .. " shared dict(s)";
+		end,
+	};
+	c.storage = {
+		stores = function(_, host)
+			local rows = call("stores", host);
+			print_table(print, rows, {
+				{ key = "host", title = "HOST" }, { key = "store", title = "STORE" }, { key = "driver", title = "DRIVER" },
+				{ key = "type", title = "TYPE" }, { key = "users", title = "USERS" },
+			});
+			return true, #rows .. " store(s)";
 		end,
 	};
 	c.log = {

@@ -60,6 +60,9 @@ type Host interface {
 	// HideSecrets keeps the running config's secrets, the console cookie
 	// among them, out of the log (again, once the cookie is made).
 	HideSecrets()
+	// Stores lists the stores holding data, of host ("" for every
+	// host), on every storage driver (stores.go).
+	Stores(host string) ([]Store, error)
 }
 
 // Conn is an open connection as the console lists it.

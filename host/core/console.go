@@ -202,3 +202,17 @@ func (c adminHost) Upgrade() error { return c.h.Upgrade() }
 func (c adminHost) Access() admin.Access { return ConsoleAccess(c.h.Config()) }
 
 func (c adminHost) HideSecrets() { c.h.redact(c.h.current()) }
+
+// Stores lists the stores holding data (the console's storage:stores).
+func (c adminHost) Stores(host string) ([]admin.Store, error) {
+	list, err := c.h.Runtime.Stores(host)
+	out := make([]admin.Store, len(list))
+	for i, s := range list {
+		driver := s.Driver.String()
+		if s.Driver == 0 {
+			driver = "given"
+		}
+		out[i] = admin.Store{Host: s.Host, Name: s.Name, Driver: driver, Kind: s.Kind.String(), Users: s.Users}
+	}
+	return out, err
+}

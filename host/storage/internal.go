@@ -23,7 +23,7 @@ type Internal struct {
 	locks sync.Map
 }
 
-// lock locks store name of host.
+// lock locks store name of host (name.list: its archive).
 func (d *Internal) lock(host, name string) func() {
 	mu, _ := d.locks.LoadOrStore([2]string{host, name}, new(sync.Mutex))
 	mu.(*sync.Mutex).Lock()

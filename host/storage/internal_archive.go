@@ -33,8 +33,8 @@ func (d *Internal) OpenArchive(host, name string) (Archive, error) {
 	return &fileArchive{d: d, host: host, name: name}, nil
 }
 
-// fileArchive is one archive store; its store's lock (d.lock) orders
-// its reads and writes (a read must not see half an appended item).
+// fileArchive is one archive store; d.mu orders its reads and writes
+// (a read must not see half an appended item).
 type fileArchive struct {
 	d          *Internal
 	host, name string
@@ -141,7 +141,7 @@ func (a *fileArchive) Append(user, key string, v any, when float64, with string)
 	if err := checkItem(v); err != nil {
 		return "", err
 	}
-	defer a.d.lock(a.host, a.name)()
+	defer a.d.lock(a.host, a.name+".list")()
 	if key == "" {
 		// A new key is in no item: appended without reading the file, as
 		// Prosody does.
@@ -156,7 +156,7 @@ func (a *fileArchive) Append(user, key string, v any, when float64, with string)
 }
 
 func (a *fileArchive) Find(user string, q Query) ([]Item, int, error) {
-	defer a.d.lock(a.host, a.name)()
+	defer a.d.lock(a.host, a.name+".list")()
 	items, err := a.load(user)
 	if err != nil {
 		return nil, -1, err
@@ -170,7 +170,7 @@ func (a *fileArchive) Set(user, key string, v any, when *float64, with *string) 
 			return false, err
 		}
 	}
-	defer a.d.lock(a.host, a.name)()
+	defer a.d.lock(a.host, a.name+".list")()
 	items, err := a.load(user)
 	if err != nil || !setItem(items, key, v, when, with) {
 		return false, err
@@ -186,7 +186,7 @@ func (a *fileArchive) Delete(user string, allUsers bool, q Query) (int, error) {
 			return 0, err
 		}
 	}
-	defer a.d.lock(a.host, a.name)()
+	defer a.d.lock(a.host, a.name+".list")()
 	n := 0
 	for _, u := range users {
 		items, err := a.load(u)
@@ -208,7 +208,7 @@ func (a *fileArchive) Delete(user string, allUsers bool, q Query) (int, error) {
 }
 
 func (a *fileArchive) Summary(user string, q Query) (map[string]Summary, error) {
-	defer a.d.lock(a.host, a.name)()
+	defer a.d.lock(a.host, a.name+".list")()
 	items, err := a.load(user)
 	if err != nil {
 		return nil, err

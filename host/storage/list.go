@@ -57,6 +57,35 @@ func (d *Internal) Stores(host string) ([]StoreInfo, error) {
 // host) that hold data, with the count of their users (the host's own
 // data is no user).
 func (m *Memory) Stores(host string) ([]StoreInfo, error) {
+	out := m.keyvalStores(host)
+	m.archives.mu.Lock()
+	type entry struct {
+		k [2]string
+		a *memArchive
+	}
+	var all []entry
+	for k, a := range m.archives.stores {
+		if host == "" || k[0] == host {
+			all = append(all, entry{k, a})
+		}
+	}
+	m.archives.mu.Unlock()
+	for _, e := range all {
+		e.a.mu.Lock()
+		n, any := len(e.a.users), len(e.a.users) > 0
+		if _, own := e.a.users[""]; own {
+			n-- // the host's own is no user, as for keyval stores
+		}
+		e.a.mu.Unlock()
+		if any {
+			out = append(out, StoreInfo{Host: e.k[0], Name: e.k[1], Kind: KindArchive, Users: n})
+		}
+	}
+	SortStores(out)
+	return out, nil
+}
+
+func (m *Memory) keyvalStores(host string) []StoreInfo {
 	m.mu.Lock()
 	type entry struct {
 		k [2]string
@@ -81,9 +110,7 @@ func (m *Memory) Stores(host string) ([]StoreInfo, error) {
 			out = append(out, StoreInfo{Host: e.k[0], Name: e.k[1], Kind: KindKeyval, Users: n})
 		}
 	}
-	out = append(out, m.archives.list(host)...)
-	SortStores(out)
-	return out, nil
+	return out
 }
 
 // SortStores orders infos by host, name and kind, as listings show them.

@@ -34,6 +34,13 @@ func TestListers(t *testing.T) {
 			t.Errorf("%T: Stores(b.example) = %v", d, got)
 		}
 	}
+	mem := NewMemory()
+	a, _ := mem.OpenArchive("b.example", "log")
+	a.Append("carol", "", "an item", 1, "")
+	a.Append("dan", "", "an item", 1, "")
+	if got, _ := mem.Stores(""); !reflect.DeepEqual(got, []StoreInfo{{"b.example", "log", KindArchive, 2}}) {
+		t.Errorf("memory archives: %v", got)
+	}
 	m := &datamanager.Manager{Dir: dir}
 	if err := os.WriteFile(m.Path("carol", "b.example", "notes", "list"), []byte("item({});\n"), 0o600); err != nil {
 		t.Fatal(err)

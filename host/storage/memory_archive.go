@@ -102,26 +102,3 @@ func (a *memArchive) Users() ([]string, error) {
 	defer a.mu.Unlock()
 	return sortedUsers(a.users), nil
 }
-
-// list is the archives of host ("" for every host) that hold items, for
-// Memory.Stores.
-func (m *memArchives) list(host string) []StoreInfo {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []StoreInfo
-	for k, a := range m.stores {
-		if host != "" && k[0] != host {
-			continue
-		}
-		a.mu.Lock()
-		n := len(a.users)
-		if _, own := a.users[""]; own {
-			n--
-		}
-		a.mu.Unlock()
-		if len(a.users) > 0 {
-			out = append(out, StoreInfo{Host: k[0], Name: k[1], Kind: KindArchive, Users: n})
-		}
-	}
-	return out
-}

@@ -15,7 +15,11 @@ import (
 // as a value that removes its key, get_all(key), delete_all(key)). The
 // store is the module object's host's (the host being added, in a global
 // module's add_host), so every instance and every reload of a module
-// opening it reaches the same data. A nil user is the host's own data
+// opening it reaches the same data. A global module's own store is the
+// host "*"'s (data_path/%2a in the internal driver): Prosody gives global
+// modules a null store, but moonport's net services are global modules,
+// so they get a working one; module:context(host):open_store reaches a
+// host's data. A nil user is the host's own data
 // (the user "" in Go). Values are copied in and out; one that is not
 // plain data (a function, userdata, a table inside itself) fails the call
 // with an error, as Prosody's serialisation does. Archive stores are

@@ -39,7 +39,7 @@ func pushArchive(L *lua.LState, inst *Instance, host, name string) int {
 		return archiveResult(L, lua.LNil, err)
 	}
 	ud := L.NewUserData()
-	ud.Value = storage.Archive(&boundedArchive{a: a, b: &boundedStore{inst: inst, name: name}})
+	ud.Value = storage.Archive(&boundedArchive{a: a, b: boundedStore{inst: inst, name: name}})
 	obj := L.SetFuncs(L.NewTable(), archiveMethods, ud)
 	obj.RawSetString("store", lua.LString(name))
 	obj.RawSetString("type", lua.LString("archive"))

@@ -2,6 +2,8 @@ package bridge
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -107,5 +109,35 @@ func TestOpenStoreOtherTypeIsXMPP(t *testing.T) {
 	if err == nil || !errors.As(err, &le) || !strings.Contains(le.needsXMPP, `"blob"`) ||
 		!strings.Contains(err.Error(), `store type "blob" is not provided by moonport (XMPP storage)`) {
 		t.Errorf("blob store: %v", err)
+	}
+}
+
+// A global module (module:set_global(), as every net service is) gets a
+// working store of its own under the host "*" (Prosody gives it a null
+// store), in Prosody's data layout ("%2a"); module:context(host) opens
+// that host's store, the same data a module of the host reads.
+func TestGlobalModuleStore(t *testing.T) {
+	dir := t.TempDir()
+	cfg := "data_path = \"" + dir + "\"\nVirtualHost \"a.example\"\nmodules_enabled = { \"reader\" }"
+	tr := newTestRuntime(t, cfg, map[string]string{"reader": storeReader, "global": `module:set_global()
+function run()
+	assert(module:open_store("notes"):set("alice", { n = 7 }))
+	assert(module:context("a.example"):open_store("notes"):set("alice", { n = 1 }))
+	assert(module:context("a.example"):open_store("marks", "map"):set(nil, "x", 10))
+	return tostring(module:open_store("notes"):get("alice").n)
+end`})
+	g := tr.load(t, "global")
+	if got, err := callGlobal(g, "run"); got != "7" || err != nil {
+		t.Fatalf("the global module's own store: %q %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "%2a", "notes", "alice.dat")); err != nil {
+		t.Errorf("the global module's store is not under %%2a: %v", err)
+	}
+	r, err := tr.Load("reader", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := callGlobal(r, "read"); got != "10 1" {
+		t.Errorf("a.example's module reads %q of what the global module wrote through module:context", got)
 	}
 }

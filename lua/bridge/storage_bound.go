@@ -44,26 +44,43 @@ var errStoreStopped = errors.New("the callback was stopped while it waited")
 // run runs fn, one call of the store, within the bounds.
 func (b *boundedStore) run(fn func() error) error {
 	rt := b.inst.rt
-	calls := rt.storeCalls()
+	err := boundedCall(rt.storeCalls(), rt.storageTimeout(), b.inst.ctx, fn)
+	switch {
+	case errors.Is(err, errStoreStopped):
+		if why := b.inst.ctx.Err(); why != nil {
+			err = why
+		}
+	case !errors.Is(err, errNoAnswer):
+		return err // the driver's own, as it gave it
+	}
+	return fmt.Errorf("store %q: %w", b.name, err)
+}
+
+// errNoAnswer is a call's error past storage_timeout.
+var errNoAnswer = errors.New("no answer within storage_timeout")
+
+// boundedCall runs fn on a goroutine counted in calls and waits for it
+// at most d, or until stop is done (nil: never).
+func boundedCall(calls *taskCount, d time.Duration, stop interface{ Done() <-chan struct{} }, fn func() error) error {
 	calls.add()
 	done := make(chan error, 1)
 	go func() {
 		defer calls.done()
 		done <- fn()
 	}()
-	d := rt.storageTimeout()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
+	var stopped <-chan struct{}
+	if stop != nil {
+		stopped = stop.Done()
+	}
 	select {
 	case err := <-done:
 		return err
 	case <-timer.C:
-		return fmt.Errorf("store %q: no answer within storage_timeout (%s)", b.name, d)
-	case <-b.inst.ctx.Done():
-		if why := b.inst.ctx.Err(); why != nil {
-			return fmt.Errorf("store %q: %w", b.name, why)
-		}
-		return fmt.Errorf("store %q: %w", b.name, errStoreStopped)
+		return fmt.Errorf("%w (%s)", errNoAnswer, d)
+	case <-stopped:
+		return errStoreStopped
 	}
 }
 

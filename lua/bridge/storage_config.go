@@ -2,7 +2,6 @@ package bridge
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/moonport/moonport/host/config"
@@ -60,38 +59,29 @@ func (rt *Runtime) storageDriver(host, name string) string {
 	return b.String()
 }
 
-// errNull is every call's error on a store of the "null" driver, as
-// Prosody's null driver answers.
-var errNull = errors.New("no data storage active")
-
 // Open returns host's store name; which driver holds it is looked up
 // at each call (routedStore).
 func (c *configuredStorage) Open(host, name string) (storage.Store, error) {
 	return &routedStore{c: c, host: host, name: name}, nil
 }
 
-// store is the driver's store host's name is kept in now.
+// store is the driver's store host's name is kept in now; archive
+// (storage_archive.go) is its archive.
 func (c *configuredStorage) store(ctx context.Context, host, name string) (storage.Store, error) {
-	d, err := c.driver(ctx, host, name)
-	if err != nil {
-		return nil, err
-	}
-	return d.Open(host, name)
-}
-
-// driver is the driver host's store name is kept in now (its keyval
-// and its archive store alike).
-func (c *configuredStorage) driver(ctx context.Context, host, name string) (storage.Driver, error) {
 	b, cfg := c.rt.backendOf(host, name)
 	switch b {
 	case storage.BackendInternal:
-		return c.internal, nil
+		return c.internal.Open(host, name)
 	case storage.BackendMemory:
-		return c.memory, nil
+		return c.memory.Open(host, name)
 	case storage.BackendSQL:
-		return c.sql.get(ctx, cfg.SQL)
+		db, err := c.sql.get(ctx, cfg.SQL)
+		if err != nil {
+			return nil, err
+		}
+		return db.Open(host, name)
 	case storage.BackendNull:
-		return nil, errNull
+		return storage.Null{}.Open(host, name)
 	}
 	return nil, fmt.Errorf("storage: no driver %s", b)
 }

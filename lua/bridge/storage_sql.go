@@ -15,6 +15,7 @@ import (
 // stand in for it to count opens and closes.
 type sqlDB interface {
 	Open(host, name string) (storage.Store, error)
+	OpenArchive(host, name string) (storage.Archive, error)
 	Stores(host string) ([]storage.StoreInfo, error)
 	Close() error
 }

@@ -1,0 +1,151 @@
+package bridge
+
+import (
+	"context"
+
+	"github.com/moonport/moonport/host/storage"
+)
+
+// Archive stores go the way keyval stores do (storage_config.go,
+// storage_bound.go): the driver the config in force names, looked up at
+// each call, and each call bounded.
+
+// OpenArchive returns host's archive store name.
+func (c *configuredStorage) OpenArchive(host, name string) (storage.Archive, error) {
+	return &routedArchive{c: c, host: host, name: name}, nil
+}
+
+// archive is the driver's archive host's name is kept in now.
+func (c *configuredStorage) archive(ctx context.Context, host, name string) (storage.Archive, error) {
+	b, cfg := c.rt.backendOf(host, name)
+	switch b {
+	case storage.BackendMemory:
+		return c.memory.OpenArchive(host, name)
+	case storage.BackendSQL:
+		db, err := c.sql.get(ctx, cfg.SQL)
+		if err != nil {
+			return nil, err
+		}
+		return db.OpenArchive(host, name)
+	case storage.BackendNull:
+		return storage.Null{}.OpenArchive(host, name)
+	}
+	return c.internal.OpenArchive(host, name)
+}
+
+// routedArchive is one archive store of one host, on whichever driver
+// the config in force names.
+type routedArchive struct {
+	c          *configuredStorage
+	host, name string
+}
+
+func (r *routedArchive) open() (storage.Archive, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.c.rt.storageTimeout())
+	defer cancel()
+	return r.c.archive(ctx, r.host, r.name)
+}
+
+func (r *routedArchive) Append(user, key string, v any, when float64, with string) (string, error) {
+	a, err := r.open()
+	if err != nil {
+		return "", err
+	}
+	return a.Append(user, key, v, when, with)
+}
+
+func (r *routedArchive) Find(user string, q storage.Query) ([]storage.Item, int, error) {
+	a, err := r.open()
+	if err != nil {
+		return nil, 0, err
+	}
+	return a.Find(user, q)
+}
+
+func (r *routedArchive) Set(user, key string, v any, when *float64, with *string) (bool, error) {
+	a, err := r.open()
+	if err != nil {
+		return false, err
+	}
+	return a.Set(user, key, v, when, with)
+}
+
+func (r *routedArchive) Delete(user string, allUsers bool, q storage.Query) (int, error) {
+	a, err := r.open()
+	if err != nil {
+		return 0, err
+	}
+	return a.Delete(user, allUsers, q)
+}
+
+func (r *routedArchive) Summary(user string, q storage.Query) (map[string]storage.Summary, error) {
+	a, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return a.Summary(user, q)
+}
+
+func (r *routedArchive) Users() ([]string, error) {
+	a, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	return a.Users()
+}
+
+// boundedArchive is an archive as a module instance sees it: each call
+// bounded as a keyval store's (boundedStore.run).
+type boundedArchive struct {
+	a storage.Archive
+	b boundedStore
+}
+
+func (x *boundedArchive) Append(user, key string, v any, when float64, with string) (got string, err error) {
+	err = x.b.run(func() (e error) { got, e = x.a.Append(user, key, v, when, with); return e })
+	if err != nil {
+		return "", err
+	}
+	return got, nil
+}
+
+func (x *boundedArchive) Find(user string, q storage.Query) ([]storage.Item, int, error) {
+	var items []storage.Item
+	var total int
+	if err := x.b.run(func() (e error) { items, total, e = x.a.Find(user, q); return e }); err != nil {
+		return nil, 0, err
+	}
+	return items, total, nil
+}
+
+func (x *boundedArchive) Set(user, key string, v any, when *float64, with *string) (bool, error) {
+	var ok bool
+	if err := x.b.run(func() (e error) { ok, e = x.a.Set(user, key, v, when, with); return e }); err != nil {
+		return false, err
+	}
+	return ok, nil
+}
+
+func (x *boundedArchive) Delete(user string, allUsers bool, q storage.Query) (int, error) {
+	var n int
+	if err := x.b.run(func() (e error) { n, e = x.a.Delete(user, allUsers, q); return e }); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func (x *boundedArchive) Summary(user string, q storage.Query) (map[string]storage.Summary, error) {
+	var s map[string]storage.Summary
+	if err := x.b.run(func() (e error) { s, e = x.a.Summary(user, q); return e }); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (x *boundedArchive) Users() ([]string, error) {
+	var u []string
+	if err := x.b.run(func() (e error) { u, e = x.a.Users(); return e }); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
