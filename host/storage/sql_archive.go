@@ -52,6 +52,9 @@ func (a *sqlArchive) Append(user, key string, v any, when float64, with string) 
 		key = newKey()
 	}
 	err = a.s.inTx(func(t tx) error {
+		if err := t.lock("prosodyarchive", a.host, user, a.store); err != nil {
+			return err
+		}
 		if _, err := t.exec(`DELETE FROM "prosodyarchive" WHERE "host"=? AND "user"=? AND "store"=? AND "key"=?`,
 			a.host, user, a.store, key); err != nil {
 			return err

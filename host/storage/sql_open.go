@@ -194,6 +194,21 @@ func (t tx) query(q string, args ...any) (*sql.Rows, error) {
 	return t.t.QueryContext(t.ctx, t.s.rebind(q), args...)
 }
 
+// lock serialises the write transactions on one user's data in one
+// store (until the transaction ends). SQLite needs none (its write
+// transactions start IMMEDIATE, one at a time); on PostgreSQL, two
+// transactions that each delete a key's row and insert it anew would
+// otherwise both insert, leaving the key twice (the delete does not see
+// a row inserted by a transaction that committed after it began).
+func (t tx) lock(table, host, user, store string) error {
+	if t.s.params.Engine != PostgreSQL {
+		return nil
+	}
+	_, err := t.exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`,
+		table+"\x1f"+host+"\x1f"+user+"\x1f"+store) // a lock shared by two by chance only waits
+	return err
+}
+
 // inTx runs fn in a transaction bounded by the timeout, committing when
 // it returns nil and rolling back otherwise.
 func (s *SQL) inTx(fn func(tx) error) error {

@@ -95,6 +95,9 @@ func (st *sqlStore) Set(user string, v any) error {
 		return err
 	}
 	return st.s.inTx(func(t tx) error {
+		if err := t.lock("prosody", st.host, user, st.store); err != nil {
+			return err
+		}
 		if _, err := t.exec(`DELETE FROM "prosody" WHERE "host"=? AND "user"=? AND "store"=?`, st.host, user, st.store); err != nil {
 			return err
 		}
@@ -195,6 +198,9 @@ func (st *sqlStore) SetKeys(user string, keys map[string]any) error {
 		}
 	}
 	return st.s.inTx(func(t tx) error {
+		if err := t.lock("prosody", st.host, user, st.store); err != nil {
+			return err
+		}
 		for k, v := range keys {
 			if k == "" {
 				if err := st.setExtra(t, user, v); err != nil {

@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/moonport/moonport/internal/testenv"
@@ -33,4 +36,160 @@ func pgParams(srv *testenv.PostgresServer, db string) SQLParams {
 func openTestPostgres(t *testing.T, srv *testenv.PostgresServer) *SQL {
 	t.Helper()
 	return openSQLTest(t, pgParams(srv, srv.NewDatabase(t)))
+}
+
+// rawRows is the "prosody" table's rows as text, sorted.
+func rawRows(t *testing.T, s *SQL, table string, cols string) []string {
+	t.Helper()
+	rows, err := s.db.Query(`SELECT ` + cols + ` FROM "` + table + `" ORDER BY 1, 2, 3, 4`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := len(strings.Split(cols, ","))
+	var out []string
+	for rows.Next() {
+		vals := make([]any, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals...))
+	}
+	return out
+}
+
+// The rows are the ones mod_storage_sql writes: one per string key with
+// its type, the other keys together as util.json in the "" row.
+func TestSQLRowsInProsodyLayout(t *testing.T) {
+	s := openTestSQLite(t)
+	st, _ := s.Open("a.example", "accounts")
+	err := st.Set("alice", tbl([]any{"first"}, map[any]any{
+		"password": "secret", "n": 3.0, "ok": true, "roster": tbl(nil, map[any]any{"bob": tbl(nil, map[any]any{"name": "Bob"})}), 2.5: "x",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`a.example alice accounts  json {"__hash":[2.5,"x"],"__array":["first"]}`,
+		`a.example alice accounts n number 3`,
+		`a.example alice accounts ok boolean true`,
+		`a.example alice accounts password string secret`,
+		`a.example alice accounts roster json {"bob":{"name":"Bob"}}`,
+	}
+	got := rawRows(t, s, "prosody", `"host"," "||"user"," "||"store"," "||"key"," "||"type"," "||"value"`)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	a, _ := s.OpenArchive("a.example", "log")
+	if _, err := a.Append("alice", "id1", "hello", 1700000000, "bob@b.example"); err != nil {
+		t.Fatal(err)
+	}
+	got = rawRows(t, s, "prosodyarchive", `"sort_id"," "||"host"," "||"user"," "||"store"," "||"key"," "||"when"," "||"with"," "||"type"," "||"value"`)
+	if w := `1 a.example alice log id1 1700000000 bob@b.example string hello`; len(got) != 1 || got[0] != w {
+		t.Errorf("archive rows %q, want %q", got, w)
+	}
+}
+
+// Rows as Prosody writes them read back, whatever their key order or
+// number form.
+func TestSQLReadsProsodyRows(t *testing.T) {
+	s := openTestSQLite(t)
+	for _, r := range [][3]string{
+		{"", "json", `{"__hash":[1.5,"x"],"__array":[1,{"a":[]}],"z":"from the extra row"}`},
+		{"count", "number", "42.0"},
+		{"flag", "boolean", "false"},
+		{"name", "string", "Alice"},
+		{"stanza", "xml", `<presence xmlns='jabber:client' from='a@b'><show>away</show></presence>`},
+	} {
+		if _, err := s.db.Exec(`INSERT INTO "prosody" VALUES ('h','alice','s',?,?,?)`, r[0], r[1], r[2]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := s.Open("h", "s")
+	show := tbl([]any{"away"}, map[any]any{"name": "show", "attr": tbl(nil, nil)})
+	wantValue(t, st, "alice", tbl([]any{1.0, tbl(nil, map[any]any{"a": tbl(nil, nil)})}, map[any]any{
+		1.5: "x", "z": "from the extra row", "count": 42.0, "flag": false, "name": "Alice",
+		"stanza": &Stanza{Tree: tbl([]any{show}, map[any]any{"name": "presence", "attr": tbl(nil, map[any]any{"xmlns": "jabber:client", "from": "a@b"})})},
+	}))
+	if _, err := s.db.Exec(`INSERT INTO "prosody" VALUES ('h','bob','s','n','number','many')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Get("bob"); err == nil || !strings.Contains(err.Error(), `invalid number "many"`) {
+		t.Errorf("a bad row gave %v", err)
+	}
+}
+
+func TestSQLKeyvalKeepsOnlyTables(t *testing.T) {
+	st, _ := openTestSQLite(t).Open("h", "s")
+	if err := st.Set("alice", "a string"); err == nil || !strings.Contains(err.Error(), "keeps tables") {
+		t.Errorf("Set of a string: %v", err)
+	}
+}
+
+func TestSQLMissingTables(t *testing.T) {
+	p := sqliteParams(t)
+	p.ManageTables = false
+	_, err := OpenSQL(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "sql_manage_tables = true") ||
+		!strings.Contains(err.Error(), `"prosody", "prosodyarchive"`) || !strings.Contains(err.Error(), p.Database) {
+		t.Fatalf("OpenSQL without tables: %v", err)
+	}
+	p.ManageTables = true
+	openSQLTest(t, p)
+	openSQLTest(t, p) // making them again is a no-op
+	p.ManageTables = false
+	openSQLTest(t, p)
+}
+
+// Check writes and reads a probe and leaves nothing behind; on a closed
+// database it fails.
+func TestSQLCheck(t *testing.T) {
+	s := openTestSQLite(t)
+	if err := s.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rows := rawRows(t, s, "prosody", `"host","user","store","key"`); len(rows) != 0 {
+		t.Errorf("Check left %q", rows)
+	}
+	p := sqliteParams(t)
+	closed := openSQLTest(t, p)
+	closed.Close()
+	if err := closed.Check(context.Background()); err == nil || !strings.Contains(err.Error(), p.Database) {
+		t.Errorf("Check of a closed database: %v", err)
+	}
+}
+
+func TestSQLStores(t *testing.T) {
+	s := openTestSQLite(t)
+	kv, _ := s.Open("a.example", "accounts")
+	kv.Set("alice", tbl(nil, map[any]any{"a": 1.0}))
+	kv.Set("bob", tbl(nil, map[any]any{"a": 1.0, "b": 2.0}))
+	other, _ := s.Open("b.example", "roster")
+	other.Set("carol", tbl(nil, map[any]any{"a": 1.0}))
+	a, _ := s.OpenArchive("a.example", "log")
+	a.Append("alice", "", "x", 1, "")
+	a.Append("alice", "", "y", 2, "")
+	got, err := s.Stores("a.example")
+	want := []StoreInfo{{"a.example", "accounts", KindKeyval, 2}, {"a.example", "log", KindArchive, 1}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("Stores(a.example) = %+v, %v", got, err)
+	}
+	if all, _ := s.Stores(""); len(all) != 3 || all[2].Host != "b.example" {
+		t.Errorf("Stores() = %+v", all)
+	}
+}
+
+func TestSQLRebind(t *testing.T) {
+	pg := &SQL{params: SQLParams{Engine: PostgreSQL}}
+	q := `SELECT "a?" FROM t WHERE x=? AND y='?' AND z IN (?,?)`
+	if got, want := pg.rebind(q), `SELECT "a?" FROM t WHERE x=$1 AND y='?' AND z IN ($2,$3)`; got != want {
+		t.Errorf("rebind = %s, want %s", got, want)
+	}
+	if got := (&SQL{params: SQLParams{Engine: SQLite3}}).rebind(q); got != q {
+		t.Errorf("SQLite query changed: %s", got)
+	}
 }
