@@ -28,6 +28,10 @@ type example struct {
 	port  int      // a loopback port to probe, 0 for none
 	send  string   // what the probe writes
 	want  string   // what the probe's first line holds
+	// then are README lines run next, in the example's network, from
+	// the repository root; their output must hold thenWant.
+	then     []string
+	thenWant []string
 }
 
 var examples = []example{
@@ -35,7 +39,10 @@ var examples = []example{
 	{name: "default", cmd: "moonport run --config examples/default.cfg.lua", ready: []string{"Activated service 'echo'", "Activated service 'chat'"}, port: 7008, send: "/who\n", want: ""},
 	{name: "prosody", cmd: "moonport run --config examples/prosody.cfg.lua", ready: []string{"Activated service 'echo'", "Activated service 'chat'", "Activated service 'forward'"}, port: 7009, send: "ping\n", want: "ping"},
 	{name: "smtp", setup: smtpCerts, cmd: "moonport run --config examples/smtp.cfg.lua", ready: []string{"Activated service 'smtp'"}, port: 2525, want: "220"},
-	{name: "kv", cmd: "moonport run --config examples/kv.cfg.lua", ready: []string{"Activated service 'kv'"}, port: 7011, send: "SET colour blue\n", want: "OK"},
+	{name: "kv", cmd: "moonport run --config examples/kv.cfg.lua", ready: []string{"Activated service 'kv'"}, port: 7011, send: "GET colour\n", want: "NOT_FOUND",
+		then: []string{`printf 'SET colour blue\nGET colour\nKEYS\n' | nc -q 1 127.0.0.1 7011   # OK, VALUE blue, KEYS colour`,
+			`cat 'examples/data/%2a/kv.dat'                                          # ["colour"] = "blue"; in Prosody's format`},
+		thenWant: []string{"OK\nVALUE blue\nKEYS colour\n", `["colour"] = "blue";`}},
 	{name: "many-cores", cmd: "moonport run --config examples/many-cores.cfg.lua", ready: []string{"Activated service 'rate_limit'"}, port: 7010, send: "hello\n", want: "ok 1"},
 	{name: "scale-out", cmd: "moonport run --config examples/scale-out/moonport.cfg.lua", ready: []string{"Activated service 'echo'"}, port: 7700, send: "PROXY TCP4 192.0.2.1 127.0.0.1 1234 7700\r\nping\n", want: "ping"},
 }
@@ -128,6 +135,7 @@ func runExample(t *testing.T, unshare, binDir, user string, ex example) {
 			t.Fatalf("%s: port %d answered %q (%v), want %q; log:\n%s", ex.cmd, ex.port, out, err, ex.want, b)
 		}
 	}
+	runThen(t, cmd.Process.Pid, root, ex)
 	cmd.Process.Signal(syscall.SIGTERM)
 	var err error
 	select {
@@ -139,6 +147,27 @@ func runExample(t *testing.T, unshare, binDir, user string, ex example) {
 	b, _ := os.ReadFile(logFile)
 	if err != nil || strings.Contains(string(b), "level=error") || strings.Contains(string(b), "level=fatal") {
 		t.Fatalf("%s as %s: exit %v; log:\n%s", ex.cmd, user, err, b)
+	}
+}
+
+// runThen runs the example's further README lines, each as written
+// there, in the example's network namespace from its repository root.
+func runThen(t *testing.T, pid int, root string, ex example) {
+	t.Helper()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range ex.then {
+		if !strings.Contains(string(readme), "\n"+line+"\n") {
+			t.Errorf("README has no line %q", line)
+		}
+		cmd := exec.Command("nsenter", "-t", fmt.Sprint(pid), "-n", "sh", "-c", line)
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), ex.thenWant[i]) {
+			t.Errorf("%s: %v, output %q, want %q", line, err, out, ex.thenWant[i])
+		}
 	}
 }
 
