@@ -236,9 +236,9 @@ func TestScaleOutRecipe(t *testing.T) {
 	haproxy := testenv.NeedTool(t, "haproxy", "haproxy")
 	bin := testenv.Binary(t)
 	dir := t.TempDir()
+	pg := testenv.Postgres(t) // first: its port is taken before ours are chosen
 	p := testenv.FreePorts(t, 4)
 	back, front, kvBack, kvFront := p[0], p[1], p[2], p[3]
-	pg := testenv.Postgres(t)
 	ports := strings.NewReplacer("7700", fmt.Sprint(back), "7800", fmt.Sprint(front), "7701", fmt.Sprint(kvBack), "7801", fmt.Sprint(kvFront))
 	os.WriteFile(filepath.Join(dir, "mod_whoami.lua"), []byte(`module:provides("net", { name = "echo", default_port = 1, listener = {
 	onconnect = function(conn) conn:write(module:get_option_string("instance_name") .. " " .. conn:ip() .. "\n"); conn:close() end } })`), 0o644)
@@ -267,10 +267,18 @@ func TestScaleOutRecipe(t *testing.T) {
 	hpath := filepath.Join(dir, "haproxy.cfg")
 	os.WriteFile(hpath, []byte(h), 0o644)
 	hp := exec.Command(haproxy, "-db", "-f", hpath)
+	hpOut := &strings.Builder{}
+	hp.Stdout, hp.Stderr = hpOut, hpOut
 	if err := hp.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { hp.Process.Kill(); hp.Wait() }()
+	defer func() {
+		hp.Process.Kill()
+		hp.Wait()
+		if t.Failed() {
+			t.Logf("haproxy:\n%s", hpOut)
+		}
+	}()
 	testenv.WaitListening(t, front, loopback(front))
 	testenv.WaitListening(t, kvFront, loopback(kvFront))
 	ask := func() string {
