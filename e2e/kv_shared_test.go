@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,4 +143,81 @@ func TestKVSharedPostgreSQL(t *testing.T) {
 	}
 	kvSession(t, b.kv, "GET colour=VALUE green", "SET shape square=OK")
 	kvSession(t, a.kv, "GET shape=VALUE square")
+}
+
+// TestKVPostgreSQLSilent: PostgreSQL frozen mid-run (SIGSTOP: its
+// connections stay open and nothing answers, as a hung or unreachable
+// server) bounds each kv command that needs the store by
+// storage_timeout: it answers "ERR storage: …" on a connection that
+// stays open, and the process keeps serving echo. Thawed, writes resume.
+// storage_timeout is below lua_timeout (1 s), as the scale-out recipe
+// has it: a store call counts against its callback's lua_timeout, which
+// would otherwise stop the callback and close the client's connection
+// first.
+func TestKVPostgreSQLSilent(t *testing.T) {
+	pg := testenv.Postgres(t)
+	in := startKVInstances(t, 1, fmt.Sprintf("storage = \"sql\"\nstorage_timeout = 0.5\n"+
+		"sql = { driver = \"PostgreSQL\", database = %q, host = %q, port = %d, username = %q, password = %q }\n",
+		pg.Database, pg.Host, pg.Port, pg.User, pg.Password))[0]
+	kvSession(t, in.kv, "SET colour blue=OK")
+	pids := postgresPIDs(t, pg)
+	signalAll(pids, syscall.SIGSTOP)
+	t.Cleanup(func() { signalAll(pids, syscall.SIGCONT) }) // before the server's own cleanup stops it
+	c := testenv.DialLine(t, in.kv)
+	for _, cmd := range []string{"GET colour", "SET colour green"} {
+		start := time.Now()
+		c.Send(cmd + "\n")
+		got := c.Line()
+		if took := time.Since(start); !strings.HasPrefix(got, "ERR storage: ") || took > 5*time.Second {
+			t.Fatalf("%s with PostgreSQL frozen: %q after %v (storage_timeout 0.5 s)", cmd, got, took)
+		}
+		echoes(t, in.echo)
+	}
+	signalAll(pids, syscall.SIGCONT)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		c.Send("SET colour green\n")
+		got := c.Line()
+		if got == "OK" {
+			break
+		}
+		if !strings.HasPrefix(got, "ERR storage: ") || time.Now().After(deadline) {
+			t.Fatalf("SET after PostgreSQL thawed: %q", got)
+		}
+	}
+	kvSession(t, in.kv, "GET colour=VALUE green")
+}
+
+// postgresPIDs is the test server's postmaster (from its postmaster.pid)
+// and every process it started.
+func postgresPIDs(t *testing.T, pg *testenv.PostgresServer) []int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(pg.Socket, "data", "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root int
+	fmt.Sscan(string(b), &root)
+	pids := []int{root}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, _ := os.ReadFile(f)
+		// pid (comm) state ppid …: comm may hold spaces, so read after ")".
+		_, rest, _ := strings.Cut(string(b), ") ")
+		var state string
+		var ppid int
+		fmt.Sscan(rest, &state, &ppid)
+		if ppid == root {
+			var pid int
+			fmt.Sscan(filepath.Base(filepath.Dir(f)), &pid)
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func signalAll(pids []int, sig syscall.Signal) {
+	for _, p := range pids {
+		syscall.Kill(p, sig)
+	}
 }
