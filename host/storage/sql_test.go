@@ -170,6 +170,7 @@ func TestSQLStores(t *testing.T) {
 	kv, _ := s.Open("a.example", "accounts")
 	kv.Set("alice", tbl(nil, map[any]any{"a": 1.0}))
 	kv.Set("bob", tbl(nil, map[any]any{"a": 1.0, "b": 2.0}))
+	kv.Set("", tbl(nil, map[any]any{"a": 1.0})) // the host's own: no user
 	other, _ := s.Open("b.example", "roster")
 	other.Set("carol", tbl(nil, map[any]any{"a": 1.0}))
 	a, _ := s.OpenArchive("a.example", "log")
