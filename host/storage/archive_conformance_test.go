@@ -10,9 +10,8 @@ import (
 )
 
 // The archive behaviour every ArchiveDriver shares (Prosody's archive
-// store API), over a constructor as in runKeyvalConformance. The memory
-// and internal drivers join TestArchiveConformance once they have
-// archives.
+// store API), over a constructor as in runKeyvalConformance, on every
+// driver; archiveMoreCases (archive_suite_test.go) are more of them.
 
 type archiveCase struct {
 	name string
@@ -20,7 +19,7 @@ type archiveCase struct {
 }
 
 func runArchiveConformance(t *testing.T, newDriver func(t *testing.T) ArchiveDriver) {
-	for _, c := range archiveCases {
+	for _, c := range append(archiveCases[:len(archiveCases):len(archiveCases)], archiveMoreCases...) {
 		t.Run(c.name, func(t *testing.T) {
 			d := newDriver(t)
 			a, err := d.OpenArchive("a.example", "log")
@@ -33,6 +32,15 @@ func runArchiveConformance(t *testing.T, newDriver func(t *testing.T) ArchiveDri
 }
 
 func TestArchiveConformance(t *testing.T) {
+	t.Run("memory", func(t *testing.T) {
+		runArchiveConformance(t, func(*testing.T) ArchiveDriver { return NewMemory() })
+	})
+	t.Run("internal", func(t *testing.T) {
+		runArchiveConformance(t, func(t *testing.T) ArchiveDriver {
+			dir := t.TempDir()
+			return &Internal{Dir: func() string { return dir }}
+		})
+	})
 	t.Run("sqlite", func(t *testing.T) {
 		runArchiveConformance(t, func(t *testing.T) ArchiveDriver { return openTestSQLite(t) })
 	})

@@ -12,13 +12,6 @@ import (
 	"github.com/moonport/moonport/internal/testenv"
 )
 
-func TestInternalArchive(t *testing.T) {
-	runArchiveSuite(t, func(t *testing.T) ArchiveDriver {
-		dir := t.TempDir()
-		return &Internal{Dir: func() string { return dir }}
-	})
-}
-
 // prosodyArchive is Lua that loads Prosody 0.12's own
 // mod_storage_internal (with a stand-in for its module object) on data
 // folder %q and opens its archive store "log" of a.example as `a`;

@@ -114,9 +114,12 @@ func (m *Memory) Stores(host string) ([]StoreInfo, error) {
 	m.archives.mu.Unlock()
 	for _, e := range all {
 		e.a.mu.Lock()
-		n := len(e.a.users)
+		n, any := len(e.a.users), len(e.a.users) > 0
+		if _, own := e.a.users[""]; own {
+			n-- // the host's own is no user, as for keyval stores
+		}
 		e.a.mu.Unlock()
-		if n > 0 {
+		if any {
 			out = append(out, StoreInfo{Host: e.k[0], Name: e.k[1], Kind: KindArchive, Users: n})
 		}
 	}

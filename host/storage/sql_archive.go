@@ -41,6 +41,9 @@ func (a *sqlArchive) when(w float64) any {
 }
 
 func (a *sqlArchive) Append(user, key string, v any, when float64, with string) (string, error) {
+	if err := checkItem(v); err != nil {
+		return "", err
+	}
 	typ, text, err := serialize(v)
 	if err != nil {
 		return "", err
@@ -195,6 +198,9 @@ func (a *sqlArchive) Find(user string, q Query) ([]Item, int, error) {
 func (a *sqlArchive) Set(user, key string, v any, when *float64, with *string) (bool, error) {
 	f := &filter{}
 	if v != nil {
+		if err := checkItem(v); err != nil {
+			return false, err
+		}
 		typ, text, err := serialize(v)
 		if err != nil {
 			return false, err

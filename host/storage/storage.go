@@ -1,12 +1,14 @@
 // Package storage owns the data stores moonport's modules open with
 // Prosody's module:open_store: a store is named per host, holds one value
 // per user (the host's own data under the user ""), and is either read
-// whole (Prosody's "keyval") or by key inside that value (its "map", a
-// table keyed by strings). Drivers implement Driver; this package has the
-// in-memory one, whose data lives as long as the process (a module reload
-// keeps it, a restart does not). Values are host/value's plain data
-// (nil, bool, float64, string, *value.Table); the conversion from and to a
-// Lua state is the caller's (lua/bridge), so this package links no Lua.
+// whole (Prosody's "keyval"), by key inside that value (its "map", a
+// table keyed by strings), or is an archive (archive.go: per user a list
+// of items with key, time and with). Drivers implement Driver and
+// ArchiveDriver: Memory (as long as the process), Internal (Prosody's
+// data files), SQL (Prosody's tables), Null (keeps nothing). Values are
+// host/value's plain data (nil, bool, float64, string, *value.Table), or
+// in archives a *Stanza; the conversion from and to a Lua state is the
+// caller's (lua/bridge), so this package links no Lua.
 package storage
 
 import (
