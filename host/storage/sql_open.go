@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -73,6 +75,12 @@ func OpenSQL(ctx context.Context, p SQLParams) (*SQL, error) {
 func openSQLite(p SQLParams, timeout time.Duration) (*sql.DB, error) {
 	if p.Database == "" {
 		return nil, errors.New("no database file (set sql = { driver = \"SQLite3\", database = \"prosody.sqlite\" })")
+	}
+	// SQLite's own message for a missing folder is "out of memory".
+	if dir := filepath.Dir(p.Database); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("the folder %s of the database file does not exist: create it, or set sql.database to a file in an existing folder", dir)
+		}
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(timeout.Milliseconds(), 10)+")")

@@ -230,3 +230,10 @@ func TestSQLiteReadersDoNotWaitForWriters(t *testing.T) {
 		t.Error("a second writer got in while the first held the lock")
 	}
 }
+
+func TestSQLiteMissingFolder(t *testing.T) {
+	p := SQLParams{Engine: SQLite3, Database: filepath.Join(t.TempDir(), "nope", "prosody.sqlite"), ManageTables: true}
+	if _, err := OpenSQL(context.Background(), p); err == nil || !strings.Contains(err.Error(), "nope of the database file does not exist") {
+		t.Errorf("OpenSQL in a missing folder: %v", err)
+	}
+}
