@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -196,6 +197,28 @@ func (s *SQL) rebind(q string) string {
 	return b.String()
 }
 
+// checkText refuses, on PostgreSQL, text its TEXT columns cannot hold
+// (bytes that are not UTF-8, or a NUL byte), with what to do instead of
+// the server's "invalid byte sequence". SQLite keeps any bytes.
+func (s *SQL) checkText(args []any) error {
+	if s.params.Engine != PostgreSQL {
+		return nil
+	}
+	for _, a := range args {
+		if v, ok := a.(string); ok && (!utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0) {
+			return fmt.Errorf("PostgreSQL keeps text only, and %q is not UTF-8 text (or holds a NUL byte): encode such data first, e.g. as base64", truncate(v, 40))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // tx is one transaction, with the queries rebound for the engine.
 type tx struct {
 	s   *SQL
@@ -204,6 +227,9 @@ type tx struct {
 }
 
 func (t tx) exec(q string, args ...any) (int64, error) {
+	if err := t.s.checkText(args); err != nil {
+		return 0, err
+	}
 	r, err := t.t.ExecContext(t.ctx, t.s.rebind(q), args...)
 	if err != nil {
 		return 0, err
@@ -212,6 +238,9 @@ func (t tx) exec(q string, args ...any) (int64, error) {
 }
 
 func (t tx) query(q string, args ...any) (*sql.Rows, error) {
+	if err := t.s.checkText(args); err != nil {
+		return nil, err
+	}
 	return t.t.QueryContext(t.ctx, t.s.rebind(q), args...)
 }
 

@@ -237,3 +237,13 @@ func TestSQLiteMissingFolder(t *testing.T) {
 		t.Errorf("OpenSQL in a missing folder: %v", err)
 	}
 }
+
+// SQLite keeps any bytes, as Prosody's SQLite storage does.
+func TestSQLiteKeepsBytes(t *testing.T) {
+	st, _ := openTestSQLite(t).Open("h", "s")
+	v := tbl([]any{"\xff\x00\x01"}, map[any]any{"k": "\x00\xfe", "\xff": "key"})
+	if err := st.Set("alice", v); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, st, "alice", v)
+}
