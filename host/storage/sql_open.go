@@ -88,8 +88,10 @@ func openSQLite(p SQLParams, timeout time.Duration) (*sql.DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	u := url.URL{Scheme: "file", Opaque: p.Database, RawQuery: q.Encode()}
-	return sql.Open("sqlite", u.String())
+	// A "file:" URI, which SQLite percent-decodes: %, ? and # in the path
+	// are escaped so they stay part of the name.
+	path := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(p.Database)
+	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 }
 
 // openPostgres uses pgx through its database/sql adapter, so both engines

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -246,4 +247,20 @@ func TestSQLiteKeepsBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantValue(t, st, "alice", v)
+}
+
+// A database path may hold spaces and URL characters.
+func TestSQLiteOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my data %41 #1 ?x=y")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := SQLParams{Engine: SQLite3, Database: filepath.Join(dir, "prosody.sqlite"), ManageTables: true}
+	st, _ := openSQLTest(t, p).Open("h", "s")
+	if err := st.Set("alice", tbl(nil, map[any]any{"k": "v"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.Database); err != nil {
+		t.Errorf("the database is not where asked: %v", err)
+	}
 }
