@@ -264,3 +264,24 @@ func TestSQLiteOddPath(t *testing.T) {
 		t.Errorf("the database is not where asked: %v", err)
 	}
 }
+
+// BenchmarkSQLiteKeyval is one map write and one keyval read of a user
+// with a few keys, on a SQLite file.
+func BenchmarkSQLiteKeyval(b *testing.B) {
+	s, err := OpenSQL(context.Background(), SQLParams{Engine: SQLite3, Database: filepath.Join(b.TempDir(), "db.sqlite"), ManageTables: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	st, _ := s.Open("h", "s")
+	st.Set("alice", tbl([]any{1.0}, map[any]any{"a": "x", "b": 2.0, "c": tbl(nil, map[any]any{"d": true})}))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := st.SetKeys("alice", map[string]any{"n": float64(i)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.Get("alice"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
