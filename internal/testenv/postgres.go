@@ -72,7 +72,7 @@ func Postgres(t testing.TB) *PostgresServer {
 		"-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
 	t.Cleanup(s.Stop)
 	s.Start()
-	conn := s.connect("postgres")
+	conn := s.connect(t, "postgres")
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(context.Background(), `CREATE DATABASE "`+s.Database+`"`); err != nil {
 		t.Fatalf("creating the test database: %v", err)
@@ -164,17 +164,17 @@ func (s *PostgresServer) Start() {
 	}
 	s.running, s.exited = cmd, make(chan error, 1)
 	go func() { s.exited <- cmd.Wait() }() // owned by s: Stop receives it
-	s.connect("postgres").Close(context.Background())
+	s.connect(s.t, "postgres").Close(context.Background())
 }
 
 // connect waits (up to 30 s) for the server to accept a session on
 // database db, and returns it.
-func (s *PostgresServer) connect(db string) *pgx.Conn {
-	s.t.Helper()
+func (s *PostgresServer) connect(t testing.TB, db string) *pgx.Conn {
+	t.Helper()
 	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable connect_timeout=2",
 		s.Host, s.Port, s.User, db))
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	cfg.Password = s.Password
 	deadline := time.Now().Add(30 * time.Second)
@@ -187,11 +187,11 @@ func (s *PostgresServer) connect(db string) *pgx.Conn {
 		case werr := <-s.exited:
 			s.running = nil
 			logText, _ := os.ReadFile(filepath.Join(s.dir, "postgres.log"))
-			s.t.Fatalf("postgres exited (%v) before accepting connections:\n%s", werr, logText)
+			t.Fatalf("postgres exited (%v) before accepting connections:\n%s", werr, logText)
 		case <-time.After(50 * time.Millisecond): // poll interval, not a timing assumption
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("postgres on port %d not ready after 30s: %v", s.Port, err)
+			t.Fatalf("postgres on port %d not ready after 30s: %v", s.Port, err)
 		}
 	}
 }
@@ -221,7 +221,7 @@ func (s *PostgresServer) NewDatabase(t testing.TB) string {
 	s.n++
 	name := fmt.Sprintf("%s_%d", s.Database, s.n)
 	s.mu.Unlock()
-	conn := s.connect("postgres")
+	conn := s.connect(t, "postgres")
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(context.Background(), `CREATE DATABASE "`+name+`"`); err != nil {
 		t.Fatalf("creating database %s: %v", name, err)
