@@ -37,11 +37,13 @@ func TestStorageConfigSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
+	console := testenv.FreePort(t, "tcp")
 	config := func(sql string) {
 		t.Helper()
 		body := fmt.Sprintf("plugin_paths = { %q }\nrun_as_root = true\nreload_on_change = false\n"+
 			"log = { { to = \"file\", filename = %q } }\ndata_path = %q\nstorage = \"sql\"\nsql = %s\n"+
-			"VirtualHost \"a.example\"\nmodules_enabled = { \"counter\" }\n", dir, logFile, dir, sql)
+			"modules_enabled = { \"admin_telnet\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\n"+
+			"VirtualHost \"a.example\"\nmodules_enabled = { \"counter\" }\n", dir, logFile, dir, sql, console)
 		if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -78,6 +80,12 @@ func TestStorageConfigSQLite(t *testing.T) {
 	cmd.Wait()
 	startMoonport(t, bin, cfg)
 	waitLog(t, logFile, "store-test load 3", 1)
+
+	// The console lists the store, as the docs show it.
+	testenv.WaitListening(t, console, loopback(console))
+	if out := moonportShell(t, bin, cfg, "storage:stores()"); !strings.Contains(out, "a.example  visits  sql     keyval  0") || !strings.Contains(out, "OK: 1 store(s)") {
+		t.Errorf("storage:stores():\n%s", out)
+	}
 
 	// moonport check storage opens the database and writes a probe row
 	// in a transaction it rolls back.

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/moonport/moonport/host/datamanager"
 )
@@ -33,24 +35,64 @@ func (d *Internal) Stores(host string) ([]StoreInfo, error) {
 	}
 	var out []StoreInfo
 	for _, h := range hosts {
-		stores, err := m.Stores("", h, "")
+		infos, err := hostStores(m, h)
+		out = append(out, infos...)
 		if err != nil {
 			return out, err
 		}
-		for _, s := range stores {
-			for _, k := range []StoreKind{KindKeyval, KindArchive} {
-				typ := map[StoreKind]string{KindKeyval: "keyval", KindArchive: "list"}[k]
-				users, err := m.Users(h, s, typ)
-				if err != nil {
-					return out, err
-				}
-				if len(users) > 0 {
-					out = append(out, StoreInfo{Host: h, Name: s, Kind: k, Users: len(users)})
+	}
+	SortStores(out)
+	return out, nil
+}
+
+// hostStores lists host's stores in the data folder: keyval and archive
+// users in each store folder, and a store where only the host has data
+// of its own (STORE.dat beside the folders) with no user.
+func hostStores(m *datamanager.Manager, h string) ([]StoreInfo, error) {
+	stores, err := m.Stores("", h, "")
+	if err != nil {
+		return nil, err
+	}
+	own, err := hostFiles(m, h)
+	if err != nil {
+		return nil, err
+	}
+	var out []StoreInfo
+	for _, s := range stores {
+		for _, k := range []StoreKind{KindKeyval, KindArchive} {
+			typ := map[StoreKind]string{KindKeyval: "keyval", KindArchive: "list"}[k]
+			users, err := m.Users(h, s, typ)
+			if err != nil {
+				return out, err
+			}
+			if len(users) > 0 {
+				out = append(out, StoreInfo{Host: h, Name: s, Kind: k, Users: len(users)})
+				if k == KindKeyval {
+					delete(own, s)
 				}
 			}
 		}
 	}
+	for s := range own {
+		out = append(out, StoreInfo{Host: h, Name: s, Kind: KindKeyval})
+	}
 	return out, nil
+}
+
+// hostFiles are the stores in which host has data of its own (a
+// STORE.dat file beside the store folders).
+func hostFiles(m *datamanager.Manager, host string) (map[string]bool, error) {
+	entries, err := os.ReadDir(filepath.Dir(m.Path("", host, "x", "dat")))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".dat"); ok && !e.IsDir() && name != "" && name[0] != '.' {
+			out[datamanager.Decode(name)] = true
+		}
+	}
+	return out, err
 }
 
 // Stores lists the keyval and archive stores of host ("" for every

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/moonport/moonport/host/datamanager"
+	"github.com/moonport/moonport/host/value"
 )
 
-// Both local drivers list their stores with a count of users; the
-// internal one from the data folder (a .list file is an archive's).
+// Both local drivers list their stores with a count of users (the
+// host's own data is no user, but its store is listed); the internal
+// one from the data folder (a .list file is an archive's).
 func TestListers(t *testing.T) {
 	dir := t.TempDir()
 	for _, d := range []interface {
@@ -21,10 +23,12 @@ func TestListers(t *testing.T) {
 		a.Set("alice", "x")
 		a.Set("bob", "y")
 		a.Set("", "host's own")
+		own, _ := d.Open("b.example", "settings")
+		own.Set("", &value.Table{Hash: map[any]any{"k": "v"}})
 		b, _ := d.Open("b.example", "notes")
 		b.Set("carol", "z")
 		d.Open("b.example", "empty")
-		want := []StoreInfo{{"a.example", "visits", KindKeyval, 2}, {"b.example", "notes", KindKeyval, 1}}
+		want := []StoreInfo{{"a.example", "visits", KindKeyval, 2}, {"b.example", "notes", KindKeyval, 1}, {"b.example", "settings", KindKeyval, 0}}
 		got, err := d.Stores("")
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("%T: Stores(\"\") = %v, %v; want %v", d, got, err, want)
@@ -46,7 +50,7 @@ func TestListers(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := (&Internal{Dir: func() string { return dir }}).Stores("b.example")
-	if want := []StoreInfo{{"b.example", "notes", KindKeyval, 1}, {"b.example", "notes", KindArchive, 1}}; !reflect.DeepEqual(got, want) {
+	if want := []StoreInfo{{"b.example", "notes", KindKeyval, 1}, {"b.example", "notes", KindArchive, 1}, {"b.example", "settings", KindKeyval, 0}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("with an archive: %v", got)
 	}
 }

@@ -32,10 +32,11 @@ func newKey() string {
 }
 
 // when is a time as the "when" column holds it: Prosody's column is an
-// INTEGER; SQLite keeps a fraction anyway, PostgreSQL gets whole seconds.
-func (a *sqlArchive) when(w float64) any {
+// INTEGER; SQLite keeps a fraction anyway, PostgreSQL gets whole seconds
+// (round for a value; for bounds, the whole seconds inside them).
+func (a *sqlArchive) when(w float64, round func(float64) float64) any {
 	if a.s.params.Engine == PostgreSQL {
-		return int64(math.Round(w))
+		return int64(round(w))
 	}
 	return w
 }
@@ -60,7 +61,7 @@ func (a *sqlArchive) Append(user, key string, v any, when float64, with string) 
 			return err
 		}
 		_, err := t.exec(`INSERT INTO "prosodyarchive" ("host","user","store","when","with","key","type","value") VALUES (?,?,?,?,?,?,?,?)`,
-			a.host, user, a.store, a.when(when), with, key, string(typ), text)
+			a.host, user, a.store, a.when(when, math.Round), with, key, string(typ), text)
 		return err
 	})
 	if err != nil {
@@ -92,10 +93,10 @@ func (a *sqlArchive) base(user string, allUsers bool, q Query) *filter {
 	}
 	f.add(`"store"=?`, a.store)
 	if q.Start != nil {
-		f.add(`"when">=?`, a.when(*q.Start))
+		f.add(`"when">=?`, a.when(*q.Start, math.Ceil))
 	}
 	if q.End != nil {
-		f.add(`"when"<=?`, a.when(*q.End))
+		f.add(`"when"<=?`, a.when(*q.End, math.Floor))
 	}
 	if q.With != nil {
 		f.add(`"with"=?`, *q.With)
@@ -209,7 +210,7 @@ func (a *sqlArchive) Set(user, key string, v any, when *float64, with *string) (
 		f.add(`"value"=?`, text)
 	}
 	if when != nil {
-		f.add(`"when"=?`, a.when(*when))
+		f.add(`"when"=?`, a.when(*when, math.Round))
 	}
 	if with != nil {
 		f.add(`"with"=?`, *with)
@@ -286,5 +287,5 @@ func (a *sqlArchive) Summary(user string, q Query) (map[string]Summary, error) {
 }
 
 func (a *sqlArchive) Users() ([]string, error) {
-	return a.s.strings(`SELECT DISTINCT "user" FROM "prosodyarchive" WHERE "host"=? AND "store"=?`, a.host, a.store)
+	return a.s.column(`SELECT DISTINCT "user" FROM "prosodyarchive" WHERE "host"=? AND "store"=?`, a.host, a.store)
 }

@@ -1,9 +1,8 @@
 package storage
 
-import "sort"
-
 // Stores lists the stores of host ("" for every host) that hold data,
-// with how many users have data in each: keyval/map stores from
+// with how many users have data in each (the host's own data, user "",
+// is no user, as the other drivers count): keyval/map stores from
 // "prosody", archives from "prosodyarchive".
 func (s *SQL) Stores(host string) ([]StoreInfo, error) {
 	out := []StoreInfo{}
@@ -12,7 +11,7 @@ func (s *SQL) Stores(host string) ([]StoreInfo, error) {
 			table string
 			kind  StoreKind
 		}{{"prosody", KindKeyval}, {"prosodyarchive", KindArchive}} {
-			q := `SELECT "host", "store", COUNT(DISTINCT "user") FROM "` + tb.table + `"`
+			q := `SELECT "host", "store", COUNT(DISTINCT CASE WHEN "user" <> '' THEN "user" END) FROM "` + tb.table + `"`
 			var args []any
 			if host != "" {
 				q += ` WHERE "host"=?`
@@ -37,15 +36,6 @@ func (s *SQL) Stores(host string) ([]StoreInfo, error) {
 		}
 		return nil
 	})
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Host != b.Host {
-			return a.Host < b.Host
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Kind < b.Kind
-	})
+	SortStores(out)
 	return out, err
 }

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -74,13 +77,21 @@ func openSQLite(p SQLParams, timeout time.Duration) (*sql.DB, error) {
 	if p.Database == "" {
 		return nil, errors.New("no database file (set sql = { driver = \"SQLite3\", database = \"prosody.sqlite\" })")
 	}
+	// SQLite's own message for a missing folder is "out of memory".
+	if dir := filepath.Dir(p.Database); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("the folder %s of the database file does not exist: create it, or set sql.database to a file in an existing folder", dir)
+		}
+	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(timeout.Milliseconds(), 10)+")")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	u := url.URL{Scheme: "file", Opaque: p.Database, RawQuery: q.Encode()}
-	return sql.Open("sqlite", u.String())
+	// A "file:" URI, which SQLite percent-decodes: %, ? and # in the path
+	// are escaped so they stay part of the name.
+	path := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(p.Database)
+	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 }
 
 // openPostgres uses pgx through its database/sql adapter, so both engines
@@ -188,6 +199,28 @@ func (s *SQL) rebind(q string) string {
 	return b.String()
 }
 
+// checkText refuses, on PostgreSQL, text its TEXT columns cannot hold
+// (bytes that are not UTF-8, or a NUL byte), with what to do instead of
+// the server's "invalid byte sequence". SQLite keeps any bytes.
+func (s *SQL) checkText(args []any) error {
+	if s.params.Engine != PostgreSQL {
+		return nil
+	}
+	for _, a := range args {
+		if v, ok := a.(string); ok && (!utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0) {
+			return fmt.Errorf("PostgreSQL keeps text only, and %q is not UTF-8 text (or holds a NUL byte): encode such data first, e.g. as base64", truncate(v, 40))
+		}
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
 // tx is one transaction, with the queries rebound for the engine.
 type tx struct {
 	s   *SQL
@@ -196,6 +229,9 @@ type tx struct {
 }
 
 func (t tx) exec(q string, args ...any) (int64, error) {
+	if err := t.s.checkText(args); err != nil {
+		return 0, err
+	}
 	r, err := t.t.ExecContext(t.ctx, t.s.rebind(q), args...)
 	if err != nil {
 		return 0, err
@@ -204,6 +240,9 @@ func (t tx) exec(q string, args ...any) (int64, error) {
 }
 
 func (t tx) query(q string, args ...any) (*sql.Rows, error) {
+	if err := t.s.checkText(args); err != nil {
+		return nil, err
+	}
 	return t.t.QueryContext(t.ctx, t.s.rebind(q), args...)
 }
 

@@ -230,6 +230,19 @@ func TestSQLPostgresConnecting(t *testing.T) {
 			t.Errorf("OpenSQL with a wrong password: %v", err)
 		}
 	})
+	t.Run("text that is not UTF-8", func(t *testing.T) {
+		s := openTestPostgres(t, srv)
+		st, _ := s.Open("h", "s")
+		for _, v := range []string{"\xff\xfe", "nul\x00byte"} {
+			err := st.Set("alice", tbl(nil, map[any]any{"k": v}))
+			if err == nil || !strings.Contains(err.Error(), "not UTF-8 text") || !strings.Contains(err.Error(), "base64") {
+				t.Errorf("Set of %q: %v", v, err)
+			}
+		}
+		if err := st.Set("alice", tbl(nil, map[any]any{"k": "ünïcode ✓"})); err != nil {
+			t.Error(err)
+		}
+	})
 	t.Run("missing tables", func(t *testing.T) {
 		p := pgParams(srv, srv.NewDatabase(t))
 		p.ManageTables = false

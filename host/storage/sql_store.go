@@ -260,11 +260,11 @@ func (st *sqlStore) setExtra(t tx, user string, v any) error {
 }
 
 func (st *sqlStore) Users() ([]string, error) {
-	return st.s.strings(`SELECT DISTINCT "user" FROM "prosody" WHERE "host"=? AND "store"=?`, st.host, st.store)
+	return st.s.column(`SELECT DISTINCT "user" FROM "prosody" WHERE "host"=? AND "store"=?`, st.host, st.store)
 }
 
-// strings is the first column of a query's rows.
-func (s *SQL) strings(q string, args ...any) ([]string, error) {
+// column is the first column of a query's rows.
+func (s *SQL) column(q string, args ...any) ([]string, error) {
 	out := []string{}
 	err := s.inReadTx(func(t tx) error {
 		rows, err := t.query(q, args...)

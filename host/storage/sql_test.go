@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -170,6 +171,7 @@ func TestSQLStores(t *testing.T) {
 	kv, _ := s.Open("a.example", "accounts")
 	kv.Set("alice", tbl(nil, map[any]any{"a": 1.0}))
 	kv.Set("bob", tbl(nil, map[any]any{"a": 1.0, "b": 2.0}))
+	kv.Set("", tbl(nil, map[any]any{"a": 1.0})) // the host's own: no user
 	other, _ := s.Open("b.example", "roster")
 	other.Set("carol", tbl(nil, map[any]any{"a": 1.0}))
 	a, _ := s.OpenArchive("a.example", "log")
@@ -228,5 +230,59 @@ func TestSQLiteReadersDoNotWaitForWriters(t *testing.T) {
 	wantValue(t, st, "alice", tbl(nil, map[any]any{"n": 1.0}))
 	if err := st.Set("bob", tbl(nil, map[any]any{"n": 1.0})); err == nil {
 		t.Error("a second writer got in while the first held the lock")
+	}
+}
+
+func TestSQLiteMissingFolder(t *testing.T) {
+	p := SQLParams{Engine: SQLite3, Database: filepath.Join(t.TempDir(), "nope", "prosody.sqlite"), ManageTables: true}
+	if _, err := OpenSQL(context.Background(), p); err == nil || !strings.Contains(err.Error(), "nope of the database file does not exist") {
+		t.Errorf("OpenSQL in a missing folder: %v", err)
+	}
+}
+
+// SQLite keeps any bytes, as Prosody's SQLite storage does.
+func TestSQLiteKeepsBytes(t *testing.T) {
+	st, _ := openTestSQLite(t).Open("h", "s")
+	v := tbl([]any{"\xff\x00\x01"}, map[any]any{"k": "\x00\xfe", "\xff": "key"})
+	if err := st.Set("alice", v); err != nil {
+		t.Fatal(err)
+	}
+	wantValue(t, st, "alice", v)
+}
+
+// A database path may hold spaces and URL characters.
+func TestSQLiteOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my data %41 #1 ?x=y")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := SQLParams{Engine: SQLite3, Database: filepath.Join(dir, "prosody.sqlite"), ManageTables: true}
+	st, _ := openSQLTest(t, p).Open("h", "s")
+	if err := st.Set("alice", tbl(nil, map[any]any{"k": "v"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p.Database); err != nil {
+		t.Errorf("the database is not where asked: %v", err)
+	}
+}
+
+// BenchmarkSQLiteKeyval is one map write and one keyval read of a user
+// with a few keys, on a SQLite file.
+func BenchmarkSQLiteKeyval(b *testing.B) {
+	s, err := OpenSQL(context.Background(), SQLParams{Engine: SQLite3, Database: filepath.Join(b.TempDir(), "db.sqlite"), ManageTables: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	st, _ := s.Open("h", "s")
+	st.Set("alice", tbl([]any{1.0}, map[any]any{"a": "x", "b": 2.0, "c": tbl(nil, map[any]any{"d": true})}))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := st.SetKeys("alice", map[string]any{"n": float64(i)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.Get("alice"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
