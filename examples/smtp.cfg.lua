@@ -12,6 +12,7 @@
 plugin_paths = { "modules" }
 modules_enabled = { "smtp_sink" }
 smtp_sink_dir = "/tmp"
+-- smtp_sink_store = "mail"    -- or keep messages in an archive store (where storage says) instead of files
 
 interfaces = { "127.0.0.1" }
 -- A demo that listens on loopback only may run as root (say, in a
