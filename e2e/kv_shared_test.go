@@ -150,13 +150,12 @@ func TestKVSharedPostgreSQL(t *testing.T) {
 // server) bounds each kv command that needs the store by
 // storage_timeout: it answers "ERR storage: …" on a connection that
 // stays open, and the process keeps serving echo. Thawed, writes resume.
-// storage_timeout is below lua_timeout (1 s), as the scale-out recipe
-// has it: a store call counts against its callback's lua_timeout, which
-// would otherwise stop the callback and close the client's connection
-// first.
+// storage_timeout is above lua_timeout (1 s by default): the wait does
+// not count against lua_timeout, which would otherwise stop the callback
+// and close the client's connection first.
 func TestKVPostgreSQLSilent(t *testing.T) {
 	pg := testenv.Postgres(t)
-	in := startKVInstances(t, 1, fmt.Sprintf("storage = \"sql\"\nstorage_timeout = 0.5\n"+
+	in := startKVInstances(t, 1, fmt.Sprintf("storage = \"sql\"\nstorage_timeout = 1.5\n"+
 		"sql = { driver = \"PostgreSQL\", database = %q, host = %q, port = %d, username = %q, password = %q }\n",
 		pg.Database, pg.Host, pg.Port, pg.User, pg.Password))[0]
 	kvSession(t, in.kv, "SET colour blue=OK")
@@ -169,7 +168,7 @@ func TestKVPostgreSQLSilent(t *testing.T) {
 		c.Send(cmd + "\n")
 		got := c.Line()
 		if took := time.Since(start); !strings.HasPrefix(got, "ERR storage: ") || took > 5*time.Second {
-			t.Fatalf("%s with PostgreSQL frozen: %q after %v (storage_timeout 0.5 s)", cmd, got, took)
+			t.Fatalf("%s with PostgreSQL frozen: %q after %v (storage_timeout 1.5 s)", cmd, got, took)
 		}
 		echoes(t, in.echo)
 	}

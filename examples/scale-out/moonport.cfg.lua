@@ -24,7 +24,7 @@ kv_proxy_trusted = { "127.0.0.1" }
 -- With PostgreSQL down or hung, a kv command answers "ERR storage: …"
 -- after at most storage_timeout, and everything else keeps serving.
 storage = "sql"
-storage_timeout = 0.5                   -- seconds; below lua_timeout (1), which a store call counts against
+storage_timeout = 0.5                   -- seconds a store call waits for the database
 sql = { driver = "PostgreSQL", database = "moonport", host = "127.0.0.1", port = 5432, username = "moonport", password = "moonport" }
 -- sql = { driver = "PostgreSQL", database = "moonport", host = "/var/run/postgresql" } -- the local socket, peer authentication
 -- sql = { driver = "SQLite3", database = "moonport.sqlite" }  -- one machine only: a file in data_path

@@ -194,9 +194,32 @@ func (inst *Instance) end() error {
 	return reason
 }
 
+// waitOutsideBudget runs wait, a blocking call that runs no Lua (a store
+// call), with the run budget's clock stopped: lua_timeout bounds the
+// time Lua runs, and the wait has its own bound (storage_timeout), so a
+// database that does not answer gives the module nil, err instead of
+// the callback being stopped first. Shutdown still stops the wait
+// (expire cancels whatever is busy). Only the goroutine holding the state
+// calls it.
+func (inst *Instance) waitOutsideBudget(wait func() error) error {
+	start := inst.busy.Load()
+	if start == 0 || inst.waiting.Load() {
+		return wait()
+	}
+	inst.waiting.Store(true)
+	t0 := time.Now()
+	err := wait()
+	inst.busy.Store(start + int64(time.Since(t0)))
+	inst.waiting.Store(false)
+	return err
+}
+
 // overrun is called by the watchdog: it stops the callback that has run
-// past the time budget.
+// past the time budget, not counting a wait outside Lua.
 func (inst *Instance) overrun(now, budget int64) {
+	if inst.waiting.Load() {
+		return
+	}
 	if start := inst.busy.Load(); start != 0 && now-start > budget {
 		inst.ctx.cancel(errTimeout(time.Duration(budget)), func() bool { return inst.busy.Load() == start })
 	}

@@ -83,10 +83,12 @@ type Instance struct {
 	status  moduleStatus // module:set_status (module_status.go)
 
 	// The run budget (budget.go): busy is when the outermost callback
-	// began (0 when idle); the watchdog stops it through ctx, which the
+	// began (0 when idle), moved on by the time spent waiting outside Lua
+	// while waiting is set; the watchdog stops it through ctx, which the
 	// state has while armed. depth, started and armed belong to the
 	// goroutine holding the state, mem to the watchdog.
 	busy    atomic.Int64
+	waiting atomic.Bool // in a wait outside Lua (waitOutsideBudget)
 	ctx     *budgetContext
 	depth   int
 	started time.Time

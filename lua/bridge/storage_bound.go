@@ -12,8 +12,10 @@ import (
 // only the module instance that makes them (each has its own Lua state
 // and runs one callback at a time). Each is bounded: it runs on a
 // goroutine of its own while the caller waits at most storage_timeout,
-// or until its callback is stopped (lua_timeout, shutdown), and then
-// returns nil and an error to the module. The driver's call goes on to
+// or until its callback is stopped (shutdown), and then returns nil and
+// an error to the module. The wait does not count against lua_timeout
+// (Instance.waitOutsideBudget): it bounds Lua running, storage_timeout
+// bounds the database. The driver's call goes on to
 // its own end (a driver bounds its I/O itself); the storage's calls
 // count says when none is left, and the runtime waits for that before
 // it closes the databases (configuredStorage.close).
@@ -44,7 +46,9 @@ var errStoreStopped = errors.New("the callback was stopped while it waited")
 // run runs fn, one call of the store, within the bounds.
 func (b *boundedStore) run(fn func() error) error {
 	rt := b.inst.rt
-	err := boundedCall(rt.storeCalls(), rt.storageTimeout(), b.inst.ctx, fn)
+	err := b.inst.waitOutsideBudget(func() error {
+		return boundedCall(rt.storeCalls(), rt.storageTimeout(), b.inst.ctx, fn)
+	})
 	switch {
 	case errors.Is(err, errStoreStopped):
 		if why := b.inst.ctx.Err(); why != nil {
