@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"errors"
 	"fmt"
 
 	lua "github.com/yuin/gopher-lua"
@@ -107,8 +108,14 @@ func storable(L *lua.LState, method string, lv lua.LValue) any {
 }
 
 // result pushes a store call's outcome the Prosody way: the value (or
-// true) on success, nil and the message on failure.
+// true) on success, nil and the message on failure; false and Prosody's
+// message under the null driver, as Prosody's null driver answers.
 func result(L *lua.LState, v lua.LValue, err error) int {
+	if errors.Is(err, storage.ErrNoStorage) {
+		L.Push(lua.LFalse)
+		L.Push(lua.LString(storage.ErrNoStorage.Error()))
+		return 2
+	}
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(err.Error()))

@@ -62,7 +62,8 @@ func withFakeSQL(tr *testRuntime) *fakeSQL {
 
 // The driver of each store is the one the config names, as Prosody's
 // storagemanager picks it: storage by store name, else default_storage,
-// else internal (files); "null" keeps nothing.
+// else internal (files); "null" answers every call false, "no data
+// storage active", as Prosody's null driver.
 func TestStorageDriverFromConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := "data_path = \"" + dir + "\"\nVirtualHost \"a.example\"\nstorage = { kept = \"memory\", remote = \"sql\", none = \"null\" }\n" +
@@ -70,7 +71,7 @@ func TestStorageDriverFromConfig(t *testing.T) {
 	tr := newTestRuntime(t, cfg, map[string]string{"s": `
 local sm = require "core.storagemanager"
 function put(host, store) assert(sm.open(host, store):set("u", { x = 1 })); return select(2, sm.get_driver(host, store)) end
-function none() local s = module:open_store("none"); assert(s:set("u", { x = 1 })); local v, err = s:get("u"); return tostring(v) .. " " .. tostring(err) end
+function none() local s = module:open_store("none"); local ok, werr = s:set("u", { x = 1 }); local v, err = s:get("u"); return tostring(ok) .. " " .. tostring(werr) .. "; " .. tostring(v) .. " " .. tostring(err) end
 `})
 	f := withFakeSQL(tr)
 	inst, err := tr.Load("s", "a.example")
@@ -95,7 +96,7 @@ function none() local s = module:open_store("none"); assert(s:set("u", { x = 1 }
 	if opens, _ := f.counts(filepath.Join(dir, "prosody.sqlite")); opens != 1 {
 		t.Errorf("the sql store opened the database %d times, want 1", opens)
 	}
-	if got, err := callGlobal(inst, "none"); got != "nil nil" || err != nil {
+	if got, err := callGlobal(inst, "none"); got != "false no data storage active; false no data storage active" || err != nil {
 		t.Errorf("a null store: %q %v", got, err)
 	}
 }
