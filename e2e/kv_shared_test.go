@@ -129,18 +129,7 @@ func TestKVSharedPostgreSQL(t *testing.T) {
 	}
 
 	pg.Start()
-	c := testenv.DialLine(t, a.kv)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c.Send("SET colour green\n")
-		got := c.Line()
-		if got == "OK" {
-			break
-		}
-		if !strings.HasPrefix(got, "ERR storage: ") || time.Now().After(deadline) {
-			t.Fatalf("SET after PostgreSQL came back: %q", got)
-		}
-	}
+	setWhenBack(t, testenv.DialLine(t, a.kv), "PostgreSQL came back")
 	kvSession(t, b.kv, "GET colour=VALUE green", "SET shape square=OK")
 	kvSession(t, a.kv, "GET shape=VALUE square")
 }
@@ -173,18 +162,25 @@ func TestKVPostgreSQLSilent(t *testing.T) {
 		echoes(t, in.echo)
 	}
 	signalAll(pids, syscall.SIGCONT)
+	setWhenBack(t, c, "PostgreSQL thawed")
+	kvSession(t, in.kv, "GET colour=VALUE green")
+}
+
+// setWhenBack sends "SET colour green" on c until it is OK: "ERR
+// storage: …" answers while the database comes back, for at most 15 s.
+func setWhenBack(t *testing.T, c *testenv.LineClient, after string) {
+	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		c.Send("SET colour green\n")
 		got := c.Line()
 		if got == "OK" {
-			break
+			return
 		}
 		if !strings.HasPrefix(got, "ERR storage: ") || time.Now().After(deadline) {
-			t.Fatalf("SET after PostgreSQL thawed: %q", got)
+			t.Fatalf("SET after %s: %q", after, got)
 		}
 	}
-	kvSession(t, in.kv, "GET colour=VALUE green")
 }
 
 // postgresPIDs is the test server's postmaster (from its postmaster.pid)

@@ -7,7 +7,8 @@ import (
 	"github.com/moonport/moonport/host/storage"
 )
 
-// slowDriver's store "slow" blocks each Get until release is closed.
+// slowDriver's store and archive "slow" block each Get and Find until
+// release is closed.
 type slowDriver struct {
 	*storage.Memory
 	entered chan struct{}
@@ -19,6 +20,11 @@ type slowStore struct {
 	d *slowDriver
 }
 
+type slowArchive struct {
+	storage.Archive
+	d *slowDriver
+}
+
 func (d *slowDriver) Open(host, name string) (storage.Store, error) {
 	st, err := d.Memory.Open(host, name)
 	if name == "slow" {
@@ -27,17 +33,36 @@ func (d *slowDriver) Open(host, name string) (storage.Store, error) {
 	return st, err
 }
 
+func (d *slowDriver) OpenArchive(host, name string) (storage.Archive, error) {
+	a, err := d.Memory.OpenArchive(host, name)
+	if name == "slow" {
+		return &slowArchive{a, d}, err
+	}
+	return a, err
+}
+
+func (d *slowDriver) wait() {
+	d.entered <- struct{}{}
+	<-d.release
+}
+
 func (s *slowStore) Get(user string) (any, error) {
-	s.d.entered <- struct{}{}
-	<-s.d.release
+	s.d.wait()
 	return s.Store.Get(user)
 }
 
-const storeGetter = `function get(store) local v, err = module:open_store(store):get("u"); return tostring(v) .. " " .. tostring(err) end`
+func (s *slowArchive) Find(user string, q storage.Query) ([]storage.Item, int, error) {
+	s.d.wait()
+	return s.Archive.Find(user, q)
+}
 
-// A store call that does not answer within storage_timeout returns nil
-// and an error to its module, and holds up no other module meanwhile;
-// one whose callback is stopped (lua_timeout) returns at once.
+const storeGetter = `function get(store) local v, err = module:open_store(store):get("u"); return tostring(v) .. " " .. tostring(err) end
+function find(store) local it, err = module:open_store(store, "archive"):find("u"); return tostring(it and it()) .. " " .. tostring(err) end`
+
+// A store call, keyval or archive, that does not answer within
+// storage_timeout returns nil and an error to its module, and holds up
+// no other module meanwhile; the wait does not count against
+// lua_timeout.
 func TestStoreCallBounded(t *testing.T) {
 	d := &slowDriver{Memory: storage.NewMemory(), entered: make(chan struct{}, 2), release: make(chan struct{})}
 	defer close(d.release)
@@ -45,24 +70,23 @@ func TestStoreCallBounded(t *testing.T) {
 		func(o *Options) { o.Storage = d })
 	a, _ := tr.Load("a", "a.example")
 	b, _ := tr.Load("b", "a.example")
-	got := make(chan string, 1)
-	go func() { s, _ := callGlobal(a, "get", "slow"); got <- s }()
-	<-d.entered
-	if s, err := callGlobal(b, "get", "fast"); s != "nil nil" || err != nil {
-		t.Errorf("another module's call while one waits: %q %v", s, err)
-	}
-	select {
-	case s := <-got:
-		if s != `nil store "slow": no answer within storage_timeout (200ms)` {
-			t.Errorf("the slow call: %q", s)
+	for _, call := range []string{"get", "find"} {
+		got := make(chan string, 1)
+		go func() { s, _ := callGlobal(a, call, "slow"); got <- s }()
+		<-d.entered
+		if s, err := callGlobal(b, call, "fast"); s != "nil nil" || err != nil {
+			t.Errorf("%s: another module's call while one waits: %q %v", call, s, err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the slow call was not bounded")
+		select {
+		case s := <-got:
+			if s != `nil store "slow": no answer within storage_timeout (200ms)` {
+				t.Errorf("%s: the slow call: %q", call, s)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the slow call was not bounded", call)
+		}
 	}
 
-	// The wait does not count against lua_timeout: with lua_timeout
-	// below storage_timeout the module still gets nil, err (before, the
-	// callback was stopped at lua_timeout and its connection closed).
 	tr2 := newTestRuntime(t, "lua_timeout = 0.1\nstorage_timeout = 0.4\nVirtualHost \"a.example\"", map[string]string{"a": storeGetter},
 		func(o *Options) { o.Storage = d })
 	c, _ := tr2.Load("a", "a.example")
