@@ -66,7 +66,7 @@ func prep(L *lua.LState, profile, s string) (string, bool) {
 // testPassword is test_password(user, host, password): "" when it is
 // user's password, else why not.
 func testPassword(L *lua.LState, user, host, password string) string {
-	store, err := instanceOf(L).rt.storeOf(host)
+	store, err := accountsOf(instanceOf(L), host)
 	if err != nil {
 		return err.Error()
 	}
@@ -97,7 +97,7 @@ func umTestPassword(L *lua.LState) int {
 
 // accountOf reads user's account on host; nil and why when it cannot.
 func accountOf(L *lua.LState, user, host string) (*account, string) {
-	store, err := instanceOf(L).rt.storeOf(host)
+	store, err := accountsOf(instanceOf(L), host)
 	if err != nil {
 		return nil, err.Error()
 	}
@@ -136,7 +136,7 @@ func umGetPassword(L *lua.LState) int {
 
 // umUsers is users(host): an iterator over the user names.
 func umUsers(L *lua.LState) int {
-	store, err := instanceOf(L).rt.storeOf(L.CheckString(1))
+	store, err := accountsOf(instanceOf(L), L.CheckString(1))
 	var names []string
 	if err == nil {
 		names, err = store.users()
@@ -180,7 +180,7 @@ return {
 // host, its methods without the host argument.
 func umGetProvider(L *lua.LState) int {
 	host := L.CheckString(1)
-	store, err := instanceOf(L).rt.storeOf(host)
+	store, err := accountsOf(instanceOf(L), host)
 	if err != nil {
 		return pushFail(L, err.Error())
 	}
@@ -212,7 +212,7 @@ var saslMethods = map[string]lua.LGFunction{
 // and SCRAM.
 func umGetSASLHandler(L *lua.LState) int {
 	host := L.CheckString(1)
-	if _, err := instanceOf(L).rt.storeOf(host); err != nil {
+	if _, err := accountsOf(instanceOf(L), host); err != nil {
 		return pushFail(L, err.Error())
 	}
 	mt := L.NewTable()
@@ -242,7 +242,7 @@ func saslMechanisms(L *lua.LState) int {
 // offered are the mechanisms of handler h: PLAIN and the SCRAM ones of
 // its realm's store (lib_core_usermanager_scram.go).
 func offered(L *lua.LState, h *lua.LTable) []string {
-	store, err := instanceOf(L).rt.storeOf(lua.LVAsString(h.RawGetString("realm")))
+	store, err := accountsOf(instanceOf(L), lua.LVAsString(h.RawGetString("realm")))
 	if err != nil {
 		return []string{"PLAIN"}
 	}

@@ -87,7 +87,7 @@ func scramProcess(L *lua.LState, h *lua.LTable, mech, msg string) []string {
 // keys reads user's keys (or derives them from a plain password): the
 // salt and iteration count to send, or the failure to answer.
 func (st *scramState) keys(L *lua.LState, realm, user string) (string, int, []string) {
-	store, err := instanceOf(L).rt.storeOf(realm)
+	store, err := accountsOf(instanceOf(L), realm)
 	if err != nil {
 		return "", 0, []string{"failure", "temporary-auth-failure"}
 	}

@@ -8,17 +8,21 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"sort"
 
-	"github.com/moonport/moonport/host/datamanager"
+	"github.com/moonport/moonport/host/storage"
 	"github.com/moonport/moonport/host/value"
 )
 
 // The user provider behind core.usermanager: Prosody's own account store
 // (authentication = "internal_hashed", its default, or "internal_plain"),
-// read where Prosody keeps it — its store "accounts" in the data folder,
-// through host/datamanager — so the accounts
-// prosodyctl made (prosodyctl register, adduser) work in moonport as they
-// are. moonport only reads it: a hashed account (SCRAM: salt, iteration
+// read where Prosody keeps it: the host's store "accounts" on the driver
+// the storage options name for it (storage_config.go: the data folder
+// by default, the database with storage = "sql" or
+// storage = { accounts = "sql" }), each read bounded as a module's store
+// call (storage_bound.go). So the accounts prosodyctl made (prosodyctl
+// register, adduser) with the same storage config work in moonport as
+// they are. moonport only reads it: a hashed account (SCRAM: salt, iteration
 // count, stored and server key) is checked by deriving the keys from the
 // password offered and comparing in constant time; no password is kept
 // or written anywhere.
@@ -32,7 +36,7 @@ type account struct {
 
 // userStore is the account store of one host.
 type userStore struct {
-	data     *datamanager.Manager
+	data     storage.Store    // the host's store "accounts", bounded
 	host     string
 	hash     func() hash.Hash // of password_hash ("SHA-1" or "SHA-256")
 	provider string           // the authentication option
@@ -42,8 +46,13 @@ type userStore struct {
 // cannot provide.
 var errNoProvider = errors.New("no such authentication provider")
 
-// storeOf is host's account store as the running config says.
-func (rt *Runtime) storeOf(host string) (*userStore, error) {
+// accountsStore is the name of Prosody's account store.
+const accountsStore = "accounts"
+
+// accountsOf is host's account store as the running config says, its
+// reads made by inst (bounded as inst's store calls are).
+func accountsOf(inst *Instance, host string) (*userStore, error) {
+	rt := inst.rt
 	snap := rt.Config()
 	if host != "*" && snap.Host(host) == nil {
 		return nil, fmt.Errorf("host %s is not in the config", host)
@@ -64,13 +73,20 @@ func (rt *Runtime) storeOf(host string) (*userStore, error) {
 	default:
 		return nil, fmt.Errorf("password_hash = %v: SCRAM-SHA-1 or SCRAM-SHA-256 only", v)
 	}
-	s.data, s.host = rt.dataManager(), host
+	st, err := rt.storage().Open(host, accountsStore)
+	if err != nil {
+		return nil, fmt.Errorf("opening the store %q of %s: %w", accountsStore, host, err)
+	}
+	s.data, s.host = &boundedStore{st: st, inst: inst, name: accountsStore}, host
 	return s, nil
 }
 
 // get reads user's account; nil without error when there is none.
 func (s *userStore) get(user string) (*account, error) {
-	v, err := s.data.Load(user, s.host, "accounts")
+	if user == "" {
+		return nil, nil // the host's own data is no account
+	}
+	v, err := s.data.Get(user)
 	if err != nil || v == nil {
 		return nil, err
 	}
@@ -104,5 +120,19 @@ func (s *userStore) verify(a *account, password string) bool {
 	return okStored&okServer == 1
 }
 
-// users lists the store's user names, sorted.
-func (s *userStore) users() ([]string, error) { return s.data.Users(s.host, "accounts", "keyval") }
+// users lists the store's user names, sorted (the host's own data, user
+// "", is no account).
+func (s *userStore) users() ([]string, error) {
+	all, err := s.data.Users()
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(all))
+	for _, u := range all {
+		if u != "" {
+			names = append(names, u)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}

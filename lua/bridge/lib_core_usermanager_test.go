@@ -172,3 +172,43 @@ function handler() return um.get_sasl_handler("example.com", {}) end` + saslPlai
 		t.Errorf("moonport:\n%s\n%v\nProsody:\n%s", got, err, want)
 	}
 }
+
+// The accounts are the store "accounts" of the driver the storage
+// options name for it, as in Prosody: storage = "sql" reads them from
+// the database, storage = { accounts = "memory" } from memory (what a
+// module wrote there); the data folder's account files no longer count.
+func TestUsermanagerAccountsFollowStorage(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "accounts.sqlite")
+	for _, storageCfg := range []string{
+		`storage = "sql"` + "\n" + `sql = { driver = "SQLite3", database = "` + db + `" }`,
+		`storage = { accounts = "memory" }`,
+	} {
+		inst := userRuntime(t, storageCfg)
+		inst.call(func() {
+			if err := inst.L.DoString(`function write(user, pw)
+	local accounts = module:context("example.com"):open_store("accounts")
+	return tostring(assert(accounts:set(user, { password = pw })))
+end`); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if got, err := callGlobal(inst, "write", "carol", "c pw"); got != "true" || err != nil {
+			t.Fatalf("%s: write: %q %v", storageCfg, got, err)
+		}
+		for _, c := range [][2]string{
+			{`test|carol|example.com|c pw`, "true"},
+			{`test|carol|example.com|c pX`, "nil " + msgBadPassword},
+			{`test|alice|example.com|s3cret pw`, "nil " + msgBadPassword}, // a file in the data folder
+			{`list|example.com`, "carol"},
+		} {
+			args := strings.Split(c[0], "|")
+			var anyArgs []any
+			for _, a := range args[1:] {
+				anyArgs = append(anyArgs, a)
+			}
+			if got, err := callGlobal(inst, args[0], anyArgs...); got != c[1] || err != nil {
+				t.Errorf("%s: %s = %q %v, want %q", storageCfg, c[0], got, err, c[1])
+			}
+		}
+	}
+}
