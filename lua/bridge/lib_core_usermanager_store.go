@@ -36,7 +36,7 @@ type account struct {
 
 // userStore is the account store of one host.
 type userStore struct {
-	data     storage.Store    // the host's store "accounts", bounded
+	data     storage.Store // the host's store "accounts", bounded
 	host     string
 	hash     func() hash.Hash // of password_hash ("SHA-1" or "SHA-256")
 	provider string           // the authentication option
