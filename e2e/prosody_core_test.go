@@ -95,7 +95,39 @@ func dovecotAnswers(t *testing.T, port int) []string {
 // 0.12 offers (PLAIN and SCRAM-SHA-1: its MECH lines) and gives each AUTH
 // request the answer Prosody gives (OK with the user, or FAIL and the
 // reason).
-func TestDovecotAuthAnswersAsProsody(t *testing.T) {
+func TestDovecotAuthAnswersAsProsody(t *testing.T) { dovecotAuthBeside(t, "") }
+
+// TestDovecotAuthAccountsOnSQL: with storage = "sql" the accounts are
+// rows of Prosody's database (Prosody's usermanager keeps them in the
+// store "accounts" of the configured driver); prosodyctl registers
+// them there and moonport, given the same storage options, answers
+// mod_net_dovecotauth's requests as Prosody does: on SQLite (one file)
+// and on PostgreSQL.
+func TestDovecotAuthAccountsOnSQL(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		// Relative to data_path, for both (prosodyctl, as root, runs as
+		// the prosody user, who may write there).
+		dovecotAuthBeside(t, "storage = \"sql\"\nsql = { driver = \"SQLite3\", database = \"accounts.sqlite\" }\n")
+	})
+	t.Run("postgresql", func(t *testing.T) {
+		if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/lua/5.4/dbd/postgresql.so"); err != nil {
+			// LuaDBI's PostgreSQL driver, for Prosody's mod_storage_sql.
+			if os.Getenv("CI") != "" {
+				t.Fatal("lua-dbi-postgresql is not installed; .ci/run must install it")
+			}
+			t.Skip("lua-dbi-postgresql not installed")
+		}
+		pg := testenv.Postgres(t)
+		dovecotAuthBeside(t, fmt.Sprintf("storage = \"sql\"\nsql = { driver = \"PostgreSQL\", database = %q, host = %q, port = %d, username = %q, password = %q }\n",
+			pg.NewDatabase(t), pg.Host, pg.Port, pg.User, pg.Password))
+	})
+}
+
+// dovecotAuthBeside registers alice and bob with prosodyctl under the
+// storage options storageCfg ("" for Prosody's default, its data
+// folder), runs Prosody and moonport, each with mod_net_dovecotauth and
+// those options, and compares their answers.
+func dovecotAuthBeside(t *testing.T, storageCfg string) {
 	testenv.NeedRoot(t)
 	prosody := testenv.NeedTool(t, "prosody", "prosody")
 	prosodyctl := testenv.NeedTool(t, "prosodyctl", "prosody")
@@ -103,12 +135,18 @@ func TestDovecotAuthAnswersAsProsody(t *testing.T) {
 	bin := testenv.Binary(t)
 	dir, data := prosodyDirs(t)
 	p := testenv.FreePorts(t, 2)
-	common := fmt.Sprintf("data_path = %q\ninterfaces = { \"127.0.0.1\" }\nplugin_paths = { %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\n", data, plugin)
+	common := fmt.Sprintf("data_path = %q\ninterfaces = { \"127.0.0.1\" }\nplugin_paths = { %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\n", data, plugin) + storageCfg
 	host := "VirtualHost \"example.com\"\nmodules_enabled = { \"net_dovecotauth\" }\n"
 	pcfg := writeProsodyConfig(t, dir, data, common+fmt.Sprintf("dovecotauth_ports = { %d }\n", p[0])+host)
 	for _, u := range [][2]string{{"alice", "s3cret pw"}, {"bob", "another one"}} {
 		if out, err := exec.Command(prosodyctl, "--config", pcfg, "register", u[0], "example.com", u[1]).CombinedOutput(); err != nil {
 			t.Fatalf("prosodyctl register %s: %v\n%s", u[0], err, out)
+		}
+	}
+	if storageCfg != "" {
+		// The accounts are in the database, not in the data folder.
+		if _, err := os.Stat(filepath.Join(data, "example%2ecom", "accounts")); !os.IsNotExist(err) {
+			t.Fatalf("prosodyctl wrote account files in the data folder with %q: %v", storageCfg, err)
 		}
 	}
 	runProsody(t, prosody, pcfg)
@@ -125,6 +163,8 @@ func TestDovecotAuthAnswersAsProsody(t *testing.T) {
 		if t.Failed() {
 			b, _ := os.ReadFile(logFile)
 			t.Logf("moonport's log:\n%s", b)
+			b, _ = os.ReadFile(filepath.Join(data, "prosody.log"))
+			t.Logf("Prosody's log:\n%s", b)
 		}
 	})
 	want, got := dovecotAnswers(t, p[0]), dovecotAnswers(t, p[1])
