@@ -5,8 +5,6 @@ import (
 	"reflect"
 	"sort"
 	"testing"
-
-	"github.com/moonport/moonport/internal/testenv"
 )
 
 // The archive behaviour every ArchiveDriver shares (Prosody's archive
@@ -32,21 +30,8 @@ func runArchiveConformance(t *testing.T, newDriver func(t *testing.T) ArchiveDri
 }
 
 func TestArchiveConformance(t *testing.T) {
-	t.Run("memory", func(t *testing.T) {
-		runArchiveConformance(t, func(*testing.T) ArchiveDriver { return NewMemory() })
-	})
-	t.Run("internal", func(t *testing.T) {
-		runArchiveConformance(t, func(t *testing.T) ArchiveDriver {
-			dir := t.TempDir()
-			return &Internal{Dir: func() string { return dir }}
-		})
-	})
-	t.Run("sqlite", func(t *testing.T) {
-		runArchiveConformance(t, func(t *testing.T) ArchiveDriver { return openTestSQLite(t) })
-	})
-	t.Run("postgresql", func(t *testing.T) {
-		srv := testenv.Postgres(t)
-		runArchiveConformance(t, func(t *testing.T) ArchiveDriver { return openTestPostgres(t, srv) })
+	eachDriver(t, func(t *testing.T, newDriver func(t *testing.T) testDriver) {
+		runArchiveConformance(t, func(t *testing.T) ArchiveDriver { return newDriver(t) })
 	})
 }
 

@@ -26,21 +26,39 @@ func runKeyvalConformance(t *testing.T, newDriver func(t *testing.T) Driver) {
 }
 
 func TestKeyvalConformance(t *testing.T) {
+	eachDriver(t, func(t *testing.T, newDriver func(t *testing.T) testDriver) {
+		runKeyvalConformance(t, func(t *testing.T) Driver { return newDriver(t) })
+	})
+}
+
+// testDriver is what every driver of this package is.
+type testDriver interface {
+	Driver
+	ArchiveDriver
+	Lister
+	UserStoreLister
+	Purger
+}
+
+// eachDriver runs suite on every driver that keeps data (memory,
+// internal, SQLite, PostgreSQL); newDriver gives each case a fresh,
+// empty one.
+func eachDriver(t *testing.T, suite func(t *testing.T, newDriver func(t *testing.T) testDriver)) {
 	t.Run("memory", func(t *testing.T) {
-		runKeyvalConformance(t, func(*testing.T) Driver { return NewMemory() })
+		suite(t, func(*testing.T) testDriver { return NewMemory() })
 	})
 	t.Run("internal", func(t *testing.T) {
-		runKeyvalConformance(t, func(t *testing.T) Driver {
+		suite(t, func(t *testing.T) testDriver {
 			dir := t.TempDir()
 			return &Internal{Dir: func() string { return dir }}
 		})
 	})
 	t.Run("sqlite", func(t *testing.T) {
-		runKeyvalConformance(t, func(t *testing.T) Driver { return openTestSQLite(t) })
+		suite(t, func(t *testing.T) testDriver { return openTestSQLite(t) })
 	})
 	t.Run("postgresql", func(t *testing.T) {
 		srv := testenv.Postgres(t)
-		runKeyvalConformance(t, func(t *testing.T) Driver { return openTestPostgres(t, srv) })
+		suite(t, func(t *testing.T) testDriver { return openTestPostgres(t, srv) })
 	})
 }
 

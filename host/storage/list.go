@@ -53,7 +53,7 @@ func hostStores(m *datamanager.Manager, h string) ([]StoreInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	own, err := hostFiles(m, h)
+	own, err := hostFiles(m, h, "dat")
 	if err != nil {
 		return nil, err
 	}
@@ -80,15 +80,16 @@ func hostStores(m *datamanager.Manager, h string) ([]StoreInfo, error) {
 }
 
 // hostFiles are the stores in which host has data of its own (a
-// STORE.dat file beside the store folders).
-func hostFiles(m *datamanager.Manager, host string) (map[string]bool, error) {
+// STORE.ext file beside the store folders: ext "dat" for keyval, "list"
+// for archives).
+func hostFiles(m *datamanager.Manager, host, ext string) (map[string]bool, error) {
 	entries, err := os.ReadDir(filepath.Dir(m.Path("", host, "x", "dat")))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	out := map[string]bool{}
 	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".dat"); ok && !e.IsDir() && name != "" && name[0] != '.' {
+		if name, ok := strings.CutSuffix(e.Name(), "."+ext); ok && !e.IsDir() && name != "" && name[0] != '.' {
 			out[datamanager.Decode(name)] = true
 		}
 	}
