@@ -1,6 +1,9 @@
 package bridge
 
 import (
+	"fmt"
+
+	"github.com/moonport/moonport/host/storage"
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -39,43 +42,77 @@ func smOpen(L *lua.LState) int {
 	return pushStore(L, instanceOf(L), L.CheckString(1), L.CheckString(2), L.OptString(3, "keyval"))
 }
 
-// smPurge is purge(username, host): the user's data files of every
-// store, as Prosody's internal driver purges (data kept by the memory
-// driver is not removed).
+// smPurge is purge(username, host): the user's data removed from every
+// driver the host's storage options use, and from the data folder,
+// which Prosody's storagemanager purges in every case.
 func smPurge(L *lua.LState) int {
-	if err := instanceOf(L).rt.dataManager().Purge(L.CheckString(1), L.CheckString(2)); err != nil {
-		return pushFail(L, err.Error())
-	}
-	L.Push(lua.LTrue)
-	return 1
+	user, host := L.CheckString(1), L.CheckString(2)
+	return result(L, lua.LTrue, purgeUser(instanceOf(L), host, user))
 }
 
-// driverSrc builds a driver object over the library's functions.
-const driverSrc = `local sm, dm, host, name = ...
-return {
-	name = name,
-	open = function(self, store, typ) return sm.open(host, store, typ) end,
-	stores = function(self, username, typ) return dm.stores(username, host, typ) end,
-	purge = function(self, username) return sm.purge(username, host) end,
-}`
-
-// smGetDriver is get_driver(host, store): the driver object and its name.
+// smGetDriver is get_driver(host, store): the driver object of the
+// driver the config names for the store (the host's default without
+// one), and its name; its methods are the calling instance's. The object's open(store, typ) opens as open does;
+// stores(username, typ) and purge(username) reach that driver.
 func smGetDriver(L *lua.LState) int {
-	host := L.CheckString(1)
-	name := instanceOf(L).rt.storageDriver(host, L.OptString(2, ""))
-	build, err := L.LoadString(driverSrc)
-	if err != nil {
-		panic(err) // driverSrc is a constant
-	}
-	L.Push(build)
-	for _, lib := range []string{"core.storagemanager", "util.datamanager"} {
-		L.Push(L.GetGlobal("require"))
-		L.Push(lua.LString(lib))
-		L.Call(1, 1)
-	}
-	L.Push(lua.LString(host))
-	L.Push(lua.LString(name))
-	L.Call(4, 1)
-	L.Push(lua.LString(name))
+	inst, host := instanceOf(L), L.CheckString(1)
+	b, _ := inst.rt.backendOf(host, L.OptString(2, ""))
+	d := L.NewTable()
+	d.RawSetString("name", lua.LString(b.String()))
+	d.RawSetString("open", L.NewFunction(func(L *lua.LState) int {
+		return pushStore(L, inst, host, L.CheckString(2), L.OptString(3, "keyval"))
+	}))
+	d.RawSetString("stores", L.NewFunction(func(L *lua.LState) int { return driverStores(L, inst, host, b) }))
+	d.RawSetString("purge", L.NewFunction(func(L *lua.LState) int {
+		user := L.CheckString(2)
+		return result(L, lua.LTrue, userDataCall(inst, host, b, func(d userDataDriver) error {
+			return d.Purge(host, user)
+		}))
+	}))
+	L.Push(d)
+	L.Push(lua.LString(b.String()))
 	return 2
+}
+
+// driverStores is driver:stores(username, typ): an iterator over the
+// names of the stores of type typ (keyval, the default, and map; or
+// archive) holding username's data; username nil for the host's own,
+// true for any user's (Prosody's meaning).
+func driverStores(L *lua.LState, inst *Instance, host string, b storage.Backend) int {
+	var o storage.StoreOwner
+	switch u := L.Get(2).(type) {
+	case *lua.LNilType:
+	case lua.LBool:
+		o.AnyUser = bool(u)
+	case lua.LString:
+		o.User = string(u)
+	default:
+		L.ArgError(2, "username must be a string, true or nil, not a "+u.Type().String())
+	}
+	kind := storage.KindKeyval
+	switch typ := L.OptString(3, "keyval"); typ {
+	case "keyval", "map":
+	case "archive", "list":
+		kind = storage.KindArchive
+	default:
+		L.ArgError(3, fmt.Sprintf("store type %q: keyval, map or archive", typ))
+	}
+	var names []string
+	err := userDataCall(inst, host, b, func(d userDataDriver) (err error) {
+		names, err = d.UserStores(host, o, kind)
+		return err
+	})
+	if err != nil {
+		return result(L, lua.LNil, err)
+	}
+	i := 0
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		if i >= len(names) {
+			return 0
+		}
+		i++
+		L.Push(lua.LString(names[i-1]))
+		return 1
+	}))
+	return 1
 }

@@ -17,6 +17,8 @@ type sqlDB interface {
 	Open(host, name string) (storage.Store, error)
 	OpenArchive(host, name string) (storage.Archive, error)
 	Stores(host string) ([]storage.StoreInfo, error)
+	storage.UserStoreLister
+	storage.Purger
 	Close() error
 }
 
