@@ -31,6 +31,19 @@ type StorageConfig struct {
 	// in: SQLite3, the file prosody.sqlite, a relative file in data_path;
 	// its Timeout is storage_timeout.
 	SQL storage.SQLParams
+	// ArchiveItemLimit is storage_archive_item_limit: the most items an
+	// archive keeps per user; 0 when unset (each driver's default:
+	// storage.Backend.DefaultArchiveItemLimit).
+	ArchiveItemLimit int
+}
+
+// ArchiveLimit is the item limit of archives kept by b: the option's
+// value, else b's default (0: none).
+func (c StorageConfig) ArchiveLimit(b storage.Backend) int {
+	if c.ArchiveItemLimit > 0 {
+		return c.ArchiveItemLimit
+	}
+	return b.DefaultArchiveItemLimit()
 }
 
 // For is host's storage options. A host without a section ("*", a
@@ -127,6 +140,9 @@ func configDir(path string) string {
 // storageTimeRange bounds storage_timeout.
 var storageTimeRange = Range{0.001, hour, "seconds", false}
 
+// archiveLimitRange bounds storage_archive_item_limit.
+var archiveLimitRange = Range{1, 1 << 31, "items", true}
+
 // storage reads the storage options of every section; dataPath is
 // data_path ("" when unset: the config file's folder).
 func (r *optionReader) storage(dataPath string) StorageOptions {
@@ -169,6 +185,7 @@ func (r *optionReader) storageConfig(dataPath string, timeout time.Duration) Sto
 	if c.Default == 0 {
 		c.Default = storage.BackendInternal
 	}
+	c.ArchiveItemLimit = int(r.number("storage_archive_item_limit", archiveLimitRange, 0))
 	c.SQL = r.sqlParams(dataPath)
 	c.SQL.Timeout = timeout // the driver bounds its calls as the runtime does
 	return c

@@ -51,7 +51,7 @@ func init() {
 		http_max_header_size http_max_content_size http_header_timeout http_idle_timeout
 		http_body_timeout https_hsts http_redirect_https http_builtin_public http_metrics
 		http_status_page http_paths
-		storage default_storage sql sql_manage_tables storage_timeout
+		storage default_storage sql sql_manage_tables storage_timeout storage_archive_item_limit
 		enabled load_global_modules`) {
 		hostOptions[name] = true
 	}

@@ -16,6 +16,20 @@ const (
 	BackendNull                        // keeps nothing
 )
 
+// DefaultArchiveItemLimit is the most items an archive kept by b holds
+// per user when storage_archive_item_limit is unset, as Prosody's
+// storage modules default it: internal 10000, memory 1000, sql none
+// (0).
+func (b Backend) DefaultArchiveItemLimit() int {
+	switch b {
+	case BackendInternal:
+		return 10000
+	case BackendMemory:
+		return 1000
+	}
+	return 0
+}
+
 // backendNames are the names the config writes, in the order messages list them.
 var backendNames = []struct {
 	name string

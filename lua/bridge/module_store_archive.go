@@ -44,10 +44,13 @@ func pushArchive(L *lua.LState, inst *Instance, host, name string) int {
 	obj.RawSetString("store", lua.LString(name))
 	obj.RawSetString("type", lua.LString("archive"))
 	// What a module may ask of every moonport archive (Prosody's SQL
-	// driver's set; no quota: moonport sets no item limit).
+	// driver's set), and the item limit in force when it was opened.
 	caps := L.NewTable()
 	for _, c := range []string{"total", "truncate", "full_id_range", "ids", "wildcard_delete"} {
 		caps.RawSetString(c, lua.LTrue)
+	}
+	if n := inst.rt.archiveLimit(host, name); n > 0 {
+		caps.RawSetString("quota", lua.LNumber(n))
 	}
 	obj.RawSetString("caps", caps)
 	L.Push(obj)

@@ -15,22 +15,45 @@ func (c *configuredStorage) OpenArchive(host, name string) (storage.Archive, err
 	return &routedArchive{c: c, host: host, name: name}, nil
 }
 
-// archive is the driver's archive host's name is kept in now.
+// archive is the driver's archive host's name is kept in now, with
+// the item limit the config sets for it (archiveLimit).
 func (c *configuredStorage) archive(ctx context.Context, host, name string) (storage.Archive, error) {
 	b, cfg := c.rt.backendOf(host, name)
+	var a storage.Archive
+	var err error
 	switch b {
 	case storage.BackendMemory:
-		return c.memory.OpenArchive(host, name)
+		a, err = c.memory.OpenArchive(host, name)
 	case storage.BackendSQL:
-		db, err := c.sql.get(ctx, cfg.SQL)
-		if err != nil {
-			return nil, err
+		db, dbErr := c.sql.get(ctx, cfg.SQL)
+		if dbErr != nil {
+			return nil, dbErr
 		}
-		return db.OpenArchive(host, name)
+		a, err = db.OpenArchive(host, name)
 	case storage.BackendNull:
 		return storage.Null{}.OpenArchive(host, name)
+	default:
+		a, err = c.internal.OpenArchive(host, name)
 	}
-	return c.internal.OpenArchive(host, name)
+	if err != nil {
+		return nil, err
+	}
+	return storage.WithQuota(a, cfg.ArchiveLimit(b)), nil
+}
+
+// archiveLimit is the item limit of host's archive name as the config
+// in force sets it (storage_archive_item_limit, else its driver's
+// default), Prosody's caps.quota; 0 for none, and for a driver Options
+// gave (tests, the sandbox), which no option limits.
+func (rt *Runtime) archiveLimit(host, name string) int {
+	if _, ok := rt.opts.Storage.(*configuredStorage); !ok {
+		return 0
+	}
+	b, cfg := rt.backendOf(host, name)
+	if b == storage.BackendNull {
+		return 0
+	}
+	return cfg.ArchiveLimit(b)
 }
 
 // routedArchive is one archive store of one host, on whichever driver

@@ -37,6 +37,28 @@ func TestStorageDefaults(t *testing.T) {
 	}
 }
 
+// TestArchiveItemLimit: storage_archive_item_limit per host (else the
+// global one), else each driver's default as Prosody's: internal 10000,
+// memory 1000, sql none.
+func TestArchiveItemLimit(t *testing.T) {
+	o := storageOf(t, "storage_archive_item_limit = 50\nVirtualHost \"a.example\"\n\tstorage_archive_item_limit = 7\nVirtualHost \"b.example\"")
+	for _, c := range []struct {
+		host string
+		b    storage.Backend
+		want int
+	}{{"a.example", storage.BackendSQL, 7}, {"b.example", storage.BackendInternal, 50}, {"*", storage.BackendMemory, 50}} {
+		if got := o.For(c.host).ArchiveLimit(c.b); got != c.want {
+			t.Errorf("%s %s: %d, want %d", c.host, c.b, got, c.want)
+		}
+	}
+	d := storageOf(t, "").For("x")
+	for b, want := range map[storage.Backend]int{storage.BackendInternal: 10000, storage.BackendMemory: 1000, storage.BackendSQL: 0, storage.BackendNull: 0} {
+		if got := d.ArchiveLimit(b); got != want {
+			t.Errorf("default %s: %d, want %d", b, got, want)
+		}
+	}
+}
+
 // TestStorageChoice: storage as one name, as a table by store, with
 // default_storage for the rest, each host falling back to the global
 // section as in Prosody.
@@ -102,6 +124,8 @@ func TestStorageErrors(t *testing.T) {
 		{`sql = "sqlite"`, `:2: sql = "sqlite": expected a table such as { driver = "SQLite3"`},
 		{`sql_manage_tables = "yes"`, `sql_manage_tables = "yes": expected true or false`},
 		{`storage_timeout = 0`, `storage_timeout = 0: expected a number of seconds from 0.001 to 3600`},
+		{`storage_archive_item_limit = 0`, `storage_archive_item_limit = 0: expected a whole number of items from 1 to 2147483648`},
+		{`storage_archive_item_limit = "many"`, `storage_archive_item_limit = "many": expected a number (a whole number of items from 1 to 2147483648), not a string`},
 		{"VirtualHost \"h.example\"\n\tstorage = \"mysql\"", `:3: storage = "mysql": moonport has no storage driver "mysql"`},
 	} {
 		_, err := Evaluate(cfgPath, []byte("\n"+tc.src+"\n"))
