@@ -52,7 +52,9 @@ func smPurge(L *lua.LState) int {
 
 // smGetDriver is get_driver(host, store): the driver object of the
 // driver the config names for the store (the host's default without
-// one), and its name; its methods are the calling instance's. The object's open(store, typ) opens as open does;
+// one), and its name; its methods are the calling instance's, and its
+// open opens on that driver, whatever the config names for the store
+// opened. The object's open(store, typ) opens as open does;
 // stores(username, typ) and purge(username) reach that driver.
 func smGetDriver(L *lua.LState) int {
 	inst, host := instanceOf(L), L.CheckString(1)
@@ -60,7 +62,7 @@ func smGetDriver(L *lua.LState) int {
 	d := L.NewTable()
 	d.RawSetString("name", lua.LString(b.String()))
 	d.RawSetString("open", L.NewFunction(func(L *lua.LState) int {
-		return pushStore(L, inst, host, L.CheckString(2), L.OptString(3, "keyval"))
+		return pushStoreOn(L, inst, host, L.CheckString(2), L.OptString(3, "keyval"), b)
 	}))
 	d.RawSetString("stores", L.NewFunction(func(L *lua.LState) int { return driverStores(L, inst, host, b) }))
 	d.RawSetString("purge", L.NewFunction(func(L *lua.LState) int {

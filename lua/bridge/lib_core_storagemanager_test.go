@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +31,16 @@ function stores(store, user, typ)
 	local d, name = sm.get_driver("a.example", store)
 	if user == "true" then user = true elseif user == "nil" then user = nil end
 	return name .. " " .. d.name .. ": " .. list(d:stores(user, typ))
+end
+function pinned()
+	local files, sqldb = sm.get_driver("a.example", "notes"), sm.get_driver("a.example", "log")
+	assert(files:open("roster"):set("carol", { y = 2 }))
+	local other = sqldb:open("other", "archive")
+	assert(other:append("carol", nil, st.message({}, "x"), 1, "x@y"))
+	local n = 0
+	for _ in sm.open("a.example", "other", "archive"):find("carol") do n = n + 1 end
+	return tostring(sm.open("a.example", "roster"):get("carol")) .. " " .. files:open("roster"):get("carol").y
+		.. " " .. tostring(other.caps.quota) .. " " .. n .. " " .. list(sqldb:stores("carol", "archive"))
 end
 function purge(user) return tostring(sm.purge(user, "a.example")) end
 function driver_purge(store, user)
@@ -84,6 +95,15 @@ sql = { driver = "SQLite3", database = "` + filepath.Join(dir, "db.sqlite") + `"
 		if got, err := callGlobal(inst, "stores", args...); got != c[1] || err != nil {
 			t.Errorf("stores %s = %q %v, want %q", c[0], got, err, c[1])
 		}
+	}
+	// A driver object opens on its own driver, not the one the config
+	// names for the store: roster (memory) on internal, other
+	// (internal) on sql.
+	if got, err := callGlobal(inst, "pinned"); got != "nil 2 nil 0 other" || err != nil {
+		t.Errorf("pinned: %q %v", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a%2eexample", "roster", "carol.dat")); err != nil {
+		t.Errorf("the internal driver's roster: %v", err)
 	}
 	if got, err := callGlobal(inst, "driver_purge", "roster", "bob"); got != "true" || err != nil {
 		t.Errorf("memory driver:purge: %q %v", got, err)

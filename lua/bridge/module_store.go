@@ -49,8 +49,14 @@ func moduleOpenStore(L *lua.LState) int {
 // pushStore pushes the store object of host's store name of type typ
 // (module:open_store, core.storagemanager.open).
 func pushStore(L *lua.LState, inst *Instance, host, name, typ string) int {
+	return pushStoreOn(L, inst, host, name, typ, 0)
+}
+
+// pushStoreOn is pushStore on the driver pin (0: the one the config
+// names at each call), for a driver object's open.
+func pushStoreOn(L *lua.LState, inst *Instance, host, name, typ string, pin storage.Backend) int {
 	if typ == "archive" {
-		return pushArchive(L, inst, host, name)
+		return pushArchive(L, inst, host, name, pin)
 	}
 	methods := map[string]map[string]lua.LGFunction{"keyval": keyvalMethods, "map": mapMethods}[typ]
 	if methods == nil {
@@ -59,7 +65,7 @@ func pushStore(L *lua.LState, inst *Instance, host, name, typ string) int {
 		}
 		L.RaiseError("module:open_store: store type %q is not provided by moonport (XMPP storage); it has keyval, map and archive", typ)
 	}
-	st, err := inst.rt.storage().Open(host, name)
+	st, err := inst.rt.openStore(host, name, pin)
 	if err != nil {
 		return result(L, lua.LNil, err)
 	}

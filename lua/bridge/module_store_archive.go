@@ -29,12 +29,8 @@ var archiveMethods = map[string]lua.LGFunction{
 }
 
 // pushArchive pushes the archive store object of host's store name.
-func pushArchive(L *lua.LState, inst *Instance, host, name string) int {
-	d, ok := inst.rt.storage().(storage.ArchiveDriver)
-	if !ok {
-		return archiveResult(L, lua.LNil, storage.ErrUnsupportedStore)
-	}
-	a, err := d.OpenArchive(host, name)
+func pushArchive(L *lua.LState, inst *Instance, host, name string, pin storage.Backend) int {
+	a, err := inst.rt.openArchive(host, name, pin)
 	if err != nil {
 		return archiveResult(L, lua.LNil, err)
 	}
@@ -49,7 +45,7 @@ func pushArchive(L *lua.LState, inst *Instance, host, name string) int {
 	for _, c := range []string{"total", "truncate", "full_id_range", "ids", "wildcard_delete"} {
 		caps.RawSetString(c, lua.LTrue)
 	}
-	if n := inst.rt.archiveLimit(host, name); n > 0 {
+	if n := inst.rt.archiveLimit(host, name, pin); n > 0 {
 		caps.RawSetString("quota", lua.LNumber(n))
 	}
 	obj.RawSetString("caps", caps)

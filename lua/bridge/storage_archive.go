@@ -15,10 +15,15 @@ func (c *configuredStorage) OpenArchive(host, name string) (storage.Archive, err
 	return &routedArchive{c: c, host: host, name: name}, nil
 }
 
+// openArchiveOn is openOn for archives.
+func (c *configuredStorage) openArchiveOn(host, name string, pin storage.Backend) storage.Archive {
+	return &routedArchive{c: c, host: host, name: name, pin: pin}
+}
+
 // archive is the driver's archive host's name is kept in now, with
 // the item limit the config sets for it (archiveLimit).
-func (c *configuredStorage) archive(ctx context.Context, host, name string) (storage.Archive, error) {
-	b, cfg := c.rt.backendOf(host, name)
+func (c *configuredStorage) archive(ctx context.Context, host, name string, pin storage.Backend) (storage.Archive, error) {
+	b, cfg := c.driverOf(host, name, pin)
 	var a storage.Archive
 	var err error
 	switch b {
@@ -41,15 +46,16 @@ func (c *configuredStorage) archive(ctx context.Context, host, name string) (sto
 	return storage.WithQuota(a, cfg.ArchiveLimit(b)), nil
 }
 
-// archiveLimit is the item limit of host's archive name as the config
-// in force sets it (storage_archive_item_limit, else its driver's
-// default), Prosody's caps.quota; 0 for none, and for a driver Options
-// gave (tests, the sandbox), which no option limits.
-func (rt *Runtime) archiveLimit(host, name string) int {
-	if _, ok := rt.opts.Storage.(*configuredStorage); !ok {
+// archiveLimit is the item limit of host's archive name (on pin when
+// set) as the config in force sets it (storage_archive_item_limit, else
+// its driver's default), Prosody's caps.quota; 0 for none, and for a
+// driver Options gave (tests, the sandbox), which no option limits.
+func (rt *Runtime) archiveLimit(host, name string, pin storage.Backend) int {
+	c, ok := rt.opts.Storage.(*configuredStorage)
+	if !ok {
 		return 0
 	}
-	b, cfg := rt.backendOf(host, name)
+	b, cfg := c.driverOf(host, name, pin)
 	if b == storage.BackendNull {
 		return 0
 	}
@@ -61,12 +67,13 @@ func (rt *Runtime) archiveLimit(host, name string) int {
 type routedArchive struct {
 	c          *configuredStorage
 	host, name string
+	pin        storage.Backend // 0: the config's
 }
 
 func (r *routedArchive) open() (storage.Archive, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.c.rt.storageTimeout())
 	defer cancel()
-	return r.c.archive(ctx, r.host, r.name)
+	return r.c.archive(ctx, r.host, r.name, r.pin)
 }
 
 func (r *routedArchive) Append(user, key string, v any, when float64, with string) (string, error) {

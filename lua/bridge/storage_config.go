@@ -65,10 +65,27 @@ func (c *configuredStorage) Open(host, name string) (storage.Store, error) {
 	return &routedStore{c: c, host: host, name: name}, nil
 }
 
-// store is the driver's store host's name is kept in now; archive
-// (storage_archive.go) is its archive.
-func (c *configuredStorage) store(ctx context.Context, host, name string) (storage.Store, error) {
+// openOn returns host's store name on the driver pin (0: the one the
+// config names at each call): a driver object's open
+// (core.storagemanager.get_driver).
+func (c *configuredStorage) openOn(host, name string, pin storage.Backend) storage.Store {
+	return &routedStore{c: c, host: host, name: name, pin: pin}
+}
+
+// driverOf is the backend of host's store name and host's storage
+// options: pin when set, else the one the config names.
+func (c *configuredStorage) driverOf(host, name string, pin storage.Backend) (storage.Backend, config.StorageConfig) {
 	b, cfg := c.rt.backendOf(host, name)
+	if pin != 0 {
+		b = pin
+	}
+	return b, cfg
+}
+
+// store is the driver's store host's name is kept in now (on pin when
+// set); archive (storage_archive.go) is its archive.
+func (c *configuredStorage) store(ctx context.Context, host, name string, pin storage.Backend) (storage.Store, error) {
+	b, cfg := c.driverOf(host, name, pin)
 	switch b {
 	case storage.BackendInternal:
 		return c.internal.Open(host, name)
@@ -109,16 +126,18 @@ func (c *configuredStorage) close(ctx context.Context) {
 }
 
 // routedStore is one store of one host, on whichever driver the config
-// in force names. The context of each call bounds opening a database.
+// in force names (or on pin, when set). The context of each call bounds
+// opening a database.
 type routedStore struct {
 	c          *configuredStorage
 	host, name string
+	pin        storage.Backend
 }
 
 func (s *routedStore) open() (storage.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.c.rt.storageTimeout())
 	defer cancel()
-	return s.c.store(ctx, s.host, s.name)
+	return s.c.store(ctx, s.host, s.name, s.pin)
 }
 
 func (s *routedStore) Get(user string) (any, error) {

@@ -13,6 +13,28 @@ import (
 // the host's storage options use, as Prosody's storagemanager reaches
 // each storage module it loaded.
 
+// openStore is host's store name: on the driver pin when set (the
+// configured storage's; a driver Options gave is the one driver),
+// else on the one the config names at each call.
+func (rt *Runtime) openStore(host, name string, pin storage.Backend) (storage.Store, error) {
+	if c, ok := rt.opts.Storage.(*configuredStorage); ok && pin != 0 {
+		return c.openOn(host, name, pin), nil
+	}
+	return rt.storage().Open(host, name)
+}
+
+// openArchive is openStore for archives.
+func (rt *Runtime) openArchive(host, name string, pin storage.Backend) (storage.Archive, error) {
+	if c, ok := rt.opts.Storage.(*configuredStorage); ok && pin != 0 {
+		return c.openArchiveOn(host, name, pin), nil
+	}
+	d, ok := rt.storage().(storage.ArchiveDriver)
+	if !ok {
+		return nil, storage.ErrUnsupportedStore
+	}
+	return d.OpenArchive(host, name)
+}
+
 // userDataDriver is what a driver must be to list and purge a user's
 // data.
 type userDataDriver interface {
