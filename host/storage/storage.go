@@ -5,7 +5,10 @@
 // table keyed by strings), or is an archive (archive.go: per user a list
 // of items with key, time and with). Drivers implement Driver and
 // ArchiveDriver: Memory (as long as the process), Internal (Prosody's
-// data files), SQL (Prosody's tables), Null (keeps nothing). Values are
+// data files), SQL (Prosody's tables), Null (keeps nothing); each also
+// lists and purges one user's data across stores (userdata.go:
+// UserStoreLister, Purger), and WithQuota (quota.go) bounds an archive's
+// items per user on any of them. Values are
 // host/value's plain data (nil, bool, float64, string, *value.Table), or
 // in archives a *Stanza; the conversion from and to a Lua state is the
 // caller's (lua/bridge), so this package links no Lua.
