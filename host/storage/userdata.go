@@ -45,8 +45,8 @@ type Purger interface {
 	Purge(host, user string) error
 }
 
-// errPurgeHost is Purge's error for the user "".
-var errPurgeHost = errors.New("purge needs a user name: the host's own data (user \"\") is not purged")
+// ErrPurgeHost is every driver's Purge error for the user "".
+var ErrPurgeHost = errors.New("purge needs a user name: the host's own data (user \"\") is not purged")
 
 // UserStores lists host's stores of kind in which o has data.
 func (m *Memory) UserStores(host string, o StoreOwner, kind StoreKind) ([]string, error) {
@@ -114,7 +114,7 @@ func (m *Memory) archiveOwners(host string) []owners {
 // host.
 func (m *Memory) Purge(host, user string) error {
 	if user == "" {
-		return errPurgeHost
+		return ErrPurgeHost
 	}
 	m.mu.Lock()
 	for k, s := range m.stores {
@@ -185,7 +185,7 @@ func (d *Internal) UserStores(host string, o StoreOwner, kind StoreKind) ([]stri
 // of host, as Prosody's datamanager.purge.
 func (d *Internal) Purge(host, user string) error {
 	if user == "" {
-		return errPurgeHost
+		return ErrPurgeHost
 	}
 	return (&datamanager.Manager{Dir: d.Dir()}).Purge(user, host)
 }
@@ -214,7 +214,7 @@ func (s *SQL) UserStores(host string, o StoreOwner, kind StoreKind) ([]string, e
 // transaction.
 func (s *SQL) Purge(host, user string) error {
 	if user == "" {
-		return errPurgeHost
+		return ErrPurgeHost
 	}
 	return s.inTx(func(t tx) error {
 		for _, table := range []string{"prosody", "prosodyarchive"} {

@@ -97,7 +97,7 @@ func TestUserDataConformance(t *testing.T) {
 			if got := userStores(t, d, "a.example", StoreOwner{User: "alice"}, KindKeyval); got != "" {
 				t.Errorf("alice's stores after the purge: %q", got)
 			}
-			if err := d.Purge("a.example", ""); !errors.Is(err, errPurgeHost) {
+			if err := d.Purge("a.example", ""); !errors.Is(err, ErrPurgeHost) {
 				t.Errorf("purging the host's own data: %v", err)
 			}
 			if v, _ := mustOpen(t, d, "a.example", "prefs").Get(""); v == nil {

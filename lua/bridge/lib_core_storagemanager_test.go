@@ -42,7 +42,7 @@ function pinned()
 	return tostring(sm.open("a.example", "roster"):get("carol")) .. " " .. files:open("roster"):get("carol").y
 		.. " " .. tostring(other.caps.quota) .. " " .. n .. " " .. list(sqldb:stores("carol", "archive"))
 end
-function purge(user) return tostring(sm.purge(user, "a.example")) end
+function purge(user) local ok, err = sm.purge(user, "a.example"); return tostring(ok) .. " " .. tostring(err) end
 function driver_purge(store, user)
 	local d = sm.get_driver("a.example", store)
 	return tostring(d:purge(user))
@@ -111,7 +111,10 @@ sql = { driver = "SQLite3", database = "` + filepath.Join(dir, "db.sqlite") + `"
 	if got, _ := callGlobal(inst, "left"); got != "alice=true,true,1 bob=false,true,1 own=true" {
 		t.Errorf("after memory driver:purge(bob): %q", got)
 	}
-	if got, err := callGlobal(inst, "purge", "alice"); got != "true" || err != nil {
+	if got, err := callGlobal(inst, "purge", ""); got != `nil purge needs a user name: the host's own data (user "") is not purged` || err != nil {
+		t.Errorf("purge of no user: %q %v", got, err)
+	}
+	if got, err := callGlobal(inst, "purge", "alice"); got != "true nil" || err != nil {
 		t.Errorf("purge: %q %v", got, err)
 	}
 	if got, _ := callGlobal(inst, "left"); got != "alice=false,false,0 bob=false,true,1 own=true" {

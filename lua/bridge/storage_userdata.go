@@ -97,6 +97,9 @@ func userDataCall(inst *Instance, host string, b storage.Backend, fn func(userDa
 // purgeUser removes user's data from every driver host's stores use
 // (the null driver keeps none to remove).
 func purgeUser(inst *Instance, host, user string) error {
+	if user == "" {
+		return storage.ErrPurgeHost // once, not once per driver
+	}
 	var errs []error
 	for _, b := range inst.rt.hostBackends(host) {
 		errs = append(errs, userDataCall(inst, host, b, func(d userDataDriver) error { return d.Purge(host, user) }))
