@@ -1,6 +1,9 @@
 package luaconfig
 
 import (
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +113,32 @@ func TestStorageErrors(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%s: the password shows: %v", tc.src, err)
+		}
+	}
+}
+
+// TestStorageErrorsAsDocumented: each error docs/storage.md quotes is the
+// one moonport gives for the config line it shows, word for word.
+func TestStorageErrorsAsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/storage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)`password` hidden:\n\n```\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/storage.md's block of config errors is gone")
+	}
+	line := regexp.MustCompile(`^prosody\.cfg\.lua:(\d+): (\w+ = (?:"[^"]*"|\{[^}]*\})): `)
+	for _, quoted := range strings.Split(strings.TrimSpace(string(block[1])), "\n") {
+		m := line.FindStringSubmatch(quoted)
+		if m == nil {
+			t.Errorf("not an error line this test can replay: %q", quoted)
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		_, err := Evaluate(cfgPath, []byte(strings.Repeat("\n", n-1)+m[2]+"\n"))
+		if err == nil || !strings.HasSuffix(err.Error(), "/"+quoted) {
+			t.Errorf("config line %d %s: got %v, docs/storage.md says %q", n, m[2], err, quoted)
 		}
 	}
 }
