@@ -142,3 +142,24 @@ func TestStorageErrorsAsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestStorageConfigAsDocumented: docs/storage.md's example config reads
+// as its comment says: SQLite in data_path, shared.example on PostgreSQL.
+func TestStorageConfigAsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/storage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)## Configuration\n.*?```lua\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/storage.md's Configuration has no Lua example")
+	}
+	o := storageOf(t, string(block[1]))
+	if g := o.For("*"); g.Backend("notes") != storage.BackendSQL || g.SQL.Engine != storage.SQLite3 || g.SQL.Database != "/var/lib/moonport/moonport.sqlite" {
+		t.Errorf("global: %v %+v", g.Backend("notes"), g.SQL)
+	}
+	want := storage.SQLParams{Engine: storage.PostgreSQL, Database: "moonport", Host: "127.0.0.1", Port: 5432, Username: "moonport", Password: "secret", ManageTables: true, Timeout: 5 * time.Second}
+	if h := o.For("shared.example"); h.Backend("notes") != storage.BackendSQL || h.SQL != want {
+		t.Errorf("shared.example: %v %+v", h.Backend("notes"), h.SQL)
+	}
+}
