@@ -104,7 +104,8 @@ func pgVersion(t *testing.T) string {
 // 5432, peer and password authentication), starts HAProxy and two
 // instances with the README's lines, and runs the README's nc lines: a key
 // set through HAProxy is read back on new connections and is in the
-// PostgreSQL database.
+// PostgreSQL database; with PostgreSQL stopped the line answers
+// ERR storage, and once it is started again the key is back.
 func TestScaleOutAsDocumented(t *testing.T) {
 	testenv.NeedRoot(t)
 	unshare := testenv.NeedTool(t, "unshare", "util-linux")
@@ -166,6 +167,18 @@ func TestScaleOutAsDocumented(t *testing.T) {
 	rows := run("psql", `su postgres -c "psql -At -d moonport -c 'SELECT store, key, value FROM prosody'"`)
 	if !strings.Contains(rows, "kv|colour|blue") {
 		t.Fatalf("the key is not in PostgreSQL's prosody table: %q", rows)
+	}
+	// The recipe's promise: with PostgreSQL down, a kv command answers
+	// ERR storage within storage_timeout; once it is back, data is too.
+	get := doc.check[len(doc.check)-1]
+	run("stopping PostgreSQL", fmt.Sprintf("pg_ctlcluster --skip-systemctl-redirect %s main stop", version))
+	start := time.Now()
+	if out := run("README", get); !strings.Contains(out, "ERR storage: ") || time.Since(start) > 10*time.Second {
+		t.Fatalf("%s with PostgreSQL stopped: %q after %s", get, out, time.Since(start))
+	}
+	run("starting PostgreSQL", fmt.Sprintf("pg_ctlcluster --skip-systemctl-redirect %s main start", version))
+	if out := run("README", get); !strings.Contains(out, doc.want[len(doc.want)-1]) {
+		t.Fatalf("%s with PostgreSQL back: %q", get, out)
 	}
 	if log := readFile(logFile); strings.Contains(log, "level=error") {
 		t.Fatalf("the servers logged an error:\n%s", log)
