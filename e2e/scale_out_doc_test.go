@@ -105,92 +105,136 @@ func pgVersion(t *testing.T) string {
 // instances with the README's lines, and runs the README's nc lines: a key
 // set through HAProxy is read back on new connections and is in the
 // PostgreSQL database; with PostgreSQL stopped the line answers
-// ERR storage, and once it is started again the key is back.
+// ERR storage, and once it is started again the key is back. The
+// config's other sql line, the local socket, serves a third instance.
 func TestScaleOutAsDocumented(t *testing.T) {
 	testenv.NeedRoot(t)
 	unshare := testenv.NeedTool(t, "unshare", "util-linux")
 	for tool, pkg := range map[string]string{"nsenter": "util-linux", "ip": "iproute2", "haproxy": "haproxy", "nc": "netcat-openbsd",
-		"su": "util-linux", "pg_createcluster": "postgresql-common", "pg_ctlcluster": "postgresql-common", "createdb": "postgresql-client"} {
+		"su": "util-linux", "useradd": "passwd", "pg_createcluster": "postgresql-common", "pg_ctlcluster": "postgresql-common", "createdb": "postgresql-client"} {
 		testenv.NeedTool(t, tool, pkg)
 	}
 	doc := readScaleOutDoc(t)
 	version := pgVersion(t)
-	binDir := t.TempDir()
-	if err := os.Symlink(testenv.Binary(t), filepath.Join(binDir, "moonport")); err != nil {
+	ns := &scaleOutNS{t: t, binDir: t.TempDir(), root: exampleRoot(t, "root")}
+	if err := os.Symlink(testenv.Binary(t), filepath.Join(ns.binDir, "moonport")); err != nil {
 		t.Fatal(err)
 	}
-	root := exampleRoot(t, "root")
-	ns := startScaleOutNamespace(t, unshare)
-	try := func(line string) (string, error) {
-		cmd := exec.Command("nsenter", "-t", ns, "-n", "-m", "-p", "--wd="+root, "sh", "-c", line)
-		cmd.Env = append(os.Environ(), "PATH="+binDir+":/usr/sbin:/usr/bin:/sbin:/bin")
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	run := func(what, line string) string {
-		t.Helper()
-		out, err := try(line)
-		if err != nil {
-			t.Fatalf("%s: %s: %v\n%s", what, line, err, out)
-		}
-		return out
-	}
+	ns.pid = startScaleOutNamespace(t, unshare)
 	// What apt-get install postgresql does on Debian: a cluster "main" on
 	// port 5432, started.
-	run("apt-get install postgresql's cluster", fmt.Sprintf("pg_createcluster -p 5432 %s main && pg_ctlcluster --skip-systemctl-redirect %s main start", version, version))
+	ns.run("apt-get install postgresql's cluster", fmt.Sprintf("pg_createcluster -p 5432 %s main && pg_ctlcluster --skip-systemctl-redirect %s main start", version, version))
 	for _, line := range doc.dbSetup {
-		run("the config's database setup", line)
+		ns.run("the config's database setup", line)
 	}
-	logFile := filepath.Join(root, "servers.log")
-	run("the README's servers", fmt.Sprintf("exec >%q 2>&1\n%s\n", logFile, strings.Join(doc.start, "\n")))
-	deadline := time.Now().Add(20 * time.Second)
-	for strings.Count(readFile(logFile), "Activated service 'kv'") < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("the instances did not both serve kv within 20s:\n%s", readFile(logFile))
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	logFile := ns.start("the README's servers", "servers.log", strings.Join(doc.start, "\n"), 2)
 	// HAProxy passes connections once its health checks find a server
 	// up: until then the first line gets no answer, so it is retried.
-	for out, err := "", error(nil); !strings.Contains(out, doc.want[0]); out, err = try(doc.check[0]) {
+	deadline := time.Now().Add(20 * time.Second)
+	for out, err := "", error(nil); !strings.Contains(out, doc.want[0]); out, err = ns.try(doc.check[0]) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: %q (%v), want %q; servers:\n%s", doc.check[0], out, err, doc.want[0], readFile(logFile))
 		}
 	}
 	for i, line := range doc.check[1:] {
 		for range 4 { // new connections, spread over both instances
-			if out := run("README", line); !strings.Contains(out, doc.want[i+1]) {
-				t.Fatalf("%s: %q, want %q", line, out, doc.want[i+1])
-			}
+			ns.expect(line, doc.want[i+1])
 		}
 	}
-	rows := run("psql", `su postgres -c "psql -At -d moonport -c 'SELECT store, key, value FROM prosody'"`)
-	if !strings.Contains(rows, "kv|colour|blue") {
-		t.Fatalf("the key is not in PostgreSQL's prosody table: %q", rows)
-	}
+	ns.expect(`su postgres -c "psql -At -d moonport -c 'SELECT store, key, value FROM prosody'"`, "kv|colour|blue")
 	// The recipe's promise: with PostgreSQL down, a kv command answers
 	// ERR storage within storage_timeout; once it is back, data is too.
 	get := doc.check[len(doc.check)-1]
-	run("stopping PostgreSQL", fmt.Sprintf("pg_ctlcluster --skip-systemctl-redirect %s main stop", version))
-	start := time.Now()
-	if out := run("README", get); !strings.Contains(out, "ERR storage: ") || time.Since(start) > 10*time.Second {
-		t.Fatalf("%s with PostgreSQL stopped: %q after %s", get, out, time.Since(start))
-	}
-	run("starting PostgreSQL", fmt.Sprintf("pg_ctlcluster --skip-systemctl-redirect %s main start", version))
-	if out := run("README", get); !strings.Contains(out, doc.want[len(doc.want)-1]) {
-		t.Fatalf("%s with PostgreSQL back: %q", get, out)
-	}
+	ns.run("stopping PostgreSQL", fmt.Sprintf("pg_ctlcluster --skip-systemctl-redirect %s main stop", version))
+	ns.expect(get, "ERR storage: ")
+	ns.run("starting PostgreSQL", fmt.Sprintf("pg_ctlcluster --skip-systemctl-redirect %s main start", version))
+	ns.expect(get, doc.want[len(doc.want)-1])
+	scaleOutSocket(t, ns)
 	if log := readFile(logFile); strings.Contains(log, "level=error") {
 		t.Fatalf("the servers logged an error:\n%s", log)
 	}
 }
 
+// scaleOutSocket runs a third instance on the config's socket line, with
+// the system user the config's comment says to make: a key it sets is
+// read through HAProxy (from the other instances).
+func scaleOutSocket(t *testing.T, ns *scaleOutNS) {
+	cfg, _ := os.ReadFile("../examples/scale-out/moonport.cfg.lua")
+	const useradd = "useradd --system moonport"
+	socketLine := regexp.MustCompile(`(?m)^-- (sql = \{[^\n]*host = "/var/run/postgresql"[^\n]*\})$`).FindSubmatch(cfg)
+	if socketLine == nil || !strings.Contains(string(cfg), "("+useradd+", and\n-- prosody_user = \"moonport\" in this file)") {
+		t.Fatalf("the recipe's socket line, or what it says to do for it, is gone")
+	}
+	ns.run("the socket line's user", useradd)
+	text := regexp.MustCompile(`(?m)^sql = .*$`).ReplaceAllLiteralString(string(cfg), string(socketLine[1]))
+	text = strings.NewReplacer("{ 7700 }", "{ 7702 }", "{ 7701 }", "{ 7703 }").Replace(text) + "prosody_user = \"moonport\"\n"
+	if err := os.WriteFile(filepath.Join(ns.root, "examples/scale-out/socket.cfg.lua"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logFile := ns.start("the socket instance", "socket.log", "moonport run --config examples/scale-out/socket.cfg.lua &", 1)
+	ns.expect(`printf 'PROXY TCP4 192.0.2.1 127.0.0.1 1234 7703\r\nSET socket yes\n' | nc -q 1 127.0.0.1 7703`, "OK")
+	ns.expect(`printf 'GET socket\n' | nc -q 1 127.0.0.1 7801`, "VALUE yes")
+	if log := readFile(logFile); strings.Contains(log, "level=error") || !strings.Contains(log, "Now running as moonport") {
+		t.Fatalf("the socket instance's log:\n%s", log)
+	}
+}
+
+// scaleOutNS runs shell lines inside the test's namespaces, from the
+// copy of the repository's examples, with moonport on PATH.
+type scaleOutNS struct {
+	t                 *testing.T
+	pid, root, binDir string
+}
+
+func (ns *scaleOutNS) try(line string) (string, error) {
+	cmd := exec.Command("nsenter", "-t", ns.pid, "-n", "-m", "-p", "--wd="+ns.root, "sh", "-c", line)
+	cmd.Env = append(os.Environ(), "PATH="+ns.binDir+":/usr/sbin:/usr/bin:/sbin:/bin")
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (ns *scaleOutNS) run(what, line string) string {
+	ns.t.Helper()
+	out, err := ns.try(line)
+	if err != nil {
+		ns.t.Fatalf("%s: %s: %v\n%s", what, line, err, out)
+	}
+	return out
+}
+
+// expect runs line, which must print want within 10 s (nc -q 1 takes one).
+func (ns *scaleOutNS) expect(line, want string) {
+	ns.t.Helper()
+	start := time.Now()
+	if out := ns.run("", line); !strings.Contains(out, want) || time.Since(start) > 10*time.Second {
+		ns.t.Fatalf("%s: %q after %s, want %q", line, out, time.Since(start), want)
+	}
+}
+
+// start runs lines (which start servers in the background) with their
+// output in the file name, and waits until n instances serve kv.
+func (ns *scaleOutNS) start(what, name, lines string, n int) string {
+	ns.t.Helper()
+	logFile := filepath.Join(ns.root, name)
+	ns.run(what, fmt.Sprintf("exec >%q 2>&1\n%s\n", logFile, lines))
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(readFile(logFile), "Activated service 'kv'") < n {
+		if time.Now().After(deadline) {
+			ns.t.Fatalf("%s: %d instance(s) did not serve kv within 20s:\n%s", what, n, readFile(logFile))
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return logFile
+}
+
 // startScaleOutNamespace starts the namespaces' first process, which
 // holds them until the test ends, and returns its PID (as the machine
 // sees it) for nsenter. Killing it ends every process started inside.
+// /etc is a copy, so the users a test adds stay in it.
 func startScaleOutNamespace(t *testing.T, unshare string) string {
 	t.Helper()
-	setup := "ip link set lo up || exit 1\n"
+	etc := filepath.Join(t.TempDir(), "etc")
+	setup := fmt.Sprintf("ip link set lo up && cp -a /etc %[1]s && mount --bind %[1]s /etc || exit 1\n", etc)
 	for _, d := range pgFolders {
 		setup += fmt.Sprintf("mkdir -p %[1]s && mount -t tmpfs tmpfs %[1]s && chown postgres:postgres %[1]s || exit 1\n", d)
 	}
