@@ -20,9 +20,9 @@ import (
 // block (HAProxy, two instances, nc through HAProxy's kv frontend). They
 // use fixed ports (5432, 7700, 7701, 7800, 7801) and Debian's system
 // PostgreSQL folders, so they run inside fresh network, mount and PID
-// namespaces: loopback only, tmpfs over the PostgreSQL folders (the
-// machine's own clusters stay untouched), and every process they start
-// dies with the namespace's first process.
+// namespaces: loopback only, tmpfs over the PostgreSQL folders and a copy
+// of /etc (the machine's own clusters and users stay untouched), and every
+// process they start dies with the namespace's first process.
 
 // pgFolders are the folders Debian's PostgreSQL packages keep clusters in;
 // the namespace mounts an empty tmpfs, owned by postgres, over each.
