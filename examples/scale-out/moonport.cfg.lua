@@ -26,5 +26,8 @@ kv_proxy_trusted = { "127.0.0.1" }
 storage = "sql"
 storage_timeout = 0.5                   -- seconds a store call waits for the database
 sql = { driver = "PostgreSQL", database = "moonport", host = "127.0.0.1", port = 5432, username = "moonport", password = "moonport" }
--- sql = { driver = "PostgreSQL", database = "moonport", host = "/var/run/postgresql" } -- the local socket, peer authentication
+-- Or the local socket, with peer authentication: moonport must run as the
+-- system user of the database's user name (useradd --system moonport, and
+-- prosody_user = "moonport" in this file):
+-- sql = { driver = "PostgreSQL", database = "moonport", host = "/var/run/postgresql", username = "moonport" }
 -- sql = { driver = "SQLite3", database = "moonport.sqlite" }  -- one machine only: a file in data_path

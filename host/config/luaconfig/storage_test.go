@@ -1,6 +1,9 @@
 package luaconfig
 
 import (
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +138,52 @@ func TestStorageErrors(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("%s: the password shows: %v", tc.src, err)
 		}
+	}
+}
+
+// TestStorageErrorsAsDocumented: each error docs/storage.md quotes is the
+// one moonport gives for the config line it shows, word for word.
+func TestStorageErrorsAsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/storage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)`password` hidden:\n\n```\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/storage.md's block of config errors is gone")
+	}
+	line := regexp.MustCompile(`^prosody\.cfg\.lua:(\d+): (\w+ = (?:"[^"]*"|\{[^}]*\})): `)
+	for _, quoted := range strings.Split(strings.TrimSpace(string(block[1])), "\n") {
+		m := line.FindStringSubmatch(quoted)
+		if m == nil {
+			t.Errorf("not an error line this test can replay: %q", quoted)
+			continue
+		}
+		n, _ := strconv.Atoi(m[1])
+		_, err := Evaluate(cfgPath, []byte(strings.Repeat("\n", n-1)+m[2]+"\n"))
+		if err == nil || !strings.HasSuffix(err.Error(), "/"+quoted) {
+			t.Errorf("config line %d %s: got %v, docs/storage.md says %q", n, m[2], err, quoted)
+		}
+	}
+}
+
+// TestStorageConfigAsDocumented: docs/storage.md's example config reads
+// as its comment says: SQLite in data_path, shared.example on PostgreSQL.
+func TestStorageConfigAsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/storage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)## Configuration\n.*?```lua\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/storage.md's Configuration has no Lua example")
+	}
+	o := storageOf(t, string(block[1]))
+	if g := o.For("*"); g.Backend("notes") != storage.BackendSQL || g.SQL.Engine != storage.SQLite3 || g.SQL.Database != "/var/lib/moonport/moonport.sqlite" {
+		t.Errorf("global: %v %+v", g.Backend("notes"), g.SQL)
+	}
+	want := storage.SQLParams{Engine: storage.PostgreSQL, Database: "moonport", Host: "127.0.0.1", Port: 5432, Username: "moonport", Password: "secret", ManageTables: true, Timeout: 5 * time.Second}
+	if h := o.For("shared.example"); h.Backend("notes") != storage.BackendSQL || h.SQL != want {
+		t.Errorf("shared.example: %v %+v", h.Backend("notes"), h.SQL)
 	}
 }
