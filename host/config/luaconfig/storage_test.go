@@ -187,3 +187,20 @@ func TestStorageConfigAsDocumented(t *testing.T) {
 		t.Errorf("shared.example: %v %+v", h.Backend("notes"), h.SQL)
 	}
 }
+
+// TestAccountsConfigAsDocumented: docs/storage.md's Accounts example
+// keeps example.com's accounts in the SQLite file its comment names.
+func TestAccountsConfigAsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/storage.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)## Accounts\n.*?```lua\n(.*?)```").FindSubmatch(doc)
+	if block == nil {
+		t.Fatal("docs/storage.md's Accounts has no Lua example")
+	}
+	c := storageOf(t, string(block[1])).For("example.com")
+	if c.Backend("accounts") != storage.BackendSQL || c.SQL.Engine != storage.SQLite3 || c.SQL.Database != "/var/lib/moonport/prosody.sqlite" {
+		t.Errorf("accounts on %v %+v", c.Backend("accounts"), c.SQL)
+	}
+}
