@@ -59,6 +59,9 @@ sql = { driver = "PostgreSQL", database = "prosody", host = "127.0.0.1", port = 
 			if _, err := os.Stat(filepath.Join(dir, "data", "db.sqlite")); err == nil {
 				t.Errorf("the check made the SQLite file")
 			}
+			if strings.Count(out, "storage sql (") > 1 || strings.Contains(out, "\n\t") {
+				t.Errorf("the finding names the database twice or runs over several lines:\n%s", out)
+			}
 			if strings.Contains(out, "hunter2") {
 				t.Errorf("the password shows:\n%s", out)
 			}

@@ -54,7 +54,7 @@ func Storage(ctx context.Context, snap *config.Snapshot, dataDir string, open Op
 	for _, u := range opts.SQLUses(snap) {
 		what := fmt.Sprintf("storage sql (%s, for %s)", DescribeSQL(u.Params), strings.Join(u.Hosts, ", "))
 		if state, err := checkDatabase(ctx, u.Params, open, timeout); err != nil {
-			r.add(Fail, "%s: %v", what, err)
+			r.add(Fail, "%s: %s", what, cause(err))
 		} else {
 			r.add(Pass, "%s %s", what, state)
 		}
@@ -157,4 +157,14 @@ func writableFolder(dir string) (exists bool, err error) {
 		return true, fmt.Errorf("is not writable (%v)", err)
 	}
 	return true, nil
+}
+
+// cause is err's message without the database's name when err is the
+// SQL driver's (the finding names it already).
+func cause(err error) string {
+	var e *storage.SQLError
+	if errors.As(err, &e) {
+		return e.Cause()
+	}
+	return err.Error()
 }

@@ -156,19 +156,57 @@ func (s *SQL) where() string {
 	return fmt.Sprintf("%v database %q", p.Engine, p.Database)
 }
 
-// wrap names the engine and database in err, and blanks the password
-// should a driver ever quote it.
+// wrap names the engine and database in err (an *SQLError), and blanks
+// the password should a driver ever quote it.
 func (s *SQL) wrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	if pw := s.params.Password; pw != "" && strings.Contains(err.Error(), pw) {
-		err = errors.New(strings.ReplaceAll(err.Error(), pw, "********"))
-	}
+	e := &SQLError{Where: s.where(), err: err, msg: flatten(err.Error())}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("storage sql (%s): no answer within %v, the call timeout: %w", s.where(), s.timeout, err)
+		e.msg = fmt.Sprintf("no answer within %v, the call timeout: %s", s.timeout, e.msg)
 	}
-	return fmt.Errorf("storage sql (%s): %w", s.where(), err)
+	if pw := s.params.Password; pw != "" && strings.Contains(e.msg, pw) {
+		// The driver's own error goes: its text has the password.
+		e.msg = strings.ReplaceAll(e.msg, pw, "********")
+		e.err = errors.New(e.msg)
+		if errors.Is(err, context.DeadlineExceeded) {
+			e.err = fmt.Errorf("%s: %w", e.msg, context.DeadlineExceeded)
+		}
+	}
+	return e
+}
+
+// SQLError is a failed call of the SQL driver: where (engine, database,
+// server) and why, on one line.
+type SQLError struct {
+	Where string
+	msg   string
+	err   error
+}
+
+// Error is "storage sql (where): why".
+func (e *SQLError) Error() string { return "storage sql (" + e.Where + "): " + e.msg }
+
+// Cause is why, without where, for a caller that names the database
+// itself (moonport check).
+func (e *SQLError) Cause() string { return e.msg }
+
+// Unwrap is the driver's error.
+func (e *SQLError) Unwrap() error { return e.err }
+
+// flatten puts a driver's message on one line: pgx reports each
+// connection attempt on a line of its own, often the same line twice
+// (with TLS, then without).
+func flatten(msg string) string {
+	var parts []string
+	for _, line := range strings.Split(msg, "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && (len(parts) == 0 || parts[len(parts)-1] != line) {
+			parts = append(parts, line)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // rebind numbers the ? placeholders of q as $1, $2… for PostgreSQL;

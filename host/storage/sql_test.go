@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -284,5 +285,20 @@ func BenchmarkSQLiteKeyval(b *testing.B) {
 		if _, err := st.Get("alice"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A driver's message over several lines (pgx: one per connection
+// attempt, often the same twice) is one line, each line once.
+func TestSQLErrorOneLine(t *testing.T) {
+	s := &SQL{params: SQLParams{Engine: PostgreSQL, Database: "d", Password: "pw"}}
+	err := s.wrap(errors.New("failed to connect:\n\t1.2.3.4: refused (pw)\n\t1.2.3.4: refused (pw)\n"))
+	want := `storage sql (PostgreSQL database "d" on localhost port 5432): failed to connect: 1.2.3.4: refused (********)`
+	var e *SQLError
+	if err.Error() != want || !errors.As(err, &e) || strings.Contains(errors.Unwrap(err).Error(), "pw") {
+		t.Errorf("got %q (unwrapped %v), want %q", err, errors.Unwrap(err), want)
+	}
+	if e.Cause() != "failed to connect: 1.2.3.4: refused (********)" {
+		t.Errorf("cause %q", e.Cause())
 	}
 }

@@ -128,7 +128,7 @@ modules_enabled = { "one" }
 		t.Fatal(err)
 	}
 	a, b := instanceOn(tr, "one", "a.example"), instanceOn(tr, "one", "b.example")
-	if got, _ := callGlobal(a, "put", "x"); !strings.Contains(got, "nil storage: cannot open the SQLite3 database /db/first: connection refused") {
+	if got, _ := callGlobal(a, "put", "x"); !strings.Contains(got, "nil cannot open the database: connection refused") {
 		t.Errorf("a failed open: %q", got)
 	}
 	for _, inst := range []*Instance{a, b, a} {

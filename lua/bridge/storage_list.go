@@ -19,8 +19,9 @@ type StoreListing struct {
 // Stores lists the stores holding data, of host ("" for every host),
 // on each driver: the data folder (internal), the process's memory, and
 // the databases the config names (opened for it if they are not yet).
-// A driver that fails to answer is an error after the others' stores;
-// the whole listing is bounded by storage_timeout.
+// A driver that fails to answer fails the listing with its error (the
+// console shows that line instead of a partial table); the whole
+// listing is bounded by storage_timeout.
 func (rt *Runtime) Stores(host string) ([]StoreListing, error) {
 	c, ok := rt.opts.Storage.(*configuredStorage)
 	if !ok {

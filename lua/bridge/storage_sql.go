@@ -74,7 +74,8 @@ func (p *sqlPool) get(ctx context.Context, params storage.SQLParams) (sqlDB, err
 	if opener {
 		c.db, c.err = p.open(ctx, params)
 		if c.err != nil {
-			c.err = fmt.Errorf("storage: cannot open the %s database %s: %w", params.Engine, params.Database, c.err)
+			// OpenSQL's errors name the engine and the database already.
+			c.err = fmt.Errorf("cannot open the database: %w", c.err)
 			p.mu.Lock()
 			if p.dbs[params] == c {
 				delete(p.dbs, params)
