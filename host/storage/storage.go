@@ -5,7 +5,8 @@
 // table keyed by strings), or is an archive (archive.go: per user a list
 // of items with key, time and with). Drivers implement Driver and
 // ArchiveDriver: Memory (as long as the process), Internal (Prosody's
-// data files), SQL (Prosody's tables), Null (keeps nothing); each also
+// data files), SQL (Prosody's tables), Null (no storage: every call
+// fails, as Prosody's null driver); each also
 // lists and purges one user's data across stores (userdata.go:
 // UserStoreLister, Purger), and WithQuota (quota.go) bounds an archive's
 // items per user on any of them. Values are
