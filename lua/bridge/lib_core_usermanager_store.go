@@ -77,7 +77,8 @@ func accountsOf(inst *Instance, host string) (*userStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening the store %q of %s: %w", accountsStore, host, err)
 	}
-	s.data, s.host = &boundedStore{st: st, inst: inst, name: accountsStore}, host
+	b := bound(inst, accountsStore, st)
+	s.data, s.host = &b, host
 	return s, nil
 }
 

@@ -70,7 +70,8 @@ func pushStoreOn(L *lua.LState, inst *Instance, host, name, typ string, pin stor
 		return result(L, lua.LNil, err)
 	}
 	ud := L.NewUserData()
-	ud.Value = storage.Store(&boundedStore{st: st, inst: inst, name: name})
+	b := bound(inst, name, st)
+	ud.Value = storage.Store(&b)
 	obj := L.SetFuncs(L.NewTable(), methods, ud)
 	obj.RawSetString("store", lua.LString(name))
 	obj.RawSetString("type", lua.LString(typ))

@@ -35,7 +35,7 @@ func pushArchive(L *lua.LState, inst *Instance, host, name string, pin storage.B
 		return archiveResult(L, lua.LNil, err)
 	}
 	ud := L.NewUserData()
-	ud.Value = storage.Archive(&boundedArchive{a: a, b: boundedStore{inst: inst, name: name}})
+	ud.Value = storage.Archive(&boundedArchive{a: a, b: bound(inst, name, a)})
 	obj := L.SetFuncs(L.NewTable(), archiveMethods, ud)
 	obj.RawSetString("store", lua.LString(name))
 	obj.RawSetString("type", lua.LString("archive"))

@@ -71,10 +71,12 @@ type routedArchive struct {
 }
 
 func (r *routedArchive) open() (storage.Archive, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), r.c.rt.storageTimeout())
+	ctx, cancel := r.c.openContext(r.host, r.name, r.pin)
 	defer cancel()
 	return r.c.archive(ctx, r.host, r.name, r.pin)
 }
+
+func (r *routedArchive) waitless() bool { return r.c.waitless(r.host, r.name, r.pin) }
 
 func (r *routedArchive) Append(user, key string, v any, when float64, with string) (string, error) {
 	a, err := r.open()

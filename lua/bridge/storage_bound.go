@@ -37,6 +37,22 @@ type boundedStore struct {
 	st   storage.Store
 	inst *Instance
 	name string
+	// route is the routed store or archive behind the calls, when there
+	// is one: a call on a driver that never waits (memory, null) runs
+	// inline, without the goroutine and timer a bound costs.
+	route waitless
+}
+
+// waitless is a routed store or archive that can tell whether its calls
+// go to a driver that never waits for I/O.
+type waitless interface{ waitless() bool }
+
+// bound is the boundedStore of inst's calls of the store (or archive)
+// x, named name in errors; st is x when it is a store.
+func bound(inst *Instance, name string, x any) boundedStore {
+	st, _ := x.(storage.Store)
+	route, _ := x.(waitless)
+	return boundedStore{st: st, inst: inst, name: name, route: route}
 }
 
 // errStoreStopped is a store call's error when its callback was stopped
@@ -45,6 +61,9 @@ var errStoreStopped = errors.New("the callback was stopped while it waited")
 
 // run runs fn, one call of the store, within the bounds.
 func (b *boundedStore) run(fn func() error) error {
+	if b.route != nil && b.route.waitless() {
+		return fn()
+	}
 	rt := b.inst.rt
 	err := b.inst.waitOutsideBudget(func() error {
 		return boundedCall(rt.storeCalls(), rt.storageTimeout(), b.inst.ctx, fn)

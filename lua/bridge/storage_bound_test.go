@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -104,5 +105,36 @@ func TestStoreCallBounded(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the call was not bounded by storage_timeout")
+	}
+}
+
+// Calls on a driver that never waits (memory, null) run inline, without
+// the bound's goroutine and timer; the others are bounded. The choice
+// follows the config in force, store by store, a reload too.
+func TestStoreCallInlineOnlyWithoutIO(t *testing.T) {
+	cfg := func(storage string) string {
+		return "storage = " + storage + "\ndata_path = \"" + filepath.ToSlash(t.TempDir()) + "\"\nVirtualHost \"a.example\""
+	}
+	mods := map[string]string{"s": storeGetter}
+	tr := newTestRuntime(t, cfg(`{ kept = "memory", none = "null", files = "internal", db = "sql" }`), mods)
+	c := tr.opts.Storage.(*configuredStorage)
+	for store, want := range map[string]bool{"kept": true, "none": true, "files": false, "db": false} {
+		st, _ := c.Open("a.example", store)
+		a, _ := c.OpenArchive("a.example", store)
+		if b := bound(nil, store, st); (b.route != nil && b.route.waitless()) != want {
+			t.Errorf("store %s: inline %v, want %v", store, !want, want)
+		}
+		if b := bound(nil, store, a); (b.route != nil && b.route.waitless()) != want {
+			t.Errorf("archive %s: inline %v, want %v", store, !want, want)
+		}
+	}
+	st, err := tr.Stage(evaluate(t, cfg(`"internal"`)), sourcesOf(mods))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Commit()
+	kept, _ := c.Open("a.example", "kept")
+	if b := bound(nil, "kept", kept); b.route.waitless() {
+		t.Error("a store moved to internal by a reload still runs inline")
 	}
 }

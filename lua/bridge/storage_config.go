@@ -135,9 +135,28 @@ type routedStore struct {
 }
 
 func (s *routedStore) open() (storage.Store, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.c.rt.storageTimeout())
+	ctx, cancel := s.c.openContext(s.host, s.name, s.pin)
 	defer cancel()
 	return s.c.store(ctx, s.host, s.name, s.pin)
+}
+
+func (s *routedStore) waitless() bool { return s.c.waitless(s.host, s.name, s.pin) }
+
+// openContext bounds finding the driver of host's store name: opening
+// its database takes at most storage_timeout; the other drivers need no
+// bound (and no timer).
+func (c *configuredStorage) openContext(host, name string, pin storage.Backend) (context.Context, context.CancelFunc) {
+	if b, _ := c.driverOf(host, name, pin); b == storage.BackendSQL {
+		return context.WithTimeout(context.Background(), c.rt.storageTimeout())
+	}
+	return context.Background(), func() {}
+}
+
+// waitless reports whether host's store name is on a driver whose calls
+// never wait for I/O (memory, null): they need no bound.
+func (c *configuredStorage) waitless(host, name string, pin storage.Backend) bool {
+	b, _ := c.driverOf(host, name, pin)
+	return b == storage.BackendMemory || b == storage.BackendNull
 }
 
 func (s *routedStore) Get(user string) (any, error) {
