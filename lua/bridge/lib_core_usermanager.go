@@ -8,8 +8,9 @@ import (
 )
 
 // require "core.usermanager": Prosody's user manager over the account
-// store of lib_core_usermanager_store.go, read-only — what modules that
-// check passwords (mod_net_dovecotauth) use. The SASL handler it gives
+// store of lib_core_usermanager_store.go — what modules that check
+// passwords (mod_net_dovecotauth) or manage accounts use; the writes are
+// lib_core_usermanager_write.go's. The SASL handler it gives
 // offers what Prosody's does for the same provider: PLAIN, checked
 // against the store like Prosody's, and SCRAM
 // (lib_core_usermanager_scram.go).
@@ -25,9 +26,9 @@ var usermanagerFuncs = map[string]lua.LGFunction{
 	"users":            viaProvider("users", 1, umUsers),
 	"get_provider":     viaProvider("", 1, umGetProvider),
 	"get_sasl_handler": viaProvider("get_sasl_handler", 1, umGetSASLHandler),
-	"set_password":     viaProvider("set_password", 3, umReadOnly),
-	"create_user":      viaProvider("create_user", 3, umReadOnly),
-	"delete_user":      viaProvider("delete_user", 2, umReadOnly),
+	"set_password":     onSuccess(viaProvider("set_password", 3, umSetPassword), passwordChanged),
+	"create_user":      viaProvider("create_user", 3, umCreateUser),
+	"delete_user":      onSuccess(viaProvider("delete_user", 2, umDeleteUser), userDeleted),
 	// initialize_host has nothing to do: the store is read at each call.
 	"initialize_host": func(*lua.LState) int { return 0 },
 }
@@ -156,13 +157,23 @@ func umUsers(L *lua.LState) int {
 	return 1
 }
 
-// umReadOnly is set_password, create_user and delete_user.
-func umReadOnly(L *lua.LState) int {
-	return pushFail(L, "moonport only reads the account store: manage accounts with prosodyctl (register, passwd, deluser)")
+// builtinFuncs are the built-in provider's functions, with the
+// library's arguments: a provider's methods change the store only, the
+// events and the purge are the library's (as Prosody's providers leave
+// them to core.usermanager).
+var builtinFuncs = map[string]lua.LGFunction{
+	"test_password":    umTestPassword,
+	"user_exists":      umUserExists,
+	"get_password":     umGetPassword,
+	"users":            umUsers,
+	"get_sasl_handler": umGetSASLHandler,
+	"set_password":     umSetPassword,
+	"create_user":      umCreateUser,
+	"delete_user":      umDeleteUser,
 }
 
-// providerSrc builds a provider object over the library's functions
-// (Prosody's provider methods take no host: the object is the host's).
+// providerSrc builds a provider object over builtinFuncs (Prosody's
+// provider methods take no host: the object is the host's).
 const providerSrc = `local um, host, name = ...
 return {
 	name = name,
@@ -189,9 +200,7 @@ func umGetProvider(L *lua.LState) int {
 		panic(err) // providerSrc is a constant
 	}
 	L.Push(build)
-	L.Push(L.GetGlobal("require"))
-	L.Push(lua.LString("core.usermanager"))
-	L.Call(1, 1)
+	L.Push(L.SetFuncs(L.NewTable(), builtinFuncs, instanceOf(L).ud))
 	L.Push(lua.LString(host))
 	L.Push(lua.LString(store.provider))
 	L.Call(3, 1)

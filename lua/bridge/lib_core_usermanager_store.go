@@ -22,10 +22,11 @@ import (
 // storage = { accounts = "sql" }), each read bounded as a module's store
 // call (storage_bound.go). So the accounts prosodyctl made (prosodyctl
 // register, adduser) with the same storage config work in moonport as
-// they are. moonport only reads it: a hashed account (SCRAM: salt, iteration
-// count, stored and server key) is checked by deriving the keys from the
-// password offered and comparing in constant time; no password is kept
-// or written anywhere.
+// they are, and those moonport makes (lib_core_usermanager_write.go)
+// work in Prosody. A hashed account (SCRAM: salt, iteration count, stored
+// and server key) is checked by deriving the keys from the password
+// offered and comparing in constant time; a plain password is kept only
+// by internal_plain, as Prosody's.
 
 // account is one user's record in the store.
 type account struct {
