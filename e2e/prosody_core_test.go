@@ -51,10 +51,16 @@ var dovecotCases = []dovecotCase{
 }
 
 // dovecotAnswers speaks Dovecot's auth protocol to the service on port:
-// the handshake, then each case as AUTH request i+1, returning the
-// answer lines and, last, the MECH lines of the handshake, sorted (the
-// order is Lua's table order) and joined.
+// the handshake, then each of dovecotCases as AUTH request i+1,
+// returning the answer lines and, last, the MECH lines of the handshake,
+// sorted (the order is Lua's table order) and joined.
 func dovecotAnswers(t *testing.T, port int) []string {
+	t.Helper()
+	return dovecotAnswersTo(t, port, dovecotCases)
+}
+
+// dovecotAnswersTo is dovecotAnswers with the cases given.
+func dovecotAnswersTo(t *testing.T, port int, cases []dovecotCase) []string {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", loopback(port), 5*time.Second)
 	if err != nil {
@@ -79,7 +85,7 @@ func dovecotAnswers(t *testing.T, port int) []string {
 	sort.Strings(mechs)
 	fmt.Fprintf(c, "VERSION\t1\t1\nCPID\t4242\n")
 	var out []string
-	for i, k := range dovecotCases {
+	for i, k := range cases {
 		fmt.Fprintf(c, "AUTH\t%d\t%s\tservice=smtp\tresp=%s\n", i+1, k.mech, base64.StdEncoding.EncodeToString([]byte(k.msg)))
 		line, err := r.ReadString('\n')
 		if err != nil {
