@@ -14,7 +14,9 @@ import (
 // module:open_store(name, "archive") and core.storagemanager's
 // open(host, name, "archive"): Prosody's archive store object over a
 // storage.Archive, with Prosody's methods append, find, get, set, delete,
-// summary and users, and its caps table. A util.stanza object given as a
+// summary, users and dates (mod_storage_internal's, here on every
+// driver: computed from find, so one implementation serves them all),
+// and its caps table. A util.stanza object given as a
 // value is kept as its preserialised tree (storage.Stanza) and comes back
 // as a util.stanza object; other values are plain data as in keyval
 // stores (a function or userdata raises the same error). Failures come
@@ -26,6 +28,7 @@ import (
 var archiveMethods = map[string]lua.LGFunction{
 	"append": archiveAppend, "find": archiveFind, "get": archiveGet, "set": archiveSet,
 	"delete": archiveDelete, "summary": archiveSummary, "users": archiveUsers,
+	"dates": archiveDates,
 }
 
 // pushArchive pushes the archive store object of host's store name.
@@ -261,6 +264,29 @@ func archiveSummary(L *lua.LState) int {
 	out.RawSetString("counts", counts)
 	out.RawSetString("earliest", earliest)
 	out.RawSetString("latest", latest)
+	L.Push(out)
+	return 1
+}
+
+// archiveDates is dates(username): the days (UTC, YYYY-MM-DD) on which
+// the user has items, each once, in the archive's order, as
+// mod_storage_internal lists them; nil when the user has none (its
+// answer for a user without an archive file).
+func archiveDates(L *lua.LState) int {
+	items, _, err := archiveOf(L).Find(userArg(L), storage.NewQuery())
+	if err != nil || len(items) == 0 {
+		return archiveResult(L, lua.LNil, err)
+	}
+	out := L.NewTable()
+	seen := map[string]bool{}
+	for _, it := range items {
+		sec, frac := math.Modf(it.When)
+		day := time.Unix(int64(sec), int64(frac*1e9)).UTC().Format(time.DateOnly)
+		if !seen[day] {
+			seen[day] = true
+			out.Append(lua.LString(day))
+		}
+	}
 	L.Push(out)
 	return 1
 }

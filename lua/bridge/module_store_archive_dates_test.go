@@ -1,0 +1,56 @@
+package bridge
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// datesModule appends items at chosen times and lists archive:dates().
+const datesModule = `local a = module:open_store("log", "archive")
+local function show(d, err)
+	if d == nil then return "nil " .. tostring(err) end
+	return table.concat(d, ",")
+end
+function run()
+	local out = { show(a:dates("alice")) }
+	for _, when in ipairs({ 86399.9, 86400.5, 100, 1700000000, 1700000001 }) do
+		assert(a:append("alice", nil, "x", when, "b@x"))
+	end
+	assert(a:append("bob", nil, "y", 0))
+	out[#out + 1] = show(a:dates("alice"))
+	out[#out + 1] = show(a:dates("bob"))
+	assert(a:delete("alice"))
+	out[#out + 1] = show(a:dates("alice"))
+	return table.concat(out, " | ")
+end`
+
+// archive:dates() on every driver: the UTC days with items, each once,
+// in the archive's order (a later item on an earlier day adds none), nil
+// for a user without items; the null driver's answer is its error.
+func TestArchiveDates(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "dates.sqlite")
+	want := "nil nil | 1970-01-01,1970-01-02,2023-11-14 | 1970-01-01 | nil nil"
+	for label, c := range map[string][2]string{
+		"internal": {"", want},
+		"memory":   {`storage = "memory"`, want},
+		"sql":      {`storage = "sql"` + "\n" + `sql = { driver = "SQLite3", database = "` + db + `" }`, want},
+	} {
+		tr := newTestRuntime(t, `data_path = "`+t.TempDir()+`"`+"\n"+c[0]+"\n"+`VirtualHost "a.example"`, map[string]string{"dates": datesModule})
+		inst, err := tr.Load("dates", "a.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := callGlobal(inst, "run"); err != nil || got != c[1] {
+			t.Errorf("%s: %q %v, want %q", label, got, err, c[1])
+		}
+	}
+	tr := newTestRuntime(t, `storage = "null"`+"\n"+`VirtualHost "a.example"`, map[string]string{"dates": `local a = module:open_store("log", "archive")
+function run() return tostring((a:dates("alice"))) .. " " .. tostring((select(2, a:dates("alice")))) end`})
+	inst, err := tr.Load("dates", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := callGlobal(inst, "run"); err != nil || got != "false no data storage active" {
+		t.Errorf("null: %q %v", got, err)
+	}
+}
