@@ -58,6 +58,10 @@ func NewQuery() Query { return Query{Limit: -1, Truncate: -1} }
 type Summary struct {
 	Count            int
 	Earliest, Latest float64
+	// Body is the text of the last <body/> of the stanzas counted, as
+	// Prosody's internal driver reports it; nil when none has one, and
+	// always on the other drivers (Prosody's do not report it).
+	Body *string
 }
 
 // Archive is one named archive store of one host; its methods are safe

@@ -231,12 +231,12 @@ var archiveCases = []archiveCase{
 	{"summary", func(t *testing.T, a Archive, _ ArchiveDriver) {
 		fill(t, a)
 		got, err := a.Summary("alice", NewQuery())
-		want := map[string]Summary{"x": {3, 100, 500}, "y": {2, 200, 400}}
+		want := map[string]Summary{"x": {3, 100, 500, nil}, "y": {2, 200, 400, nil}}
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("Summary = %+v, %v; want %+v", got, err, want)
 		}
 		got, _ = a.Summary("alice", query(func(q *Query) { q.Start = ptr(300.0) }))
-		want = map[string]Summary{"x": {2, 300, 500}, "y": {1, 400, 400}}
+		want = map[string]Summary{"x": {2, 300, 500, nil}, "y": {1, 400, 400, nil}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Summary from 300 = %+v, want %+v", got, want)
 		}

@@ -7,6 +7,9 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
+
+	"github.com/moonport/moonport/host/value"
 )
 
 // The memory and internal drivers keep a user's archive as one list of
@@ -193,8 +196,9 @@ func deleteItems(items []Item, q Query) ([]Item, int, error) {
 
 // summarize is Archive.Summary over a user's list: the items q's fields
 // and Before/After select (Limit and Reverse do not count, as in
-// Prosody's SQL driver), by With.
-func summarize(items []Item, q Query) (map[string]Summary, error) {
+// Prosody's SQL driver), by With; with bodies, each With's last body
+// text too (Prosody's internal driver's).
+func summarize(items []Item, q Query, bodies bool) (map[string]Summary, error) {
 	q.Limit, q.Reverse = -1, false
 	sel, _, err := findItems(items, q)
 	if err != nil {
@@ -208,9 +212,41 @@ func summarize(items []Item, q Query) (map[string]Summary, error) {
 		}
 		s.Count++
 		s.Earliest, s.Latest = min(s.Earliest, it.When), max(s.Latest, it.When)
+		if st, ok := it.Value.(*Stanza); ok && bodies {
+			if text, ok := childText(st.Tree, "body"); ok {
+				s.Body = &text
+			}
+		}
 		out[it.With] = s
 	}
 	return out, nil
+}
+
+// childText is util.stanza's get_child_text(name) on a preserialised
+// element: the text of its first child element called name in its own
+// namespace or none, when that child holds text only.
+func childText(tree any, name string) (string, bool) {
+	el, _ := tree.(*value.Table)
+	if el == nil {
+		return "", false
+	}
+	xmlns := func(t *value.Table) any { attr, _ := t.Field("attr").(*value.Table); return attr.Field("xmlns") }
+	for _, c := range el.Array {
+		child, ok := c.(*value.Table)
+		if !ok || child.Field("name") != name || (xmlns(child) != nil && xmlns(child) != xmlns(el)) {
+			continue
+		}
+		var text strings.Builder
+		for _, part := range child.Array {
+			s, ok := part.(string)
+			if !ok {
+				return "", false // get_text gives nil for mixed content
+			}
+			text.WriteString(s)
+		}
+		return text.String(), true
+	}
+	return "", false
 }
 
 // sortedUsers is the keys of a map by user, sorted.

@@ -213,7 +213,7 @@ func (a *fileArchive) Summary(user string, q Query) (map[string]Summary, error) 
 	if err != nil {
 		return nil, err
 	}
-	return summarize(items, q)
+	return summarize(items, q, true)
 }
 
 // Users lists the users with a list file in the store, and "" when the

@@ -94,7 +94,7 @@ func (a *memArchive) Delete(user string, allUsers bool, q Query) (int, error) {
 func (a *memArchive) Summary(user string, q Query) (map[string]Summary, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return summarize(a.users[user], q)
+	return summarize(a.users[user], q, false)
 }
 
 func (a *memArchive) Users() ([]string, error) {

@@ -248,22 +248,27 @@ func archiveDelete(L *lua.LState) int {
 }
 
 // archiveSummary is summary(username, query): { counts, earliest,
-// latest }, each by with (an item with none under "").
+// latest, body }, each by with (an item with none under ""); body, the
+// last message text, only the internal driver fills, as Prosody's.
 func archiveSummary(L *lua.LState) int {
 	s, err := archiveOf(L).Summary(userArg(L), queryArg(L, 3))
 	if err != nil {
 		return archiveResult(L, lua.LNil, err)
 	}
-	counts, earliest, latest := L.NewTable(), L.NewTable(), L.NewTable()
+	counts, earliest, latest, body := L.NewTable(), L.NewTable(), L.NewTable(), L.NewTable()
 	for with, e := range s {
 		counts.RawSetString(with, lua.LNumber(e.Count))
 		earliest.RawSetString(with, lua.LNumber(e.Earliest))
 		latest.RawSetString(with, lua.LNumber(e.Latest))
+		if e.Body != nil {
+			body.RawSetString(with, lua.LString(*e.Body))
+		}
 	}
 	out := L.NewTable()
 	out.RawSetString("counts", counts)
 	out.RawSetString("earliest", earliest)
 	out.RawSetString("latest", latest)
+	out.RawSetString("body", body)
 	L.Push(out)
 	return 1
 }

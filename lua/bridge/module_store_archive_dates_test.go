@@ -54,3 +54,31 @@ function run() return tostring((a:dates("alice"))) .. " " .. tostring((select(2,
 		t.Errorf("null: %q %v", got, err)
 	}
 }
+
+// summary's body: each with's last message text on the internal driver,
+// as Prosody's; empty on the others.
+func TestArchiveSummaryBody(t *testing.T) {
+	module := `local st = require "util.stanza"
+local a = module:open_store("log", "archive")
+function run()
+	assert(a:append("alice", nil, st.message({}, "first"), 1, "b@x"))
+	assert(a:append("alice", nil, st.message({}, "last"), 2, "b@x"))
+	assert(a:append("alice", nil, st.message({}):tag("x"):up(), 3, "b@x"))
+	assert(a:append("alice", nil, "plain", 4, "c@x"))
+	local s = a:summary("alice")
+	return tostring(s.body["b@x"]) .. " " .. tostring(s.body["c@x"]) .. " " .. s.counts["b@x"]
+end`
+	for label, c := range map[string][2]string{
+		"internal": {"", "last nil 3"},
+		"memory":   {`storage = "memory"`, "nil nil 3"},
+	} {
+		tr := newTestRuntime(t, `data_path = "`+t.TempDir()+`"`+"\n"+c[0]+"\n"+`VirtualHost "a.example"`, map[string]string{"body": module})
+		inst, err := tr.Load("body", "a.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := callGlobal(inst, "run"); err != nil || got != c[1] {
+			t.Errorf("%s: %q %v, want %q", label, got, err, c[1])
+		}
+	}
+}
