@@ -188,8 +188,9 @@ func TestRealModGroupsLoads(t *testing.T) {
 }
 
 // prosody-modules' mod_register_web (its form served through Prosody's
-// mod_http) checks a name against the accounts Prosody keeps; creating
-// the account stops at core.usermanager, which only reads them.
+// mod_http) checks a name against the accounts Prosody keeps and makes
+// a new one through core.usermanager's create_user, which Prosody's own
+// util.datamanager and SCRAM library then read and check.
 func TestRealModRegisterWebSeesProsodysAccounts(t *testing.T) {
 	dir := t.TempDir()
 	tr := storageModules(t, dir, prosodyModules+"/mod_register_web")
@@ -200,16 +201,26 @@ func TestRealModRegisterWebSeesProsodysAccounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := runIn(inst, `function try(name)
-		return tostring(select(2, register_user({ username = name, password = "x", confirm_password = "x" }, { ip = "127.0.0.1" })))
+		local jid, err = register_user({ username = name, password = "x pw", confirm_password = "x pw" }, { ip = "127.0.0.1" })
+		return tostring(jid) .. " " .. tostring(err)
 	end`); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"carol": "Username already taken",
-		"dave":  "moonport only reads the account store: manage accounts with prosodyctl (register, passwd, deluser)",
+		"carol": "nil Username already taken",
+		"dave":  "dave@a.example nil",
 	} {
 		if got, err := callGlobal(inst, "try", name); got != want || err != nil {
 			t.Errorf("%s: %q %v, want %q", name, got, err, want)
 		}
+	}
+	got := testenv.ProsodyLua(t, fmt.Sprintf(`local dm = require "util.datamanager"; dm.set_data_path(%q)
+		require "util.sasl"
+		local a = assert(dm.load("dave", "a.example", "accounts"))
+		local hex = require "util.hex"
+		local ok, stored, server = require "util.sasl.scram".hashers["SHA-1"]("x pw", a.salt, a.iteration_count)
+		io.write(tostring(ok and hex.encode(stored) == a.stored_key and hex.encode(server) == a.server_key), " ", a.iteration_count)`, dir))
+	if got != "true 10000" {
+		t.Errorf("Prosody checking dave's account: %q, want the keys of \"x pw\" and 10000 iterations", got)
 	}
 }
