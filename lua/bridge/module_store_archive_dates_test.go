@@ -1,8 +1,11 @@
 package bridge
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/moonport/moonport/internal/testenv"
 )
 
 // datesModule appends items at chosen times and lists archive:dates().
@@ -80,5 +83,36 @@ end`
 		if got, err := callGlobal(inst, "run"); err != nil || got != c[1] {
 			t.Errorf("%s: %q %v, want %q", label, got, err, c[1])
 		}
+	}
+}
+
+// On the data folder, moonport's dates are those Prosody's internal
+// driver computes from the same list file (its dates() body: the list
+// loaded, each when's UTC day, each day once). Whole seconds: Prosody
+// 0.12's util.datetime.date raises an error on a fractional time under
+// Lua 5.4, where moonport counts it on its day.
+func TestArchiveDatesAsProsodys(t *testing.T) {
+	dir := t.TempDir()
+	tr := newTestRuntime(t, `data_path = "`+dir+`"`+"\n"+`VirtualHost "a.example"`, map[string]string{"dates": `local a = module:open_store("log", "archive")
+function run()
+	for _, when in ipairs({ 1700000000, 86399, 1700050000, 86400, 1600000000 }) do
+		assert(a:append("alice", nil, "x", when))
+	end
+	return table.concat(a:dates("alice"), ",")
+end`})
+	inst, err := tr.Load("dates", "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := callGlobal(inst, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := testenv.ProsodyLua(t, fmt.Sprintf(`local dm = require "util.datamanager"; dm.set_data_path(%q)
+local array, datetime = require "util.array", require "util.datetime"
+local items = assert(dm.list_load("alice", "a.example", "log"))
+io.write(table.concat(array(items):pluck("when"):map(datetime.date):unique(), ","))`, dir))
+	if got != want || want != "2023-11-14,1970-01-01,2023-11-15,1970-01-02,2020-09-13" {
+		t.Errorf("moonport %q, Prosody %q", got, want)
 	}
 }
