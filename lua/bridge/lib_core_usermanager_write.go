@@ -27,16 +27,15 @@ const defaultIterations = 10000
 // iterations is the host's default_iteration_count.
 func (s *userStore) iterations(inst *Instance) (int, error) {
 	inst.rt.noteOption("default_iteration_count")
-	switch v := inst.rt.Config().Value(s.host, "default_iteration_count").(type) {
-	case nil:
+	opt, set := inst.rt.Config().Get(s.host, "default_iteration_count")
+	if !set || opt.Value == nil {
 		return defaultIterations, nil
-	case float64:
-		if v >= 1 && v == float64(int(v)) {
-			return int(v), nil
-		}
 	}
-	v := inst.rt.Config().Value(s.host, "default_iteration_count")
-	return 0, fmt.Errorf("default_iteration_count = %v on %s: write a whole number of iterations, such as 10000", value.Format(v), s.host)
+	if v, ok := opt.Value.(float64); ok && v >= 1 && v == float64(int(v)) {
+		return int(v), nil
+	}
+	return 0, fmt.Errorf("%s: default_iteration_count = %s: write a whole number of iterations, such as 10000",
+		opt.Location, value.Format(opt.Value))
 }
 
 // hashInto sets t's SCRAM fields for password (SASLprep'd already) with

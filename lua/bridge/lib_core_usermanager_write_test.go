@@ -186,7 +186,7 @@ func TestUsermanagerWritesEdges(t *testing.T) {
 	})
 	bad := writeRuntime(t, `default_iteration_count = "many"`)
 	umSteps(t, bad, "bad count", [][2]string{
-		{"call|create_user|ivy|i pw|example.com", `nil default_iteration_count = "many" on example.com: write a whole number of iterations, such as 10000`},
+		{"call|create_user|ivy|i pw|example.com", `~nil test\.cfg\.lua:\d+: default_iteration_count = "many": write a whole number of iterations, such as 10000`},
 	})
 }
 
