@@ -51,15 +51,17 @@ func TestSandboxDialerRefusesWithoutTheNetwork(t *testing.T) {
 }
 
 // In the sandbox, a module's outgoing calls answer the refusal at once:
-// addclient nil and the reason, net.http's promise rejected with it; and
-// the module's log names each refused connection.
+// addclient nil and the reason, net.http's request nil and the reason
+// after its callback had it with code 0; and the module's log names each
+// refused connection.
 func TestSandboxRefusesOutgoingCalls(t *testing.T) {
 	const mod = `
 local http = require "net.http"
 local server = require "net.server"
 local conn, err = server.addclient("127.0.0.1", 9, {})
 module:log("info", "addclient: %s %s", tostring(conn), tostring(err))
-http.request("http://127.0.0.1:9/p"):catch(function(e) module:log("info", "rejected: %s", tostring(e)) end)
+local req, herr = http.request("http://127.0.0.1:9/p", nil, function(body, code) module:log("info", "callback: %s %s", code, body) end)
+module:log("info", "request: %s %s", tostring(req), tostring(herr))
 `
 	tr := newTestRuntime(t, "", map[string]string{"dialer": mod}, func(o *Options) {
 		o.Sandbox = true
@@ -67,7 +69,8 @@ http.request("http://127.0.0.1:9/p"):catch(function(e) module:log("info", "rejec
 	})
 	tr.load(t, "dialer")
 	tr.log.wait(t, "addclient: nil "+errNoOutgoing.Error())
-	tr.log.wait(t, "rejected: "+errNoOutgoing.Error())
+	tr.log.wait(t, "callback: 0 "+errNoOutgoing.Error())
+	tr.log.wait(t, "request: nil "+errNoOutgoing.Error())
 	for _, want := range []string{"net.server.addclient to 127.0.0.1:9 refused", "net.http request to http://127.0.0.1:9/p refused"} {
 		if l := tr.log.lines(want, "level=warning"); len(l) != 1 {
 			t.Errorf("log lines with %q: %q\n%s", want, l, tr.log.String())
