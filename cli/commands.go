@@ -130,9 +130,12 @@ func runPorts(inv *invocation, args []string) int {
 	if code != exitOK {
 		return code
 	}
-	h, _, code := inv.newHost(cfg, logrus.WarnLevel)
-	if code != exitOK {
-		return code
+	// The modules' warnings go to stderr, not to the config's log files:
+	// listing the plan changes nothing on disk, as check does not.
+	h, err := inv.dryHost(cfg, inv.stderr)
+	if err != nil {
+		fmt.Fprintln(inv.stderr, "moonport: error:", err)
+		return exitConfig
 	}
 	h.Close()
 	return printPorts(h, inv.stdout)

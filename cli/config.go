@@ -106,8 +106,7 @@ func (inv *invocation) configPath(path string) string {
 }
 
 // newHost loads the config's modules and plans its listeners, logging at
-// level: a report (check, ports) shows warnings only, since planning runs
-// module code and its chatter does not belong in the report.
+// level, to serve them.
 func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Host, *logrus.Logger, int) {
 	log := logrus.New()
 	log.SetLevel(level)
@@ -120,13 +119,21 @@ func (inv *invocation) newHost(cfg commandConfig, level logrus.Level) (*core.Hos
 	return h, log, exitOK
 }
 
-// checkHost is newHost for `moonport check`: nothing is opened for
-// writing (log files are only named, modules load in a sandbox) and the
-// log goes to logged, for the report.
-func (inv *invocation) checkHost(cfg commandConfig, what string, logged io.Writer) (*core.Host, int) {
+// dryHost is the host of a command that only reads (check, ports): it
+// changes nothing on disk and opens no connection. The log files are
+// only named, the modules load in a sandbox, and the log (warnings and
+// up, the modules' lines too) goes to logged, never to the config's
+// sinks.
+func (inv *invocation) dryHost(cfg commandConfig, logged io.Writer) (*core.Host, error) {
 	modules, _ := fs.Sub(inv.build.Shipped, "modules")
-	h, err := core.New(core.Options{Config: cfg.snap, Log: logrus.New(), Extra: cfg.extra, Check: logged,
+	return core.New(core.Options{Config: cfg.snap, Log: logrus.New(), Extra: cfg.extra, Check: logged,
 		Shipped: []bridge.Source{core.FS("shipped modules", modules)}})
+}
+
+// checkHost is dryHost for `moonport check`: an error is the config
+// check's failure, and the log goes to logged, for the report.
+func (inv *invocation) checkHost(cfg commandConfig, what string, logged io.Writer) (*core.Host, int) {
+	h, err := inv.dryHost(cfg, logged)
 	if err != nil {
 		return nil, failedCheck(inv.stdout, what, cfg.snap.Path, err.Error())
 	}

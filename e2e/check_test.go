@@ -19,9 +19,16 @@ import (
 // its exit code and output (stdout and stderr).
 func runCheck(t *testing.T, bin, dir string, args ...string) (int, string) {
 	t.Helper()
+	return runCommand(t, bin, dir, append([]string{"check"}, args...)...)
+}
+
+// runCommand runs the real binary's `moonport ARGS` in dir and gives its
+// exit code and output (stdout and stderr).
+func runCommand(t *testing.T, bin, dir string, args ...string) (int, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append([]string{"check"}, args...)...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
@@ -31,7 +38,7 @@ func runCheck(t *testing.T, bin, dir string, args ...string) (int, string) {
 	case errors.As(err, &exit) && ctx.Err() == nil:
 		return exit.ExitCode(), string(out)
 	}
-	t.Fatalf("moonport check %v: %v\n%s", args, err, out)
+	t.Fatalf("moonport %v: %v\n%s", args, err, out)
 	return 0, ""
 }
 
@@ -58,12 +65,12 @@ function module.load() mark("load") end
 function module.unload() mark("unload") end
 `
 
-// `moonport check config` changes nothing: no log file is created (in a
-// fresh folder) or written (the live one), no data, pidfile or console
-// cookie (the console is enabled), and a module that writes markers
-// every way it can leaves none; the module still loads, and its log line
-// is in the check's own output.
-func TestCheckConfigHasNoSideEffects(t *testing.T) {
+// `moonport check config`, `moonport check` and `moonport ports` change
+// nothing: no log file is created (in a fresh folder) or written (the
+// live one), no data, pidfile or console cookie (the console is enabled),
+// and a module that writes markers every way it can leaves none; the
+// module still loads, and its log line is in the command's own output.
+func TestCheckAndPortsHaveNoSideEffects(t *testing.T) {
 	bin := testenv.Binary(t)
 	root := t.TempDir()
 	logs, markers, data := filepath.Join(root, "logs"), filepath.Join(root, "markers"), filepath.Join(root, "data")
@@ -91,15 +98,17 @@ log = { info = %q, error = %q }
 		t.Fatal(err)
 	}
 	before := listTree(t, root)
-	code, out := runCheck(t, bin, root, "config", "--config", cfg)
-	if strings.Contains(out, "FAIL") || !strings.Contains(out, "marker module says hello") {
-		t.Errorf("exit %d: the module should load and its log line be in the output:\n%s", code, out)
-	}
-	if after := listTree(t, root); after != before {
-		t.Errorf("check config changed the disk:\nbefore:\n%s\nafter:\n%s\noutput:\n%s", before, after, out)
-	}
-	if b, _ := os.ReadFile(live); string(b) != "old line\n" {
-		t.Errorf("the live log was written: %q", b)
+	for _, args := range [][]string{{"check", "config"}, {"check"}, {"ports"}} {
+		code, out := runCommand(t, bin, root, append(args, "--config", cfg)...)
+		if strings.Contains(out, "FAIL") || !strings.Contains(out, "marker module says hello") {
+			t.Errorf("moonport %v: exit %d: the module should load and its log line be in the output:\n%s", args, code, out)
+		}
+		if after := listTree(t, root); after != before {
+			t.Errorf("moonport %v changed the disk:\nbefore:\n%s\nafter:\n%s\noutput:\n%s", args, before, after, out)
+		}
+		if b, _ := os.ReadFile(live); string(b) != "old line\n" {
+			t.Errorf("moonport %v wrote the live log: %q", args, b)
+		}
 	}
 }
 

@@ -89,9 +89,14 @@ func (s *Server) Count() int {
 	return len(s.conns)
 }
 
-// Dial opens an outgoing TCP connection whose events go to h. It returns
-// at once; Connected or Disconnected (with the dial error) follows.
-func (s *Server) Dial(ctx context.Context, address string, h Handler, st Settings) *Conn {
+// A DialFunc opens an outgoing connection: a net.Dialer's DialContext,
+// or one that refuses (a check's, which opens none).
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// Dial opens an outgoing TCP connection with dial, whose events go to h.
+// It returns at once; Connected or Disconnected (with the dial error)
+// follows. The caller's dial owns the connect timeout.
+func (s *Server) Dial(ctx context.Context, address string, h Handler, st Settings, dial DialFunc) *Conn {
 	c := newConn(nil, h, st)
 	c.announced = true // a failed dial is reported to the handler too
 	if s.track(c, 0, false) != "" {
@@ -99,8 +104,7 @@ func (s *Server) Dial(ctx context.Context, address string, h Handler, st Setting
 		return c
 	}
 	go func() {
-		d := net.Dialer{Timeout: st.ConnectTimeout}
-		nc, err := d.DialContext(ctx, "tcp", address)
+		nc, err := dial(ctx, "tcp", address)
 		if err != nil {
 			c.finish(err)
 			return

@@ -60,21 +60,6 @@ var httpCoreFuncs = map[string]lua.LGFunction{
 // httpMaxBody bounds a response body held in memory.
 const httpMaxBody = 64 << 20
 
-// httpClients are the verifying client and the one for requests with
-// insecure = true. Neither follows redirects nor uses a proxy: as
-// Prosody's, the callback gets the 3xx response itself.
-var httpClients = func() [2]*http.Client {
-	var out [2]*http.Client
-	for i := range out {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = nil
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: i == 1}
-		tr.DialContext = (&net.Dialer{Timeout: 60 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-		out[i] = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
-	return out
-}()
-
 // httpCall is a request on its way; cancel ends it, and after destroy
 // (or delivery) its callback is nil.
 type httpCall struct {
@@ -87,8 +72,8 @@ const httpCallKey = "_moonport_call"
 
 // httpRequest is core.request(url, options, callback): starts the request
 // and returns its table (url, scheme, host, port, path, query, method,
-// headers, body, id), or calls callback("invalid-url", 0) and returns nil,
-// "invalid-url".
+// headers, body, id), or calls callback(reason, 0) and returns nil,
+// reason: "invalid-url", or the refusal of a check's dialer.
 func httpRequest(L *lua.LState) int {
 	inst := instanceOf(L)
 	raw := L.CheckString(1)
@@ -96,13 +81,10 @@ func httpRequest(L *lua.LState) int {
 	callback := L.CheckFunction(3)
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		L.Push(callback)
-		L.Push(lua.LString("invalid-url"))
-		L.Push(lua.LNumber(0))
-		L.Call(2, 0)
-		L.Push(lua.LNil)
-		L.Push(lua.LString("invalid-url"))
-		return 2
+		return httpFailNow(L, callback, "invalid-url")
+	}
+	if err := inst.outgoing("net.http request", u.Redacted()); err != nil {
+		return httpFailNow(L, callback, err.Error())
 	}
 	hreq, insecure := buildHTTPRequest(L, u, ex)
 	ctx, cancel := context.WithCancel(inst.rt.ctx)
@@ -110,15 +92,27 @@ func httpRequest(L *lua.LState) int {
 	req := httpRequestTable(L, u, hreq, ex, call)
 	inst.rt.background(func() {
 		defer cancel()
-		client := httpClients[0]
+		client := inst.rt.dialer.http[0]
 		if insecure {
-			client = httpClients[1]
+			client = inst.rt.dialer.http[1]
 		}
 		resp, body, err := doHTTP(client, hreq.WithContext(ctx))
 		inst.post(func() { deliverHTTP(inst, call, req, resp, body, err) })
 	})
 	L.Push(req)
 	return 1
+}
+
+// httpFailNow ends a request that cannot start, as Prosody's does an
+// invalid URL: callback(reason, 0), then nil and reason.
+func httpFailNow(L *lua.LState, callback *lua.LFunction, reason string) int {
+	L.Push(callback)
+	L.Push(lua.LString(reason))
+	L.Push(lua.LNumber(0))
+	L.Call(2, 0)
+	L.Push(lua.LNil)
+	L.Push(lua.LString(reason))
+	return 2
 }
 
 // buildHTTPRequest makes the Go request: GET, or POST with a body (as a

@@ -22,7 +22,7 @@ var serverFuncs = map[string]lua.LGFunction{
 
 // serverAddClient is server.addclient(addr, port, listeners, read_size,
 // …): an outgoing TCP connection whose events go to listeners on this
-// loop.
+// loop; nil and the reason when the Runtime's dialer refuses (a check).
 func serverAddClient(L *lua.LState) int {
 	inst := instanceOf(L)
 	addr := L.CheckString(1)
@@ -38,7 +38,13 @@ func serverAddClient(L *lua.LState) int {
 		}
 		h.mode, h.hasMode = m, true
 	}
-	c := inst.rt.opts.Server.Dial(inst.rt.ctx, net.JoinHostPort(strings.Trim(addr, "[]"), strconv.Itoa(port)), h, st)
+	address := net.JoinHostPort(strings.Trim(addr, "[]"), strconv.Itoa(port))
+	if err := inst.outgoing("net.server.addclient", address); err != nil {
+		L.Push(lua.LNil)
+		L.Push(lua.LString(err.Error()))
+		return 2
+	}
+	c := inst.rt.opts.Server.Dial(inst.rt.ctx, address, h, st, inst.rt.dialer.dial(net.Dialer{Timeout: st.ConnectTimeout}))
 	L.Push(inst.wrap(c, listener).ud)
 	return 1
 }

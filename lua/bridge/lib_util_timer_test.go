@@ -53,3 +53,31 @@ end
 	time.Sleep(20 * time.Millisecond)
 	eventually(t, inst, "show", "moved, number xy, repeat 1, repeat 2, repeat 3, server")
 }
+
+// In the sandbox a timer is kept (its object stops and reschedules) but
+// never fires: util.timer's, module:add_timer's and a promise's next tick
+// have no Go timer behind them.
+func TestSandboxTimersNeverFire(t *testing.T) {
+	const mod = `
+local timer = require "util.timer"
+local promise = require "util.promise"
+local t1 = timer.add_task(0, function() module:log("error", "util.timer fired") end)
+local t2 = module:add_timer(0, function() module:log("error", "module timer fired") end)
+t2:reschedule(0)
+promise.new(function(resolve) resolve() end)
+`
+	tr := newTestRuntime(t, "", map[string]string{"timers": mod}, func(o *Options) { o.Sandbox = true })
+	inst := tr.load(t, "timers")
+	n := 0
+	inst.call(func() {
+		for tm := range inst.timers {
+			n++
+			if tm.t != nil {
+				t.Errorf("a timer of the sandbox is scheduled")
+			}
+		}
+	})
+	if n != 3 {
+		t.Errorf("%d timers kept, want 3 (two timers and the promise's next tick)", n)
+	}
+}

@@ -48,7 +48,8 @@ type Options struct {
 	Storage storage.Driver
 	// Sandbox loads the modules for a check (moonport check config): they
 	// run, but storage is in memory and whatever would write a file, run
-	// a program or listen is refused (sandbox.go).
+	// a program, listen (sandbox.go) or connect out (dialer.go) is
+	// refused.
 	Sandbox bool
 }
 
@@ -94,6 +95,7 @@ type Runtime struct {
 	order   []*Instance                     // active primaries in load order
 	retired map[*Instance]bool              // replaced or removed, serving their last connections
 	network atomic.Pointer[listen.Settings] // for outgoing connections
+	dialer  *dialer                         // opens them, or refuses them in the sandbox (dialer.go)
 	admin   Admin
 	divert  func(name string) (f *listen.HTTPFront) // the net/http serving an HTTP service
 	limits  atomic.Pointer[Budget]                  // lua_timeout and lua_memory_limit
@@ -138,6 +140,10 @@ func New(opts Options) *Runtime {
 		tasks: newTaskCount(), watchStop: make(chan struct{}), watchDone: make(chan struct{}), started: make(chan struct{})}
 	rt.config.Store(opts.Config)
 	rt.httpSrv = newHTTPServer(rt.Config)
+	rt.dialer = netDialer
+	if opts.Sandbox {
+		rt.dialer = sandboxDialer
+	}
 	if rt.opts.Storage == nil && opts.Sandbox {
 		rt.opts.Storage = storage.NewMemory()
 	}

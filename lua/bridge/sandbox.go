@@ -11,7 +11,9 @@ import (
 // module:open_store keeps its data in memory (runtime.go), and what would
 // write a file, run a program or leave a mark outside the process answers
 // as a failed call does (nil and a message) instead of doing it, so a
-// module that checks the result still loads.
+// module that checks the result still loads. Outgoing connections are
+// refused by the Runtime's dialer (dialer.go), and timers never fire
+// (lib_util_timer.go).
 
 // refusedInCheck is the message a refused call returns.
 const refusedInCheck = "refused: moonport check changes nothing on disk"
