@@ -61,24 +61,24 @@ func TestStorageConfigSQLite(t *testing.T) {
 	}
 
 	config(good)
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "store-test load 1", 1)
 	if _, err := os.Stat(filepath.Join(dir, "moonport.sqlite")); err != nil {
 		t.Fatalf("the SQLite database in data_path: %v", err)
 	}
 	config(bad)
 	os.WriteFile(mod, []byte(tableCounter+"-- a new version\n"), 0o644)
-	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Signal(syscall.SIGHUP)
 	if log := waitLog(t, logFile, "Reload (SIGHUP) failed, still running the previous config: "+cfg+":7: sql = ", 1); !strings.Contains(log, "is one of Prosody's but not moonport's") {
 		t.Errorf("the failed reload's log:\n%s", log)
 	}
 	config(good)
-	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Signal(syscall.SIGHUP)
 	waitLog(t, logFile, "store-test load 2", 1) // the process went on, its data in SQLite
 
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-	startMoonport(t, bin, cfg)
+	cmd.Signal(syscall.SIGTERM)
+	cmd.Wait(20 * time.Second)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "store-test load 3", 1)
 
 	// The console lists the store, as the docs show it.

@@ -52,6 +52,11 @@ func Env(vars ...string) Option {
 	}
 }
 
+// OnlyEnv makes vars the whole environment, as a service manager would.
+func OnlyEnv(vars ...string) Option {
+	return func(c *exec.Cmd) { c.Env = append([]string{}, vars...) }
+}
+
 // Dir runs the program in folder dir.
 func Dir(dir string) Option { return func(c *exec.Cmd) { c.Dir = dir } }
 
@@ -112,8 +117,14 @@ func (p *Process) stop() {
 // Pid is the process's ID.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
-// Signal sends sig to the process.
-func (p *Process) Signal(sig os.Signal) { p.cmd.Process.Signal(sig) }
+// Signal sends sig to the process; signal 0 tells whether it still runs.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Kill ends the process with SIGKILL and waits until it has exited.
+func (p *Process) Kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}
 
 // Done is closed once the process has exited; State then says how.
 func (p *Process) Done() <-chan struct{} { return p.done }

@@ -23,6 +23,12 @@ func TestStartRunsWithOptions(t *testing.T) {
 	if p.State() == nil || p.Err() == nil {
 		t.Errorf("after exit 3: state %v, err %v", p.State(), p.Err())
 	}
+	t.Setenv("TESTENV_LEAK", "yes")
+	only := Start(t, "/bin/sh", Args("-c", `echo "[$TESTENV_LEAK] $ONLY"`), OnlyEnv("ONLY=this"))
+	only.Wait(10 * time.Second)
+	if out := only.Output(); out != "[] this\n" {
+		t.Errorf("OnlyEnv: output %q, want the given variable alone", out)
+	}
 }
 
 // ExtraFiles become descriptors 3 on; Signal reaches the process, Done
