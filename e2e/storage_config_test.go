@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -52,12 +49,9 @@ func TestStorageConfigSQLite(t *testing.T) {
 	const badMessage = `:7: sql = { database = "prosody", driver = "MySQL" }: driver "MySQL" is one of Prosody's but not moonport's: write driver = "SQLite3" (a database file) or driver = "PostgreSQL"`
 
 	config(bad)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "run", "--config", cfg).CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), cfg+badMessage) {
-		t.Fatalf("starting with a bad sql option: %v\n%s\nwant exit 1 and %q", err, out, badMessage)
+	refused := testenv.Start(t, bin, testenv.Config(cfg))
+	if code := refused.Wait(30 * time.Second); code != 1 || !strings.Contains(refused.Output(), cfg+badMessage) {
+		t.Fatalf("starting with a bad sql option: exit %d\n%s\nwant exit 1 and %q", code, refused.Output(), badMessage)
 	}
 
 	config(good)
