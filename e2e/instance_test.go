@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,30 +24,8 @@ const (
 // output, failing the test if it has not exited within 20s.
 func runBounded(t *testing.T, bin string, args ...string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, out.String()
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("moonport %v still runs after 20s:\n%s", args, out.String())
-		return 0, ""
-	}
+	p := testenv.Start(t, bin, testenv.Args(args...))
+	return p.Wait(20 * time.Second), p.Output()
 }
 
 // TestSecondInstance: a second moonport on the same pidfile is refused
