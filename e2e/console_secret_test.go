@@ -124,12 +124,7 @@ func TestConsoleStateDirectory(t *testing.T) {
 	port := testenv.FreePort(t, "tcp4")
 	state := filepath.Join(dir, "lib", "moonport")
 	cfg := consoleConfig(t, port, fmt.Sprintf("pidfile = %q\n", filepath.Join(dir, "moonport.pid")))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = append(os.Environ(), "STATE_DIRECTORY="+state)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	testenv.Start(t, bin, testenv.Config(cfg), testenv.Env("STATE_DIRECTORY="+state))
 	testenv.WaitListening(t, port, loopback(port))
 	if _, err := os.Stat(filepath.Join(state, "console.cookie")); err != nil {
 		t.Errorf("no cookie in $STATE_DIRECTORY: %v", err)
