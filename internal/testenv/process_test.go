@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -74,5 +75,44 @@ func TestStartStopsAtCleanup(t *testing.T) {
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 7 {
 		t.Errorf("exit code %d, want 7 (the TERM trap)", code)
+	}
+}
+
+// recordingTB stands for a test whose failure and log this file decides
+// and reads; what it does not override goes to the real test.
+type recordingTB struct {
+	testing.TB
+	failed   bool
+	logs     []string
+	cleanups []func()
+}
+
+func (r *recordingTB) Helper()          {}
+func (r *recordingTB) Failed() bool     { return r.failed }
+func (r *recordingTB) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) Logf(format string, a ...any) {
+	r.logs = append(r.logs, fmt.Sprintf(format, a...))
+}
+func (r *recordingTB) runCleanups() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+// A failed test's log shows the output of its process; a passing one's
+// does not.
+func TestStartShowsOutputWhenTheTestFailed(t *testing.T) {
+	for _, failed := range []bool{false, true} {
+		r := &recordingTB{TB: t, failed: failed}
+		p := Start(r, "sh", Args("-c", `echo the-marker; while :; do sleep 0.05; done`))
+		p.WaitOutput("the-marker", 10*time.Second)
+		r.runCleanups()
+		shown := strings.Contains(strings.Join(r.logs, "\n"), "the-marker")
+		if shown != failed {
+			t.Errorf("test failed %v: output shown %v; log %q", failed, shown, r.logs)
+		}
+		if p.State() == nil {
+			t.Errorf("the process still runs after cleanup")
+		}
 	}
 }
