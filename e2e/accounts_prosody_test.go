@@ -66,12 +66,12 @@ func accountsBeside(t *testing.T, storageCfg string) {
 	}
 	p := testenv.FreePorts(t, 2)
 	common := fmt.Sprintf("data_path = %q\ninterfaces = { \"127.0.0.1\" }\nmodules_disabled = { \"c2s\", \"s2s\" }\n", data) + storageCfg
-	runProsody(t, prosody, writeProsodyConfig(t, dir, data, common+fmt.Sprintf("plugin_paths = { %q }\ndovecotauth_ports = { %d }\n", dovecot, p[0])+
-		"VirtualHost \"example.com\"\nmodules_enabled = { \"net_dovecotauth\" }\n"))
+	testenv.Start(t, prosody, testenv.Args("--config", writeProsodyConfig(t, dir, data, common+fmt.Sprintf("plugin_paths = { %q }\ndovecotauth_ports = { %d }\n", dovecot, p[0])+
+		"VirtualHost \"example.com\"\nmodules_enabled = { \"net_dovecotauth\" }\n"), "-F"))
 	logFile := filepath.Join(data, "moonport.log")
-	startMoonport(t, bin, testenv.WriteConfig(t, common+fmt.Sprintf("plugin_paths = { %q, %q }\nlog = { { to = \"file\", filename = %q } }\n"+
+	testenv.Start(t, bin, testenv.Config(testenv.WriteConfig(t, common+fmt.Sprintf("plugin_paths = { %q, %q }\nlog = { { to = \"file\", filename = %q } }\n"+
 		"http_ports = { %d }\nhttp_interfaces = { \"127.0.0.1\" }\nhttps_ports = { }\n", prosodyModules, plugins, logFile, p[1])+
-		"VirtualHost \"example.com\"\nmodules_enabled = { \"register_web\", \"um_admin\" }\n"))
+		"VirtualHost \"example.com\"\nmodules_enabled = { \"register_web\", \"um_admin\" }\n")))
 	t.Cleanup(func() {
 		if t.Failed() {
 			b, _ := os.ReadFile(logFile)

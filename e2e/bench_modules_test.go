@@ -24,10 +24,10 @@ func TestBenchModulesRunInProsodyAndMoonport(t *testing.T) {
 	p := testenv.FreePorts(t, 5)
 	pcfg := writeProsodyConfig(t, dir, data, fmt.Sprintf("data_path = %q\nplugin_paths = { %q }\nrun_as_root = true\nmodules_enabled = { \"bench_echo\", \"bench_resp\" }\nmodules_disabled = { \"c2s\", \"s2s\", \"offline\", \"s2s_auth_certs\" }\ninterfaces = { \"127.0.0.1\" }\nbench_echo_ports = { %d }\nbench_resp_ports = { %d }\nVirtualHost \"localhost\"\n",
 		data, mods, p[0], p[1]))
-	runProsody(t, prosody, pcfg)
+	testenv.Start(t, prosody, testenv.Args("--config", pcfg, "-F"))
 	mcfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"bench_echo\", \"bench_resp\", \"admin_telnet\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nbench_echo_ports = { %d }\nbench_resp_ports = { %d }\nconsole_ports = { %d }\nrun_as_root = true\n",
 		mods, shipped, p[2], p[3], p[4]))
-	startMoonport(t, bin, mcfg)
+	testenv.Start(t, bin, testenv.Config(mcfg))
 	for _, ports := range [][2]int{{p[0], p[1]}, {p[2], p[3]}} {
 		testenv.WaitListening(t, ports[0], loopback(ports[0]))
 		testenv.WaitListening(t, ports[1], loopback(ports[1]))

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,20 +23,8 @@ func runCheck(t *testing.T, bin, dir string, args ...string) (int, string) {
 // exit code and output (stdout and stderr).
 func runCommand(t *testing.T, bin, dir string, args ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, string(out)
-	case errors.As(err, &exit) && ctx.Err() == nil:
-		return exit.ExitCode(), string(out)
-	}
-	t.Fatalf("moonport %v: %v\n%s", args, err, out)
-	return 0, ""
+	p := testenv.Start(t, bin, testenv.Args(args...), testenv.Dir(dir))
+	return p.Wait(30 * time.Second), p.Output()
 }
 
 // markerModule writes a marker every way a module can write a file: io,
@@ -182,13 +167,8 @@ pidfile = %q
 	if code != 1 || !strings.Contains(out, `FAIL  prosody_user "moonport-no-such-user"`) {
 		t.Errorf("check perms: exit %d, want 1 with the prosody_user failure\n%s", code, out)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	run := exec.CommandContext(ctx, bin, "run", "--config", cfg)
-	run.Dir = dir
-	runOut, err := run.CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 5 {
-		t.Errorf("moonport run: %v, want exit 5\n%s", err, runOut)
+	run := testenv.Start(t, bin, testenv.Config(cfg), testenv.Dir(dir))
+	if code := run.Wait(30 * time.Second); code != 5 {
+		t.Errorf("moonport run: exit %d, want 5\n%s", code, run.Output())
 	}
 }

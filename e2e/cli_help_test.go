@@ -187,15 +187,11 @@ func TestCLIConfigFlagForms(t *testing.T) {
 			t.Errorf("moonport ports %s: exit %d %q\n%s", strings.Join(form, " "), code, errOut, out)
 		}
 		os.Remove(pid)
-		cmd := exec.Command(bin, append([]string{"run"}, form...)...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		got := testenv.WaitFile(t, pid, fmt.Sprint(cmd.Process.Pid), 15*time.Second)
-		cmd.Process.Kill()
-		cmd.Wait()
-		if strings.TrimSpace(got) != fmt.Sprint(cmd.Process.Pid) {
-			t.Errorf("moonport run %s: pidfile %q, want %d", strings.Join(form, " "), got, cmd.Process.Pid)
+		run := testenv.Start(t, bin, testenv.Args(append([]string{"run"}, form...)...))
+		got := testenv.WaitFile(t, pid, fmt.Sprint(run.Pid()), 15*time.Second)
+		run.Kill()
+		if strings.TrimSpace(got) != fmt.Sprint(run.Pid()) {
+			t.Errorf("moonport run %s: pidfile %q, want %d", strings.Join(form, " "), got, run.Pid())
 		}
 	}
 }

@@ -46,7 +46,7 @@ log = { { to = "file", filename = %q } }
 %s`, shipped, ports, logFile, c.secret)
 			}
 			cfg := testenv.WriteConfig(t, cfgFor(c.publicFirst))
-			cmd := startMoonport(t, bin, cfg)
+			cmd := testenv.Start(t, bin, testenv.Config(cfg))
 			testenv.WaitListening(t, p[0], loopback(p[0]))
 			refusals := 0
 			if c.publicFirst {
@@ -56,13 +56,13 @@ log = { { to = "file", filename = %q } }
 				t.Fatal(err)
 			}
 			for i := 1; i <= 2; i++ {
-				if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+				if err := cmd.Signal(syscall.SIGHUP); err != nil {
 					t.Fatal(err)
 				}
 				refusals++
 				waitLog(t, logFile, "is reachable from other machines and stays closed", refusals)
 				waitLog(t, logFile, "(SIGHUP)", i)
-				if got := testenv.ListeningTCP(t, cmd.Process.Pid); strings.Join(got, " ") != loopback(p[0]) {
+				if got := testenv.ListeningTCP(t, cmd.Pid()); strings.Join(got, " ") != loopback(p[0]) {
 					t.Fatalf("after reload %d the process listens on %v; want only the loopback console %s", i, got, loopback(p[0]))
 				}
 			}

@@ -41,7 +41,7 @@ func TestConsoleSecret(t *testing.T) {
 	p := testenv.FreePorts(t, 3)
 	state := filepath.Join(dir, "state", "moonport")
 	cfg := consoleConfig(t, p[0], fmt.Sprintf("data_path = %q\n", state))
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 	if out := moonportShell(t, bin, cfg, "server:version()"); !strings.Contains(out, "OK") {
 		t.Errorf("shell with the cookie in data_path:\n%s", out)
@@ -89,7 +89,7 @@ func TestConsoleCookieUnwritable(t *testing.T) {
 	if !strings.Contains(string(out), "FAIL  console cookie "+filepath.Join(file, "state", "console.cookie")) {
 		t.Errorf("check without a server, the cookie's folder unwritable:\n%s", out)
 	}
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	waitLog(t, logFile, "The console will refuse every session", 1)
 	shellFails(t, nil, bin, cfg, "cannot check secrets")
@@ -105,7 +105,7 @@ func TestShellBrokenConfig(t *testing.T) {
 	bin := testenv.Binary(t)
 	port := testenv.FreePort(t, "tcp4")
 	cfg := consoleConfig(t, port, "reload_on_change = false\n")
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	src, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, append(src, []byte("modules_enabled = {\n")...), 0o644)
@@ -124,12 +124,7 @@ func TestConsoleStateDirectory(t *testing.T) {
 	port := testenv.FreePort(t, "tcp4")
 	state := filepath.Join(dir, "lib", "moonport")
 	cfg := consoleConfig(t, port, fmt.Sprintf("pidfile = %q\n", filepath.Join(dir, "moonport.pid")))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = append(os.Environ(), "STATE_DIRECTORY="+state)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	testenv.Start(t, bin, testenv.Config(cfg), testenv.Env("STATE_DIRECTORY="+state))
 	testenv.WaitListening(t, port, loopback(port))
 	if _, err := os.Stat(filepath.Join(state, "console.cookie")); err != nil {
 		t.Errorf("no cookie in $STATE_DIRECTORY: %v", err)

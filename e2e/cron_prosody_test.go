@@ -54,17 +54,10 @@ func TestModCronLikeProsody(t *testing.T) {
 	logs := map[string]string{}
 	for name, argv := range hosts {
 		dir := cronDir(t, name)
-		cmd := exec.Command("setpriv", append([]string{"--reuid", "prosody", "--regid", "prosody", "--init-groups"},
-			append(argv, filepath.Join(dir, "test.cfg.lua"))...)...)
-		cmd.Dir = dir
-		cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "HOME=" + dir}
-		out := start(t, cmd)
+		testenv.Start(t, "setpriv", testenv.Args(append([]string{"--reuid", "prosody", "--regid", "prosody", "--init-groups"},
+			append(argv, filepath.Join(dir, "test.cfg.lua"))...)...),
+			testenv.Dir(dir), testenv.OnlyEnv("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "HOME="+dir))
 		logs[name] = filepath.Join(dir, "test.log")
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("%s printed:\n%s", name, out)
-			}
-		})
 	}
 	for name, file := range logs {
 		// The runner's line comes last (after the task's own error line in

@@ -117,33 +117,26 @@ func runExample(t *testing.T, unshare, binDir, user string, ex example) {
 	os.WriteFile(inner, []byte(ex.setup+"\nexec "+ex.cmd+"\n"), 0o644)
 	script := fmt.Sprintf("ip link set lo up || exit 99\ncd %q || exit 99\nexec %senv HOME=%q PATH=%q sh -e %q >%q 2>&1\n",
 		root, as, root, binDir+":/usr/bin:/bin:/usr/sbin:/sbin", inner, logFile)
-	cmd := exec.Command(unshare, "-n", "sh", "-c", script)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	proc := testenv.Start(t, unshare, testenv.Args("-n", "sh", "-c", script))
 	for _, r := range ex.ready {
-		waitExampleLog(t, logFile, r, exited)
+		waitExampleLog(t, logFile, r, proc)
 	}
 	if ex.port != 0 {
 		probe := fmt.Sprintf(`exec 3<>/dev/tcp/127.0.0.1/%d && printf %%s "$1" >&3 && read -t 5 l <&3; echo "$l"`, ex.port)
-		out, err := exec.Command("nsenter", "-t", fmt.Sprint(cmd.Process.Pid), "-n", "bash", "-c", probe, "probe", ex.send).CombinedOutput()
+		out, err := exec.Command("nsenter", "-t", fmt.Sprint(proc.Pid()), "-n", "bash", "-c", probe, "probe", ex.send).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), ex.want) {
 			b, _ := os.ReadFile(logFile)
 			t.Fatalf("%s: port %d answered %q (%v), want %q; log:\n%s", ex.cmd, ex.port, out, err, ex.want, b)
 		}
 	}
-	runThen(t, cmd.Process.Pid, root, ex)
-	cmd.Process.Signal(syscall.SIGTERM)
-	var err error
+	runThen(t, proc.Pid(), root, ex)
+	proc.Signal(syscall.SIGTERM)
 	select {
-	case err = <-exited:
+	case <-proc.Done():
 	case <-time.After(15 * time.Second):
 		t.Fatalf("%s did not stop within 15s of SIGTERM", ex.cmd)
 	}
-	exited <- err // for the cleanup
+	err := proc.Err()
 	b, _ := os.ReadFile(logFile)
 	if err != nil || strings.Contains(string(b), "level=error") || strings.Contains(string(b), "level=fatal") {
 		t.Fatalf("%s as %s: exit %v; log:\n%s", ex.cmd, user, err, b)
@@ -173,7 +166,7 @@ func runThen(t *testing.T, pid int, root string, ex example) {
 
 // waitExampleLog waits until the log holds what, failing at once when the
 // example exits first.
-func waitExampleLog(t *testing.T, file, what string, exited chan error) {
+func waitExampleLog(t *testing.T, file, what string, proc *testenv.Process) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -182,9 +175,8 @@ func waitExampleLog(t *testing.T, file, what string, exited chan error) {
 			return
 		}
 		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("the example exited (%v) before logging %q:\n%s", err, what, b)
+		case <-proc.Done():
+			t.Fatalf("the example exited (%v) before logging %q:\n%s", proc.Err(), what, b)
 		case <-time.After(25 * time.Millisecond):
 		}
 	}

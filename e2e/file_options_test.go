@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,14 +35,7 @@ run_as_root = true
 static_files_dir = "www"
 tftp_root = "boot"
 `, mods, p[0], p[1])), 0o644)
-	logFile := filepath.Join(dir, "out.log")
-	cmd := exec.Command("sh", "-c", fmt.Sprintf("exec %q run --config %q >%q 2>&1", bin, cfg, logFile))
-	cmd.Dir = "/"
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	log := waitLog(t, logFile, "Activated service 'http'", 1)
+	log := testenv.Start(t, bin, testenv.Config(cfg), testenv.Dir("/")).WaitOutput("Activated service 'http'", 15*time.Second)
 	want := fmt.Sprintf(`tftp_root = \"boot\" (%s:9) names %s, which does not exist`, cfg, filepath.Join(dir, "boot"))
 	if !strings.Contains(log, want) || strings.Contains(log, "static_files_dir =") {
 		t.Fatalf("want one warning for tftp_root, %q, and none for static_files_dir:\n%s", want, log)

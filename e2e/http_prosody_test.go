@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -110,8 +109,8 @@ log = { info = %q }
 			}
 		}
 	})
-	start(t, exec.Command("prosody", "--config", write("prosody", sides.prosody), "-F"))
-	startMoonport(t, testenv.Binary(t), write("moonport", sides.moonport))
+	testenv.Start(t, "prosody", testenv.Args("--config", write("prosody", sides.prosody), "-F"))
+	testenv.Start(t, testenv.Binary(t), testenv.Config(write("moonport", sides.moonport)))
 	testenv.WaitListening(t, sides.prosody, loopback(sides.prosody))
 	moonportServes(t, sides.moonport, filepath.Join(dir, "moonport.log"))
 	return sides

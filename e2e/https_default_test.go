@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/moonport/moonport/internal/testenv"
 )
@@ -24,13 +25,7 @@ func TestHTTPSNeedsCertificate(t *testing.T) {
 	if err != nil || strings.Contains(string(out), "FAIL") {
 		t.Fatalf("check certs without a certificate: %v\n%s", err, out)
 	}
-	logFile := filepath.Join(t.TempDir(), "out.log")
-	cmd := exec.Command("sh", "-c", fmt.Sprintf("exec %q run --config %q >%q 2>&1", bin, cfg, logFile))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	log := waitLog(t, logFile, "Activated service 'http'", 1)
+	log := testenv.Start(t, bin, testenv.Config(cfg)).WaitOutput("Activated service 'http'", 15*time.Second)
 	if !strings.Contains(log, "Not opening service 'https' (module http): no certificate for it and https_ports is not set") ||
 		strings.Contains(log, "level=error") || strings.Contains(log, "Public listener") {
 		t.Fatalf("without a certificate, https should be skipped with an info line and nothing public:\n%s", log)
@@ -49,13 +44,8 @@ func TestHTTPSNeedsCertificate(t *testing.T) {
 	os.Chmod(filepath.Join(dir, "certs/https.key"), 0o600)
 	pub := filepath.Join(dir, "public.cfg.lua")
 	os.WriteFile(pub, []byte("modules_enabled = { \"http\" }\nuse_ipv6 = false\nrun_as_root = true\n"), 0o644)
-	pubLog := filepath.Join(dir, "public.log")
-	ns := exec.Command(unshare, "-n", "sh", "-c", fmt.Sprintf("ip link set lo up && exec %q run --config %q >%q 2>&1", bin, pub, pubLog))
-	if err := ns.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ns.Process.Kill(); ns.Wait() })
-	log = waitLog(t, pubLog, "Public listener(s)", 1)
+	ns := testenv.Start(t, unshare, testenv.Args("-n", "sh", "-c", fmt.Sprintf("ip link set lo up && exec %q run --config %q", bin, pub)))
+	log = ns.WaitOutput("Public listener(s)", 15*time.Second)
 	line := log[strings.Index(log, "Public listener(s)"):]
 	line = line[:strings.IndexByte(line, '\n')]
 	if !strings.Contains(line, "reachable beyond this machine: https 0.0.0.0:5281 (https)") || strings.Contains(line, "127.0.0.1") || strings.Contains(log, "level=error") {

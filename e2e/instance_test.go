@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,30 +24,8 @@ const (
 // output, failing the test if it has not exited within 20s.
 func runBounded(t *testing.T, bin string, args ...string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), out.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		return 0, out.String()
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("moonport %v still runs after 20s:\n%s", args, out.String())
-		return 0, ""
-	}
+	p := testenv.Start(t, bin, testenv.Args(args...))
+	return p.Wait(20 * time.Second), p.Output()
 }
 
 // TestSecondInstance: a second moonport on the same pidfile is refused
@@ -62,9 +38,9 @@ func TestSecondInstance(t *testing.T) {
 	port := testenv.FreePort(t, "tcp4")
 	pidfile, logFile := filepath.Join(dir, "moonport.pid"), filepath.Join(dir, "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\nlog = { info = %q }\n", pidfile, logFile))
-	first := startMoonport(t, bin, cfg)
+	first := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
-	testenv.WaitFile(t, pidfile, strconv.Itoa(first.Process.Pid), 10*time.Second)
+	testenv.WaitFile(t, pidfile, strconv.Itoa(first.Pid()), 10*time.Second)
 	line := waitLog(t, logFile, "ready in", 1)
 	for _, want := range []string{"moonport ", "config " + cfg, "1 listener(s), none public", "1 module(s) loaded, 0 failed"} {
 		if !strings.Contains(line, want) {
@@ -73,8 +49,8 @@ func TestSecondInstance(t *testing.T) {
 	}
 
 	code, out := runBounded(t, bin, "run", "--config", cfg)
-	if code != exitRunning || !strings.Contains(out, fmt.Sprintf("PID %d", first.Process.Pid)) {
-		t.Errorf("a second moonport on the same pidfile: exit %d, want %d naming PID %d:\n%s", code, exitRunning, first.Process.Pid, out)
+	if code != exitRunning || !strings.Contains(out, fmt.Sprintf("PID %d", first.Pid())) {
+		t.Errorf("a second moonport on the same pidfile: exit %d, want %d naming PID %d:\n%s", code, exitRunning, first.Pid(), out)
 	}
 
 	other := echoConfig(t, port, fmt.Sprintf("pidfile = %q\n", filepath.Join(dir, "other.pid")))
@@ -83,9 +59,9 @@ func TestSecondInstance(t *testing.T) {
 		t.Errorf("a moonport whose every port is taken: exit %d, want %d:\n%s", code, exitBind, out)
 	}
 
-	first.Process.Signal(syscall.SIGTERM)
-	if err := first.Wait(); err != nil {
-		t.Errorf("clean shutdown: %v", err)
+	first.Signal(syscall.SIGTERM)
+	if first.Wait(20 * time.Second); first.Err() != nil {
+		t.Errorf("clean shutdown: %v", first.Err())
 	}
 	if _, err := os.Stat(pidfile); !os.IsNotExist(err) {
 		t.Errorf("the pidfile is still there after a clean shutdown: %v", err)
@@ -103,7 +79,7 @@ func TestStalePidfile(t *testing.T) {
 	dead.Run()
 	os.WriteFile(pidfile, []byte(strconv.Itoa(dead.Process.Pid)+"\n"), 0o644)
 	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\n", pidfile))
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
-	testenv.WaitFile(t, pidfile, strconv.Itoa(cmd.Process.Pid), 10*time.Second)
+	testenv.WaitFile(t, pidfile, strconv.Itoa(cmd.Pid()), 10*time.Second)
 }

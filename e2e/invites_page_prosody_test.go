@@ -41,9 +41,9 @@ func TestInvitesPageAnswersAsProsody(t *testing.T) {
 			"http_ports = { %d }\nhttp_interfaces = { \"127.0.0.1\" }\nhttps_ports = { }\nhttp_external_url = \"https://invite.example/\"\n"+
 			"VirtualHost \"example.com\"\nmodules_enabled = { \"invites\", \"invites_page\" }\n", data, prosodyModules, port)
 	}
-	runProsody(t, prosody, writeProsodyConfig(t, dir, data, common(p[0])))
+	testenv.Start(t, prosody, testenv.Args("--config", writeProsodyConfig(t, dir, data, common(p[0])), "-F"))
 	logFile := filepath.Join(dir, "moonport.log")
-	startMoonport(t, bin, testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1])))
+	testenv.Start(t, bin, testenv.Config(testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1]))))
 	for _, query := range []string{"?" + inviteToken, "?unknownToken", ""} {
 		wantStatus, wantType, wantBody := httpGet(t, p[0], "example.com", "/invites_page"+query)
 		status, ctype, body := httpGet(t, p[1], "example.com", "/invites_page"+query)

@@ -32,7 +32,7 @@ func startKVInstances(t *testing.T, n int, storage string) []kvInstance {
 		in := kvInstance{kv: ports[0], echo: ports[1]}
 		var cfg string
 		cfg, in.log = kvConfig(t, in.kv, t.TempDir(), fmt.Sprintf("modules_enabled = { \"kv\", \"echo\" }\necho_ports = { %d }\n%s", in.echo, storage))
-		startMoonport(t, bin, cfg)
+		testenv.Start(t, bin, testenv.Config(cfg))
 		waitLog(t, in.log, "Activated service 'kv'", 1)
 		waitLog(t, in.log, "Activated service 'echo'", 1)
 		out = append(out, in)

@@ -49,7 +49,7 @@ func TestKVExample(t *testing.T) {
 	port := testenv.FreePort(t, "tcp4")
 	data := t.TempDir()
 	cfg, logFile := kvConfig(t, port, data, "kv_workers = 2\n")
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "Activated service 'kv'", 1)
 	// One space parts the key from the value: the value keeps the rest.
 	kvSession(t, port, "GET colour=NOT_FOUND", "SET colour  blue sky=OK", "GET colour=VALUE  blue sky",
@@ -66,9 +66,8 @@ func TestKVExample(t *testing.T) {
 		t.Fatalf("the data file: %v\n%s", err, b)
 	}
 
-	cmd.Process.Kill()
-	cmd.Wait()
-	startMoonport(t, bin, cfg)
+	cmd.Kill()
+	testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "Activated service 'kv'", 2)
 	kvSession(t, port, "GET colour=VALUE  blue sky", "KEYS=KEYS a colour n0 n1 n2 n3")
 	c := testenv.DialLine(t, port)
@@ -86,7 +85,7 @@ func TestKVStoreFailure(t *testing.T) {
 	port := testenv.FreePort(t, "tcp4")
 	data := t.TempDir()
 	cfg, logFile := kvConfig(t, port, data, "")
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "Activated service 'kv'", 1)
 	blocker := filepath.Join(data, "%2a", "kv.dat", "x")
 	if err := os.MkdirAll(blocker, 0o755); err != nil {

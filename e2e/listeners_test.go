@@ -42,7 +42,7 @@ log = { { to = "file", filename = %q } }
 			t.Fatal(err)
 		}
 	}
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[1], loopback(p[1]))
 
 	// Removed by a reload.
@@ -52,13 +52,13 @@ log = { { to = "file", filename = %q } }
 
 	// Open, the socket has one descriptor: the upgrader keeps no copy.
 	inode := testenv.Listening(t, p[0])[loopback(p[0])]
-	if n := testenv.SocketFds(t, cmd.Process.Pid, inode); n != 1 {
+	if n := testenv.SocketFds(t, cmd.Pid(), inode); n != 1 {
 		t.Errorf("%d descriptors refer to the listening socket of port %d; want 1", n, p[0])
 	}
 	// Closed from the console: no socket and no descriptor left.
 	moonportShell(t, bin, cfg, fmt.Sprintf("port:close(%d)", p[0]))
 	testenv.WaitListening(t, p[0])
-	if n := testenv.SocketFds(t, cmd.Process.Pid, inode); n != 0 {
+	if n := testenv.SocketFds(t, cmd.Pid(), inode); n != 0 {
 		t.Errorf("%d descriptor(s) still refer to the closed socket of port %d", n, p[0])
 	}
 	if c, err := net.DialTimeout("tcp", loopback(p[0]), 2*time.Second); err == nil {
@@ -101,7 +101,7 @@ log = { { to = "file", filename = %q } }
 	testenv.WaitListening(t, p[0])
 	testenv.WaitListening(t, p[3], loopback(p[3]))
 	echoes(t, p[3])
-	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Signal(syscall.SIGTERM)
 }
 
 // TestReloadWidensAndNarrowsAListener moves a listener from 127.0.0.1:P
@@ -116,7 +116,7 @@ func TestReloadWidensAndNarrowsAListener(t *testing.T) {
 		return fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\necho_ports = { %q }\nrun_as_root = true\nreload_on_change = false\nlog = { { to = \"file\", filename = %q } }\n", dir, bind, logFile)
 	}
 	cfg := testenv.WriteConfig(t, cfgText(loopback(port)))
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	early, err := net.DialTimeout("tcp", loopback(port), 5*time.Second)
 	if err != nil {
@@ -142,7 +142,7 @@ func TestReloadWidensAndNarrowsAListener(t *testing.T) {
 		if err := os.WriteFile(cfg, []byte(cfgText(s.bind)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd.Process.Signal(syscall.SIGHUP)
+		cmd.Signal(syscall.SIGHUP)
 		waitReloaded(t, logFile, "SIGHUP", i+1)
 		testenv.WaitListening(t, port, s.listening)
 		echoes(t, port)

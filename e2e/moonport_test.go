@@ -17,17 +17,6 @@ import (
 // exitUsage is the exit code of a bad command line (README, Command line).
 const exitUsage = 64
 
-// startMoonport runs the binary on cfg until the test ends.
-func startMoonport(t *testing.T, bin, cfg string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd
-}
-
 // waitLog waits until file holds at least n lines containing what.
 func waitLog(t *testing.T, file, what string, n int) string {
 	t.Helper()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -21,11 +20,7 @@ func TestSocketActivation(t *testing.T) {
 	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\n", logFile))
-	cmd := exec.Command(activate, "-l", fmt.Sprintf("127.0.0.1:%d", port), bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	testenv.Start(t, activate, testenv.Args("-l", fmt.Sprintf("127.0.0.1:%d", port), bin, "run", "--config", cfg))
 	testenv.WaitListening(t, port, loopback(port)) // systemd-socket-activate's own socket
 	echoes(t, port)                                // answered by moonport through that socket
 	b, _ := os.ReadFile(logFile)
@@ -46,12 +41,7 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(dir, "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\n", logFile))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET="+sockPath)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	proc := testenv.Start(t, bin, testenv.Config(cfg), testenv.Env("NOTIFY_SOCKET="+sockPath))
 	expect := func(want string) string {
 		t.Helper()
 		buf := make([]byte, 4096)
@@ -73,7 +63,7 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 		t.Errorf("READY message: %q", msg)
 	}
 	echoes(t, port)
-	cmd.Process.Signal(syscall.SIGHUP)
+	proc.Signal(syscall.SIGHUP)
 	if msg := expect("RELOADING=1"); !strings.Contains(msg, "MONOTONIC_USEC=") {
 		t.Errorf("RELOADING message: %q", msg)
 	}
@@ -84,7 +74,7 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 	if err := os.Rename(logFile, rotated); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Process.Signal(syscall.SIGUSR1)
+	proc.Signal(syscall.SIGUSR1)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if b, err := os.ReadFile(logFile); err == nil && strings.Contains(string(b), "Reopened log files") {
@@ -98,7 +88,7 @@ func TestSystemdNotifyAndLogReopen(t *testing.T) {
 	if b, _ := os.ReadFile(rotated); !strings.Contains(string(b), "Reloaded (SIGHUP)") {
 		t.Errorf("the rotated file lost its lines:\n%s", b)
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
+	proc.Signal(syscall.SIGTERM)
 	expect("STOPPING=1")
 }
 
@@ -116,16 +106,12 @@ func TestPrivilegeDrop(t *testing.T) {
 		os.WriteFile(cfg, []byte(fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %s }\nprosody_user = \"nobody\"\nprosody_group = \"nogroup\"\nreload_on_change = false\n", mods, ports)), 0o644)
 	}
 	write(fmt.Sprint(first))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	proc := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, first, loopback(first))
-	waitNobody(t, cmd.Process.Pid)
+	waitNobody(t, proc.Pid())
 	// Every thread is unprivileged but the binder, which holds only
 	// CAP_NET_BIND_SERVICE (bit 10).
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", cmd.Process.Pid))
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", proc.Pid()))
 	binders := 0
 	for _, task := range tasks {
 		b, _ := os.ReadFile(task)
@@ -147,7 +133,7 @@ func TestPrivilegeDrop(t *testing.T) {
 	echoes(t, first)
 	// A reload adding another low port still binds it.
 	write(fmt.Sprintf("%d, %d", first, second))
-	cmd.Process.Signal(syscall.SIGHUP)
+	proc.Signal(syscall.SIGHUP)
 	testenv.WaitListening(t, second, loopback(second))
 	echoes(t, second)
 }
@@ -160,16 +146,10 @@ func TestZeroDowntimeUpgrade(t *testing.T) {
 	pidfile := filepath.Join(dir, "moonport.pid")
 	port := testenv.FreePorts(t, 1)[0]
 	cfg := echoConfig(t, port, fmt.Sprintf("pidfile = %q\nlog = \"error\"\nnetwork_settings = { shutdown_deadline = 2 }\n", pidfile))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	oldPID := cmd.Process.Pid
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	proc := testenv.Start(t, bin, testenv.Config(cfg))
+	oldPID := proc.Pid()
 	var newPID int
 	defer func() {
-		cmd.Process.Kill()
 		if newPID > 0 {
 			syscall.Kill(newPID, syscall.SIGKILL)
 		}
@@ -204,9 +184,9 @@ func TestZeroDowntimeUpgrade(t *testing.T) {
 		}
 	}()
 	time.Sleep(200 * time.Millisecond) // traffic before the upgrade
-	cmd.Process.Signal(syscall.SIGUSR2)
+	proc.Signal(syscall.SIGUSR2)
 	select {
-	case <-exited:
+	case <-proc.Done():
 	case <-time.After(20 * time.Second):
 		t.Fatal("the old process did not exit after the upgrade")
 	}
@@ -250,35 +230,18 @@ func TestScaleOutRecipe(t *testing.T) {
 	}
 	cfgText = sqlLine.ReplaceAllLiteralString(cfgText, fmt.Sprintf("sql = { driver = \"PostgreSQL\", database = %q, host = %q, port = %d, username = %q, password = %q }",
 		pg.Database, pg.Host, pg.Port, pg.User, pg.Password))
-	var instances []*exec.Cmd
+	var instances []*testenv.Process
 	for _, name := range []string{"a", "b"} {
 		cfg := filepath.Join(dir, name+".cfg.lua")
 		examples, _ := filepath.Abs("../examples/modules")
 		os.WriteFile(cfg, []byte(cfgText+fmt.Sprintf("\ninstance_name = %q\nrun_as_root = true\nlog = \"error\"\nplugin_paths = { %q, %q }\n", name, dir, examples)), 0o644)
-		cmd := exec.Command(bin, "run", "--config", cfg)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		instances = append(instances, cmd)
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		instances = append(instances, testenv.Start(t, bin, testenv.Config(cfg)))
 	}
 	hcfg, _ := os.ReadFile("../examples/scale-out/haproxy.cfg")
 	h := ports.Replace(string(hcfg))
 	hpath := filepath.Join(dir, "haproxy.cfg")
 	os.WriteFile(hpath, []byte(h), 0o644)
-	hp := exec.Command(haproxy, "-db", "-f", hpath)
-	hpOut := &strings.Builder{}
-	hp.Stdout, hp.Stderr = hpOut, hpOut
-	if err := hp.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		hp.Process.Kill()
-		hp.Wait()
-		if t.Failed() {
-			t.Logf("haproxy:\n%s", hpOut)
-		}
-	}()
+	testenv.Start(t, haproxy, testenv.Args("-db", "-f", hpath))
 	testenv.WaitListening(t, front, loopback(front))
 	testenv.WaitListening(t, kvFront, loopback(kvFront))
 	ask := func() string {
@@ -308,8 +271,8 @@ func TestScaleOutRecipe(t *testing.T) {
 	}
 	kvThroughHAProxy(t, kvFront)
 	// Stop one instance: the other serves every client.
-	instances[0].Process.Signal(syscall.SIGTERM)
-	instances[0].Wait()
+	instances[0].Signal(syscall.SIGTERM)
+	instances[0].Wait(20 * time.Second)
 	for i := 0; i < 20; i++ {
 		if got := ask(); got != "b 127.0.0.9" {
 			t.Fatalf("after stopping a: %q", got)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -52,19 +51,11 @@ network_settings = { shutdown_deadline = 1 }
 `, shipped, mods, echo, console, pidfile, logFile)), 0o644)
 	}
 	write(fmt.Sprint(first))
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	proc := testenv.Start(t, bin, testenv.Config(cfg))
 	var newPID int
-	defer func() {
-		cmd.Process.Kill()
-		killServing(cfg)
-	}()
+	defer killServing(cfg)
 	testenv.WaitListening(t, first, loopback(first))
-	waitNobody(t, cmd.Process.Pid)
+	waitNobody(t, proc.Pid())
 	waitLog(t, logFile, "Now running as nobody", 1)
 
 	// The console's cookie, made before the drop, is the server's to read.
@@ -73,35 +64,35 @@ network_settings = { shutdown_deadline = 1 }
 	}
 	// A reload opens the log file again and binds another low port.
 	write(fmt.Sprintf("%d, %d", first, second))
-	cmd.Process.Signal(syscall.SIGHUP)
+	proc.Signal(syscall.SIGHUP)
 	waitReloaded(t, logFile, "SIGHUP", 1)
 	testenv.WaitListening(t, second, loopback(second))
 	echoes(t, second)
 	// SIGUSR1 in place, then after logrotate moved the file away.
-	cmd.Process.Signal(syscall.SIGUSR1)
+	proc.Signal(syscall.SIGUSR1)
 	waitLog(t, logFile, "Reopened log files", 1)
 	if err := os.Rename(logFile, logFile+".1"); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Process.Signal(syscall.SIGUSR1)
+	proc.Signal(syscall.SIGUSR1)
 	waitLog(t, logFile, "Reopened log files", 1)
-	cmd.Process.Signal(syscall.SIGHUP)
+	proc.Signal(syscall.SIGHUP)
 	waitReloaded(t, logFile, "SIGHUP", 1)
 
 	// An upgrade: the new process (started as nobody) opens the log file,
 	// writes the pidfile and serves.
-	cmd.Process.Signal(syscall.SIGUSR2)
+	proc.Signal(syscall.SIGUSR2)
 	select {
-	case <-exited:
+	case <-proc.Done():
 	case <-time.After(20 * time.Second):
 		b, _ := os.ReadFile(logFile)
 		t.Fatalf("the old process did not exit after the upgrade:\n%s", b)
 	}
 	b, _ := os.ReadFile(pidfile)
 	fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &newPID)
-	if newPID == 0 || newPID == cmd.Process.Pid {
+	if newPID == 0 || newPID == proc.Pid() {
 		lb, _ := os.ReadFile(logFile)
-		t.Fatalf("pidfile says %q; want the new process's PID (old was %d)\n%s", b, cmd.Process.Pid, lb)
+		t.Fatalf("pidfile says %q; want the new process's PID (old was %d)\n%s", b, proc.Pid(), lb)
 	}
 	waitNobody(t, newPID)
 	waitLog(t, logFile, "Activated service 'echo'", 1)

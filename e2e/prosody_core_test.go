@@ -155,10 +155,10 @@ func dovecotAuthBeside(t *testing.T, storageCfg string) {
 			t.Fatalf("prosodyctl wrote account files in the data folder with %q: %v", storageCfg, err)
 		}
 	}
-	runProsody(t, prosody, pcfg)
+	testenv.Start(t, prosody, testenv.Args("--config", pcfg, "-F"))
 	logFile := filepath.Join(dir, "moonport.log")
 	mcfg := testenv.WriteConfig(t, common+fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\ndovecotauth_ports = { %d }\n", logFile, p[1])+host)
-	startMoonport(t, bin, mcfg)
+	testenv.Start(t, bin, testenv.Config(mcfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 	if !t.Run("moonport listens", func(t *testing.T) { testenv.WaitListening(t, p[1], loopback(p[1])) }) {
 		b, _ := os.ReadFile(logFile)
@@ -222,9 +222,9 @@ func TestServerStatusAnswersAsProsody(t *testing.T) {
 				"server_status_json = %v\nserver_status_show_hosts = { \"example.com\", \"nowhere.example\" }\n"+
 				"VirtualHost \"example.com\"\nmodules_enabled = { \"server_status\" }\n", data, plugin, port, json)
 		}
-		runProsody(t, prosody, writeProsodyConfig(t, dir, data, common(p[0])))
+		testenv.Start(t, prosody, testenv.Args("--config", writeProsodyConfig(t, dir, data, common(p[0])), "-F"))
 		logFile := filepath.Join(dir, "moonport.log")
-		startMoonport(t, bin, testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1])))
+		testenv.Start(t, bin, testenv.Config(testenv.WriteConfig(t, fmt.Sprintf("run_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", logFile)+common(p[1]))))
 		wantStatus, wantType, wantBody := httpGet(t, p[0], "example.com", "/server-status/")
 		status, ctype, body := httpGet(t, p[1], "example.com", "/server-status/")
 		if wantStatus != 200 || !strings.Contains(wantBody, "example.com") {
@@ -263,7 +263,7 @@ func TestPosixLoadsAndLeavesTheProcessToMoonport(t *testing.T) {
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\n"+
 		"echo_ports = { %d }\nprosody_user = \"prosody\"\npidfile = %q\nlog = { { to = \"file\", filename = %q } }\n",
 		prosodyModules, mods, port, pidfile, logFile))
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	waitLog(t, logFile, "moonport handles SIGTERM itself", 1)
 	log := waitLog(t, logFile, "Now running as prosody", 1)
@@ -278,11 +278,11 @@ func TestPosixLoadsAndLeavesTheProcessToMoonport(t *testing.T) {
 		}
 	}
 	b, err := os.ReadFile(pidfile)
-	if err != nil || strings.TrimSpace(string(b)) != fmt.Sprint(cmd.Process.Pid) {
-		t.Errorf("the pidfile holds %q (%v), want moonport's pid %d", b, err, cmd.Process.Pid)
+	if err != nil || strings.TrimSpace(string(b)) != fmt.Sprint(cmd.Pid()) {
+		t.Errorf("the pidfile holds %q (%v), want moonport's pid %d", b, err, cmd.Pid())
 	}
 	echoes(t, port)
-	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+	if err := cmd.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("moonport stopped: %v\n%s", err, log)
 	}
 }
@@ -308,7 +308,7 @@ func TestReloadLoggingReopensTheLogFiles(t *testing.T) {
 	logFile := filepath.Join(dir, "moonport.log")
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"reopen\" }\ninterfaces = { \"127.0.0.1\" }\n"+
 		"reopen_ports = { %d }\nrun_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", dir, port, logFile))
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	if err := os.Rename(logFile, logFile+".1"); err != nil {
 		t.Fatal(err)
@@ -351,7 +351,7 @@ func TestModulemanagerReloadsThroughTheHost(t *testing.T) {
 	logFile := filepath.Join(dir, "moonport.log")
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"driver\", \"target\" }\ninterfaces = { \"127.0.0.1\" }\n"+
 		"driver_ports = { %d }\nrun_as_root = true\nlog = { { to = \"file\", filename = %q } }\n", dir, port, logFile))
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	c := testenv.DialLine(t, port)
 	defer c.Close()

@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -35,19 +34,19 @@ func TestReloadModulesReloadsOnSIGHUP(t *testing.T) {
 	common := fmt.Sprintf("data_path = %q\nplugin_paths = { %q, %q }\nmodules_disabled = { \"c2s\", \"s2s\" }\nreload_on_change = false\nrun_as_root = true\n", data, plugin, dir) +
 		"VirtualHost \"example.com\"\nmodules_enabled = { \"reload_modules\", \"loadcount\" }\nreload_modules = { \"loadcount\" }\n"
 	logs := map[string]string{"prosody": filepath.Join(data, "prosody.log"), "moonport": filepath.Join(dir, "moonport.log")}
-	pcmd := runProsody(t, prosody, writeProsodyConfig(t, dir, data, common))
+	pcmd := testenv.Start(t, prosody, testenv.Args("--config", writeProsodyConfig(t, dir, data, common), "-F"))
 	mcfg := testenv.WriteConfig(t, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\n", logs["moonport"])+common)
-	mcmd := startMoonport(t, bin, mcfg)
-	for name, cmd := range map[string]*exec.Cmd{"prosody": pcmd, "moonport": mcmd} {
+	mcmd := testenv.Start(t, bin, testenv.Config(mcfg))
+	for name, cmd := range map[string]*testenv.Process{"prosody": pcmd, "moonport": mcmd} {
 		waitLog(t, logs[name], "loadcount ready", 1)
 		for i := 2; i <= 3; i++ {
-			cmd.Process.Signal(syscall.SIGHUP)
+			cmd.Signal(syscall.SIGHUP)
 			waitLog(t, logs[name], "loadcount loaded on example.com", i)
 		}
 	}
 	// One more SIGHUP to moonport as a marker: by the time it has reloaded
 	// loadcount a fourth time, a reload that fed itself would show.
-	mcmd.Process.Signal(syscall.SIGHUP)
+	mcmd.Signal(syscall.SIGHUP)
 	log := waitLog(t, logs["moonport"], "loadcount loaded on example.com", 4)
 	if n := strings.Count(log, "loadcount loaded on example.com"); n != 4 {
 		t.Errorf("moonport loaded loadcount %d times for 3 reloads:\n%s", n, log)

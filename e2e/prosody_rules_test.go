@@ -24,8 +24,9 @@ func needRoot(t *testing.T) {
 // withFiles runs bin with args in a mount namespace of its own in which
 // each target file shows the content given (/etc/passwd without a user,
 // /dev/log that is no socket); the rest of the machine sees nothing. The
-// process keeps the command's PID (unshare and sh exec it).
-func withFiles(t *testing.T, files map[string]string, bin string, args ...string) *exec.Cmd {
+// process keeps the command's PID (unshare and sh exec it). It returns the
+// program and arguments for testenv.Start.
+func withFiles(t *testing.T, files map[string]string, bin string, args ...string) (string, testenv.Option) {
 	t.Helper()
 	testenv.NeedTool(t, "unshare", "util-linux")
 	script := ""
@@ -36,19 +37,7 @@ func withFiles(t *testing.T, files map[string]string, bin string, args ...string
 		}
 		script += fmt.Sprintf("mount --bind %q %q && ", src, target)
 	}
-	return exec.Command("unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script + `exec "$0" "$@"`, bin}, args...)...)
-}
-
-// start runs cmd with its output collected, until the test ends.
-func start(t *testing.T, cmd *exec.Cmd) *syncBuffer {
-	t.Helper()
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return out
+	return "unshare", testenv.Args(append([]string{"-m", "--propagation", "private", "sh", "-c", script + `exec "$0" "$@"`, bin}, args...)...)
 }
 
 // accounts returns /etc/passwd and /etc/group without their "prosody"
@@ -105,7 +94,7 @@ func TestRootBecomesProsodyUser(t *testing.T) {
 	bin := testenv.Binary(t)
 	port := testenv.FreePorts(t, 1)[0]
 	cfg := rootConfig(t, port)
-	cmd := exec.Command(bin, "run", "--config", cfg)
+	prog, args := bin, testenv.Config(cfg)
 	wantUID, wantGID := "", ""
 	if out, err := exec.Command("id", "-u", "prosody").Output(); err == nil {
 		g, _ := exec.Command("getent", "group", "prosody").Output()
@@ -115,25 +104,25 @@ func TestRootBecomesProsodyUser(t *testing.T) {
 	}
 	if wantUID == "" {
 		passwd, group := accounts(t)
-		cmd = withFiles(t, map[string]string{
+		prog, args = withFiles(t, map[string]string{
 			"/etc/passwd": passwd + "prosody:x:64999:64998::/nonexistent:/usr/sbin/nologin\n",
 			"/etc/group":  group + "prosody:x:64999:\n",
 		}, bin, "run", "--config", cfg)
 		wantUID, wantGID = "64999", "64999" // the group named prosody, not the user's primary group
 	}
-	out := start(t, cmd)
-	waitOutput(t, out, "Now running as prosody")
-	if !strings.Contains(out.String(), `Running as root without prosody_user: switching to the user \"prosody\", as Prosody does`) {
+	proc := testenv.Start(t, prog, args)
+	out := proc.WaitOutput("Now running as prosody", 20*time.Second)
+	if !strings.Contains(out, `Running as root without prosody_user: switching to the user \"prosody\", as Prosody does`) {
 		t.Errorf("no line telling why:\n%s", out)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		uid, gid := ids(cmd.Process.Pid)
+		uid, gid := ids(proc.Pid())
 		if uid == wantUID && gid == wantGID {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("process runs as uid %s gid %s, want %s %s:\n%s", uid, gid, wantUID, wantGID, out)
+			t.Fatalf("process runs as uid %s gid %s, want %s %s:\n%s", uid, gid, wantUID, wantGID, proc.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -147,19 +136,12 @@ func TestRootWithoutProsodyUserIsRefused(t *testing.T) {
 	bin := testenv.Binary(t)
 	port := testenv.FreePorts(t, 1)[0]
 	passwd, group := accounts(t)
-	cmd := withFiles(t, map[string]string{"/etc/passwd": passwd, "/etc/group": group}, bin, "run", "--config", rootConfig(t, port))
-	done := make(chan error, 1)
-	out := start(t, cmd)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 5 {
-			t.Errorf("exit %v, want code 5:\n%s", err, out)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("still running without a user to become:\n%s", out)
+	prog, args := withFiles(t, map[string]string{"/etc/passwd": passwd, "/etc/group": group}, bin, "run", "--config", rootConfig(t, port))
+	proc := testenv.Start(t, prog, args)
+	if code := proc.Wait(20 * time.Second); code != 5 {
+		t.Errorf("exit %d, want code 5:\n%s", code, proc.Output())
 	}
-	if !strings.Contains(out.String(), `Refusing to run as root: set prosody_user`) || !strings.Contains(out.String(), `there is no user \"prosody\" to switch to`) {
+	if out := proc.Output(); !strings.Contains(out, `Refusing to run as root: set prosody_user`) || !strings.Contains(out, `there is no user \"prosody\" to switch to`) {
 		t.Errorf("message:\n%s", out)
 	}
 }
@@ -174,14 +156,13 @@ func TestLogLevelsAndSyslogFallback(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { info = %q; error = %q; warn = \"*syslog\" }\nmystery = 1\nmystery = 2\necho_ports = { %d, \"five\" }\n", a, b, port))
-	args := []string{"run", "--config", cfg}
-	cmd := exec.Command(bin, args...)
+	prog, args := bin, testenv.Config(cfg)
 	if _, err := os.Stat("/dev/log"); err == nil {
 		// A syslog daemon listens here: hide it from this process only.
 		testenv.NeedTool(t, "unshare", "util-linux")
-		cmd = withFiles(t, map[string]string{"/dev/log": ""}, bin, args...)
+		prog, args = withFiles(t, map[string]string{"/dev/log": ""}, bin, "run", "--config", cfg)
 	}
-	out := start(t, cmd)
+	proc := testenv.Start(t, prog, args)
 	testenv.WaitListening(t, port, loopback(port))
 	echoes(t, port)
 	logA := waitLog(t, a, "Duplicate option 'mystery'", 1)
@@ -196,10 +177,10 @@ func TestLogLevelsAndSyslogFallback(t *testing.T) {
 		t.Errorf("b.log must hold errors only:\n%s", logB)
 	}
 	// The console stands in for syslog, from warn up.
-	waitOutput(t, out, "cannot reach syslog")
-	waitOutput(t, out, "logging to the console instead")
-	waitOutput(t, out, "Duplicate option 'mystery'")
-	if strings.Contains(out.String(), "Activated service 'echo'") {
+	proc.WaitOutput("cannot reach syslog", 20*time.Second)
+	proc.WaitOutput("logging to the console instead", 20*time.Second)
+	out := proc.WaitOutput("Duplicate option 'mystery'", 20*time.Second)
+	if strings.Contains(out, "Activated service 'echo'") {
 		t.Errorf("the console standing in for syslog logs from warn up, not info:\n%s", out)
 	}
 }
@@ -252,16 +233,14 @@ mux_tls_ports = { %d }
 run_as_root = true
 ssl = { certificate = %q, key = %q }
 `, mods, port, filepath.Join(dir, "localhost.crt"), filepath.Join(dir, "localhost.key")))
-	cmd := exec.Command(bin, "run", "--config", cfg)
 	// The system's CA store, as Go reads it, is the test CA alone.
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+ca.CertFile, "SSL_CERT_DIR="+t.TempDir())
-	out := start(t, cmd)
+	proc := testenv.Start(t, bin, testenv.Config(cfg), testenv.Env("SSL_CERT_FILE="+ca.CertFile, "SSL_CERT_DIR="+t.TempDir()))
 	testenv.WaitListening(t, port, loopback(port))
 	for _, want := range []string{
 		filepath.Join(mods, "mod_mux_tls.lua") + ":2: ssl_config of service 'mux_tls': dhparam is ignored",
 		"ssl_config of service 'mux_tls': options.no_query_mtu is ignored",
 	} {
-		waitOutput(t, out, want)
+		proc.WaitOutput(want, 20*time.Second)
 	}
 	sClient := func(args ...string) string {
 		t.Helper()
@@ -282,7 +261,7 @@ ssl = { certificate = %q, key = %q }
 	if got := sClient("-cert", strangerCrt, "-key", strangerKey); strings.Contains(got, "alpn=h2") {
 		t.Errorf("a client certificate of an unknown CA was accepted:\n%s", got)
 	}
-	if strings.Count(out.String(), "dhparam is ignored") != 1 {
+	if out := proc.Output(); strings.Count(out, "dhparam is ignored") != 1 {
 		t.Errorf("the warning must be given once:\n%s", out)
 	}
 }

@@ -43,15 +43,3 @@ func writeProsodyConfig(t *testing.T, dir, data, body string) string {
 	}
 	return cfg
 }
-
-// runProsody starts the real prosody in the foreground on cfg until the
-// test ends.
-func runProsody(t *testing.T, prosody, cfg string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(prosody, "--config", cfg, "-F")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	return cmd
-}

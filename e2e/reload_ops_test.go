@@ -28,7 +28,7 @@ func TestNewFileInWildcardIncludeReloads(t *testing.T) {
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"echo\" }\ninterfaces = { \"127.0.0.1\" }\necho_ports = { %d }\nrun_as_root = true\nlog = { { to = \"file\", filename = %q } }\nInclude \"conf.d/*.cfg.lua\"\n",
 		mods, p[0], logFile)), 0o644)
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 
 	extra := filepath.Join(confd, "more.cfg.lua")
@@ -51,10 +51,10 @@ func TestRunningAsRootWarnsOnce(t *testing.T) {
 	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("reload_on_change = false\nlog = { { to = \"file\", filename = %q } }\n", logFile))
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "Running as root", 1)
 	for i := 1; i <= 2; i++ {
-		cmd.Process.Signal(syscall.SIGHUP)
+		cmd.Signal(syscall.SIGHUP)
 		waitReloaded(t, logFile, "SIGHUP", i)
 	}
 	b, _ := os.ReadFile(logFile)
@@ -73,7 +73,7 @@ func TestConsoleModuleLoadFailureLeavesNoTrace(t *testing.T) {
 	p := testenv.FreePorts(t, 2)
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nrun_as_root = true\nlog = \"error\"\n",
 		shipped, examples, p[0], p[1]))
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 	shell := func(command string) (string, error) {
 		out, err := exec.Command(bin, "shell", "--config", cfg, command).CombinedOutput()

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,20 +22,6 @@ const spinModule = `module:provides("net", { name = "spin", default_port = 1, li
 		while true do end
 	end;
 }})`
-
-// startBinary runs moonport with cfg and returns its process and a
-// channel closed when it has exited (cmd.ProcessState then says how).
-func startBinary(t *testing.T, bin, cfg string) (*exec.Cmd, <-chan struct{}) {
-	t.Helper()
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	return cmd, exited
-}
 
 // SIGTERM ends the process within shutdown_deadline whatever Lua does,
 // also with lua_timeout = 0 (no budget at all), and the log names the
@@ -56,7 +41,7 @@ func TestShutdownDeadlineBoundsARunawayCallback(t *testing.T) {
 			if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			cmd, exited := startBinary(t, bin, cfg)
+			proc := testenv.Start(t, bin, testenv.Config(cfg))
 			testenv.WaitListening(t, port, loopback(port))
 			c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 			if err != nil {
@@ -66,9 +51,9 @@ func TestShutdownDeadlineBoundsARunawayCallback(t *testing.T) {
 			fmt.Fprintf(c, "go\n")
 			testenv.WaitFile(t, logFile, "spinning now", 10*time.Second)
 			start := time.Now()
-			cmd.Process.Signal(syscall.SIGTERM)
+			proc.Signal(syscall.SIGTERM)
 			select {
-			case <-exited:
+			case <-proc.Done():
 			case <-time.After(15 * time.Second):
 				t.Fatal("SIGTERM did not end the process with a callback looping")
 			}
@@ -93,7 +78,7 @@ func TestConsoleStormAgainstTheBinary(t *testing.T) {
 	p := testenv.FreePorts(t, 2)
 	dir, _ := filepath.Abs("../examples/modules")
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nconsole_password = \"storm-password\"\nrun_as_root = true\nlog = \"error\"\n", dir, p[0], p[1]))
-	cmd, exited := startBinary(t, bin, cfg)
+	proc := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 	until := time.Now().Add(time.Second)
 	var wg sync.WaitGroup
@@ -119,8 +104,8 @@ func TestConsoleStormAgainstTheBinary(t *testing.T) {
 	}
 	wg.Wait()
 	select {
-	case <-exited:
-		t.Fatalf("moonport died under the console storm: %v", cmd.ProcessState)
+	case <-proc.Done():
+		t.Fatalf("moonport died under the console storm: %v", proc.State())
 	default:
 	}
 	if err := consoleCommand(p[0], "storm-password", "server:version()"); err != nil {

@@ -238,22 +238,10 @@ func startScaleOutNamespace(t *testing.T, unshare string) string {
 	for _, d := range pgFolders {
 		setup += fmt.Sprintf("mkdir -p %[1]s && mount -t tmpfs tmpfs %[1]s && chown postgres:postgres %[1]s || exit 1\n", d)
 	}
-	holder := exec.Command(unshare, "-n", "-m", "-p", "-f", "--kill-child", "--mount-proc", "sh", "-c", setup+"echo ready\nexec sleep infinity")
-	out, err := holder.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	holder.Stderr = os.Stderr
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
-	buf := make([]byte, 6)
-	if n, _ := out.Read(buf); string(buf[:n]) != "ready\n" {
-		t.Fatalf("the namespace setup failed (%q)", buf[:n])
-	}
+	holder := testenv.Start(t, unshare, testenv.Args("-n", "-m", "-p", "-f", "--kill-child", "--mount-proc", "sh", "-c", setup+"echo ready\nexec sleep infinity"))
+	holder.WaitOutput("ready\n", 20*time.Second)
 	// unshare -f runs the shell as its child: the namespaces' PID 1.
-	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", holder.Process.Pid, holder.Process.Pid))
+	children, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", holder.Pid(), holder.Pid()))
 	first := strings.Fields(string(children))
 	if err != nil || len(first) != 1 {
 		t.Fatalf("the namespace's first process: %q %v", children, err)

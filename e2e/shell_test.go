@@ -21,7 +21,7 @@ func TestShellInATerminal(t *testing.T) {
 	examples, _ := filepath.Abs("../examples/modules")
 	p := testenv.FreePorts(t, 2)
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"admin_telnet\", \"echo\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nconsole_ports = { %d }\necho_ports = { %d }\nlog = \"error\"\nrun_as_root = true\n", shipped, examples, p[0], p[1]))
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 
 	// One command: its output and exit status.

@@ -29,13 +29,13 @@ while os.clock() - t0 < 0.4 do end
 	}
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nrun_as_root = true\nreload_on_change = false\n"+
 		"log = { { to = \"file\", filename = %q } }\nVirtualHost \"a.example\"\nmodules_enabled = { \"slow\" }\n", dir, logFile))
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "slow module loading", 1)
-	if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	if err := cmd.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
 	waitReloaded(t, logFile, "SIGHUP", 1)
-	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+	if err := cmd.Signal(syscall.Signal(0)); err != nil {
 		t.Fatalf("moonport is gone after the SIGHUP: %v", err)
 	}
 }

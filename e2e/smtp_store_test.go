@@ -90,7 +90,7 @@ func smtpSinkRoundTrip(t *testing.T, swaks, storage string) {
 	port := testenv.FreePort(t, "tcp4")
 	data := t.TempDir()
 	cfg, logFile := smtpSinkConfig(t, "smtp_sink", port, data, storage)
-	sink := startMoonport(t, bin, cfg)
+	sink := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "Activated service 'smtp'", 1)
 	queued := regexp.MustCompile(`250 2\.0\.0 OK: queued as (\S+)`)
 	ids := map[string]bool{}
@@ -108,11 +108,10 @@ func smtpSinkRoundTrip(t *testing.T, swaks, storage string) {
 	if strings.Contains(sinkLog, "smtp_sink_dir") {
 		t.Errorf("the sink read smtp_sink_dir:\n%s", sinkLog)
 	}
-	sink.Process.Kill()
-	sink.Wait()
+	sink.Kill()
 
 	cfg, logFile = smtpSinkConfig(t, "mail_reader", port, data, storage)
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	got := waitLog(t, logFile, "mail read ", 1)
 	if !strings.Contains(got, fmt.Sprintf("mail read %d", len(smtpMessages))) {
 		t.Fatalf("the reader did not find %d messages:\n%s", len(smtpMessages), got)
@@ -136,7 +135,7 @@ func TestSMTPSinkStoreFailure(t *testing.T) {
 	port := testenv.FreePort(t, "tcp4")
 	data := t.TempDir()
 	cfg, logFile := smtpSinkConfig(t, "smtp_sink", port, data, "")
-	startMoonport(t, testenv.Binary(t), cfg)
+	testenv.Start(t, testenv.Binary(t), testenv.Config(cfg))
 	waitLog(t, logFile, "Activated service 'smtp'", 1)
 	list := filepath.Join(data, "%2a", "mail.list")
 	if err := os.MkdirAll(filepath.Join(list, "x"), 0o755); err != nil {

@@ -7,7 +7,6 @@ package e2e
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -73,14 +72,8 @@ func TestSoak(t *testing.T) {
 	p := soakPorts{testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4"), testenv.FreePort(t, "tcp4")}
 	cfg := filepath.Join(dir, "prosody.cfg.lua")
 	writeSoakConfig(t, cfg, dir, p, false)
-	cmd := exec.Command(bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
-	pid := cmd.Process.Pid
+	proc := testenv.Start(t, bin, testenv.Config(cfg))
+	pid := proc.Pid()
 	addr := func(port int) string { return fmt.Sprintf("127.0.0.1:%d", port) }
 	base := []string{addr(p.echo), addr(p.console), addr(p.spin)}
 	withExtra := append([]string{addr(p.extra)}, base...)
@@ -107,7 +100,7 @@ func TestSoak(t *testing.T) {
 	reload := func(withExtraPort bool) {
 		t.Helper()
 		writeSoakConfig(t, cfg, dir, p, withExtraPort)
-		if err := cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		if err := proc.Signal(syscall.SIGHUP); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,12 +140,11 @@ func TestSoak(t *testing.T) {
 	spin := testenv.DialLine(t, p.spin)
 	spin.Send("spin\n")
 	spin.Send("x\n") // queued behind the looping callback
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := proc.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-exited:
-		exited <- nil // for the cleanup
+	case <-proc.Done():
 	case <-time.After(20 * time.Second):
 		t.Fatal("SIGTERM with a looping callback: still running 20 s later (shutdown_deadline = 2)")
 	}

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -52,33 +49,30 @@ func TestStorageConfigSQLite(t *testing.T) {
 	const badMessage = `:7: sql = { database = "prosody", driver = "MySQL" }: driver "MySQL" is one of Prosody's but not moonport's: write driver = "SQLite3" (a database file) or driver = "PostgreSQL"`
 
 	config(bad)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "run", "--config", cfg).CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), cfg+badMessage) {
-		t.Fatalf("starting with a bad sql option: %v\n%s\nwant exit 1 and %q", err, out, badMessage)
+	refused := testenv.Start(t, bin, testenv.Config(cfg))
+	if code := refused.Wait(30 * time.Second); code != 1 || !strings.Contains(refused.Output(), cfg+badMessage) {
+		t.Fatalf("starting with a bad sql option: exit %d\n%s\nwant exit 1 and %q", code, refused.Output(), badMessage)
 	}
 
 	config(good)
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "store-test load 1", 1)
 	if _, err := os.Stat(filepath.Join(dir, "moonport.sqlite")); err != nil {
 		t.Fatalf("the SQLite database in data_path: %v", err)
 	}
 	config(bad)
 	os.WriteFile(mod, []byte(tableCounter+"-- a new version\n"), 0o644)
-	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Signal(syscall.SIGHUP)
 	if log := waitLog(t, logFile, "Reload (SIGHUP) failed, still running the previous config: "+cfg+":7: sql = ", 1); !strings.Contains(log, "is one of Prosody's but not moonport's") {
 		t.Errorf("the failed reload's log:\n%s", log)
 	}
 	config(good)
-	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Signal(syscall.SIGHUP)
 	waitLog(t, logFile, "store-test load 2", 1) // the process went on, its data in SQLite
 
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-	startMoonport(t, bin, cfg)
+	cmd.Signal(syscall.SIGTERM)
+	cmd.Wait(20 * time.Second)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "store-test load 3", 1)
 
 	// The console lists the store, as the docs show it.

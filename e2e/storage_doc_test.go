@@ -66,12 +66,7 @@ VirtualHost "a.example"
 		t.Fatal(err)
 	}
 	bin := testenv.Binary(t)
-	server := exec.Command(bin, "run")
-	server.Dir = dir
-	if err := server.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { server.Process.Kill(); server.Wait() })
+	testenv.Start(t, bin, testenv.Args("run"), testenv.Dir(dir))
 	waitLog(t, filepath.Join(dir, "moonport.log"), "doc store written", 2)
 	testenv.WaitListening(t, console, loopback(console))
 	shell := exec.Command("sh", "-c", string(block[1]))

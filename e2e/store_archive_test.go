@@ -32,11 +32,10 @@ func TestArchiveStoreOutlivesRestart(t *testing.T) {
 	}
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nrun_as_root = true\nreload_on_change = false\n"+
 		"log = { { to = \"file\", filename = %q } }\nVirtualHost \"a.example\"\nmodules_enabled = { \"loads\" }\n", dir, logFile))
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "archive-test loads 1", 1)
-	cmd.Process.Kill()
-	cmd.Wait()
-	startMoonport(t, bin, cfg)
+	cmd.Kill()
+	testenv.Start(t, bin, testenv.Config(cfg))
 	waitLog(t, logFile, "archive-test loads 2", 1)
 	list := filepath.Join(filepath.Dir(cfg), "a%2eexample", "loads.list")
 	out := testenv.ProsodyLua(t, fmt.Sprintf(`local st = require "util.stanza"

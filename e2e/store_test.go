@@ -36,18 +36,17 @@ func TestOpenStoreOutlivesReload(t *testing.T) {
 		}
 		cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nrun_as_root = true\nreload_on_change = false\n%s"+
 			"log = { { to = \"file\", filename = %q } }\nVirtualHost \"a.example\"\nmodules_enabled = { \"counter\" }\n", dir, c.storage, logFile))
-		cmd := startMoonport(t, bin, cfg)
+		cmd := testenv.Start(t, bin, testenv.Config(cfg))
 		waitLog(t, logFile, "store-test load 1", 1)
 		if err := os.WriteFile(mod, []byte(storeCounter+"-- a new version\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd.Process.Signal(syscall.SIGHUP)
+		cmd.Signal(syscall.SIGHUP)
 		waitReloaded(t, logFile, "SIGHUP", 1)
 		waitLog(t, logFile, "store-test load 2", 1)
 
-		cmd.Process.Kill()
-		cmd.Wait()
-		startMoonport(t, bin, cfg)
+		cmd.Kill()
+		testenv.Start(t, bin, testenv.Config(cfg))
 		n := 1
 		if c.storage != "" {
 			n = 2 // the second "load 1"

@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -20,12 +18,9 @@ import (
 func TestStrayUpgradeVariableIsRefused(t *testing.T) {
 	bin := testenv.Binary(t)
 	port := testenv.FreePorts(t, 1)[0]
-	cmd := exec.Command(bin, "run", "--config", echoConfig(t, port, ""))
-	cmd.Env = append(os.Environ(), "MOONPORT_UPGRADE_FDS=4:tcp4:127.0.0.1:1")
-	out, err := cmd.CombinedOutput()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitUsage || !strings.Contains(string(out), "unset it to start normally") {
-		t.Errorf("exit %v, output %q; want code %d and what to do", err, out, exitUsage)
+	p := testenv.Start(t, bin, testenv.Config(echoConfig(t, port, "")), testenv.Env("MOONPORT_UPGRADE_FDS=4:tcp4:127.0.0.1:1"))
+	if code := p.Wait(20 * time.Second); code != exitUsage || !strings.Contains(p.Output(), "unset it to start normally") {
+		t.Errorf("exit %d, output %q; want code %d and what to do", code, p.Output(), exitUsage)
 	}
 }
 
@@ -38,20 +33,15 @@ func TestUpgradeHandsOverActivatedSockets(t *testing.T) {
 	port := testenv.FreePorts(t, 1)[0]
 	logFile := filepath.Join(t.TempDir(), "moonport.log")
 	cfg := echoConfig(t, port, fmt.Sprintf("log = { { to = \"file\", filename = %q } }\nnetwork_settings = { shutdown_deadline = 1 }\n", logFile))
-	cmd := exec.Command(activate, "-l", loopback(port), bin, "run", "--config", cfg)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() { cmd.Process.Kill(); killServing(cfg) }()
+	proc := testenv.Start(t, activate, testenv.Args("-l", loopback(port), bin, "run", "--config", cfg))
+	defer killServing(cfg)
 	testenv.WaitListening(t, port, loopback(port)) // systemd-socket-activate's own socket
 	echoes(t, port)                                // which starts moonport on the first connection
 	waitLog(t, logFile, "uses the socket systemd passed", 1)
 
-	cmd.Process.Signal(syscall.SIGUSR2)
+	proc.Signal(syscall.SIGUSR2)
 	select {
-	case <-exited:
+	case <-proc.Done():
 	case <-time.After(20 * time.Second):
 		b, _ := os.ReadFile(logFile)
 		t.Fatalf("the old process did not exit after the upgrade:\n%s", b)

@@ -42,7 +42,7 @@ func TestSetWorkersCopiesServeAndReload(t *testing.T) {
 	cfg := filepath.Join(dir, "moonport.cfg.lua")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("plugin_paths = { %q, %q }\nmodules_enabled = { \"who\", \"admin_telnet\" }\ninterfaces = { \"127.0.0.1\" }\nlocal_interfaces = { \"127.0.0.1\" }\nwho_ports = { %d }\nconsole_ports = { %d }\nrun_as_root = true\nreload_on_change = false\nshared_dicts = { e2e = \"64k\" }\nlog = { { to = \"file\", filename = %q } }\n",
 		dir, shipped, p[0], p[1], logFile)), 0o644)
-	cmd := startMoonport(t, bin, cfg)
+	cmd := testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 
 	// ask opens n connections, one line each, and returns the copies that
@@ -69,7 +69,7 @@ func TestSetWorkersCopiesServeAndReload(t *testing.T) {
 	}
 
 	os.WriteFile(modFile, []byte(whoModule("v2", 3)), 0o644)
-	cmd.Process.Signal(syscall.SIGHUP)
+	cmd.Signal(syscall.SIGHUP)
 	waitReloaded(t, logFile, "SIGHUP", 1)
 	copies, hits = ask("v2", 6)
 	if !copies["3"] || !copies["4"] || !copies["5"] || len(copies) != 3 || hits != "10" {
@@ -93,7 +93,7 @@ func TestRateLimitExampleCountsAcrossCopies(t *testing.T) {
 	port := testenv.FreePorts(t, 1)[0]
 	cfg := testenv.WriteConfig(t, fmt.Sprintf("plugin_paths = { %q }\nmodules_enabled = { \"rate_limit\" }\ninterfaces = { \"127.0.0.1\" }\nrun_as_root = true\nrate_limit_ports = { %d }\nrate_limit_workers = 2\nrate_limit_max = 5\nrate_limit_window = 60\nshared_dicts = { rate_limit = \"1M\" }\n",
 		mods, port))
-	startMoonport(t, bin, cfg)
+	testenv.Start(t, bin, testenv.Config(cfg))
 	testenv.WaitListening(t, port, loopback(port))
 	a, b := testenv.DialLine(t, port), testenv.DialLine(t, port)
 	defer a.Close()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,8 +45,9 @@ func halfClosed(t *testing.T, port int) string {
 
 const halfClosedWant = "hello from compat\nABC 3\nLAST 4\n"
 
-// waitPort waits until something accepts connections on port.
-func waitPort(t *testing.T, port int, exited <-chan error) {
+// waitPort waits until something accepts connections on port, failing at
+// once if server exits first.
+func waitPort(t *testing.T, port int, server *testenv.Process) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -57,8 +57,8 @@ func waitPort(t *testing.T, port int, exited <-chan error) {
 			return
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("server exited before listening: %v", err)
+		case <-server.Done():
+			t.Fatalf("server exited before listening: %v\n%s", server.Err(), server.Output())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
@@ -104,17 +104,7 @@ VirtualHost "localhost"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(prosody, "--config", cfgPath, "-F")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	}()
-	waitPort(t, pport, exited)
+	waitPort(t, pport, testenv.Start(t, prosody, testenv.Args("--config", cfgPath, "-F")))
 	if got := transcript(t, pport); got != want {
 		log, _ := os.ReadFile(filepath.Join(dir, "prosody.log"))
 		t.Fatalf("prosody said %q, want %q\n%s", got, want, strings.TrimSpace(string(log)))

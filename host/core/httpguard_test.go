@@ -311,26 +311,18 @@ listeners = { lb = { service = "http", bind = "127.0.0.1:%d", proxy_protocol = t
 
 // startHAProxy runs HAProxy with cfg until the test ends and waits for
 // its frontends.
-func startHAProxy(t *testing.T, cfg string, frontends ...int) *strings.Builder {
+func startHAProxy(t *testing.T, cfg string, frontends ...int) *testenv.Process {
 	t.Helper()
 	bin := testenv.NeedTool(t, "haproxy", "haproxy")
 	file := filepath.Join(t.TempDir(), "haproxy.cfg")
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-db", "-f", file)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	hp := testenv.Start(t, bin, testenv.Args("-db", "-f", file))
 	for _, p := range frontends {
-		waitPort(t, p, exited)
+		waitPort(t, p, hp)
 	}
-	return out
+	return hp
 }
 
 // TestProxyV2TLVsFromHAProxy puts HAProxy in front, terminating TLS and
@@ -397,7 +389,7 @@ backend probe
 		d := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.9")}}
 		c, err := tls.DialWithDialer(d, "tcp", fmt.Sprintf("127.0.0.1:%d", port), &tls.Config{ServerName: sni, InsecureSkipVerify: true})
 		if err != nil {
-			t.Fatalf("%v\n%s", err, out)
+			t.Fatalf("%v\n%s", err, out.Output())
 		}
 		return c
 	}
@@ -423,11 +415,11 @@ backend probe
 	defer c.Close()
 	local := c.NetConn().LocalAddr().(*net.TCPAddr)
 	if got, ok := greeted(c); !ok || got != fmt.Sprintf("hello 127.0.0.9 %d", local.Port) {
-		t.Errorf("Lua listener behind HAProxy (%d-byte header): %q\n%s", size, got, out)
+		t.Errorf("Lua listener behind HAProxy (%d-byte header): %q\n%s", size, got, out.Output())
 	}
 	got := curl(t, "-k", "--interface", "127.0.0.9", "--resolve", fmt.Sprintf("%s:%d:127.0.0.1", sni, feWeb), fmt.Sprintf("https://%s:%d/r/hello", sni, feWeb))
 	if got != "hello 127.0.0.9" {
-		t.Errorf("HTTP listener behind HAProxy (%d-byte header): %q\n%s", size, got, out)
+		t.Errorf("HTTP listener behind HAProxy (%d-byte header): %q\n%s", size, got, out.Output())
 	}
 	// The allow list applies to the client behind the proxy.
 	bin := testenv.NeedTool(t, "curl", "curl")

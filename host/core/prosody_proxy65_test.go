@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,14 +29,7 @@ func startProsody(t *testing.T, cfg string, port int) {
 	if err := os.WriteFile(file, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--config", file, "-F")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
+	testenv.Start(t, bin, testenv.Args("--config", file, "-F"))
 	testenv.WaitListening(t, port, fmt.Sprintf("127.0.0.1:%d", port))
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -248,17 +247,9 @@ backend be1
 backend be2
 	server moonport 127.0.0.1:%d send-proxy-v2 source 127.0.0.1
 `, fe1, fe2, v1, v2)), 0o644)
-	cmd := exec.Command(haproxy, "-db", "-f", cfg)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	waitPort(t, fe1, exited)
-	waitPort(t, fe2, exited)
+	hp := testenv.Start(t, haproxy, testenv.Args("-db", "-f", cfg))
+	waitPort(t, fe1, hp)
+	waitPort(t, fe2, hp)
 	for _, c := range []struct {
 		name string
 		port int
@@ -270,7 +261,7 @@ backend be2
 		local := conn.LocalAddr().(*net.TCPAddr)
 		got, ok := greeted(conn)
 		if want := fmt.Sprintf("hello 127.0.0.9 %d", local.Port); !ok || got != want {
-			t.Errorf("%s: module saw %q, want %q\n%s", c.name, got, want, out)
+			t.Errorf("%s: module saw %q, want %q\n%s", c.name, got, want, hp.Output())
 		}
 		fmt.Fprintf(conn, "through\n")
 		if got, _ := greeted(conn); got != "echo through" {

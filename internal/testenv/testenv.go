@@ -1,6 +1,8 @@
 // Package testenv helps tests that drive real programs (openssl, swaks,
 // prosody, tmux, ss): on CI a missing program is a failure of .ci/run,
-// elsewhere the test is skipped with the package to install.
+// elsewhere the test is skipped with the package to install. Start runs a
+// program (the built binary most often) in the background until its test
+// ends; nothing here may be imported outside tests.
 package testenv
 
 import (
