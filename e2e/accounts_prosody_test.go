@@ -72,14 +72,7 @@ func accountsBeside(t *testing.T, storageCfg string) {
 	testenv.Start(t, bin, testenv.Config(testenv.WriteConfig(t, common+fmt.Sprintf("plugin_paths = { %q, %q }\nlog = { { to = \"file\", filename = %q } }\n"+
 		"http_ports = { %d }\nhttp_interfaces = { \"127.0.0.1\" }\nhttps_ports = { }\n", prosodyModules, plugins, logFile, p[1])+
 		"VirtualHost \"example.com\"\nmodules_enabled = { \"register_web\", \"um_admin\" }\n")))
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("moonport's log:\n%s", b)
-			b, _ = os.ReadFile(filepath.Join(data, "prosody.log"))
-			t.Logf("Prosody's log:\n%s", b)
-		}
-	})
+	logsOnFailure(t, logFile, filepath.Join(data, "prosody.log"))
 	testenv.WaitListening(t, p[0], loopback(p[0]))
 	testenv.WaitListening(t, p[1], loopback(p[1]))
 

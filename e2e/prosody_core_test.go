@@ -165,14 +165,7 @@ func dovecotAuthBeside(t *testing.T, storageCfg string) {
 		t.Fatalf("moonport's log:\n%s", b)
 	}
 
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logFile)
-			t.Logf("moonport's log:\n%s", b)
-			b, _ = os.ReadFile(filepath.Join(data, "prosody.log"))
-			t.Logf("Prosody's log:\n%s", b)
-		}
-	})
+	logsOnFailure(t, logFile, filepath.Join(data, "prosody.log"))
 	want, got := dovecotAnswers(t, p[0]), dovecotAnswers(t, p[1])
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("moonport answered\n%s\nProsody\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -43,3 +43,16 @@ func writeProsodyConfig(t *testing.T, dir, data, body string) string {
 	}
 	return cfg
 }
+
+// logsOnFailure shows moonport's and Prosody's log files in the test's
+// log when the test has failed, at its end.
+func logsOnFailure(t *testing.T, moonportLog, prosodyLog string) {
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(moonportLog)
+			t.Logf("moonport's log:\n%s", b)
+			b, _ = os.ReadFile(prosodyLog)
+			t.Logf("Prosody's log:\n%s", b)
+		}
+	})
+}

@@ -107,14 +107,5 @@ func driverStores(L *lua.LState, inst *Instance, host string, b storage.Backend)
 	if err != nil {
 		return result(L, lua.LNil, err)
 	}
-	i := 0
-	L.Push(L.NewFunction(func(L *lua.LState) int {
-		if i >= len(names) {
-			return 0
-		}
-		i++
-		L.Push(lua.LString(names[i-1]))
-		return 1
-	}))
-	return 1
+	return pushNames(L, names)
 }

@@ -145,16 +145,7 @@ func umUsers(L *lua.LState) int {
 	if err != nil {
 		return pushFail(L, err.Error())
 	}
-	i := 0
-	L.Push(L.NewFunction(func(L *lua.LState) int {
-		if i >= len(names) {
-			return 0
-		}
-		i++
-		L.Push(lua.LString(names[i-1]))
-		return 1
-	}))
-	return 1
+	return pushNames(L, names)
 }
 
 // builtinFuncs are the built-in provider's functions, with the
