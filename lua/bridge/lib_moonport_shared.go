@@ -21,35 +21,62 @@ import (
 
 func init() {
 	registerLibrary("moonport.shared", funcsLibrary(sharedFuncs))
-	registerModuleMethods(map[string]lua.LGFunction{"shared_dict": moduleSharedDict})
+	registerModuleMethods(map[string]lua.LGFunction{"shared_dict": dictNamedAt(2)})
 }
 
 // sharedFuncs is require "moonport.shared": dict(name) and list(), the
 // dictionaries in use with their entries, bytes and capacity (the
 // console's dict:list()).
 var sharedFuncs = map[string]lua.LGFunction{
-	"dict": sharedDictFn,
+	"dict": dictNamedAt(1),
 	"list": sharedList,
 }
 
-// dictMethods are a dictionary's methods, called as dict:get(key).
+// dictMethods are a dictionary's methods, called as dict:get(key). Each
+// is only its own logic: onDict and keyed check the arguments they share.
 var dictMethods = map[string]lua.LGFunction{
-	"get":           dictGet,
-	"get_stale":     dictGetStale,
-	"set":           dictStore(shareddict.ModeSet),
-	"safe_set":      dictStore(shareddict.ModeSafeSet),
-	"add":           dictStore(shareddict.ModeAdd),
-	"safe_add":      dictStore(shareddict.ModeSafeAdd),
-	"replace":       dictStore(shareddict.ModeReplace),
-	"incr":          dictIncr,
-	"delete":        dictDelete,
-	"expire":        dictExpire,
-	"ttl":           dictTTL,
-	"get_keys":      dictGetKeys,
-	"flush_all":     dictFlushAll,
-	"flush_expired": dictFlushExpired,
-	"capacity":      dictCapacity,
-	"free_space":    dictFreeSpace,
+	"get":           keyed(dictGet),
+	"get_stale":     keyed(dictGetStale),
+	"set":           keyed(dictStore(shareddict.ModeSet)),
+	"safe_set":      keyed(dictStore(shareddict.ModeSafeSet)),
+	"add":           keyed(dictStore(shareddict.ModeAdd)),
+	"safe_add":      keyed(dictStore(shareddict.ModeSafeAdd)),
+	"replace":       keyed(dictStore(shareddict.ModeReplace)),
+	"incr":          keyed(dictIncr),
+	"delete":        keyed(dictDelete),
+	"expire":        keyed(dictExpire),
+	"ttl":           keyed(dictTTL),
+	"get_keys":      onDict(dictGetKeys),
+	"flush_all":     onDict(dictFlushAll),
+	"flush_expired": onDict(dictFlushExpired),
+	"capacity":      onDict(dictCapacity),
+	"free_space":    onDict(dictFreeSpace),
+}
+
+// dictMethod is a method's logic, given the dictionary it was called on.
+type dictMethod func(L *lua.LState, d *shareddict.Dict) int
+
+// keyedMethod is the logic of a method whose argument 2 is a key, given
+// the dictionary and the key.
+type keyedMethod func(L *lua.LState, d *shareddict.Dict, key string) int
+
+// onDict makes m a Lua method: argument 1 must be a dictionary.
+func onDict(m dictMethod) lua.LGFunction {
+	return func(L *lua.LState) int { return m(L, checkDict(L)) }
+}
+
+// keyed makes m a Lua method: argument 1 must be a dictionary, and a nil
+// or empty key (argument 2) returns nil and the error, as OpenResty's
+// methods all do, without calling m.
+func keyed(m keyedMethod) lua.LGFunction {
+	return func(L *lua.LState) int {
+		d := checkDict(L)
+		key, ok := dictKey(L)
+		if !ok {
+			return 2
+		}
+		return m(L, d, key)
+	}
 }
 
 // registryKey holds a state's table of dictionaries by name, and its
@@ -65,7 +92,7 @@ func dictObject(L *lua.LState, inst *Instance, name string) lua.LValue {
 		mt := L.NewTable()
 		mt.RawSetString("__index", L.SetFuncs(L.NewTable(), dictMethods))
 		mt.RawSetString("__name", lua.LString("shared dict"))
-		mt.RawSetString("__tostring", L.NewFunction(dictToString))
+		mt.RawSetString("__tostring", L.NewFunction(onDict(dictToString)))
 		cache.RawSetInt(1, mt)
 		reg.RawSetString(sharedRegistryKey, cache)
 	}
@@ -87,16 +114,13 @@ func checkDictName(L *lua.LState, n int) string {
 	return name
 }
 
-// moduleSharedDict is module:shared_dict(name).
-func moduleSharedDict(L *lua.LState) int {
-	L.Push(dictObject(L, instanceOf(L), checkDictName(L, 2)))
-	return 1
-}
-
-// sharedDictFn is shared.dict(name).
-func sharedDictFn(L *lua.LState) int {
-	L.Push(dictObject(L, instanceOf(L), checkDictName(L, 1)))
-	return 1
+// dictNamedAt is a function returning the dictionary named by argument
+// n: shared.dict(name) (1) and module:shared_dict(name) (2).
+func dictNamedAt(n int) lua.LGFunction {
+	return func(L *lua.LState) int {
+		L.Push(dictObject(L, instanceOf(L), checkDictName(L, n)))
+		return 1
+	}
 }
 
 // sharedList is shared.list(): { { name, entries, bytes, capacity }, … }
@@ -115,8 +139,8 @@ func sharedList(L *lua.LState) int {
 	return 1
 }
 
-func dictToString(L *lua.LState) int {
-	L.Push(lua.LString("shared dict: " + checkDict(L).Name()))
+func dictToString(L *lua.LState, d *shareddict.Dict) int {
+	L.Push(lua.LString("shared dict: " + d.Name()))
 	return 1
 }
 
@@ -174,12 +198,7 @@ func pushValue(L *lua.LState, v shareddict.Value) {
 
 // dictGet is dict:get(key): the value and, when not 0, its flags; nil
 // when absent.
-func dictGet(L *lua.LState) int {
-	d := checkDict(L)
-	key, ok := dictKey(L)
-	if !ok {
-		return 2
-	}
+func dictGet(L *lua.LState, d *shareddict.Dict, key string) int {
 	v, flags := d.Get(key)
 	pushValue(L, v)
 	if flags != 0 && v.Kind != shareddict.KindNone {
@@ -190,12 +209,7 @@ func dictGet(L *lua.LState) int {
 }
 
 // dictGetStale is dict:get_stale(key): value, flags, stale.
-func dictGetStale(L *lua.LState) int {
-	d := checkDict(L)
-	key, ok := dictKey(L)
-	if !ok {
-		return 2
-	}
+func dictGetStale(L *lua.LState, d *shareddict.Dict, key string) int {
 	v, flags, stale := d.GetStale(key)
 	pushValue(L, v)
 	if v.Kind == shareddict.KindNone {
@@ -212,13 +226,8 @@ func dictGetStale(L *lua.LState) int {
 
 // dictStore is dict:set / safe_set / add / safe_add / replace(key, value,
 // exptime, flags): true, nil, forcible; or false, the error, forcible.
-func dictStore(mode shareddict.Mode) lua.LGFunction {
-	return func(L *lua.LState) int {
-		d := checkDict(L)
-		key, ok := dictKey(L)
-		if !ok {
-			return 2
-		}
+func dictStore(mode shareddict.Mode) keyedMethod {
+	return func(L *lua.LState, d *shareddict.Dict, key string) int {
 		var v shareddict.Value
 		switch x := L.Get(3).(type) {
 		case lua.LString:
@@ -253,12 +262,7 @@ func pushStoreResult(L *lua.LState, ok bool, err error, forcible bool) int {
 
 // dictIncr is dict:incr(key, value, init, init_ttl): the new number, nil,
 // forcible; or nil and the error.
-func dictIncr(L *lua.LState) int {
-	d := checkDict(L)
-	key, ok := dictKey(L)
-	if !ok {
-		return 2
-	}
+func dictIncr(L *lua.LState, d *shareddict.Dict, key string) int {
 	n := float64(L.CheckNumber(3))
 	init, hasInit := L.Get(4).(lua.LNumber)
 	if !hasInit && L.Get(4) != lua.LNil {
@@ -280,22 +284,13 @@ func dictIncr(L *lua.LState) int {
 }
 
 // dictDelete is dict:delete(key).
-func dictDelete(L *lua.LState) int {
-	d := checkDict(L)
-	if key, ok := dictKey(L); ok {
-		d.Delete(key)
-		return 0
-	}
-	return 2
+func dictDelete(L *lua.LState, d *shareddict.Dict, key string) int {
+	d.Delete(key)
+	return 0
 }
 
 // dictExpire is dict:expire(key, exptime): true, or nil and "not found".
-func dictExpire(L *lua.LState) int {
-	d := checkDict(L)
-	key, ok := dictKey(L)
-	if !ok {
-		return 2
-	}
+func dictExpire(L *lua.LState, d *shareddict.Dict, key string) int {
 	if err := d.Expire(key, float64(L.CheckNumber(3))); err != nil {
 		failed(L, err.Error())
 		return 2
@@ -306,12 +301,7 @@ func dictExpire(L *lua.LState) int {
 
 // dictTTL is dict:ttl(key): seconds left (0: never expires), or nil and
 // "not found".
-func dictTTL(L *lua.LState) int {
-	d := checkDict(L)
-	key, ok := dictKey(L)
-	if !ok {
-		return 2
-	}
+func dictTTL(L *lua.LState, d *shareddict.Dict, key string) int {
 	ttl, err := d.TTL(key)
 	if err != nil {
 		failed(L, err.Error())
@@ -322,8 +312,7 @@ func dictTTL(L *lua.LState) int {
 }
 
 // dictGetKeys is dict:get_keys(max): up to max keys (default 1024, 0 all).
-func dictGetKeys(L *lua.LState) int {
-	d := checkDict(L)
+func dictGetKeys(L *lua.LState, d *shareddict.Dict) int {
 	out := L.NewTable()
 	for _, k := range d.Keys(L.OptInt(2, 1024)) {
 		out.Append(lua.LString(k))
@@ -332,25 +321,25 @@ func dictGetKeys(L *lua.LState) int {
 	return 1
 }
 
-func dictFlushAll(L *lua.LState) int {
-	checkDict(L).FlushAll()
+func dictFlushAll(L *lua.LState, d *shareddict.Dict) int {
+	d.FlushAll()
 	return 0
 }
 
 // dictFlushExpired is dict:flush_expired(max): how many it removed.
-func dictFlushExpired(L *lua.LState) int {
-	L.Push(lua.LNumber(checkDict(L).FlushExpired(L.OptInt(2, 0))))
+func dictFlushExpired(L *lua.LState, d *shareddict.Dict) int {
+	L.Push(lua.LNumber(d.FlushExpired(L.OptInt(2, 0))))
 	return 1
 }
 
-func dictCapacity(L *lua.LState) int {
-	L.Push(lua.LNumber(checkDict(L).Capacity()))
+func dictCapacity(L *lua.LState, d *shareddict.Dict) int {
+	L.Push(lua.LNumber(d.Capacity()))
 	return 1
 }
 
 // dictFreeSpace is dict:free_space(): the capacity its entries leave.
-func dictFreeSpace(L *lua.LState) int {
-	st := checkDict(L).Stats()
+func dictFreeSpace(L *lua.LState, d *shareddict.Dict) int {
+	st := d.Stats()
 	L.Push(lua.LNumber(max(st.Capacity-st.Bytes, 0)))
 	return 1
 }

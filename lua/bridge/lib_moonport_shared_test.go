@@ -136,3 +136,30 @@ func TestSharedDictSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedDictArgErrors: the errors each kind of argument check gives,
+// the same for every method sharing it.
+func TestSharedDictArgErrors(t *testing.T) {
+	tr := newTestRuntime(t, "", map[string]string{"a": dictModule})
+	inst := tr.load(t, "a")
+	for _, c := range []struct{ code, want string }{
+		{`return pcall(d.get, {}, "k")`, "expected a shared dict (call its methods with ':', as dict:get(key))"},
+		{`return pcall(d.capacity, "t")`, "expected a shared dict (call its methods with ':', as dict:get(key))"},
+		{`return pcall(getmetatable(d).__tostring, {})`, "expected a shared dict"},
+		{`return pcall(d.get, d, {})`, "the key must be a string or a number, not a table"},
+		{`return pcall(d.set, d, true, 1)`, "the key must be a string or a number, not a boolean"},
+		{`return pcall(shared.dict, "")`, "a shared dict needs a name"},
+		{`return pcall(module.shared_dict, module, "")`, "a shared dict needs a name"},
+		{`return pcall(d.incr, d, "n", 1, "ten")`, "init must be a number"},
+		{`return d:delete(nil)`, "nil nil key"},
+		{`return d:incr("", 1)`, "nil empty key"},
+		{`return d:get_stale("")`, "nil empty key"},
+		{`return d:ttl(nil)`, "nil nil key"},
+		{`return d:expire("", 1)`, "nil empty key"},
+		{`return d:add(nil, 1)`, "nil nil key"},
+	} {
+		if got := dictRun(t, inst, c.code); !strings.Contains(got, c.want) {
+			t.Errorf("%s: got %q, want it to contain %q", c.code, got, c.want)
+		}
+	}
+}
