@@ -1,10 +1,3 @@
-// Package luaval converts values between Lua states and plain Go data.
-//
-// Config options and shared state must outlive the Lua state that produced
-// them and be readable from others, so they are held in host/value's model:
-// nil, bool, float64, string and *value.Table. This package owns the two
-// conversions (ToGo, ToLua) and gopher-lua's syntax messages; it knows
-// nothing of config files, modules or sockets.
 package luaval
 
 import (

@@ -173,3 +173,23 @@ func TestSyntaxMessage(t *testing.T) {
 		t.Errorf("SyntaxMessage: %q", got)
 	}
 }
+
+// A table met twice is copied twice, and metatables are left behind (the
+// package comment's comparison with the copy between live states).
+func TestSharingAndMetatablesNotKept(t *testing.T) {
+	L1, L2 := lua.NewState(), lua.NewState()
+	defer L1.Close()
+	defer L2.Close()
+	g, err := ToGo(eval(t, L1, `local s = setmetatable({ 1 }, { __index = function() return "mt" end }) return { a = s, b = s }`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := ToLua(L2, g).(*lua.LTable)
+	a, b := back.RawGetString("a").(*lua.LTable), back.RawGetString("b").(*lua.LTable)
+	if a == b {
+		t.Error("one table met twice came back as one table")
+	}
+	if L2.GetMetatable(a) != lua.LNil || L2.GetField(a, "x") != lua.LNil {
+		t.Errorf("the metatable came along: %v", L2.GetMetatable(a))
+	}
+}
