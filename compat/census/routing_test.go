@@ -43,6 +43,7 @@ var routingRules = []routingRule{
 	{"reads XMPP sessions (full_sessions / bare_sessions / core.sessionmanager)", regexp.MustCompile(`\b(full_sessions|bare_sessions)\b|core\.sessionmanager`)},
 	{"parses XMPP streams (util.xmppstream)", regexp.MustCompile(`util\.xmppstream`)},
 	{"authenticates XMPP streams (util.sasl)", regexp.MustCompile(`["']util\.sasl`)},
+	{"reads MUC rooms (mod_muc's rooms / get_room_from_jid / each_room)", regexp.MustCompile(`\bmodules\.muc\b|\.get_room_from_jid\(|\.each_room\(`)},
 	{"adds XMPP ad-hoc commands (module:provides / add_item \"adhoc\")", regexp.MustCompile(`module:(provides|add_item)\(\s*["']adhoc["']`)},
 }
 

@@ -23,6 +23,8 @@ func TestRoutingRules(t *testing.T) {
 		`module:add_feature("urn:xmpp:ping")`:                               routingRules[3].Why,
 		`module:provides("auth", provider)`:                                 routingRules[4].Why,
 		`local sasl = require "util.sasl";`:                                 routingRules[7].Why,
+		`local muc = hosts[host].modules.muc`:                               routingRules[8].Why,
+		`for room in muc.each_room() do end`:                                routingRules[8].Why,
 		`module:hook("http-provider", f) module:hook("config-reloaded", g)`: "",
 		`module:provides("http", { route = {} })`:                           "",
 		`module:hook("item-added/http-provider", f)`:                        "",

@@ -215,6 +215,9 @@ type argv struct {
 	local []lua.LValue
 	x     []any
 	held  []*Instance // when Go calls: the states its goroutine holds
+	// after, when set, sees the arguments as fn's state got them, once fn
+	// has returned, in that state (event_writeback.go).
+	after func(target *Instance, args []lua.LValue)
 }
 
 func (a *argv) exported() []any {
@@ -241,8 +244,12 @@ func (a *argv) callIn(target *Instance, fn *lua.LFunction, what string) (local [
 	var failed error // fn's own error; within's is that it could not run fn
 	err = within(a.from, chain, target, func() {
 		var res []lua.LValue
-		res, failed = target.protect(what, fn, lua.MultRet, target.importAll(args)...)
+		in := target.importAll(args)
+		res, failed = target.protect(what, fn, lua.MultRet, in...)
 		x = target.exportAll(res)
+		if a.after != nil {
+			a.after(target, in)
+		}
 	})
 	if err == nil {
 		err = failed

@@ -79,8 +79,10 @@ func TestDependsOnADisabledModuleFails(t *testing.T) {
 }
 
 var failingModules = map[string]string{
-	"broken":  `error("broken on purpose")`,
-	"stanzas": `local xs = require "util.xmppstream"`,
+	"broken":    `error("broken on purpose")`,
+	"stanzas":   `local xs = require "util.xmppstream"`,
+	"stanzalog": `local lom = require "lxp.lom"`, // as mod_muc_log_http reads logged stanzas
+	"onroster":  `module:depends("roster")`,      // an XMPP module's dependant
 	"features": `module:add_feature("urn:xmpp:ping")
 module:hook_tag("jabber:client", "message", function() end)`,
 	"echo": `module:provides("net", { name = "echo", listener = {}, default_port = 7 })`,
@@ -88,7 +90,7 @@ module:hook_tag("jabber:client", "message", function() end)`,
 
 const failingConfig = `modules_enabled = { "roster", "nope", "echo" }
 VirtualHost "x.example"
-	modules_enabled = { "broken", "stanzas", "features", "s2s" }
+	modules_enabled = { "broken", "stanzas", "features", "s2s", "stanzalog", "onroster" }
 `
 
 // Without strict_modules, what cannot be found or fails to load is logged
@@ -109,7 +111,7 @@ func TestModulesThatDoNotLoadAreLeftOut(t *testing.T) {
 		t.Errorf("failed: %s", got)
 	}
 	// s2s is autoloaded (a debug line on "*") but named on x.example.
-	if got := strings.Join(rep.SkippedXMPP, " "); got != "roster s2s stanzas features" {
+	if got := strings.Join(rep.SkippedXMPP, " "); got != "roster s2s stanzas features stanzalog onroster" {
 		t.Errorf("skipped XMPP: %s", got)
 	}
 	if len(tr.Primaries()) != 1 || tr.Service("echo") == nil {
@@ -120,6 +122,8 @@ func TestModulesThatDoNotLoadAreLeftOut(t *testing.T) {
 	tr.log.wait(t, "level=debug", "autoloaded module 'presence' is not on the plugin paths")
 	tr.log.wait(t, "level=debug", "skipped XMPP module 'stanzas'", "it needs util.xmppstream")
 	tr.log.wait(t, "level=debug", "skipped XMPP module 'features'", "it needs module:hook_tag()")
+	tr.log.wait(t, "level=debug", "skipped XMPP module 'stanzalog'", "it needs lxp.lom")
+	tr.log.wait(t, "level=debug", "skipped XMPP module 'onroster'", "it needs mod_roster")
 	if l := tr.log.lines("level=error", "presence"); len(l) > 0 {
 		t.Errorf("an autoloaded name logged an error: %s", l)
 	}

@@ -211,6 +211,11 @@ func moduleDepends(L *lua.LState) int {
 	dep, err := ld.load(moduleRef{name: name, host: host, via: chainOf(inst)})
 	ld.hold(inst, -1)
 	if err != nil {
+		// A dependency that is an XMPP module makes this one XMPP-only
+		// too (mod_csi_battery_saver on mod_csi): skipped, not an error.
+		if xmppOnly(name, err) && inst.needsXMPP == "" {
+			inst.needsXMPP = "mod_" + name
+		}
 		L.RaiseError("module:depends(%q): %v", name, err)
 	}
 	dep.viaDepends = true

@@ -13,7 +13,8 @@ import (
 // objects are shared by every module in its single state. A handler runs
 // in the state of the instance that hooked it; the event's data reaches
 // it copied (crossstate.go), so changes a handler in another state makes
-// to the data are its own. Handlers run by priority, higher first; the
+// to the data are its own, but for the top-level fields it sets to a
+// boolean, number, string or nil (event_writeback.go). Handlers run by priority, higher first; the
 // first non-nil result ends the event and is what fire_event returns.
 // Wrappers (util.events add_wrapper) run around the handlers, the last
 // added outermost, the event's own before the global ones.
@@ -165,10 +166,18 @@ func (rt *Runtime) fireWrapped(host, event string, ws, hs []handler, a *argv) ([
 	return rt.handle(call, w, "wrapper of event "+event)
 }
 
-// fireHandlers calls the handlers in turn until one returns non-nil.
+// fireHandlers calls the handlers in turn until one returns non-nil; what
+// one in another state sets at the top of the data is written back
+// (event_writeback.go).
 func (rt *Runtime) fireHandlers(event string, hs []handler, a *argv) ([]lua.LValue, []any) {
 	for _, h := range hs {
-		if local, x := rt.handle(a, h, "handler of event "+event); local != nil || x != nil {
+		var changes []fieldChange
+		watched := h.inst != a.from && a.watchEventData(&changes)
+		local, x := rt.handle(a, h, "handler of event "+event)
+		if watched {
+			a.writeBack(changes)
+		}
+		if local != nil || x != nil {
 			return local, x
 		}
 	}

@@ -26,7 +26,7 @@ var xmppModules = setOfNames(`
 	bookmarks bosh c2s carbons component csi csi_simple debug_sql dialback
 	disco external_services groups http_errors http_file_share http_openmetrics
 	invites invites_adhoc invites_register iq lastactivity legacyauth limits mam
-	message mimicking motd muc muc_mam muc_unique offline pep pep_plus pep_simple
+	message motd muc muc_mam muc_unique offline pep pep_plus pep_simple
 	ping presence private proxy65 pubsub register register_ibr
 	register_limits roster s2s s2s_auth_certs s2s_bidi saslauth scansion_record
 	server_contact_info smacks stanza_debug storage_internal storage_memory
@@ -36,11 +36,14 @@ var xmppModules = setOfNames(`
 
 // xmppLibraries are Prosody libraries that only exist for its XMPP server;
 // so does every core.* name moonport does not provide (those it provides,
-// such as core.portmanager, are found before this is asked).
+// such as core.portmanager, are found before this is asked). LuaExpat
+// (lxp, lxp.lom) is the XML parser under Prosody's streams and stanzas:
+// a module that wants it reads stanzas (mod_muc_log_http the logged
+// ones of mod_muc's rooms, which it lists from mod_muc itself).
 var xmppLibraries = setOfNames(`
 	util.jid util.xmppstream util.sasl util.dataforms util.xml
 	util.caps util.adhoc util.vcard util.presence util.rsm util.pubsub
-	util.datamanager util.session util.smqueue`)
+	util.datamanager util.session util.smqueue lxp lxp.lom`)
 
 // xmppMethods are module methods of Prosody's moduleapi that act on
 // stanzas or users: calling one means the module needs an XMPP server.

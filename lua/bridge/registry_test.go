@@ -76,6 +76,7 @@ func TestRegistryLoadsEachLibrary(t *testing.T) {
 		"util.hex":            "decode encode from to",
 		"util.human.units":    "adjust format",
 		"util.human.io":       "ellipsis padleft padright printf table",
+		"util.prosodyctl":     "show_message show_usage",
 		"util.throttle":       "create",
 		"util.watchdog":       "new",
 		"util.multitable":     "iter new",
