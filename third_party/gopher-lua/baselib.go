@@ -266,12 +266,15 @@ const errInvalidNextKey = "invalid key to 'next'"
 // the value's metatable, pairs returns the first three results of
 // __pairs(t). Lua 5.1 code sets no __pairs, so it is unaffected.
 func basePairs(L *LState) int {
-	if mm := L.metaOp1(L.Get(1), "__pairs"); mm != LNil {
-		L.SetTop(1)
-		L.Push(mm)
-		L.Push(L.Get(1))
-		L.Call(1, 3)
-		return 3
+	// A table without a metatable, the usual case, skips the lookup.
+	if tb, ok := L.Get(1).(*LTable); !ok || !isLNil(tb.Metatable) {
+		if mm := L.metaOp1(L.Get(1), "__pairs"); mm != LNil {
+			L.SetTop(1)
+			L.Push(mm)
+			L.Push(L.Get(1))
+			L.Call(1, 3)
+			return 3
+		}
 	}
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
