@@ -16,8 +16,8 @@ import (
 //     tables as copies. Writes are refused: Prosody's modules only read a
 //     dependency's environment, and a copied-in write (as module:shared's
 //     proxies do) would silently diverge from what the module itself sees
-//     for any table it changes in place. Proxies cannot be iterated (pairs
-//     and # see an empty table: gopher-lua ignores __pairs and __len).
+//     for any table it changes in place. pairs and next list the module's
+//     own globals, # is its globals table's length (proxyiter.go).
 //
 // A proxy follows its module across a reload: when the instance it was
 // made for has stopped, reads go to the running instance of that module
@@ -29,16 +29,64 @@ func dependsEnv(inst, dep *Instance) lua.LValue {
 	if dep == inst {
 		return L.G.Global
 	}
+	p := &envProxy{from: inst, dep: dep}
 	ud := L.NewUserData()
-	ud.Value = &envProxy{from: inst, dep: dep}
+	ud.Value = p
 	t := L.NewTable()
-	L.SetMetatable(t, L.SetFuncs(L.NewTable(), envProxyMeta, ud))
+	mt := L.SetFuncs(L.NewTable(), envProxyMeta, ud)
+	L.SetMetatable(t, L.SetFuncs(mt, iterableMeta))
+	tieIterable(t, p)
 	return t
 }
 
 // envProxy is an instance's view of another module's environment.
 type envProxy struct {
 	from, dep *Instance
+	it        proxyIter
+}
+
+func (p *envProxy) iter() *proxyIter { return &p.it }
+func (p *envProxy) what() string     { return "module:depends(\"" + p.dep.Name + "\")" }
+
+// content copies the module's own globals (proxyiter.go): those its
+// code set, not the ones every state starts with (ownGlobals), as
+// Prosody's module environment holds only those (its __index reaches
+// the rest).
+func (p *envProxy) content() (*lua.LTable, error) {
+	owner := p.target()
+	var x any
+	err := within(p.from, chainOf(p.from), owner, func() {
+		x = owner.export(owner.ownGlobals())
+	})
+	if err != nil {
+		return nil, err
+	}
+	t, _ := p.from.importX(x).(*lua.LTable)
+	if t == nil {
+		t = p.from.L.NewTable()
+	}
+	return t, nil
+}
+
+// length is # of the module's globals table.
+func (p *envProxy) length() (n int, err error) {
+	owner := p.target()
+	err = within(p.from, chainOf(p.from), owner, func() { n = owner.L.G.Global.Len() })
+	return n, err
+}
+
+// ownGlobals is a table of the globals the module's code set or changed:
+// those whose value differs from what the state held before it ran
+// (baseGlobals). The caller holds the state.
+func (inst *Instance) ownGlobals() *lua.LTable {
+	L := inst.L
+	out := L.NewTable()
+	L.G.Global.ForEach(func(k, v lua.LValue) {
+		if base, ok := inst.baseGlobals[k]; !ok || base != v {
+			out.RawSet(k, v)
+		}
+	})
+	return out
 }
 
 var envProxyMeta = map[string]lua.LGFunction{
@@ -90,4 +138,11 @@ func envNewIndex(L *lua.LState) int {
 	L.RaiseError("module:depends(%q): the environment of module '%s' lives in its own Lua state and is read-only from module '%s' (setting %s)",
 		p.dep.Name, p.dep.Name, p.from.Name, L.Get(2).String())
 	return 0
+}
+
+// globalsNow is a copy of L's globals.
+func globalsNow(L *lua.LState) map[lua.LValue]lua.LValue {
+	m := map[lua.LValue]lua.LValue{}
+	L.G.Global.ForEach(func(k, v lua.LValue) { m[k] = v })
+	return m
 }

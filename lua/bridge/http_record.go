@@ -18,7 +18,7 @@ import (
 // numbers, booleans, other records); a value that only makes sense in the
 // state that set it (a function, a table, a userdata) is kept with that
 // state and reads as nil from the others. Proxies cannot be iterated with
-// pairs (Lua 5.1 has no __pairs); fields are read and written by name.
+// pairs (they have no __pairs); fields are read and written by name.
 type record struct {
 	mu      sync.Mutex
 	vals    map[string]any

@@ -110,6 +110,9 @@ type Instance struct {
 	// moduleWorkers is what module:set_workers asked for (module_workers.go);
 	// 0 when it was not called.
 	moduleWorkers int
+	// baseGlobals are the state's globals before the module's code ran:
+	// what a module:depends proxy's pairs leaves out (ownGlobals).
+	baseGlobals map[lua.LValue]lua.LValue
 }
 
 // instanceOf is the instance a function of the module API or of a

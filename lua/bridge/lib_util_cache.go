@@ -296,8 +296,8 @@ func cacheClear(L *lua.LState) int {
 
 // cacheTable is cache:table(): a table that reads and writes the cache
 // (t[k] is get, t[k] = v is set and an error when the cache is full and
-// may not evict). Its __pairs and __len are Lua 5.2's: gopher-lua's pairs
-// and # do not call them, so iterate with cache:items().
+// may not evict). Its __pairs and __len are Lua 5.2's, which the
+// gopher-lua fork's pairs and # honour.
 func cacheTable(L *lua.LState) int {
 	c := checkCache(L)
 	if c.proxy == nil {

@@ -81,6 +81,11 @@ var cacheCases = []string{
 	local before = dump(c)
 	c:set("n", 1)
 	return before .. " / " .. dump(c)`,
+	// pairs and # of the table view are the cache's (its __pairs and
+	// __len, which the gopher-lua fork honours as Lua 5.2+ does).
+	`local c = require "util.cache".new(3); c:set("a", 1); c:set("b", 2); local t = c:table()
+	local ks = {}; for k, v in pairs(t) do ks[#ks + 1] = k .. v end
+	return table.concat(ks, ",") .. " " .. #t`,
 	// Removing entries while iterating goes on from where it stands.
 	cacheDump + `local c = cache.new(5)
 	for i = 1, 5 do c:set(i, i) end

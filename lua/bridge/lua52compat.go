@@ -35,6 +35,7 @@ func installCompat(L *lua.LState) {
 	}
 	L.SetGlobal("bit32", L.SetFuncs(L.NewTable(), bit32Funcs))
 	installIpairs(L)
+	installNext(L)
 }
 
 var bit32Funcs = map[string]lua.LGFunction{

@@ -29,6 +29,7 @@ func (inst *Instance) boot(src []byte, saved any) error {
 	inst.installRequire()
 	inst.installGlobals()
 	installCompat(L)
+	inst.baseGlobals = globalsNow(L)
 	fn, err := L.Load(bytes.NewReader(src), inst.Path)
 	if err != nil {
 		return errors.New(parseErrorMessage(inst.Path, src, err))

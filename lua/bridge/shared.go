@@ -21,8 +21,8 @@ import (
 //     owner's: a read copies the value out (crossstate.go: tables
 //     deep-copied, functions as proxies running in the owner), a write
 //     copies it in, so changing a table read through a proxy changes
-//     the copy only (write it back). Proxies cannot be iterated (pairs
-//     and # see an empty table: gopher-lua ignores __pairs and __len);
+//     the copy only (write it back). pairs, next and # see the owner's
+//     table (proxyiter.go);
 //   - when a reload holds the owner for its module.save (Stage.hold), its
 //     tables are copied out of its state, connections as references, and
 //     the first to ask next (the new instance, as it loads) takes them
@@ -115,6 +115,7 @@ func (s *sharedStore) reclaim(inst *Instance) {
 		if e.owner == nil {
 			t := e.heldTable
 			inst.L.SetMetatable(t, lua.LNil)
+			t.Host = nil // a table again, not a proxy (tieIterable)
 			if kept, ok := inst.importX(e.kept).(*lua.LTable); ok {
 				kept.ForEach(func(k, v lua.LValue) { t.RawSet(k, v) })
 			}
@@ -162,9 +163,12 @@ func sharedPath(inst *Instance, p string) string {
 // of path.
 func makeSharedProxy(inst *Instance, t *lua.LTable, path string) *lua.LTable {
 	L := inst.L
+	p := &sharedProxy{inst: inst, path: path}
 	ud := L.NewUserData()
-	ud.Value = &sharedProxy{inst: inst, path: path}
-	L.SetMetatable(t, L.SetFuncs(L.NewTable(), sharedProxyMeta, ud))
+	ud.Value = p
+	mt := L.SetFuncs(L.NewTable(), sharedProxyMeta, ud)
+	L.SetMetatable(t, L.SetFuncs(mt, iterableMeta))
+	tieIterable(t, p)
 	return t
 }
 
@@ -172,6 +176,37 @@ func makeSharedProxy(inst *Instance, t *lua.LTable, path string) *lua.LTable {
 type sharedProxy struct {
 	inst *Instance
 	path string
+	it   proxyIter
+}
+
+func (p *sharedProxy) iter() *proxyIter { return &p.it }
+func (p *sharedProxy) what() string     { return "module:shared(\"" + p.path + "\")" }
+
+// content copies the owner's table (proxyiter.go).
+func (p *sharedProxy) content() (*lua.LTable, error) {
+	var x any
+	var own *lua.LTable
+	err := p.access(func(owner *Instance, t *lua.LTable) {
+		if owner == p.inst {
+			own = owner.L.CloneTable(t)
+			return
+		}
+		x = owner.export(t)
+	})
+	if err != nil || own != nil {
+		return own, err
+	}
+	t, _ := p.inst.importX(x).(*lua.LTable)
+	if t == nil {
+		t = p.inst.L.NewTable()
+	}
+	return t, nil
+}
+
+// length is # of the owner's table.
+func (p *sharedProxy) length() (n int, err error) {
+	err = p.access(func(_ *Instance, t *lua.LTable) { n = t.Len() })
+	return n, err
 }
 
 // sharedProxyMeta is the metatable of a proxy; each function has the

@@ -18,7 +18,11 @@ func sessionsModule(version string) string {
 	return `
 local sessions = module:shared("sessions")
 local notes = module:shared("/test/notes")
-function module.unload() notes.unloaded = "` + version + `" end
+function module.unload()
+	local n = 0
+	for conn, s in pairs(sessions) do n = n + (conn.write and s.lines or 0) end
+	notes.unloaded = "` + version + `:" .. n
+end
 module:provides("net", { name = "sess", default_port = 1, listener = {
 	onincoming = function(conn, data)
 		local name = data:match("^join (%w+)")
@@ -35,7 +39,8 @@ module:provides("net", { name = "sess", default_port = 1, listener = {
 
 // A reload of the module owning a shared table hands its contents to the
 // new instance, connections as keys included; what the old one writes in
-// its module.unload reaches the new one's table, which is the real table
+// its module.unload reaches the new one's table (and pairs there sees it,
+// the connection as a key), which is the real table
 // in the new instance's state (not a proxy of the old one).
 func TestModuleSharedAcrossReload(t *testing.T) {
 	cfg := `modules_enabled = { "sess" }`
@@ -78,7 +83,7 @@ func TestModuleSharedAcrossReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Commit()
-	if got := ask("again"); got != "v2 alice 2 v1 true" {
+	if got := ask("again"); got != "v2 alice 2 v1:1 true" {
 		t.Errorf("after the reload: %q, want the new instance with alice's session and v1's unload note", got)
 	}
 }

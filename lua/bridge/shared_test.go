@@ -204,7 +204,15 @@ func TestModuleSharedAbortedReload(t *testing.T) {
 	v1 := `local s = module:shared("/t/ab")
 s.v = s.v or "v1"
 function module.save() return {} end
-function get() return tostring(s.v) .. " " .. tostring(s.v2) .. " " .. tostring(getmetatable(s) == nil) end`
+function get() return tostring(s.v) .. " " .. tostring(s.v2) .. " " .. tostring(getmetatable(s) == nil) end
+function live_next()
+	local k = next(s)
+	local other = next(s, k)
+	s[other] = nil
+	local r = tostring(next(s, k))
+	s[other] = "seen"
+	return r
+end`
 	v2 := `local s = module:shared("/t/ab"); s.v2 = "seen"`
 	tr := newTestRuntime(t, `modules_enabled = { "a" }`, map[string]string{"a": v1})
 	if err := tr.LoadAll(); err != nil {
@@ -218,6 +226,11 @@ function get() return tostring(s.v) .. " " .. tostring(s.v2) .. " " .. tostring(
 	st.Abort()
 	if got, err := callGlobal(a, "get"); got != "v1 seen true" {
 		t.Errorf("a after the aborted reload: %q %v", got, err)
+	}
+	// next on the table given back is a table's, not a proxy's (which
+	// would go on in the copy it took before v2 was cleared).
+	if got, err := callGlobal(a, "live_next"); got != "nil" {
+		t.Errorf("next on the table given back: %q %v", got, err)
 	}
 }
 

@@ -228,7 +228,10 @@ func baseNext(L *LState) int {
 	if L.GetTop() >= 2 {
 		index = L.Get(2)
 	}
-	key, value := tb.Next(index)
+	key, value, found := tb.next(index)
+	if !found {
+		L.RaiseError(errInvalidNextKey)
+	}
 	if key == LNil {
 		L.Push(LNil)
 		return 1
@@ -240,7 +243,10 @@ func baseNext(L *LState) int {
 
 func pairsaux(L *LState) int {
 	tb := L.CheckTable(1)
-	key, value := tb.Next(L.Get(2))
+	key, value, found := tb.next(L.Get(2))
+	if !found {
+		L.RaiseError(errInvalidNextKey)
+	}
 	if key == LNil {
 		return 0
 	} else {
@@ -252,7 +258,24 @@ func pairsaux(L *LState) int {
 	}
 }
 
+// errInvalidNextKey is Lua 5.1's error for next from a key not in the
+// table (moonport; v1.1.2 went on from the second key).
+const errInvalidNextKey = "invalid key to 'next'"
+
+// basePairs honours __pairs (moonport), as Lua 5.2 to 5.4 do: with one in
+// the value's metatable, pairs returns the first three results of
+// __pairs(t). Lua 5.1 code sets no __pairs, so it is unaffected.
 func basePairs(L *LState) int {
+	// A table without a metatable, the usual case, skips the lookup.
+	if tb, ok := L.Get(1).(*LTable); !ok || !isLNil(tb.Metatable) {
+		if mm := L.metaOp1(L.Get(1), "__pairs"); mm != LNil {
+			L.SetTop(1)
+			L.Push(mm)
+			L.Push(L.Get(1))
+			L.Call(1, 3)
+			return 3
+		}
+	}
 	tb := L.CheckTable(1)
 	L.Push(L.Get(UpvalueIndex(1)))
 	L.Push(tb)

@@ -226,23 +226,30 @@ func TestHotToNumber(t *testing.T) {
 // say what lua5.1 prints where v1.1.2 differs: it guards the pinned lists.
 func checkLua51(t *testing.T, body string, want []string, lua51 map[int]string) {
 	t.Helper()
-	if _, err := exec.LookPath("lua5.1"); err != nil {
-		t.Skip("lua5.1 not installed")
+	checkLuaBinary(t, "lua5.1", body, want, lua51)
+}
+
+// checkLuaBinary is checkLua51 with the interpreter named: bin's lines
+// are want's, but for those in theirs.
+func checkLuaBinary(t *testing.T, bin, body string, want []string, theirs map[int]string) {
+	t.Helper()
+	if _, err := exec.LookPath(bin); err != nil {
+		t.Skip(bin + " not installed")
 	}
-	out, err := exec.Command("lua5.1", "-e", showPrelude+body+"\nprint(table.concat(out, '\\n'))").Output()
+	out, err := exec.Command(bin, "-e", showPrelude+body+"\nprint(table.concat(out, '\\n'))").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 	if len(got) != len(want) {
-		t.Fatalf("lua5.1 printed %d lines, want %d", len(got), len(want))
+		t.Fatalf("%s printed %d lines, want %d", bin, len(got), len(want))
 	}
 	for i, w := range want {
-		if l, ok := lua51[i+1]; ok {
+		if l, ok := theirs[i+1]; ok {
 			w = l
 		}
 		if got[i] != w {
-			t.Errorf("line %d: lua5.1 %q, pinned %q", i+1, got[i], w)
+			t.Errorf("line %d: %s %q, pinned %q", i+1, bin, got[i], w)
 		}
 	}
 }

@@ -486,6 +486,14 @@ func (tb *LTable) ForEach(cb func(LValue, LValue)) {
 
 // This function is equivalent to lua_next ( http://www.lua.org/manual/5.1/manual.html#lua_next ).
 func (tb *LTable) Next(key LValue) (LValue, LValue) {
+	k, v, _ := tb.next(key)
+	return k, v
+}
+
+// next is Next, with found false when key is not in the table (moonport:
+// baseNext and pairsaux raise Lua 5.1's "invalid key to 'next'" then;
+// Next, for Go callers, ends the traversal as before).
+func (tb *LTable) next(key LValue) (k, v LValue, found bool) {
 	if tb.k2i == nil && len(tb.keys) > 0 {
 		tb.keyIndex() // moonport: see addKey
 	}
@@ -501,7 +509,7 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 			if tb.array != nil {
 				for ; index < len(tb.array); index++ {
 					if v := tb.array[index]; v != LNil {
-						return LNumber(index + 1), v
+						return LNumber(index + 1), v, true
 					}
 				}
 			}
@@ -510,28 +518,29 @@ func (tb *LTable) Next(key LValue) (LValue, LValue) {
 			// the hash part.
 			if tb.array == nil || index >= len(tb.array) {
 				if (tb.dict == nil || len(tb.dict) == 0) && (tb.strdict == nil || len(tb.strdict) == 0) {
-					return LNil, LNil
+					return LNil, LNil, true
 				}
 				key = tb.keys[0]
 				if v := tb.RawGetH(key); v != LNil {
-					return key, v
+					return key, v, true
 				}
 			}
 		}
 	}
 
-	// moonport: a key not in keys ends the traversal. v1.1.2 went on
-	// from the second key (a missing key's index read as 0), which after
-	// compactKeys could visit the keys all over again.
+	// moonport: a key not in keys is not found (next raises, Next ends
+	// the traversal). v1.1.2 went on from the second key (a missing key's
+	// index read as 0), which after compactKeys could visit the keys all
+	// over again.
 	at, ok := tb.k2i[key]
 	if !ok {
-		return LNil, LNil
+		return LNil, LNil, false
 	}
 	for i := at + 1; i < len(tb.keys); i++ {
 		key := tb.keys[i]
 		if v := tb.RawGetH(key); v != LNil {
-			return key, v
+			return key, v, true
 		}
 	}
-	return LNil, LNil
+	return LNil, LNil, true
 }
