@@ -24,6 +24,16 @@ module:provides("http", { route = {
 	["GET /fail"] = function() error("broken") end;
 	["GET /static"] = { status_code = 202, headers = { content_type = "text/plain" }, body = "static" };
 	["GET /str"] = "a string";
+	["GET /pairs"] = function(event)
+		event.response.headers.x_set = "by-module"
+		local seen = {}
+		for k, v in pairs(event.request.headers) do seen[#seen + 1] = "req." .. k .. "=" .. v end
+		for k, v in pairs(event.response.headers) do seen[#seen + 1] = "resp." .. k .. "=" .. v end
+		for k, v in pairs(event.request) do if k == "method" or k == "path" then seen[#seen + 1] = k .. "=" .. v end end
+		for k, v in pairs(event.response) do if k == "send" then seen[#seen + 1] = "send:" .. type(v) end end
+		table.sort(seen)
+		return table.concat(seen, " ")
+	end;
 	GET = function(event)
 		local r = event.request
 		return table.concat({ "base", r.url.path, tostring(r.url.query), r.conn:ip(), type(r.id), tostring(r.headers.host) }, " ")
@@ -67,6 +77,12 @@ func TestHTTPObjects(t *testing.T) {
 	}
 	if got := serve("GET /str", nil); got.Status != 200 || string(got.Body) != "a string" {
 		t.Errorf("a string: %+v", got)
+	}
+	// pairs over the request, the response and their headers, as over
+	// Prosody's plain tables (fields set by the module included).
+	hdrs := &httpserve.Request{Method: "GET", Path: "/pairs", Headers: map[string]string{"x-a": "1", "user-agent": "t"}}
+	if got := serve("GET /pairs", hdrs); string(got.Body) != "method=GET path=/pairs req.user_agent=t req.x_a=1 resp.x_set=by-module send:function" {
+		t.Errorf("pairs: %q", got.Body)
 	}
 	base := &httpserve.Request{Method: "GET", Path: "/routes", RawPath: "/routes", Query: "a=1", IP: "192.0.2.9", Host: "h.example"}
 	if got := serve("GET", base); string(got.Body) != "base /routes a=1 192.0.2.9 string h.example" {

@@ -17,8 +17,10 @@ import (
 // Fields hold Go values that mean the same in every state (strings,
 // numbers, booleans, other records); a value that only makes sense in the
 // state that set it (a function, a table, a userdata) is kept with that
-// state and reads as nil from the others. Proxies cannot be iterated with
-// pairs (they have no __pairs); fields are read and written by name.
+// state and reads as nil from the others. pairs(proxy) (its __pairs)
+// iterates a copy of the fields and methods as the state reads them now,
+// as pairs over Prosody's plain request, response and header tables
+// would (for k, v in pairs(request.headers) is common in modules).
 type record struct {
 	mu      sync.Mutex
 	vals    map[string]any
@@ -164,11 +166,12 @@ func (inst *Instance) recordMetamethods() *recordMetamethods {
 		m := &recordMetamethods{
 			index:    inst.L.NewClosure(recordIndex, inst.ud),
 			newIndex: inst.L.NewClosure(recordNewIndex, inst.ud),
-			meta:     inst.L.CreateTable(0, 2),
+			meta:     inst.L.CreateTable(0, 3),
 			event:    inst.L.CreateTable(0, 2),
 		}
 		m.meta.RawSetString("__index", m.index)
 		m.meta.RawSetString("__newindex", m.newIndex)
+		m.meta.RawSetString("__pairs", inst.L.NewClosure(recordPairs, inst.ud))
 		m.event.RawSetString("request", lua.LFalse)
 		m.event.RawSetString("response", lua.LFalse)
 		inst.recordMeta = m
@@ -241,6 +244,26 @@ func recordIndex(L *lua.LState) int {
 	}
 	L.Push(toLuaIn(inst, r.get(string(k))))
 	return 1
+}
+
+// recordPairs is the proxy's __pairs: next over a table of the fields
+// (those this state can read: see toLuaIn) and methods as they are now.
+func recordPairs(L *lua.LState) int {
+	r, inst := recordOf(L)
+	vals := r.snapshot()
+	t := L.CreateTable(0, len(vals)+len(r.methods))
+	for k, v := range vals {
+		if lv := toLuaIn(inst, v); lv != lua.LNil {
+			t.RawSetString(k, lv)
+		}
+	}
+	for k, m := range r.methods {
+		t.RawSetString(k, inst.recordMetamethods().method(L, r.methods, k, m))
+	}
+	L.Push(L.NewFunction(copyNext))
+	L.Push(t)
+	L.Push(lua.LNil)
+	return 3
 }
 
 // recordNewIndex is the proxy's __newindex: fields by string name only.
