@@ -1,8 +1,6 @@
 package bridge
 
 import (
-	"context"
-
 	"github.com/moonport/moonport/host/storage"
 )
 
@@ -22,7 +20,7 @@ func (c *configuredStorage) openArchiveOn(host, name string, pin storage.Backend
 
 // archive is the driver's archive host's name is kept in now, with
 // the item limit the config sets for it (archiveLimit).
-func (c *configuredStorage) archive(ctx context.Context, host, name string, pin storage.Backend) (storage.Archive, error) {
+func (c *configuredStorage) archive(host, name string, pin storage.Backend) (storage.Archive, error) {
 	b, cfg := c.driverOf(host, name, pin)
 	var a storage.Archive
 	var err error
@@ -30,7 +28,7 @@ func (c *configuredStorage) archive(ctx context.Context, host, name string, pin 
 	case storage.BackendMemory:
 		a, err = c.memory.OpenArchive(host, name)
 	case storage.BackendSQL:
-		db, dbErr := c.sql.get(ctx, cfg.SQL)
+		db, dbErr := c.database(cfg.SQL)
 		if dbErr != nil {
 			return nil, dbErr
 		}
@@ -71,9 +69,7 @@ type routedArchive struct {
 }
 
 func (r *routedArchive) open() (storage.Archive, error) {
-	ctx, cancel := r.c.openContext(r.host, r.name, r.pin)
-	defer cancel()
-	return r.c.archive(ctx, r.host, r.name, r.pin)
+	return r.c.archive(r.host, r.name, r.pin)
 }
 
 func (r *routedArchive) waitless() bool { return r.c.waitless(r.host, r.name, r.pin) }

@@ -84,7 +84,7 @@ func (c *configuredStorage) driverOf(host, name string, pin storage.Backend) (st
 
 // store is the driver's store host's name is kept in now (on pin when
 // set); archive (storage_archive.go) is its archive.
-func (c *configuredStorage) store(ctx context.Context, host, name string, pin storage.Backend) (storage.Store, error) {
+func (c *configuredStorage) store(host, name string, pin storage.Backend) (storage.Store, error) {
 	b, cfg := c.driverOf(host, name, pin)
 	switch b {
 	case storage.BackendInternal:
@@ -92,7 +92,7 @@ func (c *configuredStorage) store(ctx context.Context, host, name string, pin st
 	case storage.BackendMemory:
 		return c.memory.Open(host, name)
 	case storage.BackendSQL:
-		db, err := c.sql.get(ctx, cfg.SQL)
+		db, err := c.database(cfg.SQL)
 		if err != nil {
 			return nil, err
 		}
@@ -126,30 +126,24 @@ func (c *configuredStorage) close(ctx context.Context) {
 }
 
 // routedStore is one store of one host, on whichever driver the config
-// in force names (or on pin, when set). The context of each call bounds
-// opening a database.
+// in force names (or on pin, when set).
 type routedStore struct {
 	c          *configuredStorage
 	host, name string
 	pin        storage.Backend
 }
 
-func (s *routedStore) open() (storage.Store, error) {
-	ctx, cancel := s.c.openContext(s.host, s.name, s.pin)
-	defer cancel()
-	return s.c.store(ctx, s.host, s.name, s.pin)
-}
+func (s *routedStore) open() (storage.Store, error) { return s.c.store(s.host, s.name, s.pin) }
 
 func (s *routedStore) waitless() bool { return s.c.waitless(s.host, s.name, s.pin) }
 
-// openContext bounds finding the driver of host's store name: opening
-// its database takes at most storage_timeout; the other drivers need no
-// bound (and no timer).
-func (c *configuredStorage) openContext(host, name string, pin storage.Backend) (context.Context, context.CancelFunc) {
-	if b, _ := c.driverOf(host, name, pin); b == storage.BackendSQL {
-		return context.WithTimeout(context.Background(), c.rt.storageTimeout())
-	}
-	return context.Background(), func() {}
+// database is the database of params, opened within storage_timeout
+// when it is not open yet (the only step of finding a store's driver
+// that can wait, so the only one with a timer).
+func (c *configuredStorage) database(params storage.SQLParams) (sqlDB, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.rt.storageTimeout())
+	defer cancel()
+	return c.sql.get(ctx, params)
 }
 
 // waitless reports whether host's store name is on a driver whose calls
