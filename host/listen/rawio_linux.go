@@ -54,8 +54,14 @@ func (w *rawWriter) attempt(fd uintptr) bool {
 // much that was; a full socket is not an error.
 func (w *rawWriter) writeNow(b []byte) (int, error) {
 	w.buf = b
-	err := w.rc.Write(w.try)
+	n, err := w.written(w.rc.Write(w.try))
 	w.buf = nil
+	return n, err
+}
+
+// written is the outcome of one write attempt (attempt or attemptv):
+// how much the socket took, and the error unless it was only full.
+func (w *rawWriter) written(err error) (int, error) {
 	if err != nil {
 		return 0, err
 	}
@@ -144,14 +150,7 @@ func (w *rawWriter) attemptv(fd uintptr) bool {
 // writevNow is writeNow for several buffers at once (writev).
 func (w *rawWriter) writevNow(bufs [][]byte) (int, error) {
 	w.bufs = bufs
-	err := w.rc.Write(w.tryv)
+	n, err := w.written(w.rc.Write(w.tryv))
 	w.bufs = nil
-	if err != nil {
-		return 0, err
-	}
-	n := max(w.n, 0)
-	if w.err != nil && w.err != syscall.EAGAIN {
-		return n, w.err
-	}
-	return n, nil
+	return n, err
 }
